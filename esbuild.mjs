@@ -1,0 +1,32 @@
+// Bundles the extension host code, the CLI and (later) the webviews.
+//   node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const pkg = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  define: { MLOPS_VERSION: JSON.stringify(pkg.version) },
+};
+
+const targets = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
+    target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
+    target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (watch) {
+  for (const t of targets) { await (await esbuild.context(t)).watch(); }
+  console.log('[esbuild] watching');
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+  fs.chmodSync('dist/cli.js', 0o755);
+}

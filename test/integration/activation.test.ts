@@ -1,0 +1,41 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { activate, workspaceRoot } from './helpers';
+import { EXTENSION_ID } from '../../src/vscode/ids';
+
+describe('activation (real extension host)', () => {
+  it('runs inside a real VS Code extension host on Node', () => {
+    assert.strictEqual(typeof process.versions.node, 'string');
+    assert.match(vscode.version, /^\d+\.\d+\.\d+/);
+    console.log(`VS Code ${vscode.version} (${vscode.env.appHost}), extension host Node ${process.version}`);
+  });
+
+  it('activates on a workspace with .mlops/ and finds the store', async () => {
+    const api = await activate();
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
+    assert.deepStrictEqual(api.storeRoots(), [workspaceRoot()]);
+  });
+
+  it('registers every command declared in package.json', async () => {
+    await activate();
+    const pkg = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = pkg.contributes.commands.map((c) => c.command).filter((c) => !registered.has(c));
+    assert.deepStrictEqual(missing, []);
+  });
+
+  it('MLOps: Initialize Store creates a store in a new folder and leaves an existing one untouched', async () => {
+    await activate();
+    const fresh = fs.mkdtempSync(path.join(workspaceRoot(), 'fresh-'));
+    const dir = await vscode.commands.executeCommand<string>('mlops.initStore', vscode.Uri.file(fresh));
+    assert.strictEqual(dir, path.join(fresh, '.mlops'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(fresh, '.mlops', 'mlops.json'), 'utf8')) as { formatVersion: number };
+    assert.strictEqual(manifest.formatVersion, 1);
+    const before = fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'mlops.json'), 'utf8');
+    await vscode.commands.executeCommand('mlops.initStore', vscode.Uri.file(workspaceRoot()));
+    assert.strictEqual(fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'mlops.json'), 'utf8'), before);
+    fs.rmSync(fresh, { recursive: true, force: true });
+  });
+});
