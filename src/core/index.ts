@@ -10,3 +10,4 @@ export * from './data/hash';
 export * from './git/git';
 export * from './input';
 export * from './format';
+export * from './store/jsonSchema';
