@@ -12,7 +12,7 @@ function startWriter(args: string[]): Writer {
   const proc = spawn(process.execPath, [WRITER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acked: number[] = [];
   let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {
@@ -22,7 +22,7 @@ function startWriter(args: string[]): Writer {
     }
   });
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const done = new Promise<number | null>((resolve) => proc.on('close', (code) => {
     if (code !== 0 && code !== null) { console.error(stderr); }
     resolve(code);

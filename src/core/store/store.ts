@@ -518,6 +518,7 @@ export class Store {
   async setModelStage(name: string, version: number, stage: ModelStage, opts: { archiveExisting?: boolean } = {}): Promise<{ version: ModelVersion; archived: ModelVersion[] }> {
     const archiveExisting = opts.archiveExisting ?? stage === 'production';
     const lockTarget = path.join(this.modelDir(name), 'model.json');
+    await this.readModelVersion(name, version); // a clear "no such version" before any lock is taken
     return withFileLock(lockTarget, async () => {
       const target = await this.readModelVersion(name, version);
       const at = nowIso();
