@@ -21,6 +21,8 @@ const targets = [
     target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
     target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js', platform: 'node', format: 'cjs',
+    target: 'node20' },
 ];
 
 if (watch) {

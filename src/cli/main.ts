@@ -1,5 +1,6 @@
-// Entry of the `mlops` command. `--version` and `--help` answer before the store code (zod, simple-git) is even
-// evaluated, so scripts that call them stay fast; esbuild keeps the `require` below lazy.
+// Entry of the `mlops` command, bundled alone into dist/cli.js. `--version` and `--help` answer before the rest
+// of the CLI (zod, simple-git: dist/cli-commands.js) is even parsed, so scripts that call them stay fast.
+import * as path from 'node:path';
 import { HELP, VERSION } from './help';
 
 async function main(argv: string[]): Promise<number> {
@@ -12,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runCli } = require('./commands') as typeof import('./commands');
+  const { runCli } = require(path.join(__dirname, 'cli-commands.js')) as typeof import('./commands');
   return runCli(argv, { cwd: process.cwd(), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
 }
 

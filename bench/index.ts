@@ -1,0 +1,12 @@
+// `npm run bench`: prints speed and memory figures. Nothing here is asserted; compare with the goals printed.
+import * as path from 'node:path';
+import { benchStore } from './store.bench';
+
+async function main(): Promise<void> {
+  const repo = path.resolve(__dirname, '..', '..');
+  const only = process.argv[2];
+  console.log(`MLOps Workbench benchmarks — Node ${process.version}, ${process.platform}/${process.arch}`);
+  if (!only || only === 'store') { await benchStore(repo); }
+}
+
+main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
