@@ -24,6 +24,11 @@ if [ -n "$need" ]; then
 fi
 if [ -f "$T/cs/.installed-$CODE_SERVER_VERSION" ]; then exit 0; fi
 
+# When this runs under `npm test`, the outer npm (Node 20) exports npm_* variables, and npm reads npm_config_*
+# as its own settings: the inner install would then report Node 20 in its user agent, which code-server's
+# postinstall checks. Start the inner npm commands without any of them.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*' || true); do unset "$v"; done
+
 mkdir -p "$T/node24" "$T/cs"
 echo '{"private":true}' > "$T/node24/package.json"
 echo '{"private":true}' > "$T/cs/package.json"
