@@ -113,7 +113,9 @@ async function openInServer() {
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'chat.disableAIFeatures': true, 'security.workspace.trust.enabled': false }));
   const server = spawn(node, [path.join(cs, 'out/node/entry.js'), '--auth', 'none', '--bind-addr', authority,
     '--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'ext'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'],
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+    // The built workbench only honours extensionDevelopmentPath in the URL payload with this driver enabled.
+    ...(fs.readFileSync(path.join(cs, 'out/node/cli.js'), 'utf8').includes('vscode-option') ? ['--vscode-option', 'enable-smoke-test-driver'] : [])],
   { stdio: ['ignore', 'ignore', 'inherit'], detached: true, env: { ...process.env, EXTENSIONS_GALLERY: '{}', HOME: tmp } });
   const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ } fs.rmSync(tmp, { recursive: true, force: true }); };
   process.on('SIGINT', () => { stop(); process.exit(0); });

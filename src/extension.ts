@@ -1,30 +1,84 @@
 // Composition root: creates the adapter-layer objects and registers them. No logic lives here.
 import * as vscode from 'vscode';
-import { Commands, ContextKeys } from './vscode/ids';
+import type { Run, ViewNode } from './core';
+import { Commands, ContextKeys, Views } from './vscode/ids';
+import { createLog } from './vscode/log';
+import { WorkspaceStores } from './vscode/stores';
+import { MlopsTree } from './vscode/tree';
+import { ViewState } from './vscode/viewState';
+import { RunningStatus } from './vscode/statusBar';
+import { guarded } from './vscode/ui';
 import { initStore } from './vscode/commands/initStore';
-import { Store } from './core';
+import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/commands/runCommands';
+import { tagData } from './vscode/commands/dataCommands';
+import { registerModel, setModelStage } from './vscode/commands/modelCommands';
+import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
 
-/** What `activate` returns: used by the integration tests (and by other extensions, read-only). */
+/** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
   /** Workspace folders that hold a store. */
   storeRoots(): string[];
+  stores: WorkspaceStores;
+  trees: Trees;
+  viewState: ViewState;
+  status: RunningStatus;
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
-  const roots = (): string[] => (vscode.workspace.workspaceFolders ?? [])
-    .map((f) => f.uri.fsPath)
-    .filter((p) => Store.findRoot(p) === p);
-  const updateContext = () => void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, roots().length > 0);
-  updateContext();
-  context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.initStore, async (folder?: vscode.Uri) => {
-      const dir = await initStore(folder);
-      updateContext();
-      return dir;
-    }),
-    vscode.workspace.onDidChangeWorkspaceFolders(updateContext),
-  );
-  return { storeRoots: roots };
+  const log = createLog();
+  const stores = new WorkspaceStores(log);
+  const viewState = new ViewState(context.workspaceState);
+  const make = (name: 'experiments' | 'data' | 'models', id: string) => {
+    const tree = new MlopsTree(name, stores, viewState, log);
+    const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name === 'experiments' });
+    context.subscriptions.push(tree, view);
+    return { tree, view };
+  };
+  const trees: Trees = { experiments: make('experiments', Views.experiments), data: make('data', Views.data), models: make('models', Views.models) };
+  const status = new RunningStatus(stores);
+  const updateContext = () => {
+    void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, stores.list().length > 0);
+    trees.experiments.view.description = trees.experiments.tree.description();
+  };
+  context.subscriptions.push(log, stores, viewState, status,
+    stores.onDidChangeStores(updateContext), viewState.onDidChange(updateContext));
+
+  const reg = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R> | R) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, id, async (...args: A) => fn(...args))));
+  reg(Commands.initStore, async (folder?: vscode.Uri) => {
+    const dir = await initStore(folder);
+    await stores.reload();
+    return dir;
+  });
+  reg(Commands.refresh, () => stores.reload());
+  reg(Commands.logRun, (args?: Parameters<typeof logRun>[1]) => logRun(stores, args ?? {}));
+  reg(Commands.tagData, (a?: Parameters<typeof tagData>[1], b?: unknown, c?: Parameters<typeof tagData>[3]) => tagData(stores, a, b, c));
+  reg(Commands.addRunTag, (t?: unknown, tag?: string) => addRunTag(stores, t, tag));
+  reg(Commands.removeRunTag, (t?: unknown, tag?: string) => removeRunTag(stores, t, tag));
+  reg(Commands.renameRun, (t?: unknown, name?: string) => renameRun(stores, t, name));
+  reg(Commands.markRunFinished, (t?: unknown) => markRun(stores, 'finished', t));
+  reg(Commands.markRunFailed, (t?: unknown) => markRun(stores, 'failed', t));
+  reg(Commands.deleteRun, (t?: unknown, all?: unknown, opts?: unknown) => deleteRuns(stores, t, all, opts));
+  reg(Commands.restoreRun, (a?: { runId?: string; root?: string }) => restoreRun(stores, a));
+  reg(Commands.registerModel, (t?: unknown, a?: Parameters<typeof registerModel>[2]) => registerModel(stores, t, a));
+  reg(Commands.setModelStage, (t?: unknown, stage?: string, opts?: unknown) => setModelStage(stores, t, stage, opts));
+  reg(Commands.revealFile, (t?: unknown) => revealFile(stores, t));
+  reg(Commands.copyRunId, (t?: unknown) => copyRunId(stores, t));
+  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f));
+  reg(Commands.clearRunFilter, () => viewState.setFilter({}));
+  reg(Commands.sortRuns, (s?: string) => sortRuns(viewState, s));
+  reg(Commands.loadMoreRuns, (n?: ViewNode) => loadMore(viewState, trees, n));
+  reg(Commands.revealRun, (a: { runId: string; root?: string }) => revealRun(stores, viewState, trees, a));
+  reg(Commands.revealDataVersion, (a: { versionId: string; root?: string }) => revealDataVersion(stores, trees, a));
+  reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string }) => revealModelVersion(stores, trees, a));
+  reg(Commands.showRunning, async () => {
+    await vscode.commands.executeCommand(`${Views.experiments}.focus`);
+    const running = stores.list().flatMap((s) => s.runs.list().filter((r: Run) => r.status === 'running').map((r) => ({ r, s })));
+    if (running.length) { await revealRun(stores, viewState, trees, { runId: running[0].r.id, root: running[0].s.root }); }
+  });
+
+  void stores.ready().then(updateContext);
+  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -3,8 +3,51 @@ export const EXTENSION_ID = 'mlops-workbench.mlops-workbench';
 
 export const Commands = {
   initStore: 'mlops.initStore',
+  refresh: 'mlops.refresh',
+  logRun: 'mlops.logRun',
+  tagData: 'mlops.tagData',
+  addRunTag: 'mlops.addRunTag',
+  removeRunTag: 'mlops.removeRunTag',
+  renameRun: 'mlops.renameRun',
+  markRunFinished: 'mlops.markRunFinished',
+  markRunFailed: 'mlops.markRunFailed',
+  deleteRun: 'mlops.deleteRun',
+  restoreRun: 'mlops.restoreRun',
+  registerModel: 'mlops.registerModel',
+  setModelStage: 'mlops.setModelStage',
+  revealFile: 'mlops.revealFile',
+  copyRunId: 'mlops.copyRunId',
+  filterRuns: 'mlops.filterRuns',
+  clearRunFilter: 'mlops.clearRunFilter',
+  sortRuns: 'mlops.sortRuns',
+  loadMoreRuns: 'mlops.loadMoreRuns',
+  revealRun: 'mlops.revealRun',
+  revealDataVersion: 'mlops.revealDataVersion',
+  revealModelVersion: 'mlops.revealModelVersion',
+  showRunning: 'mlops.showRunning',
+} as const;
+
+export const Views = {
+  container: 'mlops',
+  experiments: 'mlops.experiments',
+  data: 'mlops.data',
+  models: 'mlops.models',
+} as const;
+
+export const Settings = {
+  headlineMetric: 'mlops.headlineMetric',
+  defaultSort: 'mlops.runs.defaultSort',
+  pageSize: 'mlops.runs.pageSize',
+  recordGit: 'mlops.git.record',
 } as const;
 
 export const ContextKeys = {
   hasStore: 'mlops.hasStore',
+  runsFiltered: 'mlops.runsFiltered',
+} as const;
+
+/** Keys of the per-workspace memento. */
+export const StateKeys = {
+  runFilter: 'mlops.runFilter',
+  runSort: 'mlops.runSort',
 } as const;

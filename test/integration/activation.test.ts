@@ -14,6 +14,7 @@ describe('activation (real extension host)', () => {
 
   it('activates on a workspace with .mlops/ and finds the store', async () => {
     const api = await activate();
+    await api.stores.ready();
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
     assert.deepStrictEqual(api.storeRoots(), [workspaceRoot()]);
   });

@@ -121,12 +121,16 @@ export interface MetricSummary {
  * but do not become min or max.
  */
 export function summarizeMetrics(points: readonly MetricPoint[]): Map<string, MetricSummary> {
-  const out = new Map<string, MetricSummary>();
+  return foldMetrics(new Map(), points);
+}
+
+/** Folds more points into existing summaries (used for incremental reads of a growing file). */
+export function foldMetrics(into: Map<string, MetricSummary>, points: readonly MetricPoint[]): Map<string, MetricSummary> {
   for (const p of points) {
-    let s = out.get(p.name);
+    let s = into.get(p.name);
     if (!s) {
       s = { name: p.name, count: 0, last: p.value, lastStep: p.step, lastTimestamp: p.timestamp, min: NaN, max: NaN };
-      out.set(p.name, s);
+      into.set(p.name, s);
     }
     s.count++;
     if (p.step > s.lastStep || (p.step === s.lastStep && p.timestamp >= s.lastTimestamp)) {
@@ -137,5 +141,5 @@ export function summarizeMetrics(points: readonly MetricPoint[]): Map<string, Me
       if (Number.isNaN(s.max) || p.value > s.max) { s.max = p.value; }
     }
   }
-  return out;
+  return into;
 }

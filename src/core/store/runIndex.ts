@@ -51,6 +51,11 @@ export class RunIndex {
     return this.runs.size;
   }
 
+  /** All runs in no particular order (no copy, no sort). */
+  values(): IterableIterator<Run> {
+    return this.runs.values();
+  }
+
   /** Runs newest first, optionally of one experiment. */
   list(experiment?: string): Run[] {
     const out: Run[] = [];

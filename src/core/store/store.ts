@@ -352,6 +352,35 @@ export class Store {
     return { items, problems };
   }
 
+  /** Moves a run's folder to `.mlops/trash/runs/` (one rename; restorable, and ignored by git). */
+  async trashRun(id: string): Promise<void> {
+    const from = this.runDir(id);
+    if (!(await fsp.stat(from).catch(() => undefined))) { throw new MlopsError(`no run with id ${id}`, 'not-found'); }
+    const trash = path.join(this.dir, 'trash', 'runs');
+    await fsp.mkdir(trash, { recursive: true });
+    const to = path.join(trash, id);
+    if (await fsp.stat(to).catch(() => undefined)) { throw new MlopsError(`run ${id} is already in the trash; restore or empty it first`, 'conflict'); }
+    await fsp.rename(from, to);
+  }
+
+  /** Runs in the trash that can still be read, newest first. */
+  async listTrash(): Promise<ReadResult<Run>> {
+    const dir = path.join(this.dir, 'trash', 'runs');
+    const r = await this.readAll(dir, RunSchema, { fileName: 'run.json', accept: isId });
+    r.items.sort(byIdDesc);
+    return r;
+  }
+
+  /** Moves a trashed run back; refuses to overwrite a run with the same id. */
+  async restoreRun(id: string): Promise<void> {
+    const from = path.join(this.dir, 'trash', 'runs', assertId(id));
+    if (!(await fsp.stat(from).catch(() => undefined))) { throw new MlopsError(`run ${id} is not in the trash`, 'not-found'); }
+    const to = this.runDir(id);
+    if (await fsp.stat(to).catch(() => undefined)) { throw new MlopsError(`a run with id ${id} already exists; it was not overwritten`, 'conflict'); }
+    await fsp.mkdir(path.dirname(to), { recursive: true });
+    await fsp.rename(from, to);
+  }
+
   // ---------------------------------------------------------------- data versions
 
   private sourceOf(abs: string): string {

@@ -1,0 +1,119 @@
+// The words the views use for runs, data versions and models: labels, short descriptions and Markdown tooltips.
+// User text (names, params, tags, notes) is escaped before it goes into Markdown.
+import { formatBytes, formatDuration } from '../format';
+import type { MetricSummary } from '../store/metrics';
+import type { DataVersion, ModelVersion, ParamValue, Run } from '../store/schemas';
+
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`);
+}
+
+export function formatValue(v: number | ParamValue): string {
+  if (typeof v !== 'number') { return v === null ? 'null' : String(v); }
+  if (Number.isNaN(v)) { return 'NaN'; }
+  if (!Number.isFinite(v)) { return v > 0 ? '∞' : '-∞'; }
+  if (Number.isInteger(v)) { return String(v); }
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) { return v.toExponential(3).replace(/\.?0+e/, 'e'); }
+  return String(Number(v.toPrecision(4)));
+}
+
+export function relativeTime(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) { return ''; }
+  if (ms < 45_000) { return 'just now'; }
+  const min = Math.round(ms / 60_000);
+  if (min < 60) { return `${min} min ago`; }
+  const h = Math.round(min / 60);
+  if (h < 24) { return `${h} h ago`; }
+  const d = Math.round(h / 24);
+  if (d < 30) { return `${d} d ago`; }
+  return iso.slice(0, 10);
+}
+
+export const STATUS_ICONS: Record<Run['status'], { id: string; color?: string }> = {
+  running: { id: 'sync~spin', color: 'charts.blue' },
+  finished: { id: 'pass', color: 'testing.iconPassed' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  killed: { id: 'circle-slash', color: 'disabledForeground' },
+};
+
+export const STAGE_ICONS: Record<ModelVersion['stage'], { id: string; color?: string }> = {
+  production: { id: 'rocket', color: 'charts.green' },
+  staging: { id: 'beaker', color: 'charts.yellow' },
+  archived: { id: 'archive', color: 'disabledForeground' },
+  none: { id: 'circle-outline' },
+};
+
+/** The metric a run is summarised by: the configured one when the run has it, else its first metric by name. */
+export function headlineOf(summaries: Map<string, MetricSummary> | undefined, configured: string | undefined): MetricSummary | undefined {
+  if (!summaries || summaries.size === 0) { return undefined; }
+  if (configured && summaries.has(configured)) { return summaries.get(configured); }
+  return [...summaries.values()].sort((a, b) => a.name.localeCompare(b.name))[0];
+}
+
+export function runDescription(run: Run, summaries: Map<string, MetricSummary> | undefined, headline: string | undefined, now: number): string {
+  const parts: string[] = [];
+  const h = headlineOf(summaries, headline);
+  if (h) { parts.push(`${h.name} ${formatValue(h.last)}`); }
+  parts.push(run.status === 'running' ? `running ${relativeTime(run.startTime, now).replace(' ago', '')}` : relativeTime(run.endTime ?? run.startTime, now));
+  return parts.join(' · ');
+}
+
+export function runTooltip(run: Run, summaries: Map<string, MetricSummary> | undefined, models: readonly ModelVersion[], dataLabel: (ref: Run['dataVersions'][number]) => string): string {
+  const md: string[] = [];
+  md.push(`**${escapeMarkdown(run.name)}** — ${run.status}  `);
+  md.push(`\`${run.id}\` · experiment ${escapeMarkdown(run.experiment)}`);
+  md.push('');
+  const when = [`started ${run.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`];
+  if (run.meta.durationMs !== undefined) { when.push(`duration ${formatDuration(run.meta.durationMs)}`); }
+  if (run.meta.peakMemoryBytes !== undefined) { when.push(`peak memory ${formatBytes(run.meta.peakMemoryBytes)}`); }
+  if (run.meta.cost) { when.push(`cost ${run.meta.cost.amount} ${escapeMarkdown(run.meta.cost.currency)}`); }
+  md.push(when.join(' · '));
+  if (run.meta.hardware?.cpu || run.meta.hardware?.gpus?.length) {
+    md.push('');
+    md.push(`Hardware: ${escapeMarkdown([run.meta.hardware.cpu, ...(run.meta.hardware.gpus ?? [])].filter(Boolean).join(', '))}`);
+  }
+  md.push('');
+  md.push(run.git ? `Commit \`${run.git.commit.slice(0, 10)}\`${run.git.dirty ? ' **dirty** (uncommitted changes)' : ''}${run.git.branch ? ` on ${escapeMarkdown(run.git.branch)}` : ''}` : 'Commit: not recorded');
+  const params = Object.entries(run.params);
+  if (params.length) {
+    md.push('', '**Params**', '');
+    for (const [k, v] of params.slice(0, 20)) { md.push(`- ${escapeMarkdown(k)} = ${escapeMarkdown(formatValue(v))}`); }
+    if (params.length > 20) { md.push(`- … ${params.length - 20} more`); }
+  }
+  if (summaries?.size) {
+    md.push('', '**Metrics** (last)', '');
+    for (const s of [...summaries.values()].slice(0, 20)) { md.push(`- ${escapeMarkdown(s.name)} = ${formatValue(s.last)} @ step ${s.lastStep}`); }
+  }
+  if (run.dataVersions.length) {
+    md.push('', `**Data**: ${run.dataVersions.map((d) => escapeMarkdown(dataLabel(d))).join(', ')}`);
+  }
+  if (models.length) {
+    md.push('', `**Models**: ${models.map((m) => `${escapeMarkdown(m.model)} v${m.version} (${m.stage})`).join(', ')}`);
+  }
+  if (run.tags.length) { md.push('', `Tags: ${run.tags.map(escapeMarkdown).join(', ')}`); }
+  if (run.notes) { md.push('', escapeMarkdown(run.notes)); }
+  return md.join('\n');
+}
+
+export function dataVersionLabel(v: DataVersion): string {
+  return v.tags.length ? v.tags.join(', ') : `untagged ${v.id.slice(-6)}`;
+}
+
+export function dataVersionDescription(v: DataVersion, now: number): string {
+  return `${v.fileCount} file${v.fileCount === 1 ? '' : 's'} · ${formatBytes(v.sizeBytes)} · ${relativeTime(v.createdAt, now)}`;
+}
+
+export function dataVersionTooltip(v: DataVersion): string {
+  return [`**${escapeMarkdown(v.dataset)}** ${escapeMarkdown(dataVersionLabel(v))}  `, `\`${v.id}\``, '',
+    `sha256 \`${v.contentHash}\`  `, `${v.fileCount} files, ${formatBytes(v.sizeBytes)}  `,
+    `source ${escapeMarkdown(v.source)}  `, `created ${v.createdAt}`].join('\n');
+}
+
+export function modelVersionTooltip(v: ModelVersion, runName: string | undefined): string {
+  return [`**${escapeMarkdown(v.model)} v${v.version}** — ${v.stage}  `, `artifact ${escapeMarkdown(v.artifact.path)}  `,
+    `sha256 \`${v.artifact.sha256}\`  `, `${v.artifact.fileCount} file${v.artifact.fileCount === 1 ? '' : 's'}, ${formatBytes(v.artifact.sizeBytes)}  `,
+    `from run ${runName ? escapeMarkdown(runName) + ' ' : ''}\`${v.runId}\`  `,
+    `stages: ${v.stageHistory.map((h) => `${h.stage} (${h.at.slice(0, 10)})`).join(' → ')}`].join('\n');
+}

@@ -1,0 +1,159 @@
+/**
+ * Everything the views show of one store, held in memory and kept current by applying file changes one at a time:
+ * a changed run.json re-reads that run only, a grown metrics.jsonl reads only its new lines, and data or model
+ * changes re-list those (small) folders. A full reload happens only when the store manifest itself changes.
+ */
+import type { StoreProblem } from '../store/fsutil';
+import { MetricSummaryCache } from '../store/metricCache';
+import { RunIndex } from '../store/runIndex';
+import type { DataVersion, Dataset, Experiment, Model, ModelVersion, Run } from '../store/schemas';
+import type { Store } from '../store/store';
+import { isId } from '../store/ids';
+
+/** What a batch of file events touched. */
+export interface ChangeSet {
+  full: boolean;
+  runs: Set<string>;
+  metrics: Set<string>;
+  data: boolean;
+  models: boolean;
+  experiments: boolean;
+  trash: boolean;
+}
+
+export function emptyChangeSet(): ChangeSet {
+  return { full: false, runs: new Set(), metrics: new Set(), data: false, models: false, experiments: false, trash: false };
+}
+
+export function isEmptyChange(c: ChangeSet): boolean {
+  return !c.full && c.runs.size === 0 && c.metrics.size === 0 && !c.data && !c.models && !c.experiments && !c.trash;
+}
+
+/**
+ * Routes one changed path (relative to `.mlops/`, `/` separators) into a change set. Temp files and locks are
+ * ignored: every write ends in a rename or append that produces its own event.
+ */
+export function classifyChange(relPath: string, into: ChangeSet = emptyChangeSet()): ChangeSet {
+  const parts = relPath.split('/').filter(Boolean);
+  const base = parts[parts.length - 1] ?? '';
+  if (base.endsWith('.tmp') || parts.some((p) => p.endsWith('.lock'))) { return into; }
+  switch (parts[0]) {
+    case undefined:
+    case 'mlops.json':
+      into.full = true; break;
+    case 'runs':
+      if (parts[1] && isId(parts[1])) {
+        if (parts[2] === 'metrics.jsonl') { into.metrics.add(parts[1]); } else if (parts[2] === undefined || parts[2] === 'run.json') { into.runs.add(parts[1]); }
+      } else if (!parts[1]) { into.full = true; }
+      break;
+    case 'datasets': into.data = true; break;
+    case 'models': into.models = true; break;
+    case 'experiments': into.experiments = true; break;
+    case 'trash': into.trash = true; break;
+    default: break;
+  }
+  return into;
+}
+
+export class StoreState {
+  readonly runs: RunIndex;
+  readonly metrics: MetricSummaryCache;
+  experiments: Experiment[] = [];
+  datasets: Dataset[] = [];
+  dataVersions: DataVersion[] = [];
+  models: Model[] = [];
+  modelVersions: ModelVersion[] = [];
+  private problemsOf: Record<'experiments' | 'data' | 'models', StoreProblem[]> = { experiments: [], data: [], models: [] };
+  loaded = false;
+
+  constructor(readonly store: Store) {
+    this.runs = new RunIndex(store);
+    this.metrics = new MetricSummaryCache((id) => store.metricsFile(id));
+  }
+
+  get root(): string {
+    return this.store.root;
+  }
+
+  async load(): Promise<void> {
+    await Promise.all([this.runs.build(), this.loadExperiments(), this.loadData(), this.loadModels()]);
+    this.loaded = true;
+  }
+
+  /** Applies a change set, reading only what it names. Removed runs' cached metrics are dropped. */
+  async apply(change: ChangeSet): Promise<void> {
+    if (change.full) { await this.load(); return; }
+    const jobs: Promise<unknown>[] = [];
+    for (const id of change.runs) {
+      jobs.push(this.runs.refresh(id).then((r) => { if (r !== 'changed') { this.metrics.forget(id); } }));
+    }
+    for (const id of change.metrics) { if (!change.runs.has(id)) { jobs.push(this.metrics.get(id).catch(() => undefined)); } }
+    if (change.experiments) { jobs.push(this.loadExperiments()); }
+    if (change.data) { jobs.push(this.loadData()); }
+    if (change.models) { jobs.push(this.loadModels()); }
+    await Promise.all(jobs);
+  }
+
+  private async loadExperiments(): Promise<void> {
+    const r = await this.store.listExperiments();
+    this.experiments = r.items;
+    this.problemsOf.experiments = r.problems;
+  }
+
+  private async loadData(): Promise<void> {
+    const [ds, vs] = await Promise.all([this.store.listDatasets(), this.store.listDataVersions()]);
+    this.datasets = ds.items;
+    this.dataVersions = vs.items;
+    this.problemsOf.data = [...ds.problems, ...vs.problems];
+  }
+
+  private async loadModels(): Promise<void> {
+    const [ms, vs] = await Promise.all([this.store.listModels(), this.store.listModelVersions()]);
+    this.models = ms.items;
+    this.modelVersions = vs.items;
+    this.problemsOf.models = [...ms.problems, ...vs.problems];
+  }
+
+  /** Files that could not be read, by view. */
+  problems(view: 'experiments' | 'data' | 'models'): StoreProblem[] {
+    if (view === 'experiments') { return [...this.runs.problems(), ...this.problemsOf.experiments]; }
+    return this.problemsOf[view];
+  }
+
+  /** Experiment names: those with a file and those only named by runs. */
+  experimentNames(): string[] {
+    const names = new Set(this.experiments.map((e) => e.name));
+    for (const n of this.runs.experiments().keys()) { names.add(n); }
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }
+
+  dataVersion(id: string): DataVersion | undefined {
+    return this.dataVersions.find((v) => v.id === id);
+  }
+
+  datasetNames(): string[] {
+    const names = new Set(this.datasets.map((d) => d.name));
+    for (const v of this.dataVersions) { names.add(v.dataset); }
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }
+
+  modelNames(): string[] {
+    const names = new Set(this.models.map((m) => m.name));
+    for (const v of this.modelVersions) { names.add(v.model); }
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }
+
+  modelVersionsOfRun(runId: string): ModelVersion[] {
+    return this.modelVersions.filter((v) => v.runId === runId);
+  }
+
+  runsUsingDataVersion(versionId: string): Run[] {
+    return [...this.runs.values()].filter((r) => r.dataVersions.some((d) => d.version === versionId)).sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  runningCount(): number {
+    let n = 0;
+    for (const r of this.runs.values()) { if (r.status === 'running') { n++; } }
+    return n;
+  }
+}

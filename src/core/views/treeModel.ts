@@ -1,0 +1,330 @@
+/**
+ * The three MLOps trees as plain data: which nodes exist, their text, icons and context values. The VS Code
+ * adapter turns a ViewNode into a TreeItem one to one and holds no logic of its own, so everything here is
+ * unit-tested without VS Code. Children are computed on demand from the in-memory StoreState (no disk access).
+ */
+import * as path from 'node:path';
+import { formatBytes, formatDuration } from '../format';
+import type { StoreProblem } from '../store/fsutil';
+import type { MetricSummary } from '../store/metrics';
+import type { Run } from '../store/schemas';
+import {
+  STAGE_ICONS, STATUS_ICONS, dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue,
+  modelVersionTooltip, relativeTime, runDescription, runTooltip,
+} from './describe';
+import { matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import type { StoreState } from './storeState';
+
+export type NodeKind =
+  | 'folder' | 'experiment' | 'run' | 'group' | 'param' | 'metric' | 'commit' | 'meta' | 'info' | 'more'
+  | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef';
+
+export type ViewName = 'experiments' | 'data' | 'models';
+
+export interface ViewNode {
+  /** Unique within its view and stable across refreshes (the adapter uses it as TreeItem.id). */
+  id: string;
+  kind: NodeKind;
+  view: ViewName;
+  /** Workspace folder of the store this node belongs to. */
+  root: string;
+  label: string;
+  description?: string;
+  /** Markdown; user text inside is escaped. */
+  tooltip?: string;
+  icon?: { id: string; color?: string };
+  /** `mlops.<kind>` plus qualifiers, matched by menus in package.json. */
+  contextValue?: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+  runId?: string;
+  experiment?: string;
+  dataset?: string;
+  versionId?: string;
+  model?: string;
+  version?: number;
+  group?: 'params' | 'metrics' | 'lineage' | 'meta';
+  /** A file to open when the node is clicked. */
+  file?: string;
+}
+
+export interface ViewOptions {
+  filter: RunFilter;
+  sort: RunSort;
+  /** Configured headline metric (may be empty). */
+  headline?: string;
+  pageSize: number;
+  /** How many pages of runs are shown per experiment node id. */
+  pages: ReadonlyMap<string, number>;
+  now: number;
+  /** Show one folder node per store (multi-root workspaces with more than one store). */
+  multiRoot: boolean;
+}
+
+const rootKey = (root: string) => root;
+
+function folderNode(state: StoreState, view: ViewName): ViewNode {
+  return { id: `${rootKey(state.root)}|${view}|folder`, kind: 'folder', view, root: state.root, label: path.basename(state.root),
+    description: path.dirname(state.root), tooltip: escapeMarkdown(state.root), icon: { id: 'root-folder' }, contextValue: 'mlops.folder', collapsible: 'expanded' };
+}
+
+function problemsNode(state: StoreState, view: ViewName, problems: readonly StoreProblem[]): ViewNode {
+  const n = problems.length;
+  return { id: `${rootKey(state.root)}|${view}|problems`, kind: 'problems', view, root: state.root,
+    label: `${n} file${n === 1 ? '' : 's'} could not be read`, icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+    tooltip: 'These files are skipped; nothing was changed. Open one to see or fix it.', contextValue: 'mlops.problems', collapsible: 'collapsed' };
+}
+
+export function problemNodes(state: StoreState, view: ViewName): ViewNode[] {
+  return state.problems(view).map((p) => ({
+    id: `${rootKey(state.root)}|${view}|problem|${p.file}`, kind: 'problem', view, root: state.root, label: p.file, description: p.reason,
+    tooltip: `${escapeMarkdown(p.file)}\n\n${escapeMarkdown(p.reason)}`, icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+    contextValue: 'mlops.problem', collapsible: 'none', file: path.join(state.root, ...p.file.split('/')),
+  }));
+}
+
+/** Top level of a view: one folder node per store in a multi-root workspace, else that store's top nodes. */
+export function rootNodes(states: readonly StoreState[], view: ViewName, opts: ViewOptions): ViewNode[] {
+  if (opts.multiRoot && states.length > 1) { return states.map((s) => folderNode(s, view)); }
+  return states.flatMap((s) => topNodes(s, view, opts));
+}
+
+export function topNodes(state: StoreState, view: ViewName, opts: ViewOptions): ViewNode[] {
+  const problems = state.problems(view);
+  const nodes = view === 'experiments' ? experimentNodes(state, opts) : view === 'data' ? datasetNodes(state) : modelNodes(state);
+  return problems.length ? [problemsNode(state, view, problems), ...nodes] : nodes;
+}
+
+// ---------------------------------------------------------------- experiments
+
+function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
+  const counts = state.runs.experiments();
+  const running = new Map<string, number>();
+  for (const r of state.runs.values()) { if (r.status === 'running') { running.set(r.experiment, (running.get(r.experiment) ?? 0) + 1); } }
+  return state.experimentNames().map((name) => {
+    const n = counts.get(name) ?? 0;
+    const live = running.get(name) ?? 0;
+    const exp = state.experiments.find((e) => e.name === name);
+    return {
+      id: `${rootKey(state.root)}|exp|${name}`, kind: 'experiment', view: 'experiments', root: state.root, experiment: name, label: name,
+      description: `${n} run${n === 1 ? '' : 's'}${live ? ` · ${live} running` : ''}`,
+      tooltip: `**${escapeMarkdown(name)}**${exp?.description ? `\n\n${escapeMarkdown(exp.description)}` : ''}`,
+      icon: { id: 'beaker' }, contextValue: 'mlops.experiment', collapsible: 'collapsed',
+      file: path.join(state.store.dir, 'experiments', `${name}.json`),
+    } satisfies ViewNode;
+  });
+}
+
+/** The runs an experiment node shows after filter and sort, and how many there are in all. */
+export function visibleRuns(state: StoreState, experiment: string, opts: ViewOptions): Run[] {
+  const runs = state.runs.list(experiment).filter((r) => matchesFilter(r, opts.filter, state.metrics.peek(r.id)));
+  return sortRuns(runs, opts.sort, opts.headline, (id) => state.metrics.peek(id));
+}
+
+export function experimentChildren(state: StoreState, experimentNode: ViewNode, opts: ViewOptions): ViewNode[] {
+  const runs = visibleRuns(state, experimentNode.experiment!, opts);
+  const pages = opts.pages.get(experimentNode.id) ?? 1;
+  const shown = runs.slice(0, pages * opts.pageSize);
+  const nodes = shown.map((r) => runNode(state, r, opts));
+  if (runs.length > shown.length) {
+    nodes.push({ id: `${experimentNode.id}|more`, kind: 'more', view: 'experiments', root: state.root, experiment: experimentNode.experiment,
+      label: `Show ${Math.min(opts.pageSize, runs.length - shown.length)} more…`, description: `${shown.length} of ${runs.length}`,
+      icon: { id: 'ellipsis' }, contextValue: 'mlops.more', collapsible: 'none' });
+  }
+  if (runs.length === 0) {
+    nodes.push({ id: `${experimentNode.id}|empty`, kind: 'info', view: 'experiments', root: state.root, label: 'No runs match the filter',
+      icon: { id: 'filter' }, collapsible: 'none' });
+  }
+  return nodes;
+}
+
+export function runNode(state: StoreState, run: Run, opts: Pick<ViewOptions, 'headline' | 'now'>): ViewNode {
+  const summaries = state.metrics.peek(run.id);
+  return {
+    id: `${rootKey(state.root)}|run|${run.id}`, kind: 'run', view: 'experiments', root: state.root, runId: run.id, experiment: run.experiment,
+    label: run.name, description: runDescription(run, summaries, opts.headline, opts.now),
+    tooltip: runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d)),
+    icon: STATUS_ICONS[run.status], contextValue: `mlops.run.${run.status}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
+  };
+}
+
+function dataRefLabel(state: StoreState, d: Run['dataVersions'][number]): string {
+  const v = state.dataVersion(d.version);
+  return `${d.dataset} ${v ? dataVersionLabel(v) : d.version.slice(-6)}`;
+}
+
+export function runChildren(state: StoreState, runNodeArg: ViewNode): ViewNode[] {
+  const run = state.runs.get(runNodeArg.runId!);
+  if (!run) { return []; }
+  const base = runNodeArg.id;
+  const group = (g: NonNullable<ViewNode['group']>, label: string, icon: string, description?: string): ViewNode => ({
+    id: `${base}|${g}`, kind: 'group', view: 'experiments', root: state.root, runId: run.id, group: g, label, description, icon: { id: icon },
+    contextValue: `mlops.group.${g}`, collapsible: 'collapsed' });
+  const nParams = Object.keys(run.params).length;
+  const nMetrics = state.metrics.peek(run.id)?.size;
+  const lineageCount = (run.git ? 1 : 0) + run.dataVersions.length + state.modelVersionsOfRun(run.id).length;
+  return [
+    group('params', 'Params', 'symbol-parameter', String(nParams)),
+    group('metrics', 'Metrics', 'graph-line', nMetrics === undefined ? undefined : String(nMetrics)),
+    group('meta', 'Meta-metrics', 'dashboard'),
+    group('lineage', 'Lineage', 'git-commit', String(lineageCount)),
+  ];
+}
+
+export function groupChildren(state: StoreState, groupNode: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
+  const run = state.runs.get(groupNode.runId!);
+  if (!run) { return []; }
+  const base = groupNode.id;
+  const leaf = (key: string, kind: NodeKind, label: string, description: string | undefined, icon?: string, extra: Partial<ViewNode> = {}): ViewNode => ({
+    id: `${base}|${key}`, kind, view: 'experiments', root: state.root, runId: run.id, label, description, icon: icon ? { id: icon } : undefined,
+    contextValue: `mlops.${kind}`, collapsible: 'none', ...extra });
+  switch (groupNode.group) {
+    case 'params': {
+      const entries = Object.entries(run.params);
+      if (!entries.length) { return [leaf('none', 'info', 'No params recorded', undefined)]; }
+      return entries.map(([k, v]) => leaf(k, 'param', k, formatValue(v)));
+    }
+    case 'metrics': {
+      const sums = state.metrics.peek(run.id);
+      if (!sums) { return [leaf('loading', 'info', 'Loading metrics…', undefined, 'loading~spin')]; }
+      if (!sums.size) { return [leaf('none', 'info', 'No metrics logged yet', undefined)]; }
+      return [...sums.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s: MetricSummary) => leaf(s.name, 'metric', s.name,
+        `${formatValue(s.last)} @ ${s.lastStep}   min ${formatValue(s.min)}   max ${formatValue(s.max)}`, undefined,
+        { tooltip: `**${escapeMarkdown(s.name)}**: last ${formatValue(s.last)} at step ${s.lastStep}, min ${formatValue(s.min)}, max ${formatValue(s.max)}, ${s.count} points` }));
+    }
+    case 'meta': {
+      const m = run.meta;
+      const out: ViewNode[] = [];
+      if (m.durationMs !== undefined) { out.push(leaf('duration', 'meta', 'Duration', formatDuration(m.durationMs), 'watch')); }
+      if (m.peakMemoryBytes !== undefined) { out.push(leaf('memory', 'meta', 'Peak memory', formatBytes(m.peakMemoryBytes), 'server')); }
+      if (m.hardware) {
+        const hw = [m.hardware.cpu, m.hardware.cores ? `${m.hardware.cores} cores` : undefined, m.hardware.memoryBytes ? formatBytes(m.hardware.memoryBytes) : undefined, ...(m.hardware.gpus ?? [])].filter(Boolean).join(', ');
+        out.push(leaf('hardware', 'meta', 'Hardware', hw, 'chip'));
+      }
+      if (m.cost) { out.push(leaf('cost', 'meta', 'Cost', `${m.cost.amount} ${m.cost.currency}`, 'credit-card')); }
+      if (m.python) { out.push(leaf('python', 'meta', 'Python', m.python, 'symbol-namespace')); }
+      if (m.environment) { out.push(leaf('env', 'meta', 'Environment', `sha256 ${m.environment.hash.slice(0, 12)}`, 'package')); }
+      if (m.exitCode !== undefined) { out.push(leaf('exit', 'meta', 'Exit code', String(m.exitCode), 'terminal')); }
+      return out.length ? out : [leaf('none', 'info', 'No meta-metrics recorded', undefined)];
+    }
+    case 'lineage': {
+      const out: ViewNode[] = [];
+      out.push(run.git
+        ? leaf('commit', 'commit', `commit ${run.git.commit.slice(0, 8)}`, [run.git.dirty ? 'dirty' : 'clean', run.git.branch].filter(Boolean).join(' · '), 'git-commit',
+          { tooltip: `\`${run.git.commit}\`${run.git.dirty ? '\n\nThe work tree had uncommitted changes when this run started.' : ''}` })
+        : leaf('commit', 'info', 'No git commit recorded', undefined, 'git-commit'));
+      for (const d of run.dataVersions) {
+        const v = state.dataVersion(d.version);
+        out.push(leaf(`data|${d.version}`, 'dataRef', `${d.dataset} ${v ? dataVersionLabel(v) : d.version}`, v ? dataVersionDescription(v, opts.now) : 'version not found in this store', 'database',
+          { dataset: d.dataset, versionId: d.version, tooltip: v ? dataVersionTooltip(v) : undefined }));
+      }
+      for (const mv of state.modelVersionsOfRun(run.id)) {
+        out.push(leaf(`model|${mv.model}|${mv.version}`, 'modelRef', `${mv.model} v${mv.version}`, mv.stage, STAGE_ICONS[mv.stage].id, { model: mv.model, version: mv.version }));
+      }
+      if (run.reproducedFrom) {
+        const orig = state.runs.get(run.reproducedFrom);
+        out.push(leaf(`from|${run.reproducedFrom}`, 'runRef', `reproduces ${orig?.name ?? run.reproducedFrom}`, orig?.experiment, 'history', { runId: run.reproducedFrom }));
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+// ---------------------------------------------------------------- data
+
+function datasetNodes(state: StoreState): ViewNode[] {
+  return state.datasetNames().map((name) => {
+    const n = state.dataVersions.filter((v) => v.dataset === name).length;
+    return { id: `${rootKey(state.root)}|ds|${name}`, kind: 'dataset', view: 'data', root: state.root, dataset: name, label: name,
+      description: `${n} version${n === 1 ? '' : 's'}`, icon: { id: 'database' }, contextValue: 'mlops.dataset', collapsible: 'collapsed' } satisfies ViewNode;
+  });
+}
+
+export function datasetChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
+  return state.dataVersions.filter((v) => v.dataset === node.dataset).map((v) => ({
+    id: `${rootKey(state.root)}|dv|${v.id}`, kind: 'dataVersion', view: 'data', root: state.root, dataset: v.dataset, versionId: v.id,
+    label: dataVersionLabel(v), description: dataVersionDescription(v, opts.now), tooltip: dataVersionTooltip(v), icon: { id: 'versions' },
+    contextValue: 'mlops.dataVersion', collapsible: 'collapsed', file: state.store.dataVersionFile(v.dataset, v.id),
+  }));
+}
+
+export function dataVersionChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
+  const v = state.dataVersion(node.versionId!);
+  if (!v) { return []; }
+  const out: ViewNode[] = [{ id: `${node.id}|hash`, kind: 'info', view: 'data', root: state.root, label: `sha256 ${v.contentHash.slice(0, 16)}…`,
+    description: v.source, tooltip: dataVersionTooltip(v), icon: { id: 'key' }, collapsible: 'none' }];
+  const runs = state.runsUsingDataVersion(v.id);
+  for (const r of runs) {
+    out.push({ id: `${node.id}|run|${r.id}`, kind: 'runRef', view: 'data', root: state.root, runId: r.id, label: `used by ${r.name}`,
+      description: `${r.experiment} · ${relativeTime(r.startTime, opts.now)}`, icon: STATUS_ICONS[r.status], contextValue: 'mlops.runRef', collapsible: 'none' });
+  }
+  if (!runs.length) { out.push({ id: `${node.id}|unused`, kind: 'info', view: 'data', root: state.root, label: 'Not used by any run yet', icon: { id: 'info' }, collapsible: 'none' }); }
+  return out;
+}
+
+// ---------------------------------------------------------------- models
+
+function modelNodes(state: StoreState): ViewNode[] {
+  return state.modelNames().map((name) => {
+    const versions = state.modelVersions.filter((v) => v.model === name);
+    const prod = versions.find((v) => v.stage === 'production');
+    return { id: `${rootKey(state.root)}|model|${name}`, kind: 'model', view: 'models', root: state.root, model: name, label: name,
+      description: `${versions.length} version${versions.length === 1 ? '' : 's'}${prod ? ` · production v${prod.version}` : ''}`,
+      icon: { id: 'package' }, contextValue: 'mlops.model', collapsible: 'collapsed' } satisfies ViewNode;
+  });
+}
+
+export function modelChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
+  return state.modelVersions.filter((v) => v.model === node.model).map((v) => ({
+    id: `${rootKey(state.root)}|mv|${v.model}|${v.version}`, kind: 'modelVersion', view: 'models', root: state.root, model: v.model, version: v.version, runId: v.runId,
+    label: `v${v.version}`, description: `${v.stage === 'none' ? 'no stage' : v.stage} · ${relativeTime(v.createdAt, opts.now)}`,
+    tooltip: modelVersionTooltip(v, state.runs.get(v.runId)?.name), icon: STAGE_ICONS[v.stage], contextValue: `mlops.modelVersion.${v.stage}`,
+    collapsible: 'collapsed', file: state.store.modelVersionFile(v.model, v.version),
+  }));
+}
+
+export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
+  const v = state.modelVersions.find((m) => m.model === node.model && m.version === node.version);
+  if (!v) { return []; }
+  const base = node.id;
+  const out: ViewNode[] = [];
+  const artifactAbs = path.isAbsolute(v.artifact.path) ? v.artifact.path : path.join(state.root, ...v.artifact.path.split('/'));
+  out.push({ id: `${base}|artifact`, kind: 'info', view: 'models', root: state.root, label: v.artifact.path, description: `${formatBytes(v.artifact.sizeBytes)} · sha256 ${v.artifact.sha256.slice(0, 12)}`,
+    icon: { id: 'file-binary' }, collapsible: 'none', file: v.artifact.fileCount === 1 ? artifactAbs : undefined, contextValue: 'mlops.artifact' });
+  const run = state.runs.get(v.runId);
+  out.push(run
+    ? { id: `${base}|run`, kind: 'runRef', view: 'models', root: state.root, runId: run.id, label: `run ${run.name}`, description: `${run.experiment} · ${relativeTime(run.startTime, opts.now)}`,
+      icon: STATUS_ICONS[run.status], contextValue: 'mlops.runRef', collapsible: 'none' }
+    : { id: `${base}|run`, kind: 'info', view: 'models', root: state.root, label: `run ${v.runId}`, description: 'not in this store (deleted?)', icon: { id: 'warning' }, collapsible: 'none' });
+  if (run?.git) {
+    out.push({ id: `${base}|commit`, kind: 'commit', view: 'models', root: state.root, label: `commit ${run.git.commit.slice(0, 8)}`, description: run.git.dirty ? 'dirty' : 'clean',
+      tooltip: `\`${run.git.commit}\``, icon: { id: 'git-commit' }, contextValue: 'mlops.commit', collapsible: 'none' });
+  }
+  for (const d of run?.dataVersions ?? []) {
+    const dv = state.dataVersion(d.version);
+    out.push({ id: `${base}|data|${d.version}`, kind: 'dataRef', view: 'models', root: state.root, dataset: d.dataset, versionId: d.version,
+      label: `${d.dataset} ${dv ? dataVersionLabel(dv) : d.version}`, description: dv ? dataVersionDescription(dv, opts.now) : undefined, icon: { id: 'database' },
+      contextValue: 'mlops.dataRef', collapsible: 'none' });
+  }
+  return out;
+}
+
+/** Children of any node: the single entry point the adapter calls. */
+export function childrenOf(states: readonly StoreState[], node: ViewNode | undefined, view: ViewName, opts: ViewOptions): ViewNode[] {
+  if (!node) { return rootNodes(states, view, opts); }
+  const state = states.find((s) => s.root === node.root);
+  if (!state) { return []; }
+  switch (node.kind) {
+    case 'folder': return topNodes(state, view, opts);
+    case 'problems': return problemNodes(state, view);
+    case 'experiment': return experimentChildren(state, node, opts);
+    case 'run': return runChildren(state, node);
+    case 'group': return groupChildren(state, node, opts);
+    case 'dataset': return datasetChildren(state, node, opts);
+    case 'dataVersion': return dataVersionChildren(state, node, opts);
+    case 'model': return modelChildren(state, node, opts);
+    case 'modelVersion': return modelVersionChildren(state, node, opts);
+    default: return [];
+  }
+}

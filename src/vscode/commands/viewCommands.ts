@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import {
+  RUN_SORTS, RUN_STATUSES, SORT_LABELS, describeFilter, formatThreshold, isFilterActive, isRunStatus, matchesFilter, parseMetricThreshold, MlopsError,
+  type RunFilter, type RunSort, type ViewNode,
+} from '../../core';
+import { Views } from '../ids';
+import type { WorkspaceStores } from '../stores';
+import type { MlopsTree } from '../tree';
+import type { ViewState } from '../viewState';
+import { isViewNode } from '../ui';
+
+export interface Trees {
+  experiments: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
+  data: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
+  models: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
+}
+
+/** `MLOps: Filter Runs…`: a filter object for non-interactive use, or a menu of filter kinds. */
+export async function filterRuns(viewState: ViewState, arg?: RunFilter): Promise<RunFilter | undefined> {
+  if (arg && typeof arg === 'object' && !isViewNode(arg)) {
+    await viewState.setFilter(arg);
+    return viewState.filter;
+  }
+  const f = { ...viewState.filter };
+  const pick = await vscode.window.showQuickPick([
+    { label: '$(pulse) Status…', description: f.statuses?.join(', '), key: 'status' },
+    { label: '$(tag) Tag…', description: f.tag, key: 'tag' },
+    { label: '$(search) Text…', description: f.text, key: 'text' },
+    { label: '$(graph-line) Metric threshold…', description: f.metric ? formatThreshold(f.metric) : undefined, key: 'metric' },
+    ...(isFilterActive(f) ? [{ label: '$(clear-all) Clear filter', description: describeFilter(f), key: 'clear' }] : []),
+  ], { placeHolder: 'Filter the Experiments view' });
+  if (!pick) { return undefined; }
+  switch (pick.key) {
+    case 'status': {
+      const s = await vscode.window.showQuickPick(RUN_STATUSES.map((x) => ({ label: x, picked: f.statuses?.includes(x) ?? false })), { canPickMany: true, placeHolder: 'Show runs with these statuses' });
+      if (!s) { return undefined; }
+      f.statuses = s.map((x) => x.label).filter(isRunStatus);
+      if (!f.statuses?.length) { delete f.statuses; }
+      break;
+    }
+    case 'tag': {
+      const t = await vscode.window.showInputBox({ prompt: 'Show runs with this tag (empty: any)', value: f.tag ?? '' });
+      if (t === undefined) { return undefined; }
+      if (t.trim()) { f.tag = t.trim(); } else { delete f.tag; }
+      break;
+    }
+    case 'text': {
+      const t = await vscode.window.showInputBox({ prompt: 'Show runs whose name, id, notes, tags or params contain (empty: any)', value: f.text ?? '' });
+      if (t === undefined) { return undefined; }
+      if (t.trim()) { f.text = t.trim(); } else { delete f.text; }
+      break;
+    }
+    case 'metric': {
+      const t = await vscode.window.showInputBox({ prompt: 'Show runs whose last metric value passes, e.g. accuracy >= 0.8 (empty: none)', value: f.metric ? formatThreshold(f.metric) : '',
+        validateInput: (v) => { if (!v.trim()) { return undefined; } try { parseMetricThreshold(v); return undefined; } catch (e) { return (e as Error).message; } } });
+      if (t === undefined) { return undefined; }
+      if (t.trim()) { f.metric = parseMetricThreshold(t); } else { delete f.metric; }
+      break;
+    }
+    case 'clear':
+      await viewState.setFilter({});
+      return {};
+  }
+  await viewState.setFilter(f);
+  return f;
+}
+
+export async function sortRuns(viewState: ViewState, arg?: string): Promise<RunSort | undefined> {
+  let sort = arg;
+  if (!sort) {
+    const current = viewState.sort;
+    sort = (await vscode.window.showQuickPick(RUN_SORTS.map((s) => ({ label: SORT_LABELS[s], description: s === current ? '(current)' : undefined, s })), { placeHolder: 'Sort runs by' }))?.s;
+    if (!sort) { return undefined; }
+  }
+  if (!(RUN_SORTS as readonly string[]).includes(sort)) { throw new MlopsError(`unknown sort '${sort}': use one of ${RUN_SORTS.join(', ')}`); }
+  await viewState.setSort(sort as RunSort);
+  return sort as RunSort;
+}
+
+export function loadMore(viewState: ViewState, trees: Trees, node?: ViewNode): void {
+  if (!node?.experiment) { return; }
+  const expId = node.id.replace(/\|more$/, '');
+  viewState.pages.set(expId, (viewState.pages.get(expId) ?? 1) + 1);
+  const exp = trees.experiments.tree.node(expId);
+  if (exp) { trees.experiments.tree.refreshNode(exp); } else { trees.experiments.tree.refresh(); }
+}
+
+const folderPrefix = (stores: WorkspaceStores, root: string, view: string): string[] => (stores.list().length > 1 ? [`${root}|${view}|folder`] : []);
+
+/** Shows a run in the Experiments view: expands its experiment, pages far enough, selects and focuses it. */
+export async function revealRun(stores: WorkspaceStores, viewState: ViewState, trees: Trees, arg: { runId: string; root?: string }): Promise<boolean> {
+  await stores.ready();
+  const state = stores.findRun(arg.runId, arg.root);
+  const run = state?.runs.get(arg.runId);
+  if (!state || !run) { throw new MlopsError(`no run with id ${arg.runId}`, 'not-found'); }
+  if (!matchesFilter(run, viewState.filter, state.metrics.peek(run.id))) {
+    const a = await vscode.window.showInformationMessage(`MLOps: run ${run.name} is hidden by the filter (${describeFilter(viewState.filter)})`, 'Clear Filter');
+    if (a !== 'Clear Filter') { return false; }
+    await viewState.setFilter({});
+  }
+  const expId = `${state.root}|exp|${run.experiment}`;
+  const { tree, view } = trees.experiments;
+  for (let i = 0; i < 1000; i++) {
+    const exp = await tree.resolvePath([...folderPrefix(stores, state.root, 'experiments'), expId]);
+    if (!exp) { break; }
+    const kids = await tree.getChildren(exp);
+    const node = kids.find((k) => k.runId === run.id && k.kind === 'run');
+    if (node) {
+      await vscode.commands.executeCommand(`${Views.experiments}.focus`);
+      await view.reveal(node, { select: true, focus: true, expand: false });
+      return true;
+    }
+    if (!kids.some((k) => k.kind === 'more')) { break; }
+    viewState.pages.set(expId, (viewState.pages.get(expId) ?? 1) + 1);
+  }
+  return false;
+}
+
+export async function revealDataVersion(stores: WorkspaceStores, trees: Trees, arg: { versionId: string; root?: string }): Promise<boolean> {
+  await stores.ready();
+  const state = stores.list().find((s) => (!arg.root || s.root === arg.root) && s.dataVersion(arg.versionId));
+  const v = state?.dataVersion(arg.versionId);
+  if (!state || !v) { throw new MlopsError(`no data version ${arg.versionId}`, 'not-found'); }
+  const node = await trees.data.tree.resolvePath([...folderPrefix(stores, state.root, 'data'), `${state.root}|ds|${v.dataset}`, `${state.root}|dv|${v.id}`]);
+  if (!node) { return false; }
+  await vscode.commands.executeCommand(`${Views.data}.focus`);
+  await trees.data.view.reveal(node, { select: true, focus: true });
+  return true;
+}
+
+export async function revealModelVersion(stores: WorkspaceStores, trees: Trees, arg: { model: string; version: number; root?: string }): Promise<boolean> {
+  await stores.ready();
+  const state = stores.list().find((s) => (!arg.root || s.root === arg.root) && s.modelVersions.some((m) => m.model === arg.model && m.version === arg.version));
+  if (!state) { throw new MlopsError(`model '${arg.model}' has no version ${arg.version}`, 'not-found'); }
+  const node = await trees.models.tree.resolvePath([...folderPrefix(stores, state.root, 'models'), `${state.root}|model|${arg.model}`, `${state.root}|mv|${arg.model}|${arg.version}`]);
+  if (!node) { return false; }
+  await vscode.commands.executeCommand(`${Views.models}.focus`);
+  await trees.models.view.reveal(node, { select: true, focus: true });
+  return true;
+}

@@ -1,0 +1,215 @@
+import * as vscode from 'vscode';
+import {
+  childrenOf, describeFilter, isFilterActive, mapLimit, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
+  type ViewOptions,
+} from '../core';
+import { Commands, Views } from './ids';
+import type { Log } from './log';
+import type { StoreChange, WorkspaceStores } from './stores';
+import { headlineSetting, pageSizeSetting, type ViewState } from './viewState';
+
+const VIEW_IDS: Record<ViewName, string> = { experiments: Views.experiments, data: Views.data, models: Views.models };
+
+/**
+ * One of the three MLOps trees. All structure and text come from the pure core (treeModel.ts); this class only
+ * maps nodes to TreeItems, keeps one object per node id (VS Code identifies refreshed elements by object), and
+ * decides which nodes to refresh when the store changes: a changed run refreshes its experiment's children, new
+ * metric points only that run's row.
+ */
+export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<ViewNode | ViewNode[] | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly nodes = new Map<string, ViewNode>();
+  private readonly parents = new Map<string, string | undefined>();
+  private readonly loadingMetrics = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  /** Counts getChildren calls, so tests can wait for the workbench to render. */
+  getChildrenCalls = 0;
+
+  constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log) {
+    this.disposables.push(
+      stores.onDidChange((changes) => this.onStoreChange(changes)),
+      stores.onDidChangeStores(() => this.refresh()),
+      viewState.onDidChange(() => { if (view === 'experiments') { this.refresh(); } }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mlops')) { this.refresh(); } }),
+    );
+  }
+
+  options(): ViewOptions {
+    return { filter: this.viewState.filter, sort: this.viewState.sort, headline: headlineSetting(), pageSize: pageSizeSetting(),
+      pages: this.viewState.pages, now: Date.now(), multiRoot: this.stores.list().length > 1 };
+  }
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  refreshNode(node: ViewNode): void {
+    this.emitter.fire(node);
+  }
+
+  async getChildren(element?: ViewNode): Promise<ViewNode[]> {
+    this.getChildrenCalls++;
+    await this.stores.ready();
+    const states = this.stores.list();
+    const opts = this.options();
+    if (element?.kind === 'experiment' && (needsMetrics(opts.filter) || opts.sort.startsWith('metric'))) {
+      // Filtering or sorting by a metric needs every run's summary: load them first, with progress on the view.
+      const state = states.find((s) => s.root === element.root);
+      if (state) {
+        await vscode.window.withProgress({ location: { viewId: VIEW_IDS[this.view] } }, () => this.loadMetrics(state, state.runs.list(element.experiment).map((r) => r.id)));
+      }
+    }
+    const children = childrenOf(states, element, this.view, opts).map((n) => this.canonical(n, element?.id));
+    const needMetrics = children.filter((n) => n.kind === 'run' && !this.stateOf(n)?.metrics.peek(n.runId!));
+    if (needMetrics.length) { void this.loadMetricsFor(needMetrics); }
+    if (element?.kind === 'group' && element.group === 'metrics') {
+      const state = this.stateOf(element);
+      if (state && !state.metrics.peek(element.runId!)) { void this.loadMetricsFor([this.nodes.get(element.id.replace(/\|metrics$/, ''))!].filter(Boolean)); }
+    }
+    return children;
+  }
+
+  getTreeItem(node: ViewNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, node.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
+      : node.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
+    if (node.icon) { item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined); }
+    item.contextValue = node.contextValue;
+    item.command = this.commandFor(node);
+    if (node.file && (node.kind === 'problem' || node.kind === 'info')) { item.resourceUri = vscode.Uri.file(node.file); }
+    return item;
+  }
+
+  private commandFor(node: ViewNode): vscode.Command | undefined {
+    switch (node.kind) {
+      case 'problem': return { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file!)] };
+      case 'info': return node.file ? { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] } : undefined;
+      case 'more': return { command: Commands.loadMoreRuns, title: 'Show More', arguments: [node] };
+      case 'runRef': return { command: Commands.revealRun, title: 'Show Run', arguments: [{ runId: node.runId, root: node.root }] };
+      case 'dataRef': return { command: Commands.revealDataVersion, title: 'Show Data Version', arguments: [{ versionId: node.versionId, root: node.root }] };
+      case 'modelRef': return { command: Commands.revealModelVersion, title: 'Show Model Version', arguments: [{ model: node.model, version: node.version, root: node.root }] };
+      default: return undefined;
+    }
+  }
+
+  getParent(node: ViewNode): ViewNode | undefined {
+    const parentId = this.parents.get(node.id);
+    return parentId ? this.nodes.get(parentId) : undefined;
+  }
+
+  /** The canonical node for an id, after its children chain was computed (used by reveal). */
+  node(id: string): ViewNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /**
+   * Makes sure the nodes from the root down to `path` (ids, outermost first) exist so that TreeView.reveal can
+   * resolve them; returns the last one.
+   */
+  async resolvePath(ids: string[]): Promise<ViewNode | undefined> {
+    let parent: ViewNode | undefined;
+    for (const id of ids) {
+      const kids = await this.getChildren(parent);
+      parent = kids.find((k) => k.id === id);
+      if (!parent) { return undefined; }
+    }
+    return parent;
+  }
+
+  private canonical(n: ViewNode, parentId: string | undefined): ViewNode {
+    this.parents.set(n.id, parentId);
+    const existing = this.nodes.get(n.id);
+    if (!existing) { this.nodes.set(n.id, n); return n; }
+    for (const k of Object.keys(existing) as (keyof ViewNode)[]) { if (!(k in n)) { delete existing[k]; } }
+    Object.assign(existing, n);
+    return existing;
+  }
+
+  private stateOf(node: ViewNode): StoreState | undefined {
+    return this.stores.get(node.root);
+  }
+
+  private async loadMetrics(state: StoreState, ids: string[]): Promise<void> {
+    await mapLimit(ids.filter((id) => !state.metrics.peek(id)), 8, (id) => state.metrics.get(id));
+  }
+
+  /** Loads metric summaries of visible runs in the background, then refreshes just those rows. */
+  private async loadMetricsFor(runNodes: ViewNode[]): Promise<void> {
+    const todo = runNodes.filter((n) => !this.loadingMetrics.has(n.id));
+    if (!todo.length) { return; }
+    for (const n of todo) { this.loadingMetrics.add(n.id); }
+    try {
+      await mapLimit(todo, 8, async (n) => { await this.stateOf(n)?.metrics.get(n.runId!); });
+      this.refreshRuns(todo);
+    } catch (e) {
+      this.log.warn(`loading metrics: ${String(e)}`);
+    } finally {
+      for (const n of todo) { this.loadingMetrics.delete(n.id); }
+    }
+  }
+
+  /** Recomputes run rows in place and fires them (plus their open Metrics groups). */
+  private refreshRuns(runNodes: ViewNode[]): void {
+    const opts = this.options();
+    const fire: ViewNode[] = [];
+    for (const n of runNodes) {
+      const state = this.stateOf(n);
+      const run = state?.runs.get(n.runId!);
+      if (!state || !run) { continue; }
+      fire.push(this.canonical(runNode(state, run, opts), this.parents.get(n.id)));
+      const metricsGroup = this.nodes.get(`${n.id}|metrics`);
+      if (metricsGroup) { fire.push(metricsGroup); }
+      const groups = ['params', 'meta', 'lineage'].map((g) => this.nodes.get(`${n.id}|${g}`)).filter((g): g is ViewNode => Boolean(g));
+      fire.push(...groups);
+    }
+    if (fire.length) { this.emitter.fire(fire); }
+  }
+
+  private onStoreChange(changes: StoreChange[]): void {
+    if (this.view !== 'experiments') {
+      // Data and model views are small: any change that can affect them redraws them.
+      if (changes.some(({ change }) => change.full || change.runs.size > 0 || (this.view === 'data' ? change.data : change.models))) { this.refresh(); }
+      return;
+    }
+    const fire = new Set<ViewNode>();
+    let root = false;
+    for (const { state, change } of changes) {
+      if (change.full || change.experiments || change.models || change.data) { root = true; continue; }
+      for (const id of change.runs) {
+        const run = state.runs.get(id);
+        const expId = run ? `${state.root}|exp|${run.experiment}` : this.parents.get(`${state.root}|run|${id}`);
+        const exp = expId ? this.nodes.get(expId) : undefined;
+        if (exp) { fire.add(exp); } else { root = true; }
+      }
+      const metricRuns = [...change.metrics].map((id) => this.nodes.get(`${state.root}|run|${id}`)).filter((n): n is ViewNode => Boolean(n));
+      if (metricRuns.length) { this.refreshRuns(metricRuns); }
+      if (this.viewState.sort.startsWith('metric') || needsMetrics(this.viewState.filter)) {
+        for (const n of metricRuns) { const exp = this.nodes.get(this.parents.get(n.id) ?? ''); if (exp) { fire.add(exp); } }
+      }
+    }
+    if (root) { this.refresh(); return; }
+    if (fire.size) {
+      // Experiment rows show run counts: recompute them in place before VS Code asks for their TreeItems again.
+      const states = this.stores.list();
+      const opts = this.options();
+      for (const exp of fire) {
+        const parent = this.getParent(exp);
+        for (const n of childrenOf(states, parent, this.view, opts)) { if (n.id === exp.id) { this.canonical(n, parent?.id); } }
+      }
+      this.emitter.fire([...fire]);
+    }
+  }
+
+  /** The view's description line: the active filter. */
+  description(): string | undefined {
+    const f = this.viewState.filter;
+    return this.view === 'experiments' && isFilterActive(f) ? `filtered: ${describeFilter(f)}` : undefined;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) { d.dispose(); }
+  }
+}
