@@ -8,6 +8,7 @@ import {
   type DataVersionRef, type ModelStage, type ParamValue, type Run, type RunStatus, type StoreProblem,
 } from '../core';
 import { USAGE } from './help';
+import { runLint } from './lintCommand';
 
 export interface CliIo {
   cwd: string;
@@ -248,6 +249,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'lint': {
+    options: { format: { type: 'string', short: 'f' }, 'fail-on': { type: 'string' } }, positionals: -1,
+    async run({ io, values, positionals }) {
+      const rootOpt = str(values, 'root');
+      return runLint({ paths: positionals, format: str(values, 'format') ?? (values.json ? 'json' : 'text'), failOn: str(values, 'fail-on') ?? 'warning',
+        cwd: io.cwd, root: rootOpt !== undefined ? path.resolve(io.cwd, rootOpt) : undefined }, io);
+    },
+  },
+
   'model list': {
     options: { name: { type: 'string' } }, positionals: 0,
     async run({ io, values, json, store: open }) {
@@ -332,7 +342,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const values = parsed.values as Values;
     if (values.help) { io.stdout(`Usage: ${USAGE[key]}\n`); return 0; }
-    if (parsed.positionals.length !== cmd.positionals) {
+    if (cmd.positionals >= 0 && parsed.positionals.length !== cmd.positionals) {
       throw new UsageError(cmd.positionals === 0
         ? `'mlops ${key}' takes no arguments besides options, got '${parsed.positionals.join(' ')}'`
         : `'mlops ${key}' needs ${cmd.positionals} argument${cmd.positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}`);

@@ -21,6 +21,11 @@ export const USAGE: Record<string, string> = {
     + '  Move a model version to a stage; promoting to production archives the previous production version\n'
     + '  unless --keep-production is given.',
   'model list': 'mlops model list [--name M] [--json]\n  List model versions with their stage and producing run.',
+  'lint': 'mlops lint [PATH...] [--format text|json|sarif] [--fail-on error|warning|info|none]\n'
+    + '  Check dependency files (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml) for\n'
+    + '  unpinned and unvetted ("contrib") libraries, and Python files and notebooks for contrib imports. Folders are\n'
+    + '  searched. Exits 1 when a finding reaches --fail-on (default warning). Works without a store; with one, the\n'
+    + '  vetted set and severities of .mlops/policy.json apply.',
 };
 
 export const HELP = `mlops ${VERSION} — experiments, data versions and models as plain files under .mlops/

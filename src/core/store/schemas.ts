@@ -171,6 +171,19 @@ export const ModelVersionSchema = z.looseObject({
 }).meta({ title: 'MLOps Workbench model version' });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 
+/**
+ * `.mlops/policy.json`: workspace rules for `mlops lint` and the editor: libraries vetted for production on top
+ * of the default set, and per-rule severities (`"off"` disables a rule).
+ */
+export const PolicySchema = z.looseObject({
+  formatVersion,
+  vetted: z.array(z.string().min(1).max(200)).optional(),
+  lint: z.looseObject({
+    severity: z.record(z.string(), z.enum(['error', 'warning', 'info', 'hint', 'off'])).optional(),
+  }).optional(),
+}).meta({ title: 'MLOps Workbench workspace policy' });
+export type Policy = z.infer<typeof PolicySchema>;
+
 /** Every schema that describes a whole file or a line, by the JSON Schema file name it is shipped as. */
 export const FILE_SCHEMAS = {
   'store': StoreManifestSchema,
@@ -182,4 +195,5 @@ export const FILE_SCHEMAS = {
   'manifest-entry': ManifestEntrySchema,
   'model': ModelSchema,
   'model-version': ModelVersionSchema,
+  'policy': PolicySchema,
 } as const;

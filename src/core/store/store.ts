@@ -20,9 +20,9 @@ import { encodeMetricLines, parseMetricLines, type MetricInput, type MetricPoint
 import { randomRunName } from './names';
 import {
   DataVersionSchema, DatasetSchema, ExperimentSchema, FORMAT_VERSION, ManifestEntrySchema, ModelSchema,
-  ModelVersionSchema, RunSchema, StoreManifestSchema,
+  ModelVersionSchema, PolicySchema, RunSchema, StoreManifestSchema,
   type DataVersion, type DataVersionRef, type Dataset, type Experiment, type GitInfo, type ManifestEntry, type MetaMetrics,
-  type Model, type ModelStage, type ModelVersion, type ParamValue, type Run, type RunStatus, type StoreManifest,
+  type Model, type ModelStage, type ModelVersion, type ParamValue, type Policy, type Run, type RunStatus, type StoreManifest,
 } from './schemas';
 
 export const STORE_DIR = '.mlops';
@@ -495,6 +495,29 @@ export class Store {
       if (r?.success) { entries.push(r.data); } else { problems.push({ file: this.rel(file), reason: `line ${i + 1}: not a manifest entry; skipped` }); }
     });
     return { entries, problems };
+  }
+
+  // ---------------------------------------------------------------- policy
+
+  policyFile(): string { return path.join(this.dir, 'policy.json'); }
+
+  /** The workspace policy; an absent file is the empty policy, a damaged one is an error (never overwritten). */
+  async readPolicy(): Promise<Policy> {
+    const parsed = await this.readEntity(this.policyFile(), PolicySchema);
+    if (parsed.ok) { return parsed.value; }
+    if (parsed.missing) { return { formatVersion: FORMAT_VERSION }; }
+    throw new MlopsError(`${parsed.problem.file}: ${parsed.problem.reason}`, 'corrupt');
+  }
+
+  /** Adds packages to the policy's vetted list (read-modify-write under the file's lock, other fields kept). */
+  async addVetted(names: readonly string[]): Promise<Policy> {
+    const file = this.policyFile();
+    return withFileLock(file, async () => {
+      const policy = await this.readPolicy();
+      const next: Policy = { ...policy, vetted: [...new Set([...(policy.vetted ?? []), ...names])].sort((a, b) => a.localeCompare(b)) };
+      await writeFileAtomic(file, toJson(next));
+      return next;
+    });
   }
 
   // ---------------------------------------------------------------- models

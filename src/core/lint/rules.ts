@@ -1,0 +1,85 @@
+/**
+ * The dependency rules over parsed files. Codes are stable (used by quick fixes, `--fail-on`, SARIF):
+ *   unpinned          a vetted library not pinned to one version
+ *   contrib           a pinned library outside the vetted set (review it)
+ *   unpinned-contrib  both: the headline warning (replaces the two above for that entry)
+ *   invalid           a line pip (or the file format) would reject; the rest of the file is still linted
+ *   duplicate         the same package twice in one list with conflicting constraints
+ *   contrib-import    Python code importing a module of an unvetted library (information)
+ */
+import type { DependencyEntry, ParsedDependencies } from './deps';
+import { normalizeName } from './pep508';
+import { LineIndex, type Finding, type Severity } from './types';
+import { isVetted } from './vetted';
+
+export const RULES = ['unpinned', 'contrib', 'unpinned-contrib', 'invalid', 'duplicate', 'contrib-import'] as const;
+export type RuleCode = (typeof RULES)[number];
+
+export const DEFAULT_SEVERITY: Record<RuleCode, Severity> = {
+  'unpinned': 'warning', 'contrib': 'info', 'unpinned-contrib': 'warning', 'invalid': 'error', 'duplicate': 'warning', 'contrib-import': 'info',
+};
+
+export const RULE_HELP: Record<RuleCode, string> = {
+  'unpinned': 'A dependency that is not pinned to one exact version can change under a trained model when a new release comes out: results stop being reproducible and production can break without any code change.',
+  'contrib': 'A library outside the vetted set has not been reviewed for production use (maintenance, licence, security). Review it, then add it to the vetted set.',
+  'unpinned-contrib': 'An unreviewed library that is also not pinned: the riskiest kind of dependency. Review it and pin it to one exact version.',
+  'invalid': 'pip (or the file format) would reject this line, so the environment cannot be recreated from this file.',
+  'duplicate': 'The same package is declared twice with different constraints; which one wins depends on the tool.',
+  'contrib-import': 'This code imports a module of a library outside the vetted set.',
+};
+
+export interface LintOptions {
+  vetted: ReadonlySet<string>;
+  /** Per-rule severity; 'off' disables the rule. */
+  severity?: Partial<Record<RuleCode, Severity | 'off'>>;
+}
+
+export function severityOf(code: RuleCode, opts: LintOptions): Severity | 'off' {
+  return opts.severity?.[code] ?? DEFAULT_SEVERITY[code];
+}
+
+function constraintKey(e: DependencyEntry): string {
+  return e.kind === 'requirement' || e.kind === 'conda' ? e.clauses.map((c) => `${c.op}${c.version}`).sort().join(',') || e.spec : e.spec;
+}
+
+/** Findings for one parsed dependency file. */
+export function lintDependencies(file: string, text: string, parsed: ParsedDependencies, opts: LintOptions): Finding[] {
+  const idx = new LineIndex(text);
+  const out: Finding[] = [];
+  const push = (code: RuleCode, e: { span: { start: number; end: number } }, message: string, extra: Partial<Finding> = {}, severity?: Severity) => {
+    const sev = severity ?? severityOf(code, opts);
+    if (sev === 'off') { return; }
+    out.push({ file, ...idx.range(e.span), severity: sev, code, message, ...extra });
+  };
+  for (const inv of parsed.invalid) { push('invalid', inv, `This line would be rejected: ${inv.reason}.`); }
+
+  const seen = new Map<string, DependencyEntry>();
+  for (const e of parsed.entries) {
+    const data = { name: e.name, spec: e.spec, kind: e.kind, ecosystem: e.ecosystem, format: parsed.format, group: e.group };
+    const vetted = e.kind === 'path' || isVetted(e.name, opts.vetted);
+    const shown = e.kind === 'path' ? e.name : `'${e.name}'`;
+    if (!e.runtime) {
+      if (!e.pinned) {
+        const sev = severityOf('unpinned', opts);
+        if (sev !== 'off') { push('unpinned', e, `${shown} is the environment's ${e.name.toLowerCase() === 'pip' ? 'installer' : 'interpreter'}, not a dependency; pin it for a fully reproducible environment.`, { package: e.name, data }, 'hint'); }
+      }
+    } else if (!e.pinned && !vetted) {
+      push('unpinned-contrib', e, `${shown} is not pinned (${e.spec}) and is not in the vetted set: review it and pin it to one exact version.`, { package: e.name, data });
+    } else if (!e.pinned) {
+      push('unpinned', e, e.kind === 'path'
+        ? `${shown} is a local path: what gets installed is whatever that folder holds at install time.`
+        : `${shown} is not pinned (${e.spec}): a new release can change results; pin it to one exact version with ==.`, { package: e.name, data });
+    } else if (!vetted) {
+      push('contrib', e, `${shown} is pinned but not in the vetted set: review it, then add it to the vetted set.`, { package: e.name, data });
+    }
+    if (e.kind === 'path') { continue; }
+    const key = `${e.ecosystem}|${e.group}|${normalizeName(e.name)}|${e.marker ?? ''}`;
+    const first = seen.get(key);
+    if (!first) { seen.set(key, e); continue; }
+    if (constraintKey(first) !== constraintKey(e)) {
+      const at = idx.position(first.span.start).line;
+      push('duplicate', e, `'${e.name}' is declared again with a different constraint (${e.spec}; line ${at} has ${first.spec}).`, { package: e.name, data: { ...data, firstLine: at } });
+    }
+  }
+  return out;
+}
