@@ -1,5 +1,6 @@
 // `npm run bench`: prints speed and memory figures. Nothing here is asserted; compare with the goals printed.
 import * as path from 'node:path';
+import { benchLint } from './lint.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -7,6 +8,7 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   console.log(`MLOps Workbench benchmarks — Node ${process.version}, ${process.platform}/${process.arch}`);
   if (!only || only === 'store') { await benchStore(repo); }
+  if (!only || only === 'lint') { await benchLint(repo); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

@@ -1,10 +1,9 @@
 /**
  * PEP 508 requirement strings (`name[extras] specifiers ; markers`, `name @ url ; markers`) and the question this
- * product asks of them: is it pinned to exactly one artifact? Versions and specifiers are checked with
- * @renovatebot/pep440 (a port of Python's `packaging`), so what pip rejects is reported, not guessed.
+ * product asks of them: is it pinned to exactly one artifact? Versions are checked with @renovatebot/pep440 (a
+ * port of Python's `packaging`); operators come from PEP 440's fixed list, with its rules for `.*` and `~=`.
  */
 import { valid as validVersion } from '@renovatebot/pep440';
-import { parse as parseSpecifiers } from '@renovatebot/pep440/lib/specifier';
 
 export interface Clause {
   op: string;
@@ -82,7 +81,6 @@ export function parseRequirement(text: string): ParseResult {
           if (wildcard && op !== '==' && op !== '!=') { return { ok: false, reason: `'.*' is only allowed with == and != (got '${part}')` }; }
           if (!validVersion(wildcard ? version.slice(0, -2) : version)) { return { ok: false, reason: `'${version}' is not a valid version (PEP 440)` }; }
           if (op === '~=' && !/\./.test(version)) { return { ok: false, reason: `'~=' needs at least two version parts (got '${part}')` }; }
-          if (!parseSpecifiers(`${op}${version}`)) { return { ok: false, reason: `'${part}' is not a valid specifier (PEP 440)` }; }
         }
         req.clauses.push({ op, version });
       }
