@@ -13,6 +13,8 @@ import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, rename
 import { tagData } from './vscode/commands/dataCommands';
 import { registerModel, setModelStage } from './vscode/commands/modelCommands';
 import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
+import { LintDiagnostics } from './vscode/lint/lintDiagnostics';
+import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDependency, type FindingRef } from './vscode/lint/lintActions';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -22,6 +24,7 @@ export interface MlopsApi {
   trees: Trees;
   viewState: ViewState;
   status: RunningStatus;
+  lint: LintDiagnostics;
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
@@ -77,8 +80,18 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     if (running.length) { await revealRun(stores, viewState, trees, { runId: running[0].r.id, root: running[0].s.root }); }
   });
 
+  const lint = new LintDiagnostics(log);
+  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'vscode-notebook-cell' }];
+  context.subscriptions.push(lint,
+    vscode.languages.registerCodeActionsProvider(selector, new LintCodeActions(lint), { providedCodeActionKinds: LintCodeActions.kinds }),
+    vscode.languages.registerHoverProvider(selector, new LintHover(lint)));
+  reg(Commands.pinDependency, (ref: FindingRef) => pinDependency(lint, ref));
+  reg(Commands.pinAllDependencies, (uri: string) => pinAllDependencies(lint, uri));
+  reg(Commands.addToVetted, (a: { uri: string; name: string }) => addToVetted(lint, a));
+  void lint.scanWorkspace();
+
   void stores.ready().then(updateContext);
-  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status };
+  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -25,6 +25,9 @@ export const Commands = {
   revealDataVersion: 'mlops.revealDataVersion',
   revealModelVersion: 'mlops.revealModelVersion',
   showRunning: 'mlops.showRunning',
+  pinDependency: 'mlops.pinDependency',
+  pinAllDependencies: 'mlops.pinAllDependencies',
+  addToVetted: 'mlops.addToVetted',
 } as const;
 
 export const Views = {
@@ -39,6 +42,9 @@ export const Settings = {
   defaultSort: 'mlops.runs.defaultSort',
   pageSize: 'mlops.runs.pageSize',
   recordGit: 'mlops.git.record',
+  lintEnabled: 'mlops.lint.enabled',
+  lintVetted: 'mlops.lint.vettedPackages',
+  lintSeverity: 'mlops.lint.severity',
 } as const;
 
 export const ContextKeys = {

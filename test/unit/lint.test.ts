@@ -5,6 +5,7 @@ import {
   DEFAULT_VETTED, dependencyFormat, findImports, isPinned, lintText, parseDependencies, parseRequirement, vettedSet, type Finding,
 } from '../../src/core/lint';
 import { condaPinned } from '../../src/core/lint/conda';
+import { applyReplacements, pinReplacement } from '../../src/core/lint/fix';
 import { poetryConstraint } from '../../src/core/lint/pyproject';
 import { REPO, mlops, tmpDir } from './helpers';
 
@@ -228,5 +229,22 @@ describe('mlops lint (CLI)', () => {
     assert.equal(r.code, 0);
     assert.equal(mlops(['lint', '--format', 'xml'], d).code, 2);
     assert.equal(mlops(['lint', 'missing.txt'], d).code, 1);
+  });
+});
+
+describe('pin quick-fix edits', () => {
+  function pinAll(file: string, text: string, version = '9.9.9'): string {
+    const reps = lint(file, text).map((f) => pinReplacement(text, f, version)).filter((r): r is NonNullable<typeof r> => Boolean(r));
+    return applyReplacements(text, reps);
+  }
+  it('requirements: keeps extras and markers, joins continuations, leaves URLs and paths alone', () => {
+    const text = 'einops>=0.6  # note\nrich[jupyter]~=13.0 ; python_version > "3.8"\npandas>=2 \\\n  ; sys_platform == "linux"\n-e ./local\ngit+https://github.com/o/r.git@main\n';
+    assert.equal(pinAll('requirements.txt', text), 'einops==9.9.9  # note\nrich[jupyter]==9.9.9 ; python_version > "3.8"\npandas==9.9.9 ; sys_platform == "linux"\n-e ./local\ngit+https://github.com/o/r.git@main\n');
+  });
+  it('pyproject (PEP 621 and Poetry), conda and Pipfile', () => {
+    assert.equal(pinAll('pyproject.toml', '[project]\ndependencies = ["einops>=0.6"]\n[tool.poetry.dependencies]\nrich = "^13"\n'),
+      '[project]\ndependencies = ["einops==9.9.9"]\n[tool.poetry.dependencies]\nrich = "9.9.9"\n');
+    assert.equal(pinAll('environment.yml', 'dependencies:\n  - conda-forge::numpy=1.26\n  - pip:\n    - einops\n'), 'dependencies:\n  - conda-forge::numpy==9.9.9\n  - pip:\n    - einops==9.9.9\n');
+    assert.equal(pinAll('Pipfile', '[packages]\nrequests = "*"\n'), '[packages]\nrequests = "==9.9.9"\n');
   });
 });

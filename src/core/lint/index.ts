@@ -7,3 +7,4 @@ export * from './vetted';
 export * from './imports';
 export * from './lint';
 export * from './sarif';
+export * from './fix';
