@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MlopsError, Store } from '../core';
-import { SEVERITIES, lintKind, lintText, reaches, toSarif, vettedSet, type Finding, type LintOptions, type RuleCode } from '../core/lint';
+import { SEVERITIES, lintKind, lintText, reaches, scriptTrainingPatterns, toSarif, vettedSet, type Finding, type LintOptions, type RuleCode } from '../core/lint';
 import { VERSION } from './help';
 
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', 'env', '.env', '__pycache__', '.mlops', '.tox', '.nox',
@@ -53,11 +53,16 @@ export async function runLint(args: { paths: string[]; format: string; failOn: s
   if (!['error', 'warning', 'info', 'none'].includes(args.failOn)) { throw new MlopsError(`unknown --fail-on '${args.failOn}': use error, warning, info or none`); }
   const files = collectFiles(args.paths.length ? args.paths : ['.'], args.cwd);
   const opts = await lintOptionsFor(args.cwd, args.root);
+  // notebook-only-training: which training patterns the workspace's scripts already hold.
+  const scriptTraining = new Set<string>();
+  for (const py of collectFiles([args.root ?? args.cwd], args.cwd).filter((f) => f.endsWith('.py'))) {
+    for (const p of scriptTrainingPatterns(fs.readFileSync(py, 'utf8'))) { scriptTraining.add(p); }
+  }
   const findings: Finding[] = [];
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');
     const shown = path.relative(args.cwd, f) || f;
-    for (const x of lintText(shown, text, { ...opts, isLocal: localModuleCheck(f, args.root ?? args.cwd) })) {
+    for (const x of lintText(shown, text, { ...opts, scriptTraining, isLocal: localModuleCheck(f, args.root ?? args.cwd) })) {
       const { data: _data, ...stable } = x;
       findings.push(stable);
     }

@@ -5,6 +5,7 @@
  * library and the workspace's own modules (`isLocal`) are skipped.
  */
 import { normalizeName } from './pep508';
+import { scanPython, startsStatement } from './pysource';
 import { PYTHON_STDLIB } from './stdlib';
 import type { Finding } from './types';
 import { MODULE_TO_PACKAGE, isVetted } from './vetted';
@@ -20,34 +21,9 @@ export interface ImportHit {
 /** Import statements of a Python source, with the position of each imported module name. */
 export function findImports(source: string): ImportHit[] {
   const hits: ImportHit[] = [];
-  const lines = source.split('\n');
-  let inTriple: string | undefined;
-  lines.forEach((raw, lineNo) => {
-    // Blank out strings and comments so their content cannot look like code; carry open triple quotes over.
-    const chars = raw.split('');
-    let i = 0;
-    while (i < chars.length) {
-      if (inTriple) {
-        const close = raw.indexOf(inTriple, i);
-        const end = close < 0 ? chars.length : close + 3;
-        for (let k = i; k < end; k++) { chars[k] = ' '; }
-        if (close >= 0) { inTriple = undefined; }
-        i = end;
-        continue;
-      }
-      const c = chars[i];
-      if (c === '#') { chars.length = i; break; }
-      if (c === '"' || c === "'") {
-        if (raw.startsWith(c.repeat(3), i)) { inTriple = c.repeat(3); for (let k = i; k < i + 3; k++) { chars[k] = ' '; } i += 3; continue; }
-        let k = i + 1;
-        while (k < chars.length && chars[k] !== c) { k += chars[k] === '\\' ? 2 : 1; }
-        for (let j = i; j <= Math.min(k, chars.length - 1); j++) { chars[j] = ' '; }
-        i = k + 1;
-        continue;
-      }
-      i++;
-    }
-    const line = chars.join('');
+  scanPython(source).forEach((scanned, lineNo) => {
+    if (!startsStatement(scanned)) { return; }
+    const line = scanned.code;
     const from = /^(\s*)from\s+([A-Za-z_][\w.]*)\s+import\b/.exec(line);
     if (from) {
       const start = from[0].indexOf(from[2], from[1].length + 4);

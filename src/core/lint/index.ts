@@ -8,3 +8,6 @@ export * from './imports';
 export * from './lint';
 export * from './sarif';
 export * from './fix';
+export * from './notebook';
+export * from './pysource';
+export * from './extract';

@@ -2,11 +2,20 @@
 import * as path from 'node:path';
 import { dependencyFormat, parseDependencies } from './dependencyFiles';
 import { lintImports } from './imports';
+import { lintNotebookCells, lintScript, parseNotebook, type NotebookLintOptions } from './notebook';
 import { lintDependencies, severityOf, type LintOptions } from './rules';
 import type { Finding } from './types';
 
 export interface FileLintOptions extends LintOptions {
   isLocal?: (module: string) => boolean;
+  /** Training-call patterns (regular expressions); default DEFAULT_TRAINING_PATTERNS. */
+  trainingPatterns?: readonly string[];
+  /** Training patterns found in the workspace's Python files (for notebook-only-training). */
+  scriptTraining?: ReadonlySet<string>;
+}
+
+function notebookOptions(opts: FileLintOptions): NotebookLintOptions {
+  return { severity: (code) => severityOf(code, opts), trainingPatterns: opts.trainingPatterns, scriptTraining: opts.scriptTraining, isLocal: opts.isLocal };
 }
 
 /** What kind of file the linters understand, or undefined. */
@@ -23,19 +32,14 @@ export function lintText(file: string, text: string, opts: FileLintOptions): Fin
   if (format) { return lintDependencies(file, text, parseDependencies(text, format), opts); }
   const kind = lintKind(file);
   const importOpts = { vetted: opts.vetted, isLocal: opts.isLocal, severity: severityOf('contrib-import', opts) };
-  if (kind === 'python') { return lintImports(file, text, importOpts); }
+  if (kind === 'python') { return [...lintScript(file, text, notebookOptions(opts)), ...lintImports(file, text, importOpts)]; }
   if (kind === 'notebook') {
-    let nb: { cells?: { cell_type?: string; source?: string | string[] }[] };
-    try { nb = JSON.parse(text) as typeof nb; } catch (e) {
-      return [{ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', code: 'invalid', message: `This notebook is not valid JSON: ${(e as Error).message}` }];
-    }
-    const out: Finding[] = [];
-    (nb.cells ?? []).forEach((c, i) => {
-      if (c.cell_type !== 'code') { return; }
-      const src = Array.isArray(c.source) ? c.source.join('') : c.source ?? '';
-      out.push(...lintImports(file, src, importOpts, i));
-    });
-    return out;
+    const nb = parseNotebook(text);
+    if (!nb.ok) { return [{ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', code: 'invalid', message: `This notebook cannot be read: ${nb.reason}.` }]; }
+    if (nb.language !== 'python') { return []; }
+    const out = lintNotebookCells(file, nb.cells, notebookOptions(opts));
+    for (const c of nb.cells) { if (c.kind === 'code') { out.push(...lintImports(file, c.source, importOpts, c.index)); } }
+    return out.sort((a, b) => (a.cell ?? 0) - (b.cell ?? 0) || a.line - b.line || a.column - b.column);
   }
   return [];
 }

@@ -6,17 +6,20 @@
  *   invalid           a line pip (or the file format) would reject; the rest of the file is still linted
  *   duplicate         the same package twice in one list with conflicting constraints
  *   contrib-import    Python code importing a module of an unvetted library (information)
+ * and the notebook and script rules of notebook.ts.
  */
 import type { DependencyEntry, ParsedDependencies } from './deps';
 import { normalizeName } from './pep508';
 import { LineIndex, type Finding, type Severity } from './types';
 import { isVetted } from './vetted';
+import { NOTEBOOK_DEFAULT_SEVERITY, NOTEBOOK_RULES } from './notebook';
 
-export const RULES = ['unpinned', 'contrib', 'unpinned-contrib', 'invalid', 'duplicate', 'contrib-import'] as const;
+export const RULES = ['unpinned', 'contrib', 'unpinned-contrib', 'invalid', 'duplicate', 'contrib-import', ...NOTEBOOK_RULES] as const;
 export type RuleCode = (typeof RULES)[number];
 
 export const DEFAULT_SEVERITY: Record<RuleCode, Severity> = {
   'unpinned': 'warning', 'contrib': 'info', 'unpinned-contrib': 'warning', 'invalid': 'error', 'duplicate': 'warning', 'contrib-import': 'info',
+  ...NOTEBOOK_DEFAULT_SEVERITY,
 };
 
 export const RULE_HELP: Record<RuleCode, string> = {
@@ -26,6 +29,11 @@ export const RULE_HELP: Record<RuleCode, string> = {
   'invalid': 'pip (or the file format) would reject this line, so the environment cannot be recreated from this file.',
   'duplicate': 'The same package is declared twice with different constraints; which one wins depends on the tool.',
   'contrib-import': 'This code imports a module of a library outside the vetted set.',
+  'ipython-syntax-in-script': 'Magics (%x, %%x), shell escapes (!cmd) and get_ipython() only work inside IPython or Jupyter; `python script.py` fails on them, so the script cannot run in a pipeline.',
+  'notebook-only-training': 'Training code that exists only in a notebook cannot be scheduled or retrained by a pipeline, and its result depends on the order cells were run in. Move it to a script the notebook imports.',
+  'out-of-order-execution': 'The saved execution counts are not increasing in cell order: the outputs came from hidden state, and Restart & Run All would not reproduce them.',
+  'unexecuted-cells': 'Code cells that were never run in a notebook whose other cells were: the saved notebook does not show what they do.',
+  'shell-install-in-notebook': 'Packages installed from a notebook are not recorded in the project\'s dependency files, so the environment cannot be recreated.',
 };
 
 export interface LintOptions {
