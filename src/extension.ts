@@ -15,6 +15,7 @@ import { registerModel, setModelStage } from './vscode/commands/modelCommands';
 import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
 import { LintDiagnostics } from './vscode/lint/lintDiagnostics';
 import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDependency, type FindingRef } from './vscode/lint/lintActions';
+import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -88,6 +89,8 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.pinDependency, (ref: FindingRef) => pinDependency(lint, ref));
   reg(Commands.pinAllDependencies, (uri: string) => pinAllDependencies(lint, uri));
   reg(Commands.addToVetted, (a: { uri: string; name: string }) => addToVetted(lint, a));
+  reg(Commands.extractNotebookToScript, (u?: vscode.Uri | string, o?: ExtractOptions) => extractNotebookToScript(u, o));
+  reg(Commands.restartAndRunAll, (u?: vscode.Uri | string) => restartAndRunAll(u));
   void lint.scanWorkspace();
 
   void stores.ready().then(updateContext);

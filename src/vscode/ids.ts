@@ -28,6 +28,8 @@ export const Commands = {
   pinDependency: 'mlops.pinDependency',
   pinAllDependencies: 'mlops.pinAllDependencies',
   addToVetted: 'mlops.addToVetted',
+  extractNotebookToScript: 'mlops.extractNotebookToScript',
+  restartAndRunAll: 'mlops.restartAndRunAll',
 } as const;
 
 export const Views = {
@@ -45,6 +47,7 @@ export const Settings = {
   lintEnabled: 'mlops.lint.enabled',
   lintVetted: 'mlops.lint.vettedPackages',
   lintSeverity: 'mlops.lint.severity',
+  lintTrainingPatterns: 'mlops.lint.trainingPatterns',
 } as const;
 
 export const ContextKeys = {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertId, idTime, isId, nameProblem, newId, textProblem } from '../../src/core';
-import { Commands, EXTENSION_ID } from '../../src/vscode/ids';
+import { Commands, EXTENSION_ID, Settings } from '../../src/vscode/ids';
+import { DEFAULT_TRAINING_PATTERNS, DEFAULT_VETTED, RULES } from '../../src/core/lint';
 import { REPO } from './helpers';
 
 describe('ids and names', () => {
@@ -61,5 +62,20 @@ describe('contributed ids', () => {
 
   it('every palette command is in the MLOps category', () => {
     for (const c of pkg.contributes.commands) { assert.equal(c.category, 'MLOps', c.command); }
+  });
+});
+
+describe('setting defaults', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown; properties?: Record<string, unknown> }> } } };
+  const props = pkg.contributes.configuration.properties;
+
+  it('the vetted set and training patterns in package.json are the ones the core uses (the CLI has no settings)', () => {
+    assert.deepEqual(props['mlops.lint.vettedPackages'].default, [...DEFAULT_VETTED]);
+    assert.deepEqual(props['mlops.lint.trainingPatterns'].default, [...DEFAULT_TRAINING_PATTERNS]);
+  });
+
+  it('every rule has a severity setting, and every setting is in ids.ts', () => {
+    assert.deepEqual(Object.keys(props['mlops.lint.severity'].properties ?? {}).sort(), [...RULES].sort());
+    assert.deepEqual(Object.keys(props).sort(), Object.values(Settings).sort());
   });
 });

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { dependencyFormat, parseDependencies } from './dependencyFiles';
 import { lintImports } from './imports';
-import { lintNotebookCells, lintScript, parseNotebook, type NotebookLintOptions } from './notebook';
+import { lintNotebookCells, lintScript, parseNotebook, type NotebookCell, type NotebookLintOptions } from './notebook';
 import { lintDependencies, severityOf, type LintOptions } from './rules';
 import type { Finding } from './types';
 
@@ -37,11 +37,17 @@ export function lintText(file: string, text: string, opts: FileLintOptions): Fin
     const nb = parseNotebook(text);
     if (!nb.ok) { return [{ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', code: 'invalid', message: `This notebook cannot be read: ${nb.reason}.` }]; }
     if (nb.language !== 'python') { return []; }
-    const out = lintNotebookCells(file, nb.cells, notebookOptions(opts));
-    for (const c of nb.cells) { if (c.kind === 'code') { out.push(...lintImports(file, c.source, importOpts, c.index)); } }
-    return out.sort((a, b) => (a.cell ?? 0) - (b.cell ?? 0) || a.line - b.line || a.column - b.column);
+    return lintNotebook(file, nb.cells, opts);
   }
   return [];
+}
+
+/** Every notebook rule plus contrib imports, for cells already parsed (an open notebook's cells, or a file). */
+export function lintNotebook(file: string, cells: readonly NotebookCell[], opts: FileLintOptions): Finding[] {
+  const importOpts = { vetted: opts.vetted, isLocal: opts.isLocal, severity: severityOf('contrib-import', opts) };
+  const out = lintNotebookCells(file, cells, notebookOptions(opts));
+  for (const c of cells) { if (c.kind === 'code') { out.push(...lintImports(file, c.source, importOpts, c.index)); } }
+  return out.sort((a, b) => (a.cell ?? 0) - (b.cell ?? 0) || a.line - b.line || a.column - b.column);
 }
 
 const RANK: Record<Finding['severity'], number> = { error: 3, warning: 2, info: 1, hint: 0 };

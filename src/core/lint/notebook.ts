@@ -202,3 +202,25 @@ export function lintNotebookCells(file: string, cells: readonly NotebookCell[], 
   }
   return out.sort((a, b) => (a.cell ?? 0) - (b.cell ?? 0) || a.line - b.line);
 }
+
+/**
+ * Where a notebook finding (cell, line inside the cell) sits in the `.ipynb` JSON text, for files reported from
+ * disk: the line's JSON string inside that cell's `source`, or the cell's start when it cannot be found.
+ */
+export function notebookJsonRange(text: string, f: Pick<Finding, 'cell' | 'line' | 'column' | 'endColumn'>, cells: readonly NotebookCell[]): { start: number; end: number } {
+  let at = -1;
+  for (let i = 0; i <= (f.cell ?? 0); i++) {
+    const next = text.indexOf('"cell_type"', at + 1);
+    if (next < 0) { break; }
+    at = next;
+  }
+  const cellStart = Math.max(0, at);
+  const cell = cells[f.cell ?? 0];
+  const lineText = cell?.source.split('\n')[f.line - 1];
+  if (lineText !== undefined) {
+    const needle = JSON.stringify(lineText).slice(1, -1);
+    const i = needle ? text.indexOf(needle, text.indexOf('"source"', cellStart)) : -1;
+    if (i >= 0) { return { start: i, end: i + needle.length }; }
+  }
+  return { start: cellStart, end: cellStart + '"cell_type"'.length };
+}

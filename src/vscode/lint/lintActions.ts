@@ -5,6 +5,7 @@ import { RULE_HELP, canPin, pinReplacement, type Finding, type RuleCode } from '
 import { Commands } from '../ids';
 import { cachedVersion, installedVersions } from './python';
 import { LINT_SOURCE, toRange, type LintDiagnostics } from './lintDiagnostics';
+import { notebookCodeActions } from './notebookActions';
 
 export interface FindingRef { uri: string; line: number; column: number; code?: string }
 
@@ -37,6 +38,7 @@ export class LintCodeActions implements vscode.CodeActionProvider {
         a.command = { command: Commands.pinDependency, title: a.title, arguments: [ref] };
         actions.push(a);
       }
+      actions.push(...notebookCodeActions(doc, d, f));
       if ((f.code === 'contrib' || f.code === 'unpinned-contrib' || f.code === 'contrib-import') && f.package) {
         const a = new vscode.CodeAction(`Add '${f.package}' to the vetted set (.mlops/policy.json)`, vscode.CodeActionKind.QuickFix);
         a.diagnostics = [d];

@@ -2,8 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Store, messageOf } from '../../core';
-import { DEFAULT_VETTED, lintImports, lintKind, lintText, severityOf, vettedSet, type Finding, type LintOptions, type RuleCode, type Severity } from '../../core/lint';
+import {
+  DEFAULT_TRAINING_PATTERNS, DEFAULT_VETTED, lintKind, lintNotebook, lintText, notebookJsonRange, parseNotebook, scriptTrainingPatterns, vettedSet,
+  type FileLintOptions, type Finding, type NotebookCell, type RuleCode, type Severity,
+} from '../../core/lint';
 import type { Log } from '../log';
+import { LineIndex as LineIndexer } from '../../core/lint';
 
 export const LINT_SOURCE = 'MLOps';
 const DEBOUNCE_MS = 300;
@@ -38,6 +42,10 @@ export class LintDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)),
       vscode.workspace.onDidCloseTextDocument((d) => { void this.onClose(d); }),
+      vscode.workspace.onDidOpenNotebookDocument((nb) => this.scheduleNotebook(nb, 0)),
+      vscode.workspace.onDidChangeNotebookDocument((e) => this.scheduleNotebook(e.notebook, DEBOUNCE_MS)),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => { this.clearNotebook(nb); if (fs.existsSync(nb.uri.fsPath)) { void this.lintDisk(nb.uri); } }),
+      vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.scheme === 'file' && d.languageId === 'python') { this.noteScript(d.uri, d.getText()); } }),
       // Closing an editor does not close its document right away; follow the tabs so problems go with the editor.
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of e.closed) {
@@ -54,6 +62,7 @@ export class LintDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mlops.lint')) { void this.relintAll(); } }),
     );
     for (const d of vscode.workspace.textDocuments) { this.schedule(d, 0); }
+    for (const nb of vscode.workspace.notebookDocuments) { this.scheduleNotebook(nb, 0); }
   }
 
   private enabled(uri?: vscode.Uri): boolean {
@@ -61,10 +70,10 @@ export class LintDiagnostics implements vscode.Disposable {
   }
 
   /** Lint options for a file: settings, then the workspace store's policy on top. */
-  async options(uri: vscode.Uri): Promise<LintOptions> {
+  async options(uri: vscode.Uri): Promise<FileLintOptions> {
     const cfg = vscode.workspace.getConfiguration('mlops.lint', uri);
     const base = cfg.get<string[]>('vettedPackages', [...DEFAULT_VETTED]);
-    const severity: LintOptions['severity'] = { ...cfg.get<Record<string, Severity | 'off'>>('severity', {}) };
+    const severity: FileLintOptions['severity'] = { ...cfg.get<Record<string, Severity | 'off'>>('severity', {}) };
     let extra: string[] = [];
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
     const root = folder ? Store.findRoot(folder) : undefined;
@@ -75,7 +84,8 @@ export class LintDiagnostics implements vscode.Disposable {
         for (const [k, v] of Object.entries(policy.lint?.severity ?? {})) { severity[k as RuleCode] = v; }
       } catch (e) { this.log.warn(`policy: ${messageOf(e)}`); }
     }
-    return { vetted: vettedSet(extra, base), severity };
+    const trainingPatterns = cfg.get<string[]>('trainingPatterns', [...DEFAULT_TRAINING_PATTERNS]).filter((p) => { try { new RegExp(p); return true; } catch { this.log.warn(`mlops.lint.trainingPatterns: '${p}' is not a regular expression; ignored`); return false; } });
+    return { vetted: vettedSet(extra, base), severity, trainingPatterns, scriptTraining: this.scriptTraining() };
   }
 
   private inAnyTab(uri: vscode.Uri): boolean {
@@ -94,7 +104,6 @@ export class LintDiagnostics implements vscode.Disposable {
   }
 
   private lintable(doc: vscode.TextDocument): boolean {
-    if (doc.uri.scheme === 'vscode-notebook-cell') { return doc.languageId === 'python'; }
     return doc.uri.scheme === 'file' && lintKind(doc.uri.fsPath) !== undefined && lintKind(doc.uri.fsPath) !== 'notebook';
   }
 
@@ -103,9 +112,8 @@ export class LintDiagnostics implements vscode.Disposable {
     const opts = await this.options(doc.uri);
     const file = doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString();
     const isLocal = this.localCheck(doc.uri);
-    const findings = doc.uri.scheme === 'vscode-notebook-cell'
-      ? lintImports(file, doc.getText(), { vetted: opts.vetted, isLocal, severity: severityOf('contrib-import', opts) })
-      : lintText(file, doc.getText(), { ...opts, isLocal });
+    const findings = lintText(file, doc.getText(), { ...opts, isLocal });
+    if (lintKind(file) === 'python') { this.noteScript(doc.uri, doc.getText()); }
     this.set(doc.uri, findings);
     return findings;
   }
@@ -117,12 +125,75 @@ export class LintDiagnostics implements vscode.Disposable {
   }
 
   async lintDisk(uri: vscode.Uri): Promise<Finding[]> {
-    if (!this.enabled(uri) || lintKind(uri.fsPath) !== 'dependencies') { return []; }
+    const kind = lintKind(uri.fsPath);
+    if (!this.enabled(uri) || (kind !== 'dependencies' && kind !== 'notebook')) { return []; }
     let text: string;
     try { text = await fs.promises.readFile(uri.fsPath, 'utf8'); } catch { this.clear(uri); return []; }
-    const findings = lintText(uri.fsPath, text, await this.options(uri));
+    const opts = await this.options(uri);
+    let findings = lintText(uri.fsPath, text, { ...opts, isLocal: this.localCheck(uri) });
+    if (kind === 'notebook') {
+      // Reported on the .ipynb file itself: each finding is placed on its line inside the JSON.
+      const nb = parseNotebook(text);
+      const cells = nb.ok ? nb.cells : [];
+      const idx = new LineIndexer(text);
+      findings = findings.map((f) => {
+        if (f.cell === undefined) { return f; }
+        const r = idx.range(notebookJsonRange(text, f, cells));
+        return { ...f, ...r, message: `Cell ${f.cell + 1}: ${f.message}`, data: { ...f.data, cellLine: f.line } };
+      });
+    }
     this.set(uri, findings);
     return findings;
+  }
+
+  // ---------------------------------------------------------------- notebooks
+
+  private readonly notebookTimers = new Map<string, NodeJS.Timeout>();
+
+  private scheduleNotebook(nb: vscode.NotebookDocument, delay: number): void {
+    if (nb.notebookType !== 'jupyter-notebook') { return; }
+    const key = nb.uri.toString();
+    clearTimeout(this.notebookTimers.get(key));
+    this.notebookTimers.set(key, setTimeout(() => { this.notebookTimers.delete(key); void this.lintNotebookDocument(nb); }, delay));
+  }
+
+  /** Cells of an open notebook, as the analyser sees them (execution order from the editor's execution summary). */
+  static cellsOf(nb: vscode.NotebookDocument): NotebookCell[] {
+    return nb.getCells().map((c) => ({
+      index: c.index,
+      kind: c.kind === vscode.NotebookCellKind.Code ? 'code' as const : 'markdown' as const,
+      source: c.document.getText(),
+      executionCount: c.executionSummary?.executionOrder ?? null,
+      hasOutputs: c.outputs.length > 0,
+    }));
+  }
+
+  /** Lints an open notebook; diagnostics land on each cell's document (shown in the cell and in Problems). */
+  async lintNotebookDocument(nb: vscode.NotebookDocument): Promise<Finding[]> {
+    if (nb.isClosed || !this.enabled(nb.uri)) { return []; }
+    const opts = await this.options(nb.uri);
+    const findings = lintNotebook(nb.uri.fsPath, LintDiagnostics.cellsOf(nb), { ...opts, isLocal: this.localCheck(nb.uri) });
+    this.clear(nb.uri);
+    for (const cell of nb.getCells()) { this.set(cell.document.uri, findings.filter((f) => f.cell === cell.index)); }
+    return findings;
+  }
+
+  private clearNotebook(nb: vscode.NotebookDocument): void {
+    for (const cell of nb.getCells()) { this.clear(cell.document.uri); }
+  }
+
+  // ---------------------------------------------------------------- scripts index (for notebook-only-training)
+
+  private readonly scriptPatterns = new Map<string, Set<string>>();
+
+  private noteScript(uri: vscode.Uri, text: string): void {
+    this.scriptPatterns.set(uri.toString(), scriptTrainingPatterns(text));
+  }
+
+  scriptTraining(): Set<string> {
+    const all = new Set<string>();
+    for (const s of this.scriptPatterns.values()) { for (const p of s) { all.add(p); } }
+    return all;
   }
 
   private async onClose(doc: vscode.TextDocument): Promise<void> {
@@ -151,24 +222,45 @@ export class LintDiagnostics implements vscode.Disposable {
     return this.findings.get(uri.toString()) ?? [];
   }
 
-  /** Lints every dependency file of the workspace, with progress in the status bar (not a modal). */
+  /**
+   * Lints every dependency file and saved notebook of the workspace, after indexing which training patterns the
+   * workspace's Python files hold. Progress in the status bar (not a modal); it yields between files so the
+   * extension host stays responsive on large workspaces.
+   */
   scanWorkspace(): Promise<number> {
-    this.scanned = Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'MLOps: checking dependency files' }, async () => {
-      const files = (await vscode.workspace.findFiles(SCAN_GLOB, SCAN_EXCLUDE, 5000)).filter((u) => lintKind(u.fsPath) === 'dependencies');
-      for (const u of files) { if (!this.isOpen(u)) { await this.lintDisk(u); } }
-      this.log.info(`lint: checked ${files.length} dependency files`);
-      return files.length;
+    this.scanned = Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'MLOps: checking dependency files and notebooks' }, async () => {
+      const t0 = Date.now();
+      const yieldNow = () => new Promise((r) => setImmediate(r));
+      const scripts = await vscode.workspace.findFiles('**/*.py', SCAN_EXCLUDE, 20000);
+      for (const [i, u] of scripts.entries()) {
+        try { this.noteScript(u, await fs.promises.readFile(u.fsPath, 'utf8')); } catch { /* vanished */ }
+        if (i % 50 === 49) { await yieldNow(); }
+      }
+      const deps = (await vscode.workspace.findFiles(SCAN_GLOB, SCAN_EXCLUDE, 5000)).filter((u) => lintKind(u.fsPath) === 'dependencies');
+      const notebooks = await vscode.workspace.findFiles('**/*.ipynb', SCAN_EXCLUDE, 5000);
+      const openNotebooks = new Set(vscode.workspace.notebookDocuments.map((n) => n.uri.toString()));
+      for (const [i, u] of [...deps, ...notebooks].entries()) {
+        if (!this.isOpen(u) && !openNotebooks.has(u.toString())) { await this.lintDisk(u); }
+        if (i % 10 === 9) { await yieldNow(); }
+      }
+      for (const nb of vscode.workspace.notebookDocuments) { await this.lintNotebookDocument(nb); }
+      this.lastScan = { scripts: scripts.length, dependencyFiles: deps.length, notebooks: notebooks.length, ms: Date.now() - t0 };
+      this.log.info(`lint: ${deps.length} dependency files, ${notebooks.length} notebooks, ${scripts.length} scripts in ${this.lastScan.ms} ms`);
+      return deps.length + notebooks.length;
     }));
     return this.scanned;
   }
 
+  lastScan: { scripts: number; dependencyFiles: number; notebooks: number; ms: number } | undefined;
+
   private async relintAll(): Promise<void> {
     for (const d of vscode.workspace.textDocuments) { if (this.lintable(d)) { await this.lintDocument(d); } }
+    for (const nb of vscode.workspace.notebookDocuments) { await this.lintNotebookDocument(nb); }
     await this.scanWorkspace();
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) { clearTimeout(t); }
+    for (const t of [...this.timers.values(), ...this.notebookTimers.values()]) { clearTimeout(t); }
     for (const d of this.disposables) { d.dispose(); }
   }
 }
