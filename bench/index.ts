@@ -1,6 +1,7 @@
 // `npm run bench`: prints speed and memory figures. Nothing here is asserted; compare with the goals printed.
 import * as path from 'node:path';
 import { benchLint } from './lint.bench';
+import { benchNotebooks } from './notebook.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   console.log(`MLOps Workbench benchmarks — Node ${process.version}, ${process.platform}/${process.arch}`);
   if (!only || only === 'store') { await benchStore(repo); }
   if (!only || only === 'lint') { await benchLint(repo); }
+  if (!only || only === 'notebooks') { await benchNotebooks(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
