@@ -6,7 +6,7 @@
  *   unexecuted-cells           code cells never run in a notebook that has run others (information)
  *   shell-install-in-notebook  `!pip install` / `%pip install` in a notebook (information)
  *
- * How "notebook-only" is decided (documented in docs/lint.md): a training call in a notebook cell (one of the
+ * How "notebook-only" is decided (documented in docs/cli.md): a training call in a notebook cell (one of the
  * training patterns, a setting) is covered by a script when (a) the same cell calls a name the notebook imports
  * from a workspace module, or (b) any Python file of the workspace contains a call of the same pattern.
  * Otherwise the warning sits on the first training call of the cell.
