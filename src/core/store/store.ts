@@ -207,13 +207,19 @@ export class Store {
   // ---------------------------------------------------------------- experiments
 
   async ensureExperiment(name: string, description?: string): Promise<Experiment> {
-    const file = this.experimentFile(name);
-    const exp: Experiment = { formatVersion: FORMAT_VERSION, name, createdAt: nowIso() };
-    if (description) { exp.description = description; }
-    if (await createFileExclusive(file, toJson(exp))) { return exp; }
-    const existing = await this.readEntity(file, ExperimentSchema);
-    // A damaged experiment file is left as it is (it is reported by listExperiments); runs can still use the name.
-    return existing.ok ? existing.value : exp;
+    return this.ensureNamed(this.experimentFile(name), name, description, ExperimentSchema);
+  }
+
+  /**
+   * Creates a named entity file (experiment, dataset, model) unless it exists; an existing one is returned as it
+   * is, and a damaged one is left alone (it is reported by the list functions) while callers go on with the name.
+   */
+  private async ensureNamed<S extends typeof ExperimentSchema | typeof DatasetSchema | typeof ModelSchema>(file: string, name: string, description: string | undefined, schema: S): Promise<z.infer<S>> {
+    const fresh = { formatVersion: FORMAT_VERSION, name, createdAt: nowIso(), ...(description ? { description } : {}) } as z.infer<S>;
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    if (await createFileExclusive(file, toJson(fresh))) { return fresh; }
+    const existing = await this.readEntity(file, schema);
+    return existing.ok ? existing.value as z.infer<S> : fresh;
   }
 
   async listExperiments(): Promise<ReadResult<Experiment>> {
@@ -389,12 +395,7 @@ export class Store {
   }
 
   async ensureDataset(name: string, description?: string): Promise<Dataset> {
-    const file = path.join(this.datasetDir(name), 'dataset.json');
-    const ds: Dataset = { formatVersion: FORMAT_VERSION, name, createdAt: nowIso() };
-    if (description) { ds.description = description; }
-    if (await createFileExclusive(file, toJson(ds))) { return ds; }
-    const existing = await this.readEntity(file, DatasetSchema);
-    return existing.ok ? existing.value : ds;
+    return this.ensureNamed(path.join(this.datasetDir(name), 'dataset.json'), name, description, DatasetSchema);
   }
 
   /**
@@ -454,15 +455,20 @@ export class Store {
 
   /** Versions of one dataset, or of all datasets, newest first. */
   async listDataVersions(dataset?: string): Promise<ReadResult<DataVersion>> {
-    const names = dataset ? [assertName(dataset, 'dataset')] : (await listDir(path.join(this.dir, 'datasets'))).filter((e) => !e.startsWith('.'));
-    const out: ReadResult<DataVersion> = { items: [], problems: [] };
-    for (const name of names) {
-      const dir = path.join(this.dir, 'datasets', name, 'versions');
-      const r = await this.readAll(dir, DataVersionSchema, { accept: (e) => e.endsWith('.json') });
+    const out = await this.readVersions('datasets', dataset, 'dataset', DataVersionSchema, (e) => e.endsWith('.json'));
+    out.items.sort(byIdDesc);
+    return out;
+  }
+
+  /** `<kind>/<name>/versions/*` of one name or of every name under `<kind>/`. */
+  private async readVersions<S extends z.ZodType>(kind: 'datasets' | 'models', name: string | undefined, what: string, schema: S, accept: (entry: string) => boolean): Promise<ReadResult<z.infer<S>>> {
+    const names = name ? [assertName(name, what)] : (await listDir(path.join(this.dir, kind))).filter((e) => !e.startsWith('.'));
+    const out: ReadResult<z.infer<S>> = { items: [], problems: [] };
+    for (const n of names) {
+      const r = await this.readAll(path.join(this.dir, kind, n, 'versions'), schema, { accept });
       out.items.push(...r.items);
       out.problems.push(...r.problems);
     }
-    out.items.sort(byIdDesc);
     return out;
   }
 
@@ -523,12 +529,7 @@ export class Store {
   // ---------------------------------------------------------------- models
 
   async ensureModel(name: string, description?: string): Promise<Model> {
-    const file = path.join(this.modelDir(name), 'model.json');
-    const m: Model = { formatVersion: FORMAT_VERSION, name, createdAt: nowIso() };
-    if (description) { m.description = description; }
-    if (await createFileExclusive(file, toJson(m))) { return m; }
-    const existing = await this.readEntity(file, ModelSchema);
-    return existing.ok ? existing.value : m;
+    return this.ensureNamed(path.join(this.modelDir(name), 'model.json'), name, description, ModelSchema);
   }
 
   /** Registers an artifact produced by a run as the next version of a model (stage `none`). */
@@ -601,16 +602,11 @@ export class Store {
 
   /** Versions of one model, or of all models; by model name, then highest version first. */
   async listModelVersions(name?: string): Promise<ReadResult<ModelVersion>> {
-    const names = name ? [assertName(name, 'model')] : (await listDir(path.join(this.dir, 'models'))).filter((e) => !e.startsWith('.'));
-    const out: ReadResult<ModelVersion> = { items: [], problems: [] };
-    for (const n of names) {
-      const r = await this.readAll(path.join(this.dir, 'models', n, 'versions'), ModelVersionSchema, { accept: (e) => /^\d+\.json$/.test(e) });
-      out.items.push(...r.items);
-      out.problems.push(...r.problems);
-    }
+    const out = await this.readVersions('models', name, 'model', ModelVersionSchema, (e) => /^\d+\.json$/.test(e));
     out.items.sort((a, b) => a.model.localeCompare(b.model) || b.version - a.version);
     return out;
   }
+
 }
 
 function dedupe(xs: readonly string[]): string[] {
