@@ -137,7 +137,12 @@ async function openInServer() {
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     const container = page.locator('.activitybar [aria-label^="MLOps"]').first();
     try { await container.click({ timeout: 15000 }); } catch { /* no MLOps container yet */ }
-    await page.waitForTimeout(4000);
+    await page.waitForTimeout(2000);
+    // Open a few rows so the picture shows runs, their details, data versions and model stages.
+    for (const label of ['gbm-tuning', 'gbm-d5-slow', 'Lineage', 'churn', 'churn-classifier']) {
+      try { await page.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 5000 }); await page.waitForTimeout(500); } catch { /* row not there */ }
+    }
+    await page.waitForTimeout(1500);
     await page.screenshot({ path: path.resolve(shot) });
     console.log(`[demo] screenshot saved to ${path.resolve(shot)}`);
     await browser.close();
