@@ -1,0 +1,188 @@
+/**
+ * Turns runs and their metric points into what the Compare Runs panel shows: downsampled curves (peaks kept),
+ * parameter rows with a "differs" flag, last/min/max rows with the best run marked per metric direction,
+ * meta-metrics, lineage, and slice metrics (`accuracy@fold=1`) with their spread across slices.
+ */
+import type { ComparePayload, Row, Series, SliceGroup } from '../../protocol/compare';
+import { formatBytes, formatDuration } from '../format';
+import { summarizeMetrics, type MetricPoint, type MetricSummary } from '../store/metrics';
+import type { DataVersion, ModelVersion, Run } from '../store/schemas';
+
+/** Series longer than this are downsampled (min and max per bucket, so peaks and dips survive). */
+export const MAX_POINTS = 1000;
+
+/**
+ * Min/max per bucket: the series is cut into `max/2` buckets of consecutive points; from each the lowest and the
+ * highest point are kept (in x order), plus the first and the last point. Every extreme of the original
+ * survives, which averaging or plain striding would lose.
+ */
+export function downsampleMinMax(xs: readonly number[], ys: readonly number[], max = MAX_POINTS): number[] {
+  const n = ys.length;
+  if (n <= max) { return Array.from({ length: n }, (_, i) => i); }
+  const buckets = Math.max(1, Math.floor((max - 2) / 2));
+  const size = (n - 2) / buckets;
+  const keep: number[] = [0];
+  for (let b = 0; b < buckets; b++) {
+    const from = 1 + Math.floor(b * size);
+    const to = Math.min(n - 1, 1 + Math.floor((b + 1) * size));
+    let lo = -1;
+    let hi = -1;
+    for (let i = from; i < to; i++) {
+      if (lo < 0 || ys[i] < ys[lo]) { lo = i; }
+      if (hi < 0 || ys[i] > ys[hi]) { hi = i; }
+    }
+    if (lo < 0) { continue; }
+    if (lo === hi) { keep.push(lo); } else { keep.push(Math.min(lo, hi), Math.max(lo, hi)); }
+  }
+  keep.push(n - 1);
+  void xs;
+  return keep;
+}
+
+/** One run's points of one metric as a series: by step, the latest point per step, finite values only. */
+export function toSeries(points: readonly MetricPoint[], max = MAX_POINTS): Series {
+  const byStep = new Map<number, MetricPoint>();
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) { continue; }
+    const prev = byStep.get(p.step);
+    if (!prev || p.timestamp >= prev.timestamp) { byStep.set(p.step, p); }
+  }
+  const sorted = [...byStep.values()].sort((a, b) => a.step - b.step);
+  const t0 = sorted.reduce((m, p) => Math.min(m, p.timestamp), Infinity);
+  const steps = sorted.map((p) => p.step);
+  const values = sorted.map((p) => p.value);
+  const keep = downsampleMinMax(steps, values, max);
+  return {
+    steps: keep.map((i) => steps[i]),
+    values: keep.map((i) => round(values[i])),
+    seconds: keep.map((i) => Math.round((sorted[i].timestamp - t0) / 100) / 10),
+    total: points.length,
+  };
+}
+
+/** 7 significant digits: enough for any chart or table, and a much smaller message. */
+function round(v: number): number {
+  return Number(v.toPrecision(7));
+}
+
+const LOWER_IS_BETTER = /(loss|error|err$|^err|mse|mae|rmse|mape|perplexity|ppl|wer|cer|latency|duration|time|cost|fpr|fnr)/i;
+
+/** Whether lower or higher values of a metric are better: declared, else by its name (loss, error, … lower). */
+export function metricDirection(name: string, declared?: Readonly<Record<string, 'min' | 'max'>>): 'min' | 'max' {
+  const base = name.split('@')[0];
+  return declared?.[name] ?? declared?.[base] ?? (LOWER_IS_BETTER.test(base) ? 'min' : 'max');
+}
+
+const SLICE = /^(.+)@([^=@]+)=(.+)$/;
+
+/** Stable, distinguishable colours (Tableau 10, then a golden-angle hue walk), assigned in run order. */
+export function runColor(index: number): string {
+  const base = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+  return index < base.length ? base[index] : `hsl(${Math.round((index * 137.508) % 360)}, 55%, 50%)`;
+}
+
+export interface CompareInput {
+  run: Run;
+  points: readonly MetricPoint[];
+}
+
+export interface CompareContext {
+  dataVersions?: readonly DataVersion[];
+  modelVersions?: readonly ModelVersion[];
+  /** Declared metric directions (experiment metricGoals or the setting). */
+  goals?: Readonly<Record<string, 'min' | 'max'>>;
+  /** A slice group is flagged for a run when max − min across its slices exceeds this. */
+  sliceThreshold?: number;
+  maxPoints?: number;
+}
+
+function row(key: string, values: Row['values'], extra: Partial<Row> = {}): Row {
+  const distinct = new Set(values.map((v) => JSON.stringify(v)));
+  return { key, values, differs: distinct.size > 1, ...extra };
+}
+
+function bestOf(values: (number | null)[], dir: 'min' | 'max'): number[] {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length < 2) { return []; }
+  const target = dir === 'min' ? Math.min(...finite) : Math.max(...finite);
+  return values.flatMap((v, i) => (v === target ? [i] : []));
+}
+
+export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): ComparePayload {
+  const runs = inputs.map(({ run }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime }));
+  const summaries = inputs.map(({ points }) => summarizeMetrics(points));
+
+  const paramKeys = [...new Set(inputs.flatMap(({ run }) => Object.keys(run.params)))].sort((a, b) => a.localeCompare(b));
+  const params = paramKeys.map((k) => row(k, inputs.map(({ run }) => (k in run.params ? run.params[k] : null))));
+  const numericParams = paramKeys.filter((k) => inputs.some(({ run }) => typeof run.params[k] === 'number'));
+
+  const metricNames = [...new Set(summaries.flatMap((s) => [...s.keys()]))].filter((n) => !SLICE.test(n)).sort((a, b) => a.localeCompare(b));
+  const metrics: Row[] = [];
+  for (const name of metricNames) {
+    const dir = metricDirection(name, ctx.goals);
+    for (const stat of ['last', 'min', 'max'] as const) {
+      const values = summaries.map((s) => { const m: MetricSummary | undefined = s.get(name); const v = m?.[stat]; return v === undefined || Number.isNaN(v) ? null : round(v); });
+      metrics.push(row(`${name} ${stat}`, values, { best: bestOf(values, dir), direction: dir }));
+    }
+  }
+
+  const meta: Row[] = [
+    row('duration', inputs.map(({ run }) => (run.meta.durationMs === undefined ? null : formatDuration(run.meta.durationMs)))),
+    row('peak memory', inputs.map(({ run }) => (run.meta.peakMemoryBytes === undefined ? null : formatBytes(run.meta.peakMemoryBytes)))),
+    row('hardware', inputs.map(({ run }) => { const h = run.meta.hardware; return h ? [h.cpu, h.cores ? `${h.cores} cores` : undefined, ...(h.gpus ?? [])].filter(Boolean).join(', ') || null : null; })),
+    row('cost', inputs.map(({ run }) => (run.meta.cost ? `${run.meta.cost.amount} ${run.meta.cost.currency}` : null))),
+    row('status', inputs.map(({ run }) => run.status)),
+  ].filter((r) => r.values.some((v) => v !== null));
+
+  const dvLabel = (id: string, dataset: string) => { const v = ctx.dataVersions?.find((x) => x.id === id); return `${dataset} ${v?.tags.length ? v.tags.join(',') : id.slice(-6)}`; };
+  const lineage: Row[] = [
+    row('commit', inputs.map(({ run }) => (run.git ? `${run.git.commit.slice(0, 8)}${run.git.dirty ? ' (dirty)' : ''}` : null))),
+    row('data', inputs.map(({ run }) => run.dataVersions.map((d) => dvLabel(d.version, d.dataset)).join(', ') || null)),
+    row('models', inputs.map(({ run }) => (ctx.modelVersions ?? []).filter((m) => m.runId === run.id).map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ') || null)),
+  ];
+
+  const threshold = ctx.sliceThreshold ?? 0.05;
+  const groups = new Map<string, Set<string>>();
+  for (const s of summaries) {
+    for (const name of s.keys()) { const m = SLICE.exec(name); if (m) { const g = `${m[1]}@${m[2]}`; if (!groups.has(g)) { groups.set(g, new Set()); } groups.get(g)!.add(m[3]); } }
+  }
+  const slices: SliceGroup[] = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([group, set]) => {
+    const sliceNames = [...set].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const dir = metricDirection(group.split('@')[0], ctx.goals);
+    return {
+      group,
+      slices: sliceNames,
+      perRun: summaries.map((s) => {
+        const values = sliceNames.map((sl) => { const v = s.get(`${group}=${sl}`)?.last; return v === undefined || Number.isNaN(v) ? null : round(v); });
+        const present = values.filter((v): v is number => v !== null);
+        if (present.length < 2) { return { values, spread: null, flagged: false, worst: null }; }
+        const spread = round(Math.max(...present) - Math.min(...present));
+        const worstValue = dir === 'max' ? Math.min(...present) : Math.max(...present);
+        return { values, spread, flagged: spread > threshold, worst: sliceNames[values.indexOf(worstValue)] };
+      }),
+    };
+  });
+
+  const series: ComparePayload['series'] = {};
+  for (const name of metricNames) {
+    series[name] = {};
+    inputs.forEach(({ run, points }) => {
+      const pts = points.filter((p) => p.name === name);
+      if (pts.length) { series[name][run.id] = toSeries(pts, ctx.maxPoints ?? MAX_POINTS); }
+    });
+  }
+  return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams };
+}
+
+/** The summary table as CSV (RFC 4180 quoting), one column per run. */
+export function toCsv(p: ComparePayload): string {
+  const q = (v: string | number | boolean | null | undefined) => { const s = v === null || v === undefined ? '' : String(v); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  const lines = [['', ...p.runs.map((r) => `${r.name} (${r.id})`)].map(q).join(',')];
+  const add = (section: string, rows: Row[]) => { for (const r of rows) { lines.push([`${section}: ${r.key}`, ...r.values].map(q).join(',')); } };
+  add('param', p.params);
+  add('metric', p.metrics);
+  add('meta', p.meta);
+  add('lineage', p.lineage);
+  for (const g of p.slices) { lines.push([`spread: ${g.group}`, ...g.perRun.map((r) => r.spread)].map(q).join(',')); }
+  return lines.join('\r\n') + '\r\n';
+}

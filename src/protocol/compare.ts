@@ -1,0 +1,88 @@
+/**
+ * Messages between the extension host and the Compare Runs webview: one zod discriminated union per direction,
+ * imported by both sides. Every message is validated on receipt; what fails is dropped and logged.
+ */
+import { z } from 'zod';
+
+/** A metric series after downsampling: parallel arrays (steps, values, seconds since the run's first point). */
+export const SeriesSchema = z.object({
+  steps: z.array(z.number()),
+  values: z.array(z.number()),
+  seconds: z.array(z.number()),
+  /** Points before downsampling. */
+  total: z.number().int().nonnegative(),
+});
+export type Series = z.infer<typeof SeriesSchema>;
+
+export const ComparedRunSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  experiment: z.string(),
+  status: z.string(),
+  /** CSS colour, stable per run id. */
+  color: z.string(),
+  startTime: z.string(),
+});
+export type ComparedRun = z.infer<typeof ComparedRunSchema>;
+
+const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const RowSchema = z.object({
+  key: z.string(),
+  /** One value per compared run, in run order (null: not recorded). */
+  values: z.array(Cell),
+  differs: z.boolean(),
+  /** Indices of runs holding the best value (metric rows). */
+  best: z.array(z.number().int()).optional(),
+  direction: z.enum(['min', 'max']).optional(),
+});
+export type Row = z.infer<typeof RowSchema>;
+
+export const SliceGroupSchema = z.object({
+  /** e.g. `accuracy@fold` */
+  group: z.string(),
+  slices: z.array(z.string()),
+  /** Per run: last value per slice (null: missing), spread = max − min, flagged when above the threshold. */
+  perRun: z.array(z.object({ values: z.array(z.number().nullable()), spread: z.number().nullable(), flagged: z.boolean(), worst: z.string().nullable() })),
+});
+export type SliceGroup = z.infer<typeof SliceGroupSchema>;
+
+export const ComparePayloadSchema = z.object({
+  runs: z.array(ComparedRunSchema),
+  params: z.array(RowSchema),
+  /** `<metric> last|min|max` rows. */
+  metrics: z.array(RowSchema),
+  meta: z.array(RowSchema),
+  lineage: z.array(RowSchema),
+  slices: z.array(SliceGroupSchema),
+  sliceThreshold: z.number(),
+  /** metric name → run id → series (slice metrics are left out: they are in `slices`). */
+  series: z.record(z.string(), z.record(z.string(), SeriesSchema)),
+  /** Numeric params, for the scatter chart's choices. */
+  numericParams: z.array(z.string()),
+});
+export type ComparePayload = z.infer<typeof ComparePayloadSchema>;
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('load'), payload: ComparePayloadSchema }),
+  z.object({ type: z.literal('exported'), what: z.enum(['csv', 'png']), path: z.string() }),
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+export const WebviewMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('removeRun'), runId: z.string() }),
+  z.object({ type: z.literal('addRuns') }),
+  z.object({ type: z.literal('exportCsv') }),
+  z.object({ type: z.literal('exportPng'), name: z.string().max(200), dataUrl: z.string().startsWith('data:image/png;base64,').max(50_000_000) }),
+  z.object({ type: z.literal('rendered'), charts: z.number().int(), ms: z.number() }),
+  z.object({ type: z.literal('error'), message: z.string().max(10_000) }),
+]);
+export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
+
+/** Webview state kept by VS Code across reloads (getState/setState and the panel serializer). */
+export const CompareStateSchema = z.object({
+  runIds: z.array(z.string()),
+  root: z.string().optional(),
+});
+export type CompareState = z.infer<typeof CompareStateSchema>;
