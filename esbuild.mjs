@@ -23,6 +23,9 @@ const targets = [
     target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js', platform: 'node', format: 'cjs',
     target: 'node20' },
+  // Webviews: one self-contained browser bundle each (Chart.js, the UI toolkit and zod inside; no CDN).
+  { ...common, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js', platform: 'browser', format: 'iife',
+    target: 'es2022' },
 ];
 
 if (watch) {

@@ -1,0 +1,149 @@
+/// <reference lib="dom" />
+// The Compare Runs webview in a real browser (headless Debian Chromium via playwright-core), under the same CSP
+// as in VS Code, with a stand-in for acquireVsCodeApi that records what the page posts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { compareHtml } from '../../src/core/compare/html';
+import { prepareComparison } from '../../src/core/compare/prepare';
+import type { MetricPoint, Run } from '../../src/core';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const ARTIFACTS = path.join(REPO, 'test-artifacts', 'browser');
+const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
+const XSS_PARAM = '</script><script>window.__pwned=1</script>';
+
+const THEMES = {
+  light: '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-editorWidget-background:#f8f8f8;--vscode-editorWidget-border:#d4d4d4;--vscode-descriptionForeground:#717171;--vscode-errorForeground:#a1260d;--vscode-charts-green:#388a34;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-focusBorder:#005fb8;--vscode-dropdown-background:#fff;--vscode-dropdown-foreground:#3b3b3b;--vscode-dropdown-border:#cecece;--vscode-editor-inactiveSelectionBackground:#e5ebf1',
+  dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-editorWidget-background:#202020;--vscode-editorWidget-border:#454545;--vscode-descriptionForeground:#9d9d9d;--vscode-errorForeground:#f48771;--vscode-charts-green:#89d185;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-focusBorder:#0078d4;--vscode-dropdown-background:#313131;--vscode-dropdown-foreground:#cccccc;--vscode-dropdown-border:#3c3c3c;--vscode-editor-inactiveSelectionBackground:#3a3d41',
+};
+
+function run(id: string, name: string, params: Run['params'], extra: Partial<Run> = {}): Run {
+  return { formatVersion: 1, id, experiment: 'baseline', name, status: 'finished', startTime: '2026-11-26T10:00:00.000Z', params, tags: [], dataVersions: [], meta: {}, ...extra };
+}
+function curve(name: string, n: number, f: (i: number) => number): MetricPoint[] {
+  return Array.from({ length: n }, (_, i) => ({ name, step: i, value: f(i), timestamp: 1_700_000_000_000 + i * 1000 }));
+}
+
+function fixturePayload() {
+  return prepareComparison([
+    { run: run('01A', XSS_NAME, { lr: 0.1, opt: 'adam', note: XSS_PARAM }, { meta: { durationMs: 75_000, peakMemoryBytes: 2 ** 31 } }),
+      points: [...curve('loss', 50, (i) => 1 / (i + 1) + 0.1), ...curve('accuracy', 50, (i) => 0.5 + i / 120), { name: 'accuracy@fold=1', step: 0, value: 0.92, timestamp: 1 }, { name: 'accuracy@fold=2', step: 0, value: 0.71, timestamp: 1 }] },
+    { run: run('01B', 'lr-0.01', { lr: 0.01, opt: 'adam', note: 'plain' }, { git: { commit: 'c'.repeat(40), dirty: true } }),
+      points: [...curve('loss', 50, (i) => 1 / (i + 2) + 0.05), ...curve('accuracy', 50, (i) => 0.55 + i / 110), { name: 'accuracy@fold=1', step: 0, value: 0.86, timestamp: 1 }, { name: 'accuracy@fold=2', step: 0, value: 0.84, timestamp: 1 }] },
+  ]);
+}
+
+describe('Compare Runs webview in a real browser', function () {
+  this.timeout(120_000);
+  let server: http.Server;
+  let browser: Browser;
+  let origin = '';
+
+  before(async function () {
+    const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (!fs.existsSync(chromiumPath)) { throw new Error(`${chromiumPath} is missing: run npm run test:setup`); }
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/compare.js') { res.setHeader('content-type', 'text/javascript'); res.end(fs.readFileSync(path.join(REPO, 'dist/webview/compare.js'))); return; }
+      if (url.pathname === '/compare.css') { res.setHeader('content-type', 'text/css'); res.end(fs.readFileSync(path.join(REPO, 'media/compare.css'))); return; }
+      const nonce = randomBytes(16).toString('base64');
+      const theme = url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light;
+      // What VS Code provides around a webview: theme variables on <html>, and acquireVsCodeApi.
+      const stubApi = `<script nonce="${nonce}">window.__posted=[];let st;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>st,setState:(s)=>{st=s}});</script>`;
+      const html = compareHtml({ cspSource: origin, nonce, scriptUri: '/compare.js', styleUri: '/compare.css' })
+        .replace('<html lang="en">', `<html lang="en" style="${theme}">`).replace(`<script nonce="${nonce}" src=`, `${stubApi}<script nonce="${nonce}" src=`);
+      res.setHeader('content-type', 'text/html');
+      res.end(html);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+  });
+  after(async () => { await browser?.close(); server?.close(); });
+
+  async function open(theme: 'light' | 'dark' = 'light'): Promise<{ page: Page; cspErrors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    const cspErrors: string[] = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text()) && !/'unsafe-eval'|new Function|eval/.test(m.text())) { cspErrors.push(m.text()); } });
+    page.on('pageerror', (e) => cspErrors.push(e.message));
+    await page.goto(`${origin}/?theme=${theme}`);
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    return { page, cspErrors };
+  }
+
+  async function load(page: Page, payload: unknown): Promise<{ charts: number; ms: number }> {
+    await page.evaluate((p) => { (window as unknown as { __posted: unknown[] }).__posted.length = 0; window.postMessage({ type: 'load', payload: p }, '*'); }, payload);
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'rendered'), undefined, { timeout: 30_000 });
+    return page.evaluate(() => (window as unknown as { __posted: { type: string; charts: number; ms: number }[] }).__posted.find((m) => m.type === 'rendered')!);
+  }
+
+  it('draws the charts, fills the table, hides equal params until asked, renders user text as text', async () => {
+    const { page, cspErrors } = await open('light');
+    const rendered = await load(page, fixturePayload());
+    assert.equal(rendered.charts, 3, 'loss, accuracy and the scatter chart');
+    const inked = await page.$$eval('canvas', (cs) => cs.map((c) => {
+      const ctx = (c).getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, (c).width, (c).height);
+      let n = 0; for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) { n++; } }
+      return n;
+    }));
+    assert.equal(inked.length, 3);
+    for (const n of inked) { assert.ok(n > 500, `canvas has ink (${n} pixels)`); }
+
+    const cells = (key: string) => page.$$eval(`#summary tr[data-key="${key}"] td`, (tds) => tds.map((t) => t.textContent));
+    assert.deepEqual(await cells('lr'), ['0.1', '0.01']);
+    assert.deepEqual(await cells('loss last'), ['0.12', '0.069608']);
+    assert.deepEqual(await page.$$eval('#summary tr[data-key="loss last"] td.best', (tds) => tds.length), 1);
+    assert.equal(await page.$$eval('#summary tr[data-key="opt"]', (trs) => trs.length), 0, 'equal param hidden');
+    await page.click('#opt-diff');
+    await page.waitForSelector('#summary tr[data-key="opt"]');
+    assert.deepEqual(await cells('opt'), ['adam', 'adam']);
+    assert.match((await cells('accuracy@fold'))[0] ?? '', /⚠ spread 0\.21 \(worst: 2\)/);
+    assert.deepEqual(await cells('commit'), ['—', 'cccccccc (dirty)']);
+
+    // User text: shown literally, never parsed as HTML.
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.ok((await page.$$eval('.run-name', (s) => s.map((x) => x.textContent))).includes(XSS_NAME));
+    assert.equal(await page.$$eval('img', (i) => i.length), 0);
+    assert.deepEqual(await cells('note'), [XSS_PARAM, 'plain']);
+    assert.deepEqual(cspErrors, []);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'compare-light.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('posts removeRun and exportPng from its controls, and drops an invalid host message', async () => {
+    const { page } = await open('dark');
+    await load(page, fixturePayload());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'compare-dark.png'), fullPage: true });
+    await page.click('.chip vscode-button');
+    await page.click('[data-metric="loss"] vscode-button');
+    await page.evaluate(() => window.postMessage({ type: 'load', payload: { runs: 'not a list' } }, '*'));
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'error'));
+    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string; runId?: string; dataUrl?: string; name?: string; message?: string }[] }).__posted);
+    assert.ok(posted.some((m) => m.type === 'removeRun' && m.runId === '01A'));
+    const png = posted.find((m) => m.type === 'exportPng');
+    assert.equal(png?.name, 'loss');
+    assert.match(png?.dataUrl ?? '', /^data:image\/png;base64,/);
+    assert.match(posted.find((m) => m.type === 'error')?.message ?? '', /dropped an invalid message/);
+    assert.equal(await page.$$eval('#summary', (t) => t.length), 1, 'the previous view stays');
+    await page.close();
+  });
+
+  it('20 runs × 100,000 points: prepared, posted and drawn (figures printed, not asserted)', async () => {
+    const t0 = performance.now();
+    const payload = prepareComparison(Array.from({ length: 20 }, (_, r) => ({ run: run(`R${String(r).padStart(2, '0')}`, `run-${r}`, { lr: 0.001 * (r + 1) }), points: curve('loss', 100_000, (i) => 1 / Math.sqrt(i + 1) + r / 50 + 0.02 * Math.sin(i / 300)) })));
+    const message = JSON.stringify({ type: 'load', payload });
+    const prepMs = performance.now() - t0;
+    const { page } = await open('light');
+    const rendered = await load(page, payload);
+    console.log(`      20 runs × 100,000 points: host preparation + serialisation ${prepMs.toFixed(0)} ms, message ${(message.length / 1024).toFixed(0)} KiB, chart drawn in the browser ${rendered.ms} ms`);
+    assert.equal(rendered.charts, 2);
+    await page.close();
+  });
+});
