@@ -16,6 +16,8 @@ import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun,
 import { LintDiagnostics } from './vscode/lint/lintDiagnostics';
 import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDependency, type FindingRef } from './vscode/lint/lintActions';
 import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
+import { COMPARE_VIEW_TYPE, ComparePanel, ComparePanelSerializer } from './vscode/compare/comparePanel';
+import { compareRuns } from './vscode/compare/compareCommand';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -26,6 +28,8 @@ export interface MlopsApi {
   viewState: ViewState;
   status: RunningStatus;
   lint: LintDiagnostics;
+  /** The open Compare Runs panel, if any. */
+  comparePanel(): ComparePanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
@@ -93,8 +97,11 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.restartAndRunAll, (u?: vscode.Uri | string) => restartAndRunAll(u));
   void lint.scanWorkspace();
 
+  reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all));
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new ComparePanelSerializer(context, stores, log)), { dispose: () => ComparePanel.current?.dispose() });
+
   void stores.ready().then(updateContext);
-  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint };
+  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -30,6 +30,7 @@ export const Commands = {
   addToVetted: 'mlops.addToVetted',
   extractNotebookToScript: 'mlops.extractNotebookToScript',
   restartAndRunAll: 'mlops.restartAndRunAll',
+  compareRuns: 'mlops.compareRuns',
 } as const;
 
 export const Views = {
@@ -48,6 +49,8 @@ export const Settings = {
   lintVetted: 'mlops.lint.vettedPackages',
   lintSeverity: 'mlops.lint.severity',
   lintTrainingPatterns: 'mlops.lint.trainingPatterns',
+  compareMetricGoals: 'mlops.compare.metricGoals',
+  compareSliceThreshold: 'mlops.compare.sliceSpreadThreshold',
 } as const;
 
 export const ContextKeys = {

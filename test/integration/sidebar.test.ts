@@ -37,7 +37,7 @@ describe('sidebar: trees, live refresh and commands (real extension host)', () =
   });
 
   it('each view shows the fixture store: experiments, datasets, models', async () => {
-    assert.deepEqual(labels(await kids('experiments')), ['baseline']);
+    assert.ok(labels(await kids('experiments')).includes('baseline'));
     const runs = await runNodes();
     assert.deepEqual(labels(runs).sort(), ['logreg-c1', 'logreg-c10']);
     const c1 = runs.find((n) => n.runId === C1)!;

@@ -55,3 +55,17 @@ describe('metric lines', () => {
     assert.equal(s.count, 4);
   });
 });
+
+describe('metric line validation matches the schema', () => {
+  it('accepts and rejects exactly what MetricPointSchema does', async () => {
+    const { isMetricRecord } = await import('../../src/core/store/metrics');
+    const { MetricPointSchema } = await import('../../src/core/store/schemas');
+    const cases = [
+      { name: 'a', step: 0, value: 1, timestamp: 1 }, { name: 'a', step: 0, value: 'NaN', timestamp: 1 }, { name: 'a', step: 0, value: '-Infinity', timestamp: 0 },
+      { name: '', step: 0, value: 1, timestamp: 1 }, { name: 'a', step: -1, value: 1, timestamp: 1 }, { name: 'a', step: 1.5, value: 1, timestamp: 1 },
+      { name: 'a', step: 0, value: 'nan', timestamp: 1 }, { name: 'a', step: 0, value: null, timestamp: 1 }, { name: 'a', step: 0, value: 1, timestamp: -1 },
+      { name: 'a', step: 0, value: 1 }, { name: 'x'.repeat(201), step: 0, value: 1, timestamp: 1 }, { name: 'a', step: 0, value: 1, timestamp: 1, extra: true }, [1], 'a', 3,
+    ];
+    for (const c of cases) { assert.equal(isMetricRecord(JSON.stringify(c)), MetricPointSchema.safeParse(c).success, JSON.stringify(c)); }
+  });
+});

@@ -95,7 +95,7 @@ function render(): void {
       if (!s) { return []; }
       const ys = smooth(s.values, opts.smoothing);
       const xs = opts.xAxis === 'time' ? s.seconds : s.steps;
-      return [{ label: r.name, data: xs.map((x, i) => ({ x, y: opts.logScale && ys[i] <= 0 ? NaN : ys[i] })), borderColor: r.color, backgroundColor: r.color, borderWidth: 1.5, pointRadius: 0, tension: 0 }];
+      return [{ label: r.name, data: xs.map((x, i) => ({ x, y: opts.logScale && ys[i] <= 0 ? NaN : ys[i] })), borderColor: r.color, backgroundColor: r.color, borderWidth: 1.5, pointRadius: s.values.length <= 30 ? 2.5 : 0, tension: 0 }];
     });
     const cfg: ChartConfiguration<'line', { x: number; y: number }[]> = {
       type: 'line', data: { datasets },

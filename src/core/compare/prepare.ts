@@ -16,45 +16,60 @@ export const MAX_POINTS = 1000;
  * highest point are kept (in x order), plus the first and the last point. Every extreme of the original
  * survives, which averaging or plain striding would lose.
  */
-export function downsampleMinMax(xs: readonly number[], ys: readonly number[], max = MAX_POINTS): number[] {
-  const n = ys.length;
-  if (n <= max) { return Array.from({ length: n }, (_, i) => i); }
+export function downsampleMinMax(_xs: readonly number[], ys: readonly number[], max = MAX_POINTS): number[] {
+  return downsampleIndices(ys.length, (i) => ys[i], max);
+}
+
+/** The same over an accessor, so a series can be reduced without copying it first. Non-finite values are skipped. */
+export function downsampleIndices(n: number, y: (i: number) => number, max = MAX_POINTS): number[] {
+  const finite: number[] = [];
+  if (n <= max) {
+    for (let i = 0; i < n; i++) { if (Number.isFinite(y(i))) { finite.push(i); } }
+    return finite;
+  }
   const buckets = Math.max(1, Math.floor((max - 2) / 2));
   const size = (n - 2) / buckets;
-  const keep: number[] = [0];
+  const keep: number[] = [];
+  if (Number.isFinite(y(0))) { keep.push(0); }
   for (let b = 0; b < buckets; b++) {
     const from = 1 + Math.floor(b * size);
     const to = Math.min(n - 1, 1 + Math.floor((b + 1) * size));
     let lo = -1;
     let hi = -1;
+    let loV = Infinity;
+    let hiV = -Infinity;
     for (let i = from; i < to; i++) {
-      if (lo < 0 || ys[i] < ys[lo]) { lo = i; }
-      if (hi < 0 || ys[i] > ys[hi]) { hi = i; }
+      const v = y(i);
+      if (v < loV) { loV = v; lo = i; }
+      if (v > hiV) { hiV = v; hi = i; }
     }
     if (lo < 0) { continue; }
     if (lo === hi) { keep.push(lo); } else { keep.push(Math.min(lo, hi), Math.max(lo, hi)); }
   }
-  keep.push(n - 1);
-  void xs;
+  if (Number.isFinite(y(n - 1))) { keep.push(n - 1); }
   return keep;
 }
 
 /** One run's points of one metric as a series: by step, the latest point per step, finite values only. */
 export function toSeries(points: readonly MetricPoint[], max = MAX_POINTS): Series {
-  const byStep = new Map<number, MetricPoint>();
-  for (const p of points) {
-    if (!Number.isFinite(p.value)) { continue; }
-    const prev = byStep.get(p.step);
-    if (!prev || p.timestamp >= prev.timestamp) { byStep.set(p.step, p); }
+  // Usually points come one per step in step order: then no map, sort or copy is needed.
+  let ordered = true;
+  for (let i = 1; i < points.length && ordered; i++) { ordered = points[i].step > points[i - 1].step; }
+  let sorted: readonly MetricPoint[] = points;
+  if (!ordered) {
+    const byStep = new Map<number, MetricPoint>();
+    for (const p of points) {
+      const prev = byStep.get(p.step);
+      if (!prev || p.timestamp >= prev.timestamp) { byStep.set(p.step, p); }
+    }
+    sorted = [...byStep.values()].sort((a, b) => a.step - b.step);
   }
-  const sorted = [...byStep.values()].sort((a, b) => a.step - b.step);
-  const t0 = sorted.reduce((m, p) => Math.min(m, p.timestamp), Infinity);
-  const steps = sorted.map((p) => p.step);
-  const values = sorted.map((p) => p.value);
-  const keep = downsampleMinMax(steps, values, max);
+  let t0 = Infinity;
+  for (const p of sorted) { if (p.timestamp < t0) { t0 = p.timestamp; } }
+  const keep = downsampleIndices(sorted.length, (i) => sorted[i].value, max);
   return {
-    steps: keep.map((i) => steps[i]),
-    values: keep.map((i) => round(values[i])),
+    steps: keep.map((i) => sorted[i].step),
+    values: keep.map((i) => round(sorted[i].value)),
     seconds: keep.map((i) => Math.round((sorted[i].timestamp - t0) / 100) / 10),
     total: points.length,
   };
@@ -163,14 +178,15 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
     };
   });
 
-  const series: ComparePayload['series'] = {};
-  for (const name of metricNames) {
-    series[name] = {};
-    inputs.forEach(({ run, points }) => {
-      const pts = points.filter((p) => p.name === name);
-      if (pts.length) { series[name][run.id] = toSeries(pts, ctx.maxPoints ?? MAX_POINTS); }
-    });
-  }
+  const series: ComparePayload['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
+  inputs.forEach(({ run, points }) => {
+    const byName = new Map<string, MetricPoint[]>();
+    for (const p of points) { let a = byName.get(p.name); if (!a) { a = []; byName.set(p.name, a); } a.push(p); }
+    for (const name of metricNames) {
+      const pts = byName.get(name);
+      if (pts?.length) { series[name][run.id] = toSeries(pts, ctx.maxPoints ?? MAX_POINTS); }
+    }
+  });
   return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams };
 }
 

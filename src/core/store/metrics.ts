@@ -6,7 +6,7 @@
  * without a newline, and the next writer's whole line is then glued to it. The reader recovers that glued line by
  * taking the longest suffix that is a valid record, so an acknowledged point is never lost to another's crash.
  */
-import { MetricPointSchema, type MetricPointRecord } from './schemas';
+import type { MetricPointRecord } from './schemas';
 import { MlopsError } from '../errors';
 import { textProblem } from './ids';
 
@@ -37,10 +37,6 @@ export function encodeValue(v: number): MetricPointRecord['value'] {
   return v;
 }
 
-function decodeValue(v: MetricPointRecord['value']): number {
-  return typeof v === 'number' ? v : Number(v);
-}
-
 export function validateMetricInput(m: MetricInput): string | undefined {
   const p = textProblem(m.name, 'metric name');
   if (p) { return p; }
@@ -67,9 +63,22 @@ export function encodeMetricLines(points: readonly MetricInput[], now = Date.now
 function parseRecord(text: string): MetricPoint | undefined {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch { return undefined; }
-  const r = MetricPointSchema.safeParse(raw);
-  if (!r.success) { return undefined; }
-  return { name: r.data.name, step: r.data.step, value: decodeValue(r.data.value), timestamp: r.data.timestamp };
+  // The checks of MetricPointSchema, written out: this runs once per line of files with millions of lines, and
+  // building zod's result object per line costs more than the JSON parse itself. A unit test keeps both in step.
+  if (typeof raw !== 'object' || raw === null) { return undefined; }
+  const r = raw as Record<string, unknown>;
+  const { name, step, value, timestamp } = r;
+  if (typeof name !== 'string' || name.length < 1 || name.length > 200) { return undefined; }
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) { return undefined; }
+  if (typeof timestamp !== 'number' || !(timestamp >= 0)) { return undefined; }
+  let v: number;
+  if (typeof value === 'number') { v = value; } else if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') { v = Number(value); } else { return undefined; }
+  return { name, step, value: v, timestamp };
+}
+
+/** Whether a parsed line is a valid record (exported for the test that keeps parseRecord and the schema in step). */
+export function isMetricRecord(text: string): boolean {
+  return parseRecord(text) !== undefined;
 }
 
 /** Parses a whole metrics.jsonl text. */
