@@ -30,6 +30,8 @@ export interface MlopsApi {
   lint: LintDiagnostics;
   /** The open Compare Runs panel, if any. */
   comparePanel(): ComparePanel | undefined;
+  /** Restores a Compare Runs panel as after a window reload (what VS Code calls). */
+  compareSerializer: ComparePanelSerializer;
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
@@ -98,10 +100,11 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   void lint.scanWorkspace();
 
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all));
-  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new ComparePanelSerializer(context, stores, log)), { dispose: () => ComparePanel.current?.dispose() });
+  const compareSerializer = new ComparePanelSerializer(context, stores, log);
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });
 
   void stores.ready().then(updateContext);
-  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current };
+  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -72,4 +72,14 @@ describe('Compare Runs panel (real extension host)', () => {
     assert.deepStrictEqual([...panel.compared], [C1]);
     assert.strictEqual(panel.panel.title, 'Compare 1 Run');
   });
+
+  it('comes back after a window reload from the state the page saved', async () => {
+    api.comparePanel()?.dispose();
+    const panel = vscode.window.createWebviewPanel('mlops.compare', 'Compare Runs', vscode.ViewColumn.Active, { enableScripts: true });
+    await api.compareSerializer.deserializeWebviewPanel(panel, { runIds: [C1, C10], options: { logScale: true } });
+    const restored = await until(() => api.comparePanel(), 10_000, 'restored panel');
+    assert.deepStrictEqual([...restored.compared], [C1, C10]);
+    await until(() => restored.lastRender, 30_000, 'restored panel rendered');
+    restored.dispose();
+  });
 });
