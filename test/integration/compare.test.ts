@@ -19,7 +19,11 @@ describe('Compare Runs panel (real extension host)', () => {
       ...losses.flatMap((l, i) => ['--metric', `loss=${l}@${i}`]), '--metric', 'accuracy=0.8', '--json'], workspaceRoot())) as { id: string }).id;
     C1 = log('cmp-c1', 1, [0.69, 0.41, 0.33]);
     C10 = log('cmp-c10', 10, [0.69, 0.37, 0.29]);
-    await until(async () => (await api.trees.experiments.tree.getChildren()).some((n) => n.label === 'compare-test'), 10_000, 'runs in the tree');
+    // Both runs must have reached the tree (the watcher may deliver them in two batches).
+    await until(async () => {
+      const exp = (await api.trees.experiments.tree.getChildren()).find((n) => n.label === 'compare-test');
+      return exp && (await api.trees.experiments.tree.getChildren(exp)).filter((n) => n.runId === C1 || n.runId === C10).length === 2;
+    }, 15_000, 'both runs in the tree');
   });
   after(() => { api.comparePanel()?.dispose(); });
 

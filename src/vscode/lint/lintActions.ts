@@ -103,8 +103,7 @@ export async function addToVetted(lint: LintDiagnostics, arg: { uri: string; nam
   const root = Store.findRoot(folder) ?? folder;
   const store = (await Store.init(root)).store;
   const policy = await store.addVetted([arg.name]);
-  for (const d of vscode.workspace.textDocuments) { if (d.uri.scheme === 'file' || d.uri.scheme === 'vscode-notebook-cell') { await lint.lintDocument(d); } }
-  void lint.scanWorkspace();
+  await lint.policyChanged();
   return policy.vetted ?? [];
 }
 

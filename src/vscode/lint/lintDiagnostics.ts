@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Store, messageOf } from '../../core';
+import { Store, messageOf, type Policy } from '../../core';
 import {
   DEFAULT_TRAINING_PATTERNS, DEFAULT_VETTED, lintKind, lintNotebook, lintText, notebookJsonRange, parseNotebook, scriptTrainingPatterns, vettedSet,
   type FileLintOptions, type Finding, type NotebookCell, type RuleCode, type Severity,
@@ -58,7 +58,7 @@ export class LintDiagnostics implements vscode.Disposable {
       watcher.onDidCreate((u) => { void this.lintDisk(u); }),
       watcher.onDidChange((u) => { if (!this.isOpen(u)) { void this.lintDisk(u); } }),
       watcher.onDidDelete((u) => this.clear(u)),
-      policy.onDidChange(() => { void this.relintAll(); }), policy.onDidCreate(() => { void this.relintAll(); }), policy.onDidDelete(() => { void this.relintAll(); }),
+      policy.onDidChange(() => { void this.policyChanged(); }), policy.onDidCreate(() => { void this.policyChanged(); }), policy.onDidDelete(() => { void this.policyChanged(); }),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mlops.lint')) { void this.relintAll(); } }),
     );
     for (const d of vscode.workspace.textDocuments) { this.schedule(d, 0); }
@@ -67,6 +67,25 @@ export class LintDiagnostics implements vscode.Disposable {
 
   private enabled(uri?: vscode.Uri): boolean {
     return vscode.workspace.getConfiguration('mlops.lint', uri).get<boolean>('enabled', true);
+  }
+
+  /** Policies read once per store and kept until policy.json changes (lint runs on every edit). */
+  private readonly policies = new Map<string, Promise<Policy>>();
+
+  private policyOf(root: string): Promise<Policy> {
+    let p = this.policies.get(root);
+    if (!p) {
+      p = Store.open(root).then((s) => s.readPolicy());
+      p.catch(() => this.policies.delete(root));
+      this.policies.set(root, p);
+    }
+    return p;
+  }
+
+  /** Forgets cached policies and lints everything again (the policy file changed). */
+  policyChanged(): Promise<void> {
+    this.policies.clear();
+    return this.relintAll();
   }
 
   /** Lint options for a file: settings, then the workspace store's policy on top. */
@@ -79,7 +98,7 @@ export class LintDiagnostics implements vscode.Disposable {
     const root = folder ? Store.findRoot(folder) : undefined;
     if (root) {
       try {
-        const policy = await (await Store.open(root)).readPolicy();
+        const policy = await this.policyOf(root);
         extra = policy.vetted ?? [];
         for (const [k, v] of Object.entries(policy.lint?.severity ?? {})) { severity[k as RuleCode] = v; }
       } catch (e) { this.log.warn(`policy: ${messageOf(e)}`); }
