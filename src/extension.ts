@@ -18,6 +18,7 @@ import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDepende
 import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
 import { COMPARE_VIEW_TYPE, ComparePanel, ComparePanelSerializer } from './vscode/compare/comparePanel';
 import { compareRuns } from './vscode/compare/compareCommand';
+import { addPythonLogger } from './vscode/commands/pythonLogger';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.restartAndRunAll, (u?: vscode.Uri | string) => restartAndRunAll(u));
   void lint.scanWorkspace();
 
+  reg(Commands.addPythonLogger, (a?: { root?: string }, o?: unknown) => addPythonLogger(context, stores, a, o));
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });

@@ -31,6 +31,7 @@ export const Commands = {
   extractNotebookToScript: 'mlops.extractNotebookToScript',
   restartAndRunAll: 'mlops.restartAndRunAll',
   compareRuns: 'mlops.compareRuns',
+  addPythonLogger: 'mlops.addPythonLogger',
 } as const;
 
 export const Views = {

@@ -40,3 +40,22 @@ describe('activation (real extension host)', () => {
     fs.rmSync(fresh, { recursive: true, force: true });
   });
 });
+
+describe('Python logger command (real extension host)', () => {
+  it('copies mlops_log.py into the workspace, and it runs there against the store', async () => {
+    await activate();
+    const target = await vscode.commands.executeCommand<string>('mlops.addPythonLogger');
+    assert.strictEqual(target, path.join(workspaceRoot(), 'mlops_log.py'));
+    const { execFileSync } = await import('child_process');
+    const id = execFileSync('python3', ['-c', 'import mlops_log\nwith mlops_log.start_run("from-logger", record_git=False) as r:\n    r.log_metric("loss", 0.5)\nprint(r.id)'], { cwd: workspaceRoot(), encoding: 'utf8' }).trim();
+    const run = JSON.parse(fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'runs', id, 'run.json'), 'utf8')) as { status: string; experiment: string };
+    assert.deepStrictEqual([run.status, run.experiment], ['finished', 'from-logger']);
+    fs.writeFileSync(target, '# my own edits\n');
+    const { stub } = await import('./helpers');
+    const restore = stub(vscode.window, 'showWarningMessage', () => Promise.resolve(undefined));
+    try { assert.strictEqual(await vscode.commands.executeCommand('mlops.addPythonLogger'), undefined); } finally { restore(); }
+    assert.strictEqual(fs.readFileSync(target, 'utf8'), '# my own edits\n', 'not replaced without confirmation');
+    fs.rmSync(target);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});

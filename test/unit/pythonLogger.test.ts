@@ -1,0 +1,153 @@
+// mlops_log.py (the zero-dependency Python logger) against the TypeScript store, with the machine's python3.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { RunSchema, ModelVersionSchema, Store, hashPath } from '../../src/core';
+import { REPO, tmpDir } from './helpers';
+
+const PY_DIR = path.join(REPO, 'python');
+
+function py(code: string, cwd: string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(PY_DIR)})\n${code}`], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(code: string, cwd: string, env: Record<string, string> = {}): string {
+  const r = py(code, cwd, env);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+describe('mlops_log.py (Python logger) with the TypeScript store', function () {
+  this.timeout(60_000);
+
+  before(function () {
+    const v = spawnSync('python3', ['-c', 'import sys; print(sys.version_info >= (3, 8))'], { encoding: 'utf8' });
+    if (v.status !== 0) { console.log('      (skipped: python3 is not available)'); this.skip(); }
+  });
+
+  it('imports with the standard library only', () => {
+    // -S: without site-packages' start-up hooks, which import third-party modules on some machines.
+    const r = spawnSync('python3', ['-S', '-c', `import sys; sys.path.insert(0, ${JSON.stringify(PY_DIR)})\nimport mlops_log\nmods = [m for m in sys.modules if m.split(".")[0] not in sys.stdlib_module_names and not m.startswith("_")]\nprint([m for m in mods if m != "mlops_log"])`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '[]');
+  });
+
+  it('has no syntax newer than Python 3.8', () => {
+    const r = spawnSync('python3', ['-c', `import ast; ast.parse(open(${JSON.stringify(path.join(PY_DIR, 'mlops_log.py'))}).read(), feature_version=(3, 8)); print("ok")`], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), 'ok', r.stderr);
+  });
+
+  it('Python writes, TypeScript reads: run, params, metrics per step, data lineage, model version', async () => {
+    const { store } = await Store.init(tmpDir());
+    const data = path.join(store.root, 'data');
+    fs.mkdirSync(data);
+    fs.writeFileSync(path.join(data, 'train.csv'), 'x,y\n1,0\n');
+    const dv = await store.tagData({ path: data, dataset: 'churn', tags: ['v1'] });
+    fs.writeFileSync(path.join(store.root, 'model.pkl'), 'weights');
+    const id = ok(`
+import mlops_log
+with mlops_log.start_run("baseline", name="py-run", params={"lr": 0.01, "layers": 3, "opt": "adam"}, tags=["py"]) as run:
+    run.use_data("churn", "v1")
+    for epoch in range(3):
+        run.log_metrics({"loss": 1.0 / (epoch + 1), "accuracy": 0.5 + epoch / 10})
+    run.log_metric("loss", float("nan"))
+    run.log_param("seed", 7)
+    run.set_tag("final")
+    run.log_model("churn-model", "model.pkl")
+print(run.id)`, store.root);
+    const r = await store.readRun(id);
+    assert.ok(RunSchema.safeParse(r).success);
+    assert.equal(r.status, 'finished');
+    assert.deepEqual(r.params, { lr: 0.01, layers: 3, opt: 'adam', seed: 7 });
+    assert.deepEqual(r.tags, ['py', 'final']);
+    assert.equal(r.dataVersions[0].version, dv.version.id);
+    assert.equal(r.source?.kind, 'python');
+    assert.ok((r.meta.durationMs ?? -1) >= 0);
+    assert.ok((r.meta.peakMemoryBytes ?? 0) > 1024 * 1024);
+    assert.match(r.meta.python ?? '', /^3\./);
+    const { points, problems } = await store.readMetrics(id);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(points.filter((p) => p.name === 'loss').map((p) => p.step), [0, 1, 2, 3]);
+    assert.ok(Number.isNaN(points.find((p) => p.name === 'loss' && p.step === 3)!.value));
+    const mv = await store.readModelVersion('churn-model', 1);
+    assert.ok(ModelVersionSchema.safeParse(mv).success);
+    assert.equal(mv.runId, id);
+    assert.equal(mv.artifact.sha256, (await hashPath(path.join(store.root, 'model.pkl'))).entries[0].sha256);
+  });
+
+  it('TypeScript creates a run, Python attaches (as under Run Script as Experiment) and appends after it', async () => {
+    const { store } = await Store.init(tmpDir());
+    const run = await store.createRun({ experiment: 'e', name: 'from-extension' });
+    await store.logMetrics(run.id, [{ name: 'loss', value: 1, step: 0 }, { name: 'loss', value: 0.8, step: 1 }]);
+    fs.appendFileSync(store.metricsFile(run.id), '{"name":"loss","st');
+    ok(`
+import mlops_log
+run = mlops_log.start_run("ignored", params={"lr": 0.1})
+assert run.attached and run.id == ${JSON.stringify(run.id)}
+run.log_metric("loss", 0.5)
+run.log_metric("loss", 0.4)
+run.end()`, store.root, { MLOPS_RUN_ID: run.id, MLOPS_ROOT: store.root });
+    const { points, problems } = await store.readMetrics(run.id);
+    assert.deepEqual(points.map((p) => [p.step, p.value]), [[0, 1], [1, 0.8], [2, 0.5], [3, 0.4]], 'steps continue after the torn line');
+    assert.equal(problems.length, 1);
+    const after = await store.readRun(run.id);
+    assert.equal(after.status, 'finished');
+    assert.deepEqual(after.params, { lr: 0.1 });
+    assert.equal(after.experiment, 'e');
+  });
+
+  it('two Python processes appending to one run lose nothing', async () => {
+    const { store } = await Store.init(tmpDir());
+    const run = await store.createRun({ experiment: 'e' });
+    const script = (name: string) => `
+import mlops_log
+run = mlops_log.start_run("e")
+for i in range(300):
+    run.log_metric(${JSON.stringify(name)}, i, step=i)`;
+    const env = { ...process.env, MLOPS_RUN_ID: run.id, MLOPS_ROOT: store.root };
+    const procs = ['a', 'b'].map((n) => spawn('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(PY_DIR)})\n${script(n)}`], { env, stdio: 'ignore' }));
+    const codes = await Promise.all(procs.map((p) => new Promise<number | null>((r) => p.on('close', r))));
+    assert.deepEqual(codes, [0, 0]);
+    const { points, problems } = await store.readMetrics(run.id);
+    assert.deepEqual(problems, []);
+    assert.equal(points.filter((p) => p.name === 'a').length, 300);
+    assert.equal(points.filter((p) => p.name === 'b').length, 300);
+  });
+
+  it('the with-block marks the run failed on an exception and killed on Ctrl-C (SIGINT)', async () => {
+    const root = (await Store.init(tmpDir())).store.root;
+    const failed = py('import mlops_log\nwith mlops_log.start_run("e") as run:\n    print(run.id, flush=True)\n    raise ValueError("boom")', root);
+    assert.notEqual(failed.code, 0);
+    const store = await Store.open(root);
+    assert.equal((await store.readRun(failed.stdout.trim())).status, 'failed');
+
+    const child = spawn('python3', ['-c', `import sys, time; sys.path.insert(0, ${JSON.stringify(PY_DIR)})\nimport mlops_log\nwith mlops_log.start_run("e") as run:\n    print(run.id, flush=True)\n    while True:\n        run.log_metric("loss", 1.0)\n        time.sleep(0.05)`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const id = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    await new Promise((r) => child.on('close', r));
+    const killed = await store.readRun(id);
+    assert.equal(killed.status, 'killed');
+    assert.ok((await store.readMetrics(id)).points.length > 0);
+  });
+
+  it('bad input is a clear MlopsError; a rejected start writes no run', async () => {
+    const root = (await Store.init(tmpDir())).store.root;
+    for (const [code, re] of [
+      ['mlops_log.start_run("../x")', /experiment name/],
+      ['mlops_log.start_run("e", params={"bad\\nkey": 1})', /param name/],
+      ['r = mlops_log.start_run("e"); r.log_metric("loss", "high")', /non-numeric value/],
+      ['r = mlops_log.start_run("e"); r.use_data("nope")', /has no versions/],
+    ] as const) {
+      const r = py(`import mlops_log\ntry:\n    ${code}\nexcept mlops_log.MlopsError as e:\n    print("MlopsError:", e)`, root);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, re);
+    }
+    const runs = fs.readdirSync(path.join(root, '.mlops', 'runs'));
+    assert.equal(runs.length, 2, 'only the two starts that succeeded made runs');
+    const noStore = py('import mlops_log\nmlops_log.start_run("e")', tmpDir());
+    assert.match(noStore.stderr, /MlopsError: no MLOps store found/);
+  });
+});
