@@ -31,6 +31,53 @@ const mlopsJson = (...a) => JSON.parse(mlops(...a, '--json'));
 const gitIn = (...a) => execFileSync('git', a, { cwd: ws, stdio: 'pipe', env: { ...process.env,
   GIT_AUTHOR_NAME: 'MLOps Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'MLOps Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } });
 
+const TRAIN_PY = `\"\"\"Logistic regression on data/train.csv in pure Python, logged with mlops_log.\"\"\"
+import argparse
+import csv
+import math
+import pickle
+import random
+
+import mlops_log
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.1)
+parser.add_argument("--epochs", type=int, default=20)
+args = parser.parse_args()
+
+
+def load(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    xs = [[float(r["tenure"]) / 72, float(r["monthly_charges"]) / 120, float(r["support_calls"]) / 5] for r in rows]
+    return xs, [int(r["churned"]) for r in rows]
+
+
+def predict(w, b, x):
+    return 1 / (1 + math.exp(-(sum(wi * xi for wi, xi in zip(w, x)) + b)))
+
+
+with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(args)) as run:
+    run.use_data("churn", "v1")
+    xs, ys = load("data/train.csv")
+    vx, vy = load("data/valid.csv")
+    random.seed(0)
+    w, b = [0.0, 0.0, 0.0], 0.0
+    for epoch in range(args.epochs):
+        loss = 0.0
+        for x, y in zip(xs, ys):
+            p = predict(w, b, x)
+            loss -= y * math.log(p + 1e-9) + (1 - y) * math.log(1 - p + 1e-9)
+            g = p - y
+            w = [wi - args.lr * g * xi for wi, xi in zip(w, x)]
+            b -= args.lr * g
+        acc = sum((predict(w, b, x) > 0.5) == y for x, y in zip(vx, vy)) / len(vy)
+        run.log_metrics({"loss": loss / len(xs), "val_accuracy": acc}, step=epoch)
+    with open(f"models/logreg-lr{args.lr}.pkl", "wb") as f:
+        pickle.dump((w, b), f)
+    run.log_model("churn-logreg", f"models/logreg-lr{args.lr}.pkl")
+`;
+
 // A seeded generator so the demo looks the same every time.
 let seed = 42;
 const rand = () => { seed = (seed * 1664525 + 1013904223) % 4294967296; return seed / 4294967296; };
@@ -43,6 +90,7 @@ function writeWorkspace() {
     fs.rmSync(ws, { recursive: true, force: true });
   }
   fs.mkdirSync(path.join(ws, 'data'), { recursive: true });
+  fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.mlops-demo'), 'made by npm run demo; deleted and rewritten on the next run\n');
   const rows = (n) => ['tenure,monthly_charges,support_calls,churned',
     ...Array.from({ length: n }, () => { const t = Math.floor(rand() * 72); const c = (20 + rand() * 100).toFixed(2); const s = Math.floor(rand() * 6);
@@ -80,7 +128,6 @@ function writeWorkspace() {
       runs.push(mlopsJson(...a));
     }
   }
-  fs.mkdirSync(path.join(ws, 'models'));
   const best = runs[runs.length - 1];
   const second = runs[runs.length - 2];
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5.pkl'), `demo weights of ${second.name}\n`);
@@ -89,6 +136,15 @@ function writeWorkspace() {
   mlops('model', 'promote', 'churn-classifier', '1', '--stage', 'production');
   mlops('model', 'register', '--name', 'churn-classifier', '--run', best.id, '--artifact', 'models/gbm-d5-slow.pkl');
   mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'staging');
+  // Real runs from a training script through the Python logger (pure Python: no packages needed).
+  fs.copyFileSync(path.join(repo, 'python', 'mlops_log.py'), path.join(ws, 'mlops_log.py'));
+  fs.writeFileSync(path.join(ws, 'train.py'), TRAIN_PY);
+  gitIn('add', 'train.py', 'mlops_log.py');
+  gitIn('commit', '-qm', 'Training script');
+  for (const lr of ['0.05', '0.2']) {
+    const r = spawnSync('python3', ['train.py', '--lr', lr, '--epochs', '30'], { cwd: ws, encoding: 'utf8' });
+    if (r.status !== 0) { console.log(`[demo] python3 train.py failed or python3 is missing; skipping script runs\n${r.stderr}`); break; }
+  }
   // New data arrives: a second data version, and a running run that uses it.
   fs.appendFileSync(path.join(ws, 'data', 'train.csv'), '12,64.50,2,0\n3,99.10,5,1\n');
   mlops('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2');
