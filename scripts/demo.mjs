@@ -31,7 +31,7 @@ const mlopsJson = (...a) => JSON.parse(mlops(...a, '--json'));
 const gitIn = (...a) => execFileSync('git', a, { cwd: ws, stdio: 'pipe', env: { ...process.env,
   GIT_AUTHOR_NAME: 'MLOps Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'MLOps Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } });
 
-const TRAIN_PY = `\"\"\"Logistic regression on data/train.csv in pure Python, logged with mlops_log.\"\"\"
+const TRAIN_PY = `"""Logistic regression on data/train.csv in pure Python, logged with mlops_log."""
 import argparse
 import csv
 import math
