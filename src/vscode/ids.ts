@@ -32,6 +32,7 @@ export const Commands = {
   restartAndRunAll: 'mlops.restartAndRunAll',
   compareRuns: 'mlops.compareRuns',
   addPythonLogger: 'mlops.addPythonLogger',
+  runScriptAsExperiment: 'mlops.runScriptAsExperiment',
 } as const;
 
 export const Views = {

@@ -1,0 +1,56 @@
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Run } from '../../src/core';
+import { activate, workspaceRoot } from './helpers';
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: workspaceRoot(), encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+}
+
+describe('Run Script as Experiment (real extension host, fixture git repository)', function () {
+  this.timeout(120_000);
+  let head = '';
+  before(async () => {
+    await activate();
+    if (!fs.existsSync(path.join(workspaceRoot(), '.git'))) { git('init', '-q', '-b', 'main'); }
+    git('add', '-A', '--', '.', ':(exclude).mlops');
+    git('commit', '-qm', 'fixture', '--allow-empty');
+    head = git('rev-parse', 'HEAD').trim();
+  });
+
+  it('runs a training script as a task and records a finished run with metrics, lineage and meta-metrics', async () => {
+    const script = vscode.Uri.file(path.join(workspaceRoot(), 'scripts', 'train_logreg.py'));
+    const run = await vscode.commands.executeCommand<Run>('mlops.runScriptAsExperiment', script, { experiment: 'script-test', params: { lr: 0.5, epochs: 5 } });
+    assert.ok(run, 'the command returned the ended run');
+    assert.strictEqual(run.status, 'finished');
+    assert.strictEqual(run.experiment, 'script-test');
+    assert.deepStrictEqual({ lr: run.params.lr, epochs: run.params.epochs }, { lr: 0.5, epochs: 5 });
+    assert.ok(typeof run.params.rows === 'number' && run.params.rows >= 4, 'params logged by the script through mlops_log joined the run');
+    assert.strictEqual(run.git?.commit, head);
+    assert.strictEqual(typeof run.git?.dirty, 'boolean');
+    assert.match(run.meta.environment?.hash ?? '', /^[0-9a-f]{64}$/);
+    assert.ok(fs.existsSync(path.join(workspaceRoot(), '.mlops', 'runs', run.id, 'environment.txt')));
+    assert.match(run.meta.python ?? '', /^3\./);
+    assert.ok((run.meta.durationMs ?? 0) >= 500, `duration ${run.meta.durationMs}`);
+    assert.ok((run.meta.peakMemoryBytes ?? 0) > 8 * 1024 * 1024, `peak memory ${run.meta.peakMemoryBytes}`);
+    assert.strictEqual(run.meta.exitCode, 0);
+    assert.ok((run.meta.hardware?.cores ?? 0) >= 1);
+    assert.deepStrictEqual(run.source?.command?.slice(-2), ['--lr=0.5', '--epochs=5']);
+    const lines = fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'runs', run.id, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; step: number });
+    assert.deepStrictEqual(lines.map((l) => l.step), [0, 1, 2, 3, 4]);
+  });
+
+  it('a failing script gives a failed run with its exit code', async () => {
+    const { stub } = await import('./helpers');
+    const restore = stub(vscode.window, 'showWarningMessage', () => Promise.resolve(undefined));
+    let run: Run | undefined;
+    try {
+      run = await vscode.commands.executeCommand<Run>('mlops.runScriptAsExperiment', vscode.Uri.file(path.join(workspaceRoot(), 'scripts', 'fail.py')), { experiment: 'script-test', params: {} });
+    } finally { restore(); }
+    assert.strictEqual(run?.status, 'failed');
+    assert.strictEqual(run?.meta.exitCode, 3);
+  });
+});
