@@ -20,6 +20,7 @@ import { COMPARE_VIEW_TYPE, ComparePanel, ComparePanelSerializer } from './vscod
 import { compareRuns } from './vscode/compare/compareCommand';
 import { addPythonLogger } from './vscode/commands/pythonLogger';
 import { runScriptAsExperiment, type RunScriptArgs } from './vscode/run/runScript';
+import { reproduceRun } from './vscode/run/reproduce';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -103,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
 
   reg(Commands.addPythonLogger, (a?: { root?: string }, o?: unknown) => addPythonLogger(context, stores, a, o));
   reg(Commands.runScriptAsExperiment, (u?: vscode.Uri, a?: RunScriptArgs) => runScriptAsExperiment(context, stores, log, u, a));
+  reg(Commands.reproduceRun, (t?: unknown, o?: unknown) => reproduceRun(context, stores, log, t, o));
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });

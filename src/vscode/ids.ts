@@ -33,6 +33,7 @@ export const Commands = {
   compareRuns: 'mlops.compareRuns',
   addPythonLogger: 'mlops.addPythonLogger',
   runScriptAsExperiment: 'mlops.runScriptAsExperiment',
+  reproduceRun: 'mlops.reproduceRun',
 } as const;
 
 export const Views = {
@@ -53,6 +54,7 @@ export const Settings = {
   lintTrainingPatterns: 'mlops.lint.trainingPatterns',
   compareMetricGoals: 'mlops.compare.metricGoals',
   compareSliceThreshold: 'mlops.compare.sliceSpreadThreshold',
+  runScriptParamsAs: 'mlops.runScript.paramsAs',
 } as const;
 
 export const ContextKeys = {

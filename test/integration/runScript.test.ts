@@ -13,6 +13,7 @@ function git(...args: string[]): string {
 describe('Run Script as Experiment (real extension host, fixture git repository)', function () {
   this.timeout(120_000);
   let head = '';
+  let original: Run | undefined;
   before(async () => {
     await activate();
     if (!fs.existsSync(path.join(workspaceRoot(), '.git'))) { git('init', '-q', '-b', 'main'); }
@@ -25,6 +26,7 @@ describe('Run Script as Experiment (real extension host, fixture git repository)
     const script = vscode.Uri.file(path.join(workspaceRoot(), 'scripts', 'train_logreg.py'));
     const run = await vscode.commands.executeCommand<Run>('mlops.runScriptAsExperiment', script, { experiment: 'script-test', params: { lr: 0.5, epochs: 5 } });
     assert.ok(run, 'the command returned the ended run');
+    original = run;
     assert.strictEqual(run.status, 'finished');
     assert.strictEqual(run.experiment, 'script-test');
     assert.deepStrictEqual({ lr: run.params.lr, epochs: run.params.epochs }, { lr: 0.5, epochs: 5 });
@@ -52,5 +54,22 @@ describe('Run Script as Experiment (real extension host, fixture git repository)
     } finally { restore(); }
     assert.strictEqual(run?.status, 'failed');
     assert.strictEqual(run?.meta.exitCode, 3);
+  });
+
+  it('Reproduce Run reruns the recorded commit in a temporary worktree and links the new run to the original', async () => {
+    assert.ok(original);
+    fs.writeFileSync(path.join(workspaceRoot(), 'scripts', 'train_logreg.py'), 'raise SystemExit("the working tree changed after the run")\n');
+    const statusBefore = git('status', '--porcelain');
+    const copy = await vscode.commands.executeCommand<Run>('mlops.reproduceRun', { runId: original.id }, { skipConfirmation: true });
+    assert.ok(copy);
+    assert.strictEqual(copy.reproducedFrom, original.id);
+    assert.strictEqual(copy.status, 'finished', `ran the committed script, not the changed working tree (exit ${String(copy.meta.exitCode)}, ${JSON.stringify(copy.source)})`);
+    assert.strictEqual(copy.git?.commit, original.git?.commit);
+    assert.deepStrictEqual({ lr: copy.params.lr, epochs: copy.params.epochs }, { lr: 0.5, epochs: 5 });
+    const steps = fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'runs', copy.id, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
+    assert.strictEqual(steps, 5);
+    assert.strictEqual(git('status', '--porcelain'), statusBefore, "the user's working tree is untouched");
+    assert.strictEqual(git('worktree', 'list').trim().split('\n').length, 1, 'the temporary worktree is gone');
+    git('checkout', '--', 'scripts/train_logreg.py');
   });
 });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { MlopsError, Store, nameProblem, simpleGitPort, type ParamValue, type Run } from '../../core';
+import { MlopsError, Store, nameProblem, simpleGitPort, type GitInfo, type ParamValue, type Run, type StoreState } from '../../core';
 import { describeHardware, describePython } from '../../core/run/environment';
 import { PeakMemorySampler } from '../../core/run/processTree';
 import { parseParamsText } from '../commands/runCommands';
@@ -55,7 +55,7 @@ export async function runScriptAsExperiment(ext: vscode.ExtensionContext, stores
   let params: Record<string, ParamValue>;
   let paramsText: string;
   if (typeof args.params === 'object') { params = args.params; paramsText = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`).join(' '); } else {
-    const text = args.params ?? await vscode.window.showInputBox({ title: `Run ${path.basename(script)} as an experiment (2/2)`, prompt: 'Params as key=value separated by spaces (passed as --key=value)',
+    const text = args.params ?? await vscode.window.showInputBox({ title: `Run ${path.basename(script)} as an experiment (2/2)`, prompt: 'Params as key=value separated by spaces (the script gets them as --key=value, or in MLOPS_PARAMS; see mlops.runScript.paramsAs)',
       value: last?.params ?? '', validateInput: (v) => { try { parseParamsText(v); return undefined; } catch (e) { return (e as Error).message; } } });
     if (text === undefined) { return undefined; }
     params = parseParamsText(text);
@@ -63,20 +63,46 @@ export async function runScriptAsExperiment(ext: vscode.ExtensionContext, stores
   }
   await ext.workspaceState.update(MEMO, { ...memo, [key]: { experiment, params: paramsText } });
 
+  const paramsAs = args.paramsAs ?? (vscode.workspace.getConfiguration('mlops.runScript', vscode.Uri.file(script)).get<string>('paramsAs', 'args') === 'env' ? 'env' : 'args');
+  return executeScriptRun(ext, stores, log, { state, script, key, experiment, params, paramsAs });
+}
+
+interface ScriptRunPlan {
+  state: StoreState;
+  /** The script to execute (in a worktree when reproducing). */
+  script: string;
+  /** The script's path relative to the workspace, as recorded. */
+  key: string;
+  experiment: string;
+  params: Record<string, ParamValue>;
+  paramsAs: 'args' | 'env';
+  /** The exact arguments after the script (a reproduction repeats the original command line). */
+  scriptArgs?: string[];
+  /** Working directory (default: the workspace folder). */
+  cwd?: string;
+  /** Git facts to record instead of asking git about the workspace (a reproduction records the original commit). */
+  git?: GitInfo;
+  reproducedFrom?: string;
+}
+
+/** Creates the run, runs the script as a task, and records how it ended. */
+export async function executeScriptRun(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, plan: ScriptRunPlan): Promise<Run> {
+  const { state, script, key, experiment, params } = plan;
   const python = await selectedPython(vscode.Uri.file(script));
-  const [git, env, hardware] = await Promise.all([simpleGitPort.state(state.root), describePython(python), describeHardware()]);
-  const scriptArgs = args.paramsAs === 'env' ? [] : paramArgs(params);
+  const [git, env, hardware] = await Promise.all([plan.git ? Promise.resolve(plan.git) : simpleGitPort.state(state.root), describePython(python), describeHardware()]);
+  const scriptArgs = plan.scriptArgs ?? (plan.paramsAs === 'env' ? [] : paramArgs(params));
   const run = await state.store.createRun({
     experiment, name: `${path.basename(script, '.py')}-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`, params, status: 'running', git,
     meta: { hardware, ...(env.python ? { python: env.python } : {}), ...(env.freezeHash ? { environment: { hash: env.freezeHash, file: 'environment.txt' } } : {}) },
     source: { kind: 'extension', script: key.split(path.sep).join('/'), command: [python, key, ...scriptArgs] },
+    ...(plan.reproducedFrom ? { reproducedFrom: plan.reproducedFrom } : {}),
   });
   if (env.freeze) { await fsp.writeFile(path.join(state.store.runDir(run.id), 'environment.txt'), env.freeze, 'utf8'); }
   await stores.notify(state.root, { runs: [run.id], experiments: true });
 
   const pythonPath = [path.join(ext.extensionPath, 'python'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
   const task = new vscode.Task({ type: 'mlops-run', runId: run.id }, vscode.TaskScope.Workspace, `${path.basename(script)} (run ${run.name})`, 'MLOps',
-    new vscode.ProcessExecution(python, [script, ...scriptArgs], { cwd: state.root, env: {
+    new vscode.ProcessExecution(python, [script, ...scriptArgs], { cwd: plan.cwd ?? state.root, env: {
       MLOPS_RUN_ID: run.id, MLOPS_ROOT: state.root, MLOPS_PARAMS: JSON.stringify(params), PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1' } }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
 
