@@ -54,9 +54,12 @@ export async function runLint(args: { paths: string[]; format: string; failOn: s
   const files = collectFiles(args.paths.length ? args.paths : ['.'], args.cwd);
   const opts = await lintOptionsFor(args.cwd, args.root);
   // notebook-only-training: which training patterns the workspace's scripts already hold.
+  // Only needed (and only walked) when there are notebooks to judge.
   const scriptTraining = new Set<string>();
-  for (const py of collectFiles([args.root ?? args.cwd], args.cwd).filter((f) => f.endsWith('.py'))) {
-    for (const p of scriptTrainingPatterns(fs.readFileSync(py, 'utf8'))) { scriptTraining.add(p); }
+  if (files.some((f) => f.endsWith('.ipynb'))) {
+    for (const py of collectFiles([args.root ?? args.cwd], args.cwd).filter((f) => f.endsWith('.py'))) {
+      for (const p of scriptTrainingPatterns(fs.readFileSync(py, 'utf8'))) { scriptTraining.add(p); }
+    }
   }
   const findings: Finding[] = [];
   for (const f of files) {
