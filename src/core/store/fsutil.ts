@@ -6,14 +6,14 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MlopsError, messageOf } from '../errors';
+import { messageOf } from '../errors';
 
 function tempName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** Writes a temp file next to `target`. The folder must exist: writers never create folders as a side effect. */
 async function writeTemp(target: string, data: string): Promise<string> {
-  await fsp.mkdir(path.dirname(target), { recursive: true });
   const tmp = tempName(target);
   const fh = await fsp.open(tmp, 'wx', 0o644);
   try {
@@ -74,7 +74,8 @@ export function toJson(value: unknown): string {
 /** Appends whole lines in a single write; returns once the OS has accepted them. */
 export async function appendLines(file: string, lines: string[]): Promise<void> {
   if (lines.length === 0) { return; }
-  const fh = await fsp.open(file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
+  // O_NOFOLLOW: a metrics.jsonl that is a symbolic link (perhaps to a file outside the store) is never appended to.
+  const fh = await fsp.open(file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | NOFOLLOW, 0o644);
   try {
     const buf = Buffer.from(lines.join('\n') + '\n', 'utf8');
     let offset = 0;
@@ -87,44 +88,11 @@ export async function appendLines(file: string, lines: string[]): Promise<void> 
   }
 }
 
+/** `O_NOFOLLOW` where the platform has it (not on Windows, where links need privileges to create anyway). */
+export const NOFOLLOW: number = fsc.O_NOFOLLOW ?? 0;
+
 export function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
-}
-
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 15_000;
-
-/**
- * Runs `fn` while holding `<file>.lock` (a directory: `mkdir` is atomic everywhere, including on network file
- * systems). Used for read-modify-write of one file by several processes. A lock older than 30 s is treated as left
- * behind by a crashed process and broken.
- */
-export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${file}.lock`;
-  const started = Date.now();
-  let delay = 5;
-  for (;;) {
-    try {
-      await fsp.mkdir(lock);
-      break;
-    } catch (e) {
-      if (!isErrno(e, 'EEXIST')) { throw e; }
-      try {
-        const st = await fsp.stat(lock);
-        if (Date.now() - st.mtimeMs > LOCK_STALE_MS) { await fsp.rm(lock, { recursive: true, force: true }); continue; }
-      } catch { continue; }
-      if (Date.now() - started > LOCK_WAIT_MS) {
-        throw new MlopsError(`${path.basename(file)} is locked by another writer (${lock}); if no other MLOps process is running, delete that folder`, 'conflict');
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 100);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fsp.rm(lock, { recursive: true, force: true });
-  }
 }
 
 /** A problem found while reading the store: the file (relative to the store's workspace root) and why. */

@@ -6,9 +6,11 @@
  * without a newline, and the next writer's whole line is then glued to it. The reader recovers that glued line by
  * taking the longest suffix that is a valid record, so an acknowledged point is never lost to another's crash.
  */
+import { promises as fsp, constants as fsc } from 'node:fs';
 import type { MetricPointRecord } from './schemas';
 import { MlopsError } from '../errors';
 import { textProblem } from './ids';
+import { NOFOLLOW } from './fsutil';
 
 /** A metric point as used in memory: `value` is a number (NaN and ±Infinity included). */
 export interface MetricPoint {
@@ -81,11 +83,14 @@ export function isMetricRecord(text: string): boolean {
   return parseRecord(text) !== undefined;
 }
 
-/** Parses a whole metrics.jsonl text. */
-export function parseMetricLines(text: string): { points: MetricPoint[]; problems: MetricLineProblem[] } {
+/**
+ * Parses metrics.jsonl text: a whole file, or a run of whole lines from it (`firstLine` numbers them). Text that does
+ * not end in a newline ends in a torn line.
+ */
+export function parseMetricLines(text: string, firstLine = 1): { points: MetricPoint[]; problems: MetricLineProblem[] } {
   const points: MetricPoint[] = [];
   const problems: MetricLineProblem[] = [];
-  let lineNo = 0;
+  let lineNo = firstLine - 1;
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -112,6 +117,64 @@ export function parseMetricLines(text: string): { points: MetricPoint[]; problem
     }
   }
   return { points, problems };
+}
+
+/** Bytes read at a time by the streaming reader: memory stays bounded whatever the file's size. */
+export const METRIC_CHUNK_BYTES = 4 << 20;
+
+/**
+ * Reads a metrics.jsonl file as a stream, handing the points of each chunk of whole lines to `onPoints`, so that a
+ * file of any size (a JavaScript string stops at ~512 MB) is read in bounded memory. Starts at byte `from` (a line
+ * boundary) and returns where the whole lines end, for incremental reads of a growing file; a last line without its
+ * newline is left for the next read unless `final` (then it is reported as torn). Opens with O_NOFOLLOW: a link is
+ * an error (ELOOP) for the caller to report.
+ */
+export async function readMetricFile(
+  file: string,
+  onPoints: (points: MetricPoint[]) => void,
+  opts: { from?: number; firstLine?: number; final?: boolean; chunkBytes?: number } = {},
+): Promise<{ end: number; lines: number; problems: MetricLineProblem[]; size: number; ino: number }> {
+  const fh = await fsp.open(file, fsc.O_RDONLY | NOFOLLOW);
+  try {
+    const st = await fh.stat();
+    const chunkBytes = Math.max(16, opts.chunkBytes ?? METRIC_CHUNK_BYTES);
+    const problems: MetricLineProblem[] = [];
+    let pos = opts.from ?? 0;
+    let end = pos;
+    let line = (opts.firstLine ?? 1) - 1;
+    let carry: Buffer = Buffer.alloc(0);
+    const buf = Buffer.alloc(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
+      if (bytesRead === 0) { break; }
+      pos += bytesRead;
+      const chunk = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+      const nl = chunk.lastIndexOf(0x0a);
+      if (nl < 0) { carry = Buffer.from(chunk); continue; }
+      // Splitting at a newline byte never splits a UTF-8 sequence, so each run of whole lines decodes on its own.
+      const text = chunk.toString('utf8', 0, nl + 1);
+      const r = parseMetricLines(text, line + 1);
+      line += countNewlines(chunk, nl + 1);
+      for (const p of r.problems) { problems.push(p); }
+      if (r.points.length) { onPoints(r.points); }
+      end = pos - (chunk.length - (nl + 1));
+      carry = Buffer.from(chunk.subarray(nl + 1));
+    }
+    if (carry.length && opts.final !== false) {
+      const r = parseMetricLines(carry.toString('utf8'), line + 1);
+      for (const p of r.problems) { problems.push(p); }
+      if (r.points.length) { onPoints(r.points); }
+    }
+    return { end, lines: line, problems, size: st.size, ino: st.ino };
+  } finally {
+    await fh.close();
+  }
+}
+
+function countNewlines(b: Buffer, upTo: number): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0 && i < upTo; i = b.indexOf(0x0a, i + 1)) { n++; }
+  return n;
 }
 
 export interface MetricSummary {
