@@ -194,7 +194,13 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
 
 /** Removes the lock if it is still ours; a lock taken over by another writer (or moved away with its folder) stays. */
 async function release(lock: string, token: string): Promise<void> {
-  const seen = await observe(lock).catch(() => ({ state: 'gone' }) as Observed);
+  let seen: Observed;
+  try {
+    seen = await observe(lock);
+  } catch (e) {
+    emit({ kind: 'lost', lock, message: `could not read the lock ${lock} to release it: ${messageOf(e)}` });
+    return;
+  }
   if (seen.state === 'gone') { return; } // moved with its folder (a run sent to the trash under its lock)
   if (seen.owner.token !== token) {
     emit({ kind: 'lost', lock, message: `the lock ${lock} was taken over while held (held longer than ${LOCK_STALE_MS / 1000} s?); left to its new owner` });
