@@ -74,7 +74,11 @@ export class EntityFiles {
    * Reads and validates one entity file. Never throws for a bad file: it becomes a problem. A file written by a
    * newer format is a problem too (it is skipped, and never rewritten by this version).
    */
-  async read<S extends z.ZodType>(file: string, schema: S, identity?: IdentityCheck<z.infer<S>>): Promise<Parsed<z.infer<S>>> {
+  async read<S extends z.ZodType>(file: string, schema: S, identity?: IdentityCheck<z.infer<S>>, opts: { folderChecked?: boolean } = {}): Promise<Parsed<z.infer<S>>> {
+    if (!opts.folderChecked) {
+      const leak = await this.folderLeak(file);
+      if (leak) { return { ok: false, problem: { file: this.rel(file), reason: leak } }; }
+    }
     const t = await this.readText(file);
     if (!t.ok) { return { ok: false, missing: t.missing, problem: { file: this.rel(file), reason: t.reason } }; }
     const parsed = this.parse(file, t.text, schema);
@@ -83,6 +87,20 @@ export class EntityFiles {
       if (mismatch) { return { ok: false, problem: { file: this.rel(file), reason: `${mismatch}; the file name is the identity, so this file is skipped (it was not changed)` } }; }
     }
     return parsed;
+  }
+
+  /**
+   * Why the folder of `file` is outside the store (reached through a link that leads out), or undefined. Listings
+   * check their folder once (StoreGuard.list) and pass `folderChecked`, so this costs nothing per entity there.
+   */
+  private async folderLeak(file: string): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await fsp.realpath(path.dirname(file));
+    } catch {
+      return undefined; // a missing folder: the read reports the file as missing
+    }
+    return (await this.guard.isInside(real)) ? undefined : `reached through a symbolic link to '${real}', outside the store; not followed`;
   }
 
   parse<S extends z.ZodType>(file: string, text: string, schema: S): Parsed<z.infer<S>> {
@@ -110,7 +128,8 @@ export class EntityFiles {
     const entries = listed.entries.map((d) => d.name).filter((e) => (opts.accept ? opts.accept(e) : true));
     const items: z.infer<S>[] = [];
     const problems: StoreProblem[] = [...listed.problems];
-    const results = await mapLimit(entries, 64, (e) => this.read(opts.fileName ? path.join(dir, e, opts.fileName) : path.join(dir, e), schema, opts.identity));
+    // The listing checked the folder and every entry that is a link, so no entity needs its own realpath.
+    const results = await mapLimit(entries, 64, (e) => this.read(opts.fileName ? path.join(dir, e, opts.fileName) : path.join(dir, e), schema, opts.identity, { folderChecked: true }));
     for (const r of results) {
       if (r.ok) { items.push(r.value); } else { problems.push(r.problem); }
     }

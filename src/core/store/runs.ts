@@ -117,20 +117,9 @@ export class RunStore {
     throw new MlopsError(`run id prefix '${printable(idOrPrefix)}' is ambiguous: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`);
   }
 
-  async readParsed(id: string): Promise<Parsed<Run>> {
-    const leak = await this.linkProblem(id);
-    if (leak) { return { ok: false, problem: leak }; }
-    return this.files.read(this.runFile(id), RunSchema, runIdentity);
-  }
-
-  /** A run folder that is a symbolic link leading out of the store (reported, never followed). */
-  private async linkProblem(id: string): Promise<StoreProblem | undefined> {
-    const dir = this.runDir(id);
-    const st = await fsp.lstat(dir).catch(() => undefined);
-    if (!st?.isSymbolicLink()) { return undefined; }
-    const real = await fsp.realpath(dir).catch(() => undefined);
-    if (real && (await this.files.guard.isInside(real))) { return undefined; }
-    return { file: this.files.rel(dir), reason: real ? `a symbolic link to '${real}', outside the store; not followed` : 'a broken symbolic link; ignored' };
+  /** Reads a run; `folderChecked` when a listing already checked that runs/<id> is not a link leading out. */
+  async readParsed(id: string, folderChecked = false): Promise<Parsed<Run>> {
+    return this.files.read(this.runFile(id), RunSchema, runIdentity, { folderChecked });
   }
 
   async read(id: string): Promise<Run> {
@@ -204,6 +193,7 @@ export class RunStore {
 
   /** Every run folder name under runs/ (ids), newest first. Foreign entries and links leading out are problems. */
   async listIds(): Promise<{ ids: string[]; problems: StoreProblem[] }> {
+    // The listing reports and drops run folders that are links leading out of the store.
     const { entries, problems } = await this.files.guard.list(this.runsDir);
     const ids: string[] = [];
     for (const d of entries) {
@@ -216,7 +206,7 @@ export class RunStore {
   /** All runs (newest first), optionally of one experiment. */
   async list(filter: { experiment?: string } = {}): Promise<ReadResult<Run>> {
     const { ids, problems } = await this.listIds();
-    const parsed = await mapLimit(ids, 64, (id) => this.readParsed(id));
+    const parsed = await mapLimit(ids, 64, (id) => this.readParsed(id, true));
     const items: Run[] = [];
     for (const p of parsed) {
       if (!p.ok) { problems.push(p.missing ? { ...p.problem, reason: 'run folder without run.json (an interrupted write?); ignored' } : p.problem); continue; }
