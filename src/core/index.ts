@@ -5,6 +5,7 @@ export * from './store/ids';
 export * from './store/metrics';
 export * from './store/store';
 export * from './store/runIndex';
+export * from './store/catalog';
 export type { StoreProblem } from './store/fsutil';
 export * from './data/hash';
 export * from './git/git';

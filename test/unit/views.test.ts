@@ -145,7 +145,7 @@ describe('tree model (no VS Code)', () => {
     const t0 = Date.now();
     for (let i = 0; i < 10_000; i++) {
       const id = `01M8${String(i).padStart(22, '0')}`.replace(/[ILOU]/g, '0');
-      (state.runs as unknown as { runs: Map<string, Run> }).runs.set(id, { formatVersion: 1, id, experiment: 'big', name: `r${i}`, status: 'finished', startTime: new Date(t0).toISOString(), params: {}, tags: [], dataVersions: [], meta: {} });
+      (state.runs.catalog as unknown as { entries: Map<string, { sig: null; run: Run }> }).entries.set(id, { sig: null, run: { formatVersion: 1, id, experiment: 'big', name: `r${i}`, status: 'finished', startTime: new Date(t0).toISOString(), params: {}, tags: [], dataVersions: [], meta: {} } });
     }
     const exp = childrenOf([state], undefined, 'experiments', opts())[0];
     assert.equal(exp.description, '10000 runs');

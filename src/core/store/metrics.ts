@@ -6,6 +6,7 @@
  * without a newline, and the next writer's whole line is then glued to it. The reader recovers that glued line by
  * taking the longest suffix that is a valid record, so an acknowledged point is never lost to another's crash.
  */
+import * as fs from 'node:fs';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import type { MetricPointRecord } from './schemas';
 import { MlopsError } from '../errors';
@@ -122,52 +123,44 @@ export function parseMetricLines(text: string, firstLine = 1): { points: MetricP
 /** Bytes read at a time by the streaming reader: memory stays bounded whatever the file's size. */
 export const METRIC_CHUNK_BYTES = 4 << 20;
 
+/** Where a streaming read ended: `end` is the byte offset after the last whole line, `lines` how many it passed. */
+export interface MetricReadResult {
+  end: number;
+  lines: number;
+  problems: MetricLineProblem[];
+  size: number;
+  ino: number;
+}
+
 /**
- * Reads a metrics.jsonl file as a stream, handing the points of each chunk of whole lines to `onPoints`, so that a
- * file of any size (a JavaScript string stops at ~512 MB) is read in bounded memory. Starts at byte `from` (a line
- * boundary) and returns where the whole lines end, for incremental reads of a growing file; a last line without its
- * newline is left for the next read unless `final` (then it is reported as torn). Opens with O_NOFOLLOW: a link is
- * an error (ELOOP) for the caller to report.
+ * Turns chunks of metrics.jsonl bytes into points, one run of whole lines at a time. Splitting at a newline byte
+ * never splits a UTF-8 sequence, so each run decodes on its own; a line cut by a chunk boundary waits for the next.
  */
-export async function readMetricFile(
-  file: string,
-  onPoints: (points: MetricPoint[]) => void,
-  opts: { from?: number; firstLine?: number; final?: boolean; chunkBytes?: number } = {},
-): Promise<{ end: number; lines: number; problems: MetricLineProblem[]; size: number; ino: number }> {
-  const fh = await fsp.open(file, fsc.O_RDONLY | NOFOLLOW);
-  try {
-    const st = await fh.stat();
-    const chunkBytes = Math.max(16, opts.chunkBytes ?? METRIC_CHUNK_BYTES);
-    const problems: MetricLineProblem[] = [];
-    let pos = opts.from ?? 0;
-    let end = pos;
-    let line = (opts.firstLine ?? 1) - 1;
-    let carry: Buffer = Buffer.alloc(0);
-    const buf = Buffer.alloc(chunkBytes);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
-      if (bytesRead === 0) { break; }
-      pos += bytesRead;
-      const chunk = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-      const nl = chunk.lastIndexOf(0x0a);
-      if (nl < 0) { carry = Buffer.from(chunk); continue; }
-      // Splitting at a newline byte never splits a UTF-8 sequence, so each run of whole lines decodes on its own.
-      const text = chunk.toString('utf8', 0, nl + 1);
-      const r = parseMetricLines(text, line + 1);
-      line += countNewlines(chunk, nl + 1);
-      for (const p of r.problems) { problems.push(p); }
-      if (r.points.length) { onPoints(r.points); }
-      end = pos - (chunk.length - (nl + 1));
-      carry = Buffer.from(chunk.subarray(nl + 1));
-    }
-    if (carry.length && opts.final !== false) {
-      const r = parseMetricLines(carry.toString('utf8'), line + 1);
-      for (const p of r.problems) { problems.push(p); }
-      if (r.points.length) { onPoints(r.points); }
-    }
-    return { end, lines: line, problems, size: st.size, ino: st.ino };
-  } finally {
-    await fh.close();
+class MetricChunkParser {
+  private carry: Buffer = Buffer.alloc(0);
+  readonly problems: MetricLineProblem[] = [];
+
+  constructor(private readonly onPoints: (points: MetricPoint[]) => void, public end: number, public lines: number) {}
+
+  push(bytes: Buffer): void {
+    const chunk = this.carry.length ? Buffer.concat([this.carry, bytes]) : bytes;
+    const nl = chunk.lastIndexOf(0x0a);
+    if (nl < 0) { this.carry = Buffer.from(chunk); return; }
+    this.take(chunk.toString('utf8', 0, nl + 1));
+    this.end += nl + 1;
+    this.lines += countNewlines(chunk, nl + 1);
+    this.carry = Buffer.from(chunk.subarray(nl + 1));
+  }
+
+  /** With `final`, a last line without its newline is parsed (and reported as torn); else it is left unread. */
+  finish(final: boolean): void {
+    if (final && this.carry.length) { this.take(this.carry.toString('utf8')); }
+  }
+
+  private take(text: string): void {
+    const r = parseMetricLines(text, this.lines + 1);
+    for (const p of r.problems) { this.problems.push(p); }
+    if (r.points.length) { this.onPoints(r.points); }
   }
 }
 
@@ -175,6 +168,60 @@ function countNewlines(b: Buffer, upTo: number): number {
   let n = 0;
   for (let i = b.indexOf(0x0a); i >= 0 && i < upTo; i = b.indexOf(0x0a, i + 1)) { n++; }
   return n;
+}
+
+export interface MetricReadOptions {
+  /** Byte offset to start at (a line boundary from an earlier read's `end`). */
+  from?: number;
+  /** Number of the first line read (for problem messages). */
+  firstLine?: number;
+  /** Parse a last line that has no newline yet (default true); false leaves it for the next read. */
+  final?: boolean;
+  chunkBytes?: number;
+}
+
+/**
+ * Reads a metrics.jsonl file as a stream, handing the points of each chunk of whole lines to `onPoints`, so that a
+ * file of any size (one JavaScript string stops at ~512 MB) is read in bounded memory. Opens with O_NOFOLLOW: a link
+ * is an error (ELOOP) for the caller to report.
+ */
+export async function readMetricFile(file: string, onPoints: (points: MetricPoint[]) => void, opts: MetricReadOptions = {}): Promise<MetricReadResult> {
+  const fh = await fsp.open(file, fsc.O_RDONLY | NOFOLLOW);
+  try {
+    const st = await fh.stat();
+    const parser = new MetricChunkParser(onPoints, opts.from ?? 0, (opts.firstLine ?? 1) - 1);
+    const buf = Buffer.alloc(Math.max(16, opts.chunkBytes ?? METRIC_CHUNK_BYTES));
+    for (let pos = opts.from ?? 0; ;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) { break; }
+      pos += bytesRead;
+      parser.push(buf.subarray(0, bytesRead));
+    }
+    parser.finish(opts.final !== false);
+    return { end: parser.end, lines: parser.lines, problems: parser.problems, size: st.size, ino: st.ino };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The same as `readMetricFile`, synchronously (for the run catalog, which reads many small files in one pass). */
+export function readMetricFileSync(file: string, onPoints: (points: MetricPoint[]) => void, opts: MetricReadOptions = {}): MetricReadResult {
+  const fd = fs.openSync(file, fsc.O_RDONLY | NOFOLLOW);
+  try {
+    const st = fs.fstatSync(fd);
+    const parser = new MetricChunkParser(onPoints, opts.from ?? 0, (opts.firstLine ?? 1) - 1);
+    const buf = Buffer.alloc(Math.max(16, Math.min(opts.chunkBytes ?? METRIC_CHUNK_BYTES, Math.max(16, st.size - (opts.from ?? 0) + 1))));
+    for (let pos = opts.from ?? 0; ;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) { break; }
+      pos += n;
+      parser.push(buf.subarray(0, n));
+    }
+    parser.finish(opts.final !== false);
+    return { end: parser.end, lines: parser.lines, problems: parser.problems, size: st.size, ino: st.ino };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export interface MetricSummary {

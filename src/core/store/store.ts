@@ -125,6 +125,8 @@ export class Store {
 
   /** Reads and validates one entity file; a bad file becomes a problem, never an exception. */
   readEntity<S extends z.ZodType>(file: string, schema: S): Promise<Parsed<z.infer<S>>> { return this.files.read(file, schema); }
+  /** Validates an entity file's text (already read) by the same rules as `readEntity`. */
+  parseEntityText<S extends z.ZodType>(file: string, text: string, schema: S): Parsed<z.infer<S>> { return this.files.parse(file, text, schema); }
 
   ensureExperiment(name: string, description?: string): Promise<Experiment> { return this.runs.ensureExperiment(name, description); }
   listExperiments(): Promise<ReadResult<Experiment>> { return this.runs.listExperiments(); }

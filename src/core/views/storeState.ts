@@ -68,7 +68,7 @@ export class StoreState {
 
   constructor(readonly store: Store) {
     this.runs = new RunIndex(store);
-    this.metrics = new MetricSummaryCache((id) => store.metricsFile(id));
+    this.metrics = new MetricSummaryCache(this.runs.catalog);
   }
 
   get root(): string {
