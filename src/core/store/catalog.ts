@@ -335,7 +335,7 @@ export class RunCatalog {
     const sig = signatureOf(st);
     if (!this.entries.has(id)) { this.syncRun(id); }
     const e = this.entries.get(id)!;
-    if (sameSignature(e.msig, sig)) { return this.peekSummaries(id) ?? new Map(); }
+    if (sameSignature(e.msig, sig)) { return this.peekSummaries(id) ?? new Map<string, MetricSummary>(); }
     if (!st || st.isSymbolicLink()) {
       e.msig = sig; e.mend = 0; e.mlines = 0; e.mbad = st ? 1 : 0; e.sums = [];
     } else {
@@ -355,12 +355,12 @@ export class RunCatalog {
         // Unreadable right now (permissions, a race with a delete): no summaries, tried again next time.
         e.msig = undefined; e.sums = [];
         this.decoded.delete(id);
-        return new Map();
+        return new Map<string, MetricSummary>();
       }
     }
     this.decoded.delete(id);
     this.dirty = true;
-    return this.peekSummaries(id) ?? new Map();
+    return this.peekSummaries(id) ?? new Map<string, MetricSummary>();
   }
 
   /** Number of metric lines of a run that were not valid records (after `summaries`). */
