@@ -1064,7 +1064,7 @@ def start_run(experiment, name=None, params=None, tags=None, notes=None, root=No
             run.set_tags(tags)
         return run
     _check_name(experiment, "experiment")
-    run_name = name or "%s-%s" % (experiment[:40], time.strftime("%Y%m%d-%H%M%S"))
+    run_name = name if name is not None else "%s-%s" % (experiment[:40], time.strftime("%Y%m%d-%H%M%S"))
     _check_text(run_name, "run name")
     values = {}
     for k, v in (params or {}).items():
