@@ -402,28 +402,32 @@ class _FileLock(object):
         return False
 
     def _take_over(self, owner, st):
-        """Moves a stale lock aside atomically; only the waiter whose rename succeeds deletes it."""
+        """Moves a stale lock aside atomically; only the waiter whose rename succeeds deletes it. False when
+        nothing was moved."""
         token = owner["token"] if owner else "unreadable"
         if not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", token):
             token = "invalid"
+        if token in ("unreadable", "invalid"):
+            token += "-" + self.token  # no real token to name it by: a name of our own cannot meet a leftover
         aside = self._aside(token, ".stale")
         try:
             os.rename(self.lock, aside)
         except OSError:
-            return  # another waiter moved it first (or is still deleting its copy): look again
+            return False  # another waiter moved it first (or is still deleting its copy): look again
         try:
             moved, _ = self._read_owner(aside)
         except OSError:
-            return
+            return True
         same = (moved is None and owner is None) or (moved is not None and owner is not None and moved["token"] == owner["token"])
         if not same:
             # Between our look and our rename the stale lock was broken and a live writer acquired: give it back.
             try:
                 os.rename(aside, self.lock)
-                return
+                return True
             except OSError:
                 pass  # a third writer holds the lock now; the moved one cannot be restored
         shutil.rmtree(aside, ignore_errors=True)
+        return True
 
     def __enter__(self):
         self.store.check(self.lock)
@@ -436,8 +440,7 @@ class _FileLock(object):
                 owner, st = self._read_owner(self.lock)
             except OSError:
                 owner, st = None, None  # released in the meantime
-            if st is not None and self._stale(owner, st):
-                self._take_over(owner, st)
+            if st is not None and self._stale(owner, st) and self._take_over(owner, st):
                 continue
             if time.time() - start > _LOCK_WAIT_S:
                 raise MlopsError("%s is locked by another writer (%s; lock %s); if that process is no longer running, "

@@ -502,6 +502,23 @@ class Locks(StoreCase):
         self.assertEqual(read_json(self.run_file(run))["params"], {"holderHadReleased": True})
         self.assertNoLockLeft(run)
 
+    def test_a_fresh_empty_lock_folder_is_held_not_replaced(self):
+        # An empty run.json.lock is what an earlier writer's mkdir lock looks like; rename would replace it.
+        run = self.start()
+        os.mkdir(self.lock_dir(run))
+        marker = os.path.join(self.tmp, "released")
+        waiter = child("run = mlops_log.Run(sys.argv[1], sys.argv[2])\n"
+                       "print('trying', flush=True)\n"
+                       "run._update(lambda r: r['params'].__setitem__('holderHadReleased', os.path.exists(sys.argv[3])))\n",
+                       self.root, run.id, marker)
+        self.assertEqual(waiter.stdout.readline().strip(), "trying")
+        time.sleep(0.5)
+        open(marker, "w").close()
+        os.rmdir(self.lock_dir(run))
+        out, err = waiter.communicate(timeout=120)
+        self.assertEqual(waiter.returncode, 0, err)
+        self.assertEqual(read_json(self.run_file(run))["params"], {"holderHadReleased": True})
+
     def test_concurrent_writers_lose_no_update_even_with_a_stale_lock_at_the_start(self):
         run = self.start()
         self.leave_lock(run, pid=dead_pid())
