@@ -134,7 +134,8 @@ for i in range(300):
     assert.ok((await store.readMetrics(id)).points.length > 0);
   });
 
-  it('python/tests/test_mlops_log.py passes: the shared validation fixture, links out of the store, locks, bad values, run.json validation, script path', () => {
+  it('python/tests/test_mlops_log.py passes: the shared validation fixture, links out of the store, locks, bad values, run.json validation, script path', function () {
+    this.timeout(300_000); // about 30 real Python processes; a loaded machine may take a while
     const r = spawnSync('python3', [path.join(PY_DIR, 'tests', 'test_mlops_log.py')], { encoding: 'utf8', env: { ...process.env, MLOPS_RUN_ID: '', MLOPS_ROOT: '' } });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /^Ran \d+ tests/m);
