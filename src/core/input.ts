@@ -9,17 +9,38 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
  * A param value as typed: JSON numbers become numbers (`0.1`, `1e-3`, `64`), `true`/`false` booleans, `null` null;
- * everything else stays text, so `001` or `v1.2` are never silently changed.
+ * everything else stays text, so `001` or `v1.2` are never silently changed. A number that a 64-bit float cannot
+ * hold as typed also stays text (docs/format.md "Numbers"): an integer beyond ±(2^53 − 1) such as
+ * `12345678901234567890`, or `0.1000000000000000055511`, whose float would be written back as `0.1`.
  */
 export function parseParamValue(raw: string): ParamValue {
   if (JSON_NUMBER.test(raw)) {
     const n = Number(raw);
-    if (Number.isFinite(n)) { return n; }
+    const integerText = !/[.eE]/.test(raw);
+    if (Number.isFinite(n) && (!integerText || Number.isSafeInteger(n)) && decimalKey(raw) === decimalKey(String(n))) { return n; }
+    return raw;
   }
   if (raw === 'true') { return true; }
   if (raw === 'false') { return false; }
   if (raw === 'null') { return null; }
   return raw;
+}
+
+/**
+ * The exact decimal value of a number's text, normalised (`1.50`, `15e-1` and `1.5` give the same key), so a text
+ * can be compared with the shortest text of the float it parses to.
+ */
+function decimalKey(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) { return text; }
+  const fraction = m[3] ?? '';
+  let digits = (m[2] + fraction).replace(/^0+/, '');
+  if (digits === '') { return '0'; }
+  let exponent = Number(m[4] ?? '0') - fraction.length;
+  const trailing = /0*$/.exec(digits)![0].length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return `${m[1]}${digits}e${exponent}`;
 }
 
 /** `key=value` for params: split at the first `=`, since values may contain `=`. */

@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { RunSchema, ModelVersionSchema, Store, hashPath } from '../../src/core';
+import { createHash } from 'node:crypto';
+import { RunSchema, ModelVersionSchema, Store, hashPath, simpleGitPort } from '../../src/core';
 import { REPO, tmpDir } from './helpers';
 
 const PY_DIR = path.join(REPO, 'python');
@@ -133,11 +134,77 @@ for i in range(300):
     assert.ok((await store.readMetrics(id)).points.length > 0);
   });
 
+  it('python/tests/test_mlops_log.py passes: the shared validation fixture, links out of the store, locks, bad values, run.json validation, script path', function () {
+    this.timeout(300_000); // about 30 real Python processes; a loaded machine may take a while
+    const r = spawnSync('python3', [path.join(PY_DIR, 'tests', 'test_mlops_log.py')], { encoding: 'utf8', env: { ...process.env, MLOPS_RUN_ID: '', MLOPS_ROOT: '' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^Ran \d+ tests/m);
+    assert.match(r.stderr, /^OK$/m);
+  });
+
+  it('records the same git commit, dirty flag and diffHash as the TypeScript side (tracked change, untracked file, workspace below the repository top)', async () => {
+    const repo = tmpDir();
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    git('init', '-q');
+    git('config', 'user.email', 't@example.com');
+    git('config', 'user.name', 'T');
+    fs.writeFileSync(path.join(repo, 'top.txt'), 'one\n');
+    fs.mkdirSync(path.join(repo, 'ws'));
+    fs.writeFileSync(path.join(repo, 'ws', 'train.py'), 'print(1)\n');
+    fs.writeFileSync(path.join(repo, 'ws', 'weights.bin'), Buffer.from([0, 1, 2, 255]));
+    git('add', '.');
+    git('commit', '-q', '-m', 'init');
+    const compare = async (root: string) => {
+      const store = (await Store.init(root)).store;
+      const ts = await simpleGitPort.state(root);
+      const id = ok('import mlops_log\nprint(mlops_log.start_run("e").id)', root);
+      assert.deepEqual((await store.readRun(id)).git, ts);
+      assert.deepEqual(await simpleGitPort.state(root), ts, 'logging a run does not change the recorded state');
+      return ts;
+    };
+    const clean = await compare(path.join(repo, 'ws'));
+    assert.equal(clean?.dirty, false);
+    fs.writeFileSync(path.join(repo, 'top.txt'), 'two\n');
+    const topOnly = await compare(path.join(repo, 'ws'));
+    assert.equal(topOnly?.dirty, true, 'a change above the workspace counts, as in git.ts');
+    fs.writeFileSync(path.join(repo, 'ws', 'train.py'), 'print(2)\n');
+    fs.writeFileSync(path.join(repo, 'ws', 'weights.bin'), Buffer.from([0, 1, 2, 254, 0]));
+    fs.writeFileSync(path.join(repo, 'ws', 'notes ü.txt'), 'untracked\n');
+    const dirty = await compare(path.join(repo, 'ws'));
+    assert.match(dirty?.diffHash ?? '', /^[0-9a-f]{64}$/);
+    assert.notEqual(dirty?.diffHash, topOnly?.diffHash);
+    const atTop = await compare(repo);
+    assert.equal(atTop?.diffHash, dirty?.diffHash);
+  });
+
+  it('content hash of files named ａ (U+FF41) and 😀 (U+1F600): TypeScript, Python and an independent computation agree', async () => {
+    const { store } = await Store.init(tmpDir());
+    const art = path.join(store.root, 'art');
+    fs.mkdirSync(art);
+    const files: [string, string][] = [['ａ', 'full-width a\n'], ['😀', 'grinning face\n']];
+    for (const [name, text] of files) { fs.writeFileSync(path.join(art, name), text); }
+    const sha = (data: string) => createHash('sha256').update(data).digest('hex');
+    // docs/format.md: lines "<sha256> <size> <path>\n" in code-point order, where U+FF41 comes before U+1F600.
+    const expected = sha(files.map(([name, text]) => `${sha(text)} ${Buffer.byteLength(text)} ${name}\n`).join(''));
+    const ts = await hashPath(art);
+    assert.deepEqual(ts.entries.map((e) => e.path), ['ａ', '😀']);
+    assert.equal(ts.contentHash, expected);
+    const py = JSON.parse(ok('import mlops_log, json\nrun = mlops_log.start_run("e", record_git=False)\nprint(json.dumps(run.log_model("m", "art")["artifact"]))', store.root)) as { sha256: string };
+    assert.equal(py.sha256, expected);
+  });
+
   it('bad input is a clear MlopsError; a rejected start writes no run', async () => {
     const root = (await Store.init(tmpDir())).store.root;
     for (const [code, re] of [
       ['mlops_log.start_run("../x")', /experiment name/],
       ['mlops_log.start_run("e", params={"bad\\nkey": 1})', /param name/],
+      ['mlops_log.start_run("CON")', /reserved on Windows/],
+      ['mlops_log.start_run("baseline\\n")', /experiment name/],
+      ['r = mlops_log.start_run("e"); r.log_metric("x", 10**400)', /too large for a 64-bit float/],
+      ['r = mlops_log.start_run("e"); r.log_metric("x", 1.0, step=10**5000)', /step must be a whole number from 0 to 2\^53 - 1/],
       ['r = mlops_log.start_run("e"); r.log_metric("loss", "high")', /non-numeric value/],
       ['r = mlops_log.start_run("e"); r.use_data("nope")', /has no versions/],
     ] as const) {
@@ -146,7 +213,7 @@ for i in range(300):
       assert.match(r.stdout, re);
     }
     const runs = fs.readdirSync(path.join(root, '.mlops', 'runs'));
-    assert.equal(runs.length, 2, 'only the two starts that succeeded made runs');
+    assert.equal(runs.length, 4, 'only the four starts that succeeded made runs');
     const noStore = py('import mlops_log\nmlops_log.start_run("e")', tmpDir());
     assert.match(noStore.stderr, /MlopsError: no MLOps store found/);
   });

@@ -72,6 +72,26 @@ async function walk(dir: string, relDir: string, skip: ReadonlySet<string>, out:
   }
 }
 
+/**
+ * Unicode code-point order, the manifest order of docs/format.md (and Python's, Go's and Rust's string order).
+ * JavaScript's `<` compares UTF-16 code units, which puts a character above U+FFFF (a surrogate pair, 0xD800–0xDFFF)
+ * before U+E000–U+FFFF: `😀` (U+1F600) before `ａ` (U+FF41).
+ */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const xs = x >= 0xd800 && x <= 0xdfff;
+      const ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys) { return xs ? 1 : -1; }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
 export function manifestHash(entries: readonly ManifestEntry[]): string {
   const h = createHash('sha256');
   for (const e of entries) { h.update(`${e.sha256} ${e.size} ${e.path}\n`); }
@@ -97,7 +117,7 @@ export async function hashPath(target: string, opts: HashOptions = {}): Promise<
   } else {
     throw new MlopsError(`'${target}' is neither a file nor a folder`);
   }
-  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  files.sort((a, b) => compareCodePoints(a.rel, b.rel));
   const progress: HashProgress = { bytesDone: 0, bytesTotal: files.reduce((s, f) => s + f.size, 0), filesDone: 0, filesTotal: files.length };
   let lastReport = 0;
   const report = (force = false) => {

@@ -47,6 +47,9 @@ export function validateMetricInput(m: MetricInput): string | undefined {
   if (m.step !== undefined && !(Number.isInteger(m.step) && m.step >= 0)) {
     return `metric '${m.name}' step must be a whole number ≥ 0, got ${String(m.step)}`;
   }
+  if (m.step !== undefined && m.step > Number.MAX_SAFE_INTEGER) {
+    return `metric '${m.name}' step ${String(m.step)} is above 2^53 − 1 (${Number.MAX_SAFE_INTEGER}), the largest whole number a 64-bit float holds exactly`;
+  }
   if (m.timestamp !== undefined && !(Number.isFinite(m.timestamp) && m.timestamp >= 0)) {
     return `metric '${m.name}' timestamp must be milliseconds since the epoch`;
   }
