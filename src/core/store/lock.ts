@@ -117,8 +117,8 @@ function describeOwner(o: { owner: Partial<LockOwner>; since: number }): string 
 }
 
 /** Moves a stale lock aside; only one waiter can, and one that moved a fresh lock by a race puts it back. */
-async function takeOver(lock: string, seen: { owner: Partial<LockOwner>; since: number }, reason: string): Promise<void> {
-  const aside = path.join(path.dirname(lock), `.${path.basename(lock)}.${seen.owner.token ?? `legacy-${Math.round(seen.since)}`}.stale`);
+async function takeOver(lock: string, seen: { owner: Partial<LockOwner>; since: number }, reason: string, myToken: string): Promise<void> {
+  const aside = path.join(path.dirname(lock), `.${path.basename(lock)}.${seen.owner.token ?? `unreadable-${myToken}`}.stale`);
   try {
     await fsp.rename(lock, aside);
   } catch (e) {
@@ -161,20 +161,11 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
     for (;;) {
       owner.acquiredAt = Date.now();
       await fsp.writeFile(path.join(prepared, OWNER_FILE), JSON.stringify(owner));
-      try {
-        await fsp.rename(prepared, lock);
-        break;
-      } catch (e) {
-        if (isErrno(e, 'ENOENT')) { throw new MlopsError(`${path.dirname(file)} does not exist (deleted or moved?)`, 'not-found'); }
-        if (!isErrno(e, 'EEXIST') && !isErrno(e, 'ENOTEMPTY')) {
-          if (isErrno(e, 'ENOTDIR')) { throw new MlopsError(`${lock} is a file, not a lock folder; remove it if no MLOps process is running`, 'conflict'); }
-          throw e;
-        }
-      }
+      if (await tryAcquire(prepared, lock, file)) { break; }
       const seen = await observe(lock);
       if (seen.state === 'gone') { continue; }
       const reason = staleReason(seen, staleMs);
-      if (reason) { await takeOver(lock, seen, reason); continue; }
+      if (reason) { await takeOver(lock, seen, reason, owner.token); continue; }
       if (Date.now() - started > waitMs) {
         throw new MlopsError(`${path.basename(file)} is locked by ${describeOwner(seen)} (${lock}); if that process is not an MLOps writer that is still running, delete that folder`, 'conflict');
       }
@@ -189,6 +180,28 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
     return await fn();
   } finally {
     await release(lock, owner.token);
+  }
+}
+
+/**
+ * Renames the prepared folder to the lock, unless a lock is there. Renaming onto an *empty* folder would succeed and
+ * replace it: an empty lock (an older version's mkdir lock) is held by an unknown owner, so the rename is tried only
+ * when no lock exists; renaming onto a lock with its owner inside fails, so one writer wins any race.
+ */
+async function tryAcquire(prepared: string, lock: string, file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(lock);
+    return false;
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) { throw e; }
+  }
+  try {
+    await fsp.rename(prepared, lock);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'EEXIST') || isErrno(e, 'ENOTEMPTY')) { return false; }
+    if (isErrno(e, 'ENOENT')) { throw new MlopsError(`${path.dirname(file)} does not exist (deleted or moved?)`, 'not-found'); }
+    throw e;
   }
 }
 
@@ -212,6 +225,14 @@ async function release(lock: string, token: string): Promise<void> {
   } catch (e) {
     if (isErrno(e, 'ENOENT')) { return; }
     throw e;
+  }
+  // Taken over between the read and the rename: what moved is the new owner's lock, so it goes back.
+  const moved = await observe(released);
+  if (moved.state === 'held' && moved.owner.token !== token) {
+    await fsp.rename(released, lock).catch((e: unknown) => {
+      emit({ kind: 'restore-failed', lock, message: `moved another writer's lock aside while releasing and could not put it back (${messageOf(e)})` });
+    });
+    return;
   }
   await fsp.rm(released, { recursive: true, force: true });
 }
