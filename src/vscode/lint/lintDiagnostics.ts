@@ -49,7 +49,8 @@ export class LintDiagnostics implements vscode.Disposable {
   private resolveFirstScan!: (n: number) => void;
   private readonly firstScan = new Promise<number>((resolve) => { this.resolveFirstScan = resolve; });
 
-  constructor(private readonly log: Log) {
+  /** The MLOps output channel, where lint failures nobody awaits are written. */
+  constructor(readonly log: Log) {
     const watcher = vscode.workspace.createFileSystemWatcher(SCAN_GLOB);
     const policy = vscode.workspace.createFileSystemWatcher('**/.mlops/policy.json');
     this.disposables.push(watcher, policy,
