@@ -7,7 +7,7 @@ import {
   RULES, SKIPPED_FOLDERS, isInSkippedFolder, lintFileSync, lintText, parseDependencies, skippedFoldersGlob, toSarif, vettedSet, walkFiles, workspaceOf,
   type Finding,
 } from '../../src/core/lint';
-import { mlops, tmpDir } from './helpers';
+import { REPO, mlops, tmpDir } from './helpers';
 
 const vetted = vettedSet(['x', 'pkg']);
 const lint = (file: string, text: string) => lintText(file, text, { vetted });
@@ -54,6 +54,13 @@ describe('unreadable files are one finding each', () => {
     const at = rules.findIndex((r) => r.id === 'unreadable');
     assert.equal(rules[at].defaultConfiguration.level, 'error');
     assert.deepEqual(sarif.runs[0].results.map((r) => [r.ruleId, r.ruleIndex, r.level]), [['unreadable', at, 'error']]);
+  });
+
+  it('every rule, unreadable included, can be set in the mlops.lint.severity setting (package.json) and nothing else', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { properties?: Record<string, unknown> }> } | { properties: Record<string, { properties?: Record<string, unknown> }> }[] } };
+    const sections = Array.isArray(pkg.contributes.configuration) ? pkg.contributes.configuration : [pkg.contributes.configuration];
+    const severity = sections.map((c) => c.properties['mlops.lint.severity']).find(Boolean);
+    assert.deepEqual(Object.keys(severity?.properties ?? {}).sort(), [...RULES].sort());
   });
 });
 
