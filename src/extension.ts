@@ -100,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.addToVetted, (a: { uri: string; name: string }) => addToVetted(lint, a));
   reg(Commands.extractNotebookToScript, (u?: vscode.Uri | string, o?: ExtractOptions) => extractNotebookToScript(u, o));
   reg(Commands.restartAndRunAll, (u?: vscode.Uri | string) => restartAndRunAll(u));
-  void lint.scanWorkspace();
+  lint.scanInBackground([trees.experiments.view, trees.data.view, trees.models.view]);
 
   reg(Commands.addPythonLogger, (a?: { root?: string }, o?: unknown) => addPythonLogger(context, stores, a, o));
   reg(Commands.runScriptAsExperiment, (u?: vscode.Uri, a?: RunScriptArgs) => runScriptAsExperiment(context, stores, log, u, a));

@@ -2,36 +2,41 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MlopsError, Store } from '../core';
-import { SEVERITIES, lintKind, lintText, reaches, scriptTrainingPatterns, toSarif, vettedSet, type Finding, type LintOptions, type RuleCode } from '../core/lint';
+import {
+  SEVERITIES, lintFileSync, lintKind, reaches, scriptTrainingPatterns, toSarif, unreadableFinding, vettedSet, walkFiles, workspaceOf,
+  type FileLintOptions, type Finding, type LintOptions, type RuleCode, type WalkProblem,
+} from '../core/lint';
 import { VERSION } from './help';
 
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', 'env', '.env', '__pycache__', '.mlops', '.tox', '.nox',
-  'site-packages', '.ipynb_checkpoints', '.mypy_cache', '.pytest_cache', 'build', 'dist', '.vscode-test']);
+/** A supported file to lint and the workspace it was found in (where its scripts and store policy are). */
+export interface LintTarget { file: string; workspace: string }
 
-/** Supported files under the given paths (explicit files must be supported), sorted. */
-export function collectFiles(paths: readonly string[], cwd: string): string[] {
-  const out = new Set<string>();
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) { throw new MlopsError(`cannot read folder ${dir}: ${(e as Error).message}`, 'io'); }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name)) { walk(p); } } else if (e.isFile() && lintKind(p)) { out.add(p); }
-    }
-  };
+/**
+ * Supported files under the given paths (explicit files must be supported), sorted, each with its workspace:
+ * `root` when given, else the workspace of the path it was found under (see workspaceOf). Folders that cannot be
+ * listed go to `problems`; the walk goes on.
+ */
+export function collectFiles(paths: readonly string[], cwd: string, root?: string, problems: WalkProblem[] = []): LintTarget[] {
+  const out = new Map<string, string>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     const st = fs.statSync(abs, { throwIfNoEntry: false });
     if (!st) { throw new MlopsError(`no such file or folder: ${p}`, 'not-found'); }
-    if (st.isDirectory()) { walk(abs); } else if (lintKind(abs)) { out.add(abs); } else {
+    const workspace = root ?? workspaceOf(abs);
+    if (st.isDirectory()) {
+      for (const f of walkFiles(abs, (f) => lintKind(f) !== undefined, problems)) { if (!out.has(f)) { out.set(f, workspace); } }
+    } else if (lintKind(abs)) {
+      if (!out.has(abs)) { out.set(abs, workspace); }
+    } else {
       throw new MlopsError(`${p} is not a file mlops lint understands (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml, *.py, *.ipynb)`);
     }
   }
-  return [...out].sort();
+  return [...out].map(([file, workspace]) => ({ file, workspace })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-export async function lintOptionsFor(cwd: string, root?: string): Promise<LintOptions> {
-  const storeRoot = root ?? Store.findRoot(cwd);
+/** Settings from the store policy of the workspace (its nearest store at or above it), if any. */
+export async function lintOptionsFor(workspace: string): Promise<LintOptions> {
+  const storeRoot = Store.findRoot(workspace);
   const policy = storeRoot ? await (await Store.open(storeRoot)).readPolicy() : undefined;
   const severity: LintOptions['severity'] = {};
   for (const [code, sev] of Object.entries(policy?.lint?.severity ?? {})) { severity[code as RuleCode] = sev; }
@@ -47,29 +52,52 @@ function localModuleCheck(file: string, stop: string): (m: string) => boolean {
   };
 }
 
+/** Training patterns the workspace's Python files hold (for notebook-only-training); unreadable scripts are reported. */
+function workspaceTraining(workspace: string, problems: WalkProblem[]): Set<string> {
+  const patterns = new Set<string>();
+  for (const py of walkFiles(workspace, (f) => f.endsWith('.py'), problems)) {
+    let text: string;
+    try { text = fs.readFileSync(py, 'utf8'); } catch (e) { problems.push({ path: py, reason: (e as Error).message }); continue; }
+    for (const p of scriptTrainingPatterns(text)) { patterns.add(p); }
+  }
+  return patterns;
+}
+
 export async function runLint(args: { paths: string[]; format: string; failOn: string; cwd: string; root?: string },
   io: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   if (!['text', 'json', 'sarif'].includes(args.format)) { throw new MlopsError(`unknown --format '${args.format}': use text, json or sarif`); }
   if (!['error', 'warning', 'info', 'none'].includes(args.failOn)) { throw new MlopsError(`unknown --fail-on '${args.failOn}': use error, warning, info or none`); }
-  const files = collectFiles(args.paths.length ? args.paths : ['.'], args.cwd);
-  const opts = await lintOptionsFor(args.cwd, args.root);
-  // notebook-only-training: which training patterns the workspace's scripts already hold.
-  // Only needed (and only walked) when there are notebooks to judge.
-  const scriptTraining = new Set<string>();
-  if (files.some((f) => f.endsWith('.ipynb'))) {
-    for (const py of collectFiles([args.root ?? args.cwd], args.cwd).filter((f) => f.endsWith('.py'))) {
-      for (const p of scriptTrainingPatterns(fs.readFileSync(py, 'utf8'))) { scriptTraining.add(p); }
-    }
-  }
+  const problems: WalkProblem[] = [];
+  const indexProblems: WalkProblem[] = [];
+  const targets = collectFiles(args.paths.length ? args.paths : ['.'], args.cwd, args.root, problems);
   const findings: Finding[] = [];
-  for (const f of files) {
-    const text = fs.readFileSync(f, 'utf8');
-    const shown = path.relative(args.cwd, f) || f;
-    for (const x of lintText(shown, text, { ...opts, scriptTraining, isLocal: localModuleCheck(f, args.root ?? args.cwd) })) {
+  const shownPath = (f: string) => path.relative(args.cwd, f) || f;
+  const byWorkspace = new Map<string, Promise<FileLintOptions>>();
+  const optionsOf = (ws: string) => {
+    let o = byWorkspace.get(ws);
+    if (!o) {
+      o = lintOptionsFor(ws).then((opts) => ({
+        ...opts,
+        // notebook-only-training: which training patterns the workspace's scripts hold. Walked only when that
+        // workspace has notebooks to judge, and in the workspace, wherever mlops lint was started from.
+        scriptTraining: targets.some((t) => t.workspace === ws && t.file.endsWith('.ipynb')) ? workspaceTraining(ws, indexProblems) : new Set<string>(),
+      }));
+      byWorkspace.set(ws, o);
+    }
+    return o;
+  };
+  for (const { file, workspace } of targets) {
+    const opts = await optionsOf(workspace);
+    for (const x of lintFileSync(file, { ...opts, isLocal: localModuleCheck(file, workspace) }, shownPath(file))) {
       const { data: _data, ...stable } = x;
       findings.push(stable);
     }
   }
+  // A folder under the linted paths that cannot be listed is a finding like an unreadable file; one met only while
+  // indexing the workspace's scripts is not a linted file, so it is a note on stderr (its scripts were not counted).
+  for (const p of problems) { findings.push(...unreadableFinding(shownPath(p.path), p.reason, await optionsOf(args.root ?? workspaceOf(p.path)))); }
+  for (const p of indexProblems) { io.stderr(`mlops: warning: ${shownPath(p.path)}: ${p.reason} (training code in it was not counted)\n`); }
+  const files = targets;
   if (args.format === 'json') { io.stdout(JSON.stringify(findings, null, 2) + '\n'); } else if (args.format === 'sarif') {
     io.stdout(JSON.stringify(toSarif(findings.map((f) => ({ ...f, file: path.resolve(args.cwd, f.file) })), { root: args.cwd, version: VERSION }), null, 2) + '\n');
   } else {

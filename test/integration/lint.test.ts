@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlopsApi } from '../../src/extension';
+import { LintDiagnostics } from '../../src/vscode/lint/lintDiagnostics';
 import { activate, stub, until, workspaceRoot } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'MLOps');
@@ -17,11 +18,13 @@ describe('dependency diagnostics and quick fixes (real extension host)', () => {
   before(async () => {
     api = await activate();
     req = vscode.Uri.file(path.join(workspaceRoot(), 'requirements.txt'));
+    // The workspace scan starts once an MLOps view is shown (or a lintable file is open), not on activation.
+    await vscode.commands.executeCommand('mlops.experiments.focus');
   });
   after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
   it('the workspace scan reports dependency files that are not open, on the right lines', async () => {
-    await api.lint.scanned;
+    assert.ok(await api.lint.scanned > 0);
     await until(() => ours(req).length > 0, 20_000, 'diagnostics from the scan');
     assert.deepStrictEqual(summary(req), ['2:unpinned', '3:unpinned-contrib', '4:unpinned', '5:unpinned-contrib', '6:contrib']);
     const einops = ours(req).find((d) => d.code === 'unpinned-contrib')!;
@@ -104,5 +107,82 @@ describe('dependency diagnostics and quick fixes (real extension host)', () => {
     await until(() => ours(uri).length === 1, 15_000, 'diagnostic for a new file on disk');
     fs.rmSync(file);
     await until(() => ours(uri).length === 0, 15_000, 'cleared after delete');
+  });
+
+  it('the scan goes on past files it cannot parse: each is one unreadable error on line 1, the others keep their diagnostics', async () => {
+    const root = workspaceRoot();
+    const files = { 'notebooks/a-broken.ipynb': '{"cells":[null]}', 'broken/pyproject.toml': '[project\n', 'broken/environment.yml': 'dependencies: [\n' };
+    for (const [rel, text] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true }); fs.writeFileSync(path.join(root, rel), text); }
+    try {
+      assert.ok(await api.lint.scanWorkspace() >= 4);
+      for (const rel of Object.keys(files)) {
+        const d = ours(vscode.Uri.file(path.join(root, rel)));
+        assert.deepStrictEqual(d.map((x) => [codeOf(x), x.range.start.line, x.severity]), [['unreadable', 0, vscode.DiagnosticSeverity.Error]], rel);
+      }
+      assert.match(ours(vscode.Uri.file(path.join(root, 'notebooks/a-broken.ipynb')))[0].message, /cell 1 is null/);
+      assert.ok(ours(vscode.Uri.file(path.join(root, 'notebooks', 'train_model.ipynb'))).length > 0, 'the notebook after the broken one');
+    } finally {
+      for (const rel of Object.keys(files)) { fs.rmSync(path.join(root, rel)); }
+      fs.rmSync(path.join(root, 'broken'), { recursive: true, force: true });
+    }
+  });
+
+  it('the scan and the file watcher skip the same folders as mlops lint (build, dist, env, .ipynb_checkpoints, …)', async () => {
+    const root = workspaceRoot();
+    const nb = fs.readFileSync(path.join(root, 'notebooks', 'train_model.ipynb'), 'utf8');
+    const skipped = { 'build/requirements.txt': 'einops\n', 'dist/requirements.txt': 'einops\n', 'env/requirements.txt': 'einops\n', 'node_modules/x/requirements.txt': 'einops\n',
+      '.ipynb_checkpoints/train_model-checkpoint.ipynb': nb, 'notebooks/.ipynb_checkpoints/train_model-checkpoint.ipynb': nb };
+    for (const [rel, text] of Object.entries(skipped)) { fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true }); fs.writeFileSync(path.join(root, rel), text); }
+    // Written last: once the watcher has reported it, it has seen the skipped files too.
+    const sentinel = vscode.Uri.file(path.join(root, 'requirements-sentinel.txt'));
+    fs.writeFileSync(sentinel.fsPath, 'einops\n');
+    try {
+      await until(() => ours(sentinel).length === 1, 15_000, 'the watcher lints a new file');
+      await api.lint.scanWorkspace();
+      for (const rel of Object.keys(skipped)) { assert.deepStrictEqual(ours(vscode.Uri.file(path.join(root, rel))).map(codeOf), [], rel); }
+    } finally {
+      for (const dir of ['build', 'dist', 'env', 'node_modules', '.ipynb_checkpoints', 'notebooks/.ipynb_checkpoints']) { fs.rmSync(path.join(root, dir), { recursive: true, force: true }); }
+      fs.rmSync(sentinel.fsPath);
+    }
+  });
+});
+
+describe('the workspace scan runs in the background, after activation (real extension host)', () => {
+  const logged: string[] = [];
+  const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: () => undefined };
+  after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+  it('waits while no MLOps view is shown and no lintable file is open; showing a view starts it, and it lints saved notebooks', async () => {
+    const api = await activate();
+    const views = [api.trees.experiments.view, api.trees.data.view, api.trees.models.view];
+    const nbUri = vscode.Uri.file(path.join(workspaceRoot(), 'notebooks', 'train_model.ipynb'));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await until(() => views.every((v) => !v.visible), 10_000, 'MLOps views hidden');
+    const lint = new LintDiagnostics(log);
+    try {
+      lint.scanInBackground(views);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.strictEqual(lint.scanState, 'waiting');
+      assert.deepStrictEqual(lint.findingsOf(nbUri), []);
+      await vscode.commands.executeCommand('mlops.experiments.focus');
+      assert.ok(await lint.scanned > 0);
+      assert.strictEqual(lint.scanState, 'done');
+      assert.ok(lint.findingsOf(nbUri).some((f) => f.code === 'notebook-only-training'));
+    } finally { lint.dispose(); }
+  });
+
+  it('opening a dependency file in an editor also starts it', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    const nbUri = vscode.Uri.file(path.join(workspaceRoot(), 'notebooks', 'train_model.ipynb'));
+    const lint = new LintDiagnostics(log);
+    try {
+      lint.scanInBackground([]);
+      assert.strictEqual(lint.scanState, 'waiting');
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(workspaceRoot(), 'requirements.txt')));
+      assert.ok(await lint.scanned > 0);
+      assert.ok(lint.findingsOf(nbUri).length > 0);
+    } finally { lint.dispose(); }
   });
 });

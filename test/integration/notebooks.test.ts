@@ -16,6 +16,7 @@ describe('notebook and script diagnostics (real extension host)', () => {
   before(async () => {
     api = await activate();
     nbUri = vscode.Uri.file(path.join(workspaceRoot(), 'notebooks', 'train_model.ipynb'));
+    await vscode.commands.executeCommand('mlops.experiments.focus');
     await api.lint.scanned;
   });
   after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));

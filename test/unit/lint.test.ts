@@ -88,11 +88,11 @@ describe('dependency lint: file formats', () => {
     assert.equal(text.split('\n')[einops.line - 1].slice(einops.column - 1, einops.endColumn - 1), 'einops>=0.6');
   });
 
-  it('pyproject.toml that is not valid TOML is one invalid finding, not a crash', () => {
+  it('pyproject.toml that is not valid TOML is one unreadable finding on line 1, naming where it fails, not a crash', () => {
     const f = lint('pyproject.toml', '[project]\ndependencies = ["numpy"\n');
     assert.equal(f.length, 1);
-    assert.equal(f[0].code, 'invalid');
-    assert.match(f[0].message, /not valid TOML/);
+    assert.deepEqual([f[0].code, f[0].severity, f[0].line], ['unreadable', 'error', 1]);
+    assert.match(f[0].message, /not valid TOML \(line \d+/);
   });
 
   it('environment.yml: conda specs with channels, python/pip as hints, and the pip: list at its place in the file', () => {

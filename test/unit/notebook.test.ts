@@ -79,7 +79,29 @@ describe('notebook rules', () => {
 
   it('a notebook that is not JSON is one finding, not a crash', () => {
     const f = lintText('bad.ipynb', '{"cells": [', { vetted });
-    assert.deepEqual(f.map((x) => x.code), ['invalid']);
+    assert.deepEqual(f.map((x) => x.code), ['unreadable']);
+  });
+
+  it('malformed notebooks (a null cell, a numeric source, not a notebook) are one unreadable error on line 1 with the reason', () => {
+    const cases: [string, RegExp][] = [
+      ['{"cells":[null]}', /cell 1 is null, not a cell object/],
+      ['{"cells":[{"cell_type":"code","source":"x = 1"}, 7]}', /cell 2 is a number/],
+      ['{"cells":[{"cell_type":"code","source":3}]}', /"source" of cell 1 is neither a string nor a list of strings/],
+      ['{"cells":[{"cell_type":"code","source":["a", null]}]}', /"source" of cell 1/],
+      ['[1, 2]', /not an nbformat 4 notebook/],
+      ['{"cells": [', /not valid JSON/],
+    ];
+    for (const [text, reason] of cases) {
+      const f = lintText('bad.ipynb', text, { vetted });
+      assert.equal(f.length, 1, text);
+      assert.deepEqual([f[0].code, f[0].severity, f[0].line, f[0].column, f[0].file], ['unreadable', 'error', 1, 1, 'bad.ipynb'], text);
+      assert.match(f[0].message, reason, text);
+    }
+  });
+
+  it('odd but valid metadata and a byte-order mark do not stop a notebook from being linted', () => {
+    const text = '\uFEFF' + JSON.stringify({ nbformat: 4, metadata: { language_info: 'python', kernelspec: null }, cells: [{ cell_type: 'code', source: '!pip install einops', execution_count: 1, outputs: [] }] });
+    assert.deepEqual(lint('a.ipynb', text).map((x) => x.code), ['shell-install-in-notebook']);
   });
 });
 

@@ -31,7 +31,8 @@ export function parseConda(text: string): ParsedDependencies {
   const doc = parseDocument(text, { keepSourceTokens: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return { format: 'conda', entries, invalid: [{ span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, reason: `not valid YAML: ${e.message.split('\n')[0]}` }] };
+    const at = e.linePos?.[0];
+    return { format: 'conda', entries, invalid, unreadable: `not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` };
   }
   const root = doc.contents;
   if (!isMap(root)) { return { format: 'conda', entries, invalid }; }

@@ -21,6 +21,8 @@ export interface DependencyEntry {
   marker?: string;
   /** Conda entries that are pip packages installed through conda's `pip:` list count as pip. */
   ecosystem: 'pypi' | 'conda';
+  /** For `vcs` entries: the branch, tag or commit named (`@main`, Poetry's `branch`/`tag`/`rev`), if any. */
+  ref?: string;
 }
 
 export interface InvalidLine {
@@ -32,4 +34,6 @@ export interface ParsedDependencies {
   format: DepFormat;
   entries: DependencyEntry[];
   invalid: InvalidLine[];
+  /** Set when the file as a whole cannot be parsed (not valid TOML or YAML): the reason, with where it fails. */
+  unreadable?: string;
 }

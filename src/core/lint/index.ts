@@ -11,3 +11,4 @@ export * from './fix';
 export * from './notebook';
 export * from './pysource';
 export * from './extract';
+export * from './workspace';

@@ -1,9 +1,10 @@
 // One entry point for linting a file's text, whatever it is: used by `mlops lint` and by the extension.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dependencyFormat, parseDependencies } from './dependencyFiles';
 import { lintImports } from './imports';
 import { lintNotebookCells, lintScript, parseNotebook, type NotebookCell, type NotebookLintOptions } from './notebook';
-import { lintDependencies, severityOf, type LintOptions } from './rules';
+import { lintDependencies, severityOf, unreadableFinding, type LintOptions } from './rules';
 import type { Finding } from './types';
 
 export interface FileLintOptions extends LintOptions {
@@ -27,7 +28,19 @@ export function lintKind(file: string): 'dependencies' | 'python' | 'notebook' |
   return undefined;
 }
 
+/**
+ * Findings for one file's text. Never throws: a file that cannot be parsed is one `unreadable` finding, and so is a
+ * failure of a linter on it (with its message), so one bad file never stops the others from being checked.
+ */
 export function lintText(file: string, text: string, opts: FileLintOptions): Finding[] {
+  try {
+    return lintTextOrThrow(file, text, opts);
+  } catch (e) {
+    return unreadableFinding(file, `the linter failed on it (${e instanceof Error ? e.message : String(e)})`, opts);
+  }
+}
+
+function lintTextOrThrow(file: string, text: string, opts: FileLintOptions): Finding[] {
   const format = dependencyFormat(file);
   if (format) { return lintDependencies(file, text, parseDependencies(text, format), opts); }
   const kind = lintKind(file);
@@ -35,11 +48,21 @@ export function lintText(file: string, text: string, opts: FileLintOptions): Fin
   if (kind === 'python') { return [...lintScript(file, text, notebookOptions(opts)), ...lintImports(file, text, importOpts)]; }
   if (kind === 'notebook') {
     const nb = parseNotebook(text);
-    if (!nb.ok) { return [{ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', code: 'invalid', message: `This notebook cannot be read: ${nb.reason}.` }]; }
+    if (!nb.ok) { return unreadableFinding(file, nb.reason, opts); }
     if (nb.language !== 'python') { return []; }
     return lintNotebook(file, nb.cells, opts);
   }
   return [];
+}
+
+/**
+ * Reads a file from disk and lints it; a file that cannot be read is one `unreadable` finding with the system's
+ * reason. `shown` is the name findings carry (the CLI shows paths relative to where it runs).
+ */
+export function lintFileSync(file: string, opts: FileLintOptions, shown = file): Finding[] {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { return unreadableFinding(shown, (e as Error).message, opts); }
+  return lintText(shown, text, opts);
 }
 
 /** Every notebook rule plus contrib imports, for cells already parsed (an open notebook's cells, or a file). */

@@ -28,20 +28,38 @@ export interface NotebookCell {
 
 export type ParsedNotebook = { ok: true; cells: NotebookCell[]; language: string } | { ok: false; reason: string };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An nbformat 4 notebook's cells, or why it is not one. Every cell must be an object whose `source` (when present)
+ * is a string or a list of strings, as nbformat requires: anything else is reported, never guessed at.
+ */
 export function parseNotebook(text: string): ParsedNotebook {
   let nb: unknown;
-  try { nb = JSON.parse(text); } catch (e) { return { ok: false, reason: `not valid JSON: ${(e as Error).message}` }; }
-  const o = nb as { nbformat?: unknown; cells?: unknown; metadata?: { language_info?: { name?: string }; kernelspec?: { language?: string } } };
-  if (typeof o !== 'object' || o === null || !Array.isArray(o.cells)) { return { ok: false, reason: 'not an nbformat 4 notebook (no "cells" list)' }; }
-  if (typeof o.nbformat === 'number' && o.nbformat < 4) { return { ok: false, reason: `nbformat ${o.nbformat} is not supported (only 4)` }; }
-  const cells = (o.cells as { cell_type?: string; source?: string | string[]; execution_count?: number | null; outputs?: unknown[] }[]).map((c, index) => ({
-    index,
-    kind: c.cell_type === 'code' ? 'code' as const : c.cell_type === 'markdown' ? 'markdown' as const : 'raw' as const,
-    source: Array.isArray(c.source) ? c.source.join('') : typeof c.source === 'string' ? c.source : '',
-    executionCount: typeof c.execution_count === 'number' ? c.execution_count : null,
-    hasOutputs: Array.isArray(c.outputs) && c.outputs.length > 0,
-  }));
-  return { ok: true, cells, language: o.metadata?.language_info?.name ?? o.metadata?.kernelspec?.language ?? 'python' };
+  // JSON.parse rejects the byte-order mark some Windows editors write; Jupyter accepts it.
+  try { nb = JSON.parse(text.replace(/^\uFEFF/, '')); } catch (e) { return { ok: false, reason: `not valid JSON: ${(e as Error).message}` }; }
+  if (!isRecord(nb) || !Array.isArray(nb.cells)) { return { ok: false, reason: 'not an nbformat 4 notebook (no "cells" list)' }; }
+  if (typeof nb.nbformat === 'number' && nb.nbformat < 4) { return { ok: false, reason: `nbformat ${nb.nbformat} is not supported (only 4)` }; }
+  const cells: NotebookCell[] = [];
+  for (const [index, c] of (nb.cells as unknown[]).entries()) {
+    if (!isRecord(c)) { return { ok: false, reason: `cell ${index + 1} is ${c === null ? 'null' : Array.isArray(c) ? 'a list' : `a ${typeof c}`}, not a cell object` }; }
+    const src = c.source;
+    if (src !== undefined && typeof src !== 'string' && !(Array.isArray(src) && src.every((s) => typeof s === 'string'))) {
+      return { ok: false, reason: `the "source" of cell ${index + 1} is neither a string nor a list of strings` };
+    }
+    cells.push({
+      index,
+      kind: c.cell_type === 'code' ? 'code' : c.cell_type === 'markdown' ? 'markdown' : 'raw',
+      source: Array.isArray(src) ? src.join('') : src ?? '',
+      executionCount: typeof c.execution_count === 'number' ? c.execution_count : null,
+      hasOutputs: Array.isArray(c.outputs) && c.outputs.length > 0,
+    });
+  }
+  const meta = isRecord(nb.metadata) ? nb.metadata : {};
+  const info = isRecord(meta.language_info) ? meta.language_info.name : undefined;
+  const kernel = isRecord(meta.kernelspec) ? meta.kernelspec.language : undefined;
+  const language = typeof info === 'string' ? info : typeof kernel === 'string' ? kernel : 'python';
+  return { ok: true, cells, language };
 }
 
 export interface IpythonHit { line: number; start: number; end: number; kind: 'line-magic' | 'cell-magic' | 'shell' | 'shell-assign' | 'magic-assign' | 'get_ipython' | 'display'; text: string }

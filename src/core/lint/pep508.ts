@@ -98,21 +98,48 @@ export function parseRequirement(text: string): ParseResult {
 
 const FULL_SHA = /@[0-9a-f]{40}(?:[#&?]|$)/i;
 
+/** A version-control URL as pip spells it: `git+https://…`, `hg+…`, `svn+…`, `bzr+…`. */
+export function isVcsUrl(url: string): boolean {
+  return /^(git|hg|svn|bzr)\+/i.test(url);
+}
+
+/** A full commit hash (git's 40 hex digits): the only VCS ref that cannot move. */
+export function isFullCommit(ref: string | undefined): boolean {
+  return ref !== undefined && /^[0-9a-f]{40}$/i.test(ref);
+}
+
+/**
+ * The ref a VCS URL names after the repository path (`…/repo.git@main#egg=x` → `main`), or undefined when it names
+ * none (pip then installs the default branch). An `@` in the host part (`git@github.com`) is a user, not a ref.
+ */
+export function vcsRef(url: string): string | undefined {
+  const noFragment = url.replace(/[#?].*$/, '');
+  const afterScheme = noFragment.replace(/^[A-Za-z0-9+.-]+:\/\/[^/]*/, '');
+  const at = afterScheme.lastIndexOf('@');
+  return at >= 0 && afterScheme.slice(at + 1) ? afterScheme.slice(at + 1) : undefined;
+}
+
 /** Why a URL does or does not pin one artifact. */
 export function urlPinned(url: string): boolean {
   if (/#(?:.*&)?sha(256|384|512)=[0-9a-f]+/i.test(url)) { return true; }
-  if (/^(git|hg|svn|bzr)\+/i.test(url)) { return FULL_SHA.test(url.replace(/#.*$/, '') + (url.includes('#') ? '#' : '')); }
+  if (isVcsUrl(url)) { return FULL_SHA.test(url.replace(/#.*$/, '') + (url.includes('#') ? '#' : '')); }
   return false;
 }
 
 /**
  * Pinned = exactly one version can satisfy it: one `==V` (no wildcard) or `===V` among the clauses, or a URL that
- * names one commit (a full 40-hex VCS hash) or carries a content hash. `hasHashes` is pip's `--hash` option.
+ * names one commit (a full 40-hex VCS hash) or carries a content hash. `hasHashes` is pip's `--hash` option, which
+ * pins archives but not VCS checkouts (pip refuses hashes for those: there is no archive to hash).
  */
 export function isPinned(req: Requirement, hasHashes = false): boolean {
-  if (req.url) { return urlPinned(req.url) || hasHashes; }
+  if (req.url) { return urlPinned(req.url) || (hasHashes && !isVcsUrl(req.url)); }
   const exact = req.clauses.filter((c) => c.op === '===' || (c.op === '==' && !c.version.endsWith('.*')));
   return exact.length === 1;
+}
+
+/** The entry kind of a requirement: a VCS checkout, another URL, or a name with version specifiers. */
+export function requirementKind(req: Requirement): 'vcs' | 'url' | 'requirement' {
+  return req.url ? (isVcsUrl(req.url) ? 'vcs' : 'url') : 'requirement';
 }
 
 export function describeSpec(req: Requirement): string {

@@ -3,7 +3,7 @@
 import { parse as parseToml } from 'smol-toml';
 import type { DependencyEntry, InvalidLine, ParsedDependencies } from './deps';
 import { keySpan, tableEnd, tableStart } from './locate';
-import { describeSpec, parseRequirement, urlPinned } from './pep508';
+import { describeSpec, isFullCommit, parseRequirement, urlPinned } from './pep508';
 import { tomlError } from './pyproject';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -13,7 +13,7 @@ export function parsePipfile(text: string): ParsedDependencies {
   const entries: DependencyEntry[] = [];
   const invalid: InvalidLine[] = [];
   let doc: Record<string, unknown>;
-  try { doc = parseToml(text); } catch (e) { return { format: 'pipfile', entries, invalid: [tomlError(text, e)] }; }
+  try { doc = parseToml(text); } catch (e) { return { format: 'pipfile', entries, invalid, unreadable: tomlError(e) }; }
   for (const [section, pkgs] of Object.entries(doc)) {
     if (NOT_PACKAGES.has(section) || !isObj(pkgs)) { continue; }
     const t = tableStart(text, [section]);
@@ -24,7 +24,7 @@ export function parsePipfile(text: string): ParsedDependencies {
       const version = typeof value === 'string' ? value : isObj(value) && typeof value.version === 'string' ? value.version : undefined;
       if (isObj(value) && typeof value.git === 'string') {
         const ref = typeof value.ref === 'string' ? value.ref : undefined;
-        Object.assign(entry, { kind: 'vcs', spec: `git ${value.git}${ref ? `@${ref}` : ''}`, pinned: Boolean(ref && /^[0-9a-f]{40}$/i.test(ref)) });
+        Object.assign(entry, { kind: 'vcs', spec: `git ${value.git}${ref ? `@${ref}` : ''}`, pinned: isFullCommit(ref), ref });
       } else if (isObj(value) && typeof value.path === 'string') {
         Object.assign(entry, { kind: 'path', spec: `local path ${value.path}` });
       } else if (isObj(value) && typeof value.file === 'string') {

@@ -7,19 +7,17 @@
 import { parse as parseToml } from 'smol-toml';
 import type { DependencyEntry, InvalidLine, ParsedDependencies } from './deps';
 import { findQuoted, keySpan, tableEnd, tableStart } from './locate';
-import { describeSpec, isPinned, parseRequirement, urlPinned, type Clause } from './pep508';
+import { describeSpec, isFullCommit, isPinned, isVcsUrl, parseRequirement, requirementKind, urlPinned, vcsRef, type Clause } from './pep508';
 import type { Span } from './types';
 
 type Toml = Record<string, unknown>;
 const isObj = (v: unknown): v is Toml => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function tomlError(text: string, e: unknown): InvalidLine {
+/** Why smol-toml rejected a file, with the line and column it names. */
+export function tomlError(e: unknown): string {
   const err = e as { line?: number; column?: number; message?: string };
-  const msg = (err.message ?? String(e)).split('\n')[0];
-  let start = 0;
-  if (err.line) { let n = 1; for (let i = 0; i < text.length && n < err.line; i++) { if (text[i] === '\n') { n++; start = i + 1; } } }
-  const eol = text.indexOf('\n', start);
-  return { span: { start, end: eol < 0 ? text.length : eol }, reason: `not valid TOML: ${msg}` };
+  const msg = (err.message ?? String(e)).split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+  return `not valid TOML${err.line ? ` (line ${err.line}${err.column ? `, column ${err.column}` : ''})` : ''}: ${msg}`;
 }
 
 /** PEP 508 strings of an array, located in the text after `from`. */
@@ -32,8 +30,8 @@ function pep508Array(text: string, values: unknown, group: string, from: number,
     cursor = span.end;
     const r = parseRequirement(v);
     if (!r.ok) { invalid.push({ span, reason: r.reason }); continue; }
-    entries.push({ name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req), kind: r.req.url ? (r.req.url.includes('+') ? 'vcs' : 'url') : 'requirement',
-      span, runtime: true, group, clauses: r.req.clauses, marker: r.req.marker, ecosystem: 'pypi' });
+    entries.push({ name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req), kind: requirementKind(r.req),
+      span, runtime: true, group, clauses: r.req.clauses, marker: r.req.marker, ecosystem: 'pypi', ...(r.req.url && isVcsUrl(r.req.url) ? { ref: vcsRef(r.req.url) } : {}) });
   }
 }
 
@@ -76,6 +74,7 @@ function poetryTable(text: string, deps: unknown, table: string[], group: string
     let clauses: Clause[] = [];
     let kind: DependencyEntry['kind'] = 'requirement';
     let marker: string | undefined;
+    let ref: string | undefined;
     for (const v of specs) {
       if (typeof v === 'string') {
         const pc = poetryConstraint(v);
@@ -83,8 +82,10 @@ function poetryTable(text: string, deps: unknown, table: string[], group: string
       } else if (isObj(v)) {
         if (typeof v.git === 'string') {
           kind = 'vcs';
+          // Only `rev` can name a commit; `branch` and `tag` always name something that can move.
           const rev = typeof v.rev === 'string' ? v.rev : undefined;
-          pinned &&= Boolean(rev && /^[0-9a-f]{40}$/i.test(rev));
+          ref = rev ?? (typeof v.branch === 'string' ? v.branch : typeof v.tag === 'string' ? v.tag : undefined);
+          pinned &&= isFullCommit(rev);
           spec = `git ${v.git}${rev ? `@${rev}` : typeof v.branch === 'string' ? ` branch ${v.branch}` : typeof v.tag === 'string' ? ` tag ${v.tag}` : ''}`;
         } else if (typeof v.path === 'string') {
           kind = 'path'; pinned = false; spec = `local path ${v.path}`;
@@ -98,7 +99,8 @@ function poetryTable(text: string, deps: unknown, table: string[], group: string
       }
     }
     // Several constraints for one name (per Python version or platform) pin only if each does.
-    entries.push({ name, spec: specs.length > 1 ? `${specs.length} constraints` : spec || '*', pinned, kind, span, runtime: true, group, clauses, marker, ecosystem: 'pypi' });
+    entries.push({ name, spec: specs.length > 1 ? `${specs.length} constraints` : spec || '*', pinned, kind, span, runtime: true, group, clauses, marker, ecosystem: 'pypi',
+      ...(kind === 'vcs' ? { ref } : {}) });
   }
 }
 
@@ -106,7 +108,7 @@ export function parsePyproject(text: string): ParsedDependencies {
   const entries: DependencyEntry[] = [];
   const invalid: InvalidLine[] = [];
   let doc: Toml;
-  try { doc = parseToml(text); } catch (e) { return { format: 'pyproject', entries, invalid: [tomlError(text, e)] }; }
+  try { doc = parseToml(text); } catch (e) { return { format: 'pyproject', entries, invalid, unreadable: tomlError(e) }; }
   const project = isObj(doc.project) ? doc.project : undefined;
   if (project) {
     pep508Array(text, project.dependencies, 'dependencies', arraySection(text, ['project'], 'dependencies'), entries, invalid);

@@ -5,7 +5,7 @@
  * `name @ url`; VCS and archive URLs; local paths.
  */
 import type { DependencyEntry, InvalidLine, ParsedDependencies } from './deps';
-import { describeSpec, isPinned, parseRequirement, urlPinned } from './pep508';
+import { describeSpec, isPinned, isVcsUrl, parseRequirement, requirementKind, urlPinned, vcsRef } from './pep508';
 
 /** Global options pip accepts on their own line (with or without a value). */
 const GLOBAL_OPTIONS = new Set(['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links', '--pre', '--prefer-binary',
@@ -54,8 +54,9 @@ function span(l: LogicalLine, from: number, to: number) {
   return { start: l.offsets[a], end: l.offsets[b] + 1 };
 }
 
-const isUrl = (s: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s) || /^(git|hg|svn|bzr)\+/.test(s) || s.startsWith('file:');
-const isPath = (s: string) => /^\.{1,2}(\[|$)/.test(s) || /^(\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/])/.test(s) || /\.(whl|tar\.gz|zip|tar\.bz2)$/.test(s) && !isUrl(s);
+const isUrl = (s: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(s) || isVcsUrl(s) || s.startsWith('file:');
+// An archive name is a local file only when it is not a URL (`name @ https://…/x.whl` is a PEP 508 URL requirement).
+const isPath = (s: string) => /^\.{1,2}(\[|$)/.test(s) || /^(\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/])/.test(s) || (/\.(whl|tar\.gz|zip|tar\.bz2)$/.test(s) && !/:\/\//.test(s));
 
 /** Name for a bare URL: `#egg=name`, else the last path segment without `.git` or archive suffixes. */
 export function nameFromUrl(url: string): string {
@@ -116,8 +117,9 @@ export function parseRequirementsFile(text: string, group = 'requirements'): Par
     const r = parseRequirement(reqText);
     if (!r.ok) { invalid.push({ span: reqSpan, reason: r.reason }); continue; }
     entries.push({
-      name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req, hasHashes), kind: r.req.url ? (r.req.url.includes('+') ? 'vcs' : 'url') : 'requirement',
+      name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req, hasHashes), kind: requirementKind(r.req),
       span: reqSpan, runtime: true, group, clauses: r.req.clauses, marker: r.req.marker, ecosystem: 'pypi',
+      ...(r.req.url && isVcsUrl(r.req.url) ? { ref: vcsRef(r.req.url) } : {}),
     });
   }
   return { format: 'requirements', entries, invalid };
@@ -128,6 +130,8 @@ function urlOrPathEntry(value: string, s: { start: number; end: number }, group:
   if (!isUrl(value)) {
     return { name: value, spec: `local path ${value}`, pinned: false, kind: 'path', span: s, runtime: true, group, clauses: [], ecosystem: 'pypi' };
   }
-  const vcs = /^(git|hg|svn|bzr)\+/.test(value);
-  return { name: nameFromUrl(value), spec: `@ ${value}`, pinned: urlPinned(value) || hasHashes, kind: vcs ? 'vcs' : 'url', span: s, runtime: true, group, clauses: [], ecosystem: 'pypi' };
+  // pip refuses --hash on a VCS requirement (there is no archive to hash), so only a full commit pins one.
+  const vcs = isVcsUrl(value);
+  return { name: nameFromUrl(value), spec: `@ ${value}`, pinned: urlPinned(value) || (hasHashes && !vcs), kind: vcs ? 'vcs' : 'url', span: s, runtime: true, group, clauses: [], ecosystem: 'pypi',
+    ...(vcs ? { ref: vcsRef(value) } : {}) };
 }

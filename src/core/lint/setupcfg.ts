@@ -5,7 +5,7 @@
  * JavaScript INI library keeps configparser's multi-line values with their positions.
  */
 import type { DependencyEntry, InvalidLine, ParsedDependencies } from './deps';
-import { describeSpec, isPinned, parseRequirement } from './pep508';
+import { describeSpec, isPinned, isVcsUrl, parseRequirement, requirementKind, vcsRef } from './pep508';
 
 export function parseSetupCfg(text: string): ParsedDependencies {
   const entries: DependencyEntry[] = [];
@@ -44,8 +44,8 @@ export function parseSetupCfg(text: string): ParsedDependencies {
       const span = { start, end: start + req.length };
       const r = parseRequirement(req);
       if (!r.ok) { invalid.push({ span, reason: r.reason }); continue; }
-      entries.push({ name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req), kind: r.req.url ? 'url' : 'requirement', span, runtime: true, group,
-        clauses: r.req.clauses, marker: r.req.marker, ecosystem: 'pypi' });
+      entries.push({ name: r.req.name, spec: describeSpec(r.req), pinned: isPinned(r.req), kind: requirementKind(r.req), span, runtime: true, group,
+        clauses: r.req.clauses, marker: r.req.marker, ecosystem: 'pypi', ...(r.req.url && isVcsUrl(r.req.url) ? { ref: vcsRef(r.req.url) } : {}) });
     }
   }
   return { format: 'setup.cfg', entries, invalid };

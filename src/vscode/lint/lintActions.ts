@@ -61,7 +61,7 @@ export async function pinDependency(lint: LintDiagnostics, ref: FindingRef): Pro
   const { doc: docP, finding } = findingAt(lint, ref);
   const doc = await docP;
   const name = finding.package!;
-  const r = await installedVersions([name], doc.uri);
+  const r = await installedVersions([name], doc.uri, lint.log);
   const version = r.versions[name];
   if (!version) {
     void vscode.window.showWarningMessage(`MLOps: '${name}' is not installed in ${r.interpreter} (Python ${r.python}); install it there first, or pin it by hand.`);
@@ -81,7 +81,7 @@ export async function pinAllDependencies(lint: LintDiagnostics, uriText: string)
   const uri = vscode.Uri.parse(uriText);
   const doc = await vscode.workspace.openTextDocument(uri);
   const findings = (await lint.lintDocument(doc)).filter((f) => canPin(f) && f.package);
-  const r = await installedVersions([...new Set(findings.map((f) => f.package!))], uri);
+  const r = await installedVersions([...new Set(findings.map((f) => f.package!))], uri, lint.log);
   const edit = new vscode.WorkspaceEdit();
   const pinned: string[] = [];
   const missing: string[] = [];

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Store, messageOf, type Policy } from '../../core';
 import {
-  DEFAULT_TRAINING_PATTERNS, DEFAULT_VETTED, lintKind, lintNotebook, lintText, notebookJsonRange, parseNotebook, scriptTrainingPatterns, vettedSet,
-  type FileLintOptions, type Finding, type NotebookCell, type RuleCode, type Severity,
+  DEFAULT_TRAINING_PATTERNS, DEFAULT_VETTED, isInSkippedFolder, lintKind, lintNotebook, lintText, notebookJsonRange, parseNotebook, scriptTrainingPatterns,
+  skippedFoldersGlob, unreadableFinding, vettedSet, type FileLintOptions, type Finding, type NotebookCell, type RuleCode, type Severity,
 } from '../../core/lint';
 import type { Log } from '../log';
 import { LineIndex as LineIndexer } from '../../core/lint';
@@ -12,7 +12,15 @@ import { LineIndex as LineIndexer } from '../../core/lint';
 export const LINT_SOURCE = 'MLOps';
 const DEBOUNCE_MS = 300;
 const SCAN_GLOB = '**/{requirements*.txt,*requirements*.txt,constraints*.txt,*.in,pyproject.toml,Pipfile,setup.cfg,environment*.yml,environment*.yaml,conda*.yml,conda*.yaml,requirements/**/*.txt}';
-const SCAN_EXCLUDE = '**/{node_modules,.git,.venv,venv,.tox,.mlops,site-packages,__pycache__,.vscode-test}/**';
+/** The same folders `mlops lint` skips (one list, in src/core/lint/workspace.ts). */
+const SCAN_EXCLUDE = skippedFoldersGlob();
+/** How long after the first trigger the workspace scan starts: activation and the first view render go first. */
+const SCAN_DELAY_MS = 250;
+
+/** Where the workspace scan is: not asked for yet, asked for (about to start), running, or done at least once. */
+export type ScanState = 'waiting' | 'scheduled' | 'running' | 'done';
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning,
@@ -24,45 +32,66 @@ export function toRange(f: Pick<Finding, 'line' | 'column' | 'endLine' | 'endCol
 }
 
 /**
- * Dependency-file and contrib-import diagnostics: dependency files across the workspace (scanned on activation,
- * followed on disk), and open editors as they are edited (debounced), including Python cells of open notebooks.
- * Findings are kept next to the diagnostics so quick fixes and hovers can use their data.
+ * Dependency-file and contrib-import diagnostics: dependency files and saved notebooks across the workspace
+ * (scanned in the background once an MLOps view is shown or a lintable file is open, then followed on disk), and
+ * open editors as they are edited (debounced, from the start), including Python cells of open notebooks.
+ * Findings are kept next to the diagnostics so quick fixes and hovers can use their data. No failure is dropped:
+ * a file that cannot be read is an `unreadable` diagnostic, anything else goes to the MLOps output channel.
  */
 export class LintDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('mlops-lint');
   private readonly findings = new Map<string, Finding[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
-  scanned: Promise<number> = Promise.resolve(0);
+  private state: ScanState = 'waiting';
+  private scanTimer: NodeJS.Timeout | undefined;
+  private latestScan: Promise<number> | undefined;
+  private resolveFirstScan!: (n: number) => void;
+  private readonly firstScan = new Promise<number>((resolve) => { this.resolveFirstScan = resolve; });
 
-  constructor(private readonly log: Log) {
+  /** The MLOps output channel, where lint failures nobody awaits are written. */
+  constructor(readonly log: Log) {
     const watcher = vscode.workspace.createFileSystemWatcher(SCAN_GLOB);
     const policy = vscode.workspace.createFileSystemWatcher('**/.mlops/policy.json');
     this.disposables.push(watcher, policy,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)),
-      vscode.workspace.onDidCloseTextDocument((d) => { void this.onClose(d); }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.background(`closing ${d.uri.fsPath}`, this.onClose(d))),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.scheduleNotebook(nb, 0)),
       vscode.workspace.onDidChangeNotebookDocument((e) => this.scheduleNotebook(e.notebook, DEBOUNCE_MS)),
-      vscode.workspace.onDidCloseNotebookDocument((nb) => { this.clearNotebook(nb); if (fs.existsSync(nb.uri.fsPath)) { void this.lintDisk(nb.uri); } }),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => { this.clearNotebook(nb); if (fs.existsSync(nb.uri.fsPath)) { this.background(`linting ${nb.uri.fsPath}`, this.lintDisk(nb.uri)); } }),
       vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.scheme === 'file' && d.languageId === 'python') { this.noteScript(d.uri, d.getText()); } }),
       // Closing an editor does not close its document right away; follow the tabs so problems go with the editor.
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of e.closed) {
           if (tab.input instanceof vscode.TabInputText && !this.inAnyTab(tab.input.uri)) {
             const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === (tab.input as vscode.TabInputText).uri.toString());
-            if (doc) { void this.onClose(doc); }
+            if (doc) { this.background(`closing ${doc.uri.fsPath}`, this.onClose(doc)); }
           }
         }
       }),
-      watcher.onDidCreate((u) => { void this.lintDisk(u); }),
-      watcher.onDidChange((u) => { if (!this.isOpen(u)) { void this.lintDisk(u); } }),
+      // The watcher has no exclude: events inside skipped folders (node_modules, build, …) are dropped here.
+      watcher.onDidCreate((u) => { if (!this.skipped(u)) { this.background(`linting ${u.fsPath}`, this.lintDisk(u)); } }),
+      watcher.onDidChange((u) => { if (!this.skipped(u) && !this.isOpen(u)) { this.background(`linting ${u.fsPath}`, this.lintDisk(u)); } }),
       watcher.onDidDelete((u) => this.clear(u)),
-      policy.onDidChange(() => { void this.policyChanged(); }), policy.onDidCreate(() => { void this.policyChanged(); }), policy.onDidDelete(() => { void this.policyChanged(); }),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mlops.lint')) { void this.relintAll(); } }),
+      policy.onDidChange(() => this.background('reloading the policy', this.policyChanged())),
+      policy.onDidCreate(() => this.background('reloading the policy', this.policyChanged())),
+      policy.onDidDelete(() => this.background('reloading the policy', this.policyChanged())),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mlops.lint')) { this.background('applying mlops.lint settings', this.relintAll()); } }),
     );
     for (const d of vscode.workspace.textDocuments) { this.schedule(d, 0); }
     for (const nb of vscode.workspace.notebookDocuments) { this.scheduleNotebook(nb, 0); }
+  }
+
+  /** Runs work nobody awaits; a failure goes to the MLOps output channel with what was being done. */
+  private background(what: string, work: Promise<unknown>): void {
+    work.catch((e: unknown) => this.log.error(`lint: ${what} failed: ${e instanceof Error && e.stack ? e.stack : messageOf(e)}`));
+  }
+
+  /** Whether a file lies in a folder the scan skips (see SKIPPED_FOLDERS). */
+  private skipped(uri: vscode.Uri): boolean {
+    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+    return folder !== undefined && isInSkippedFolder(uri.fsPath, folder);
   }
 
   private enabled(uri?: vscode.Uri): boolean {
@@ -119,7 +148,7 @@ export class LintDiagnostics implements vscode.Disposable {
     if (!this.lintable(doc)) { return; }
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.lintDocument(doc); }, delay));
+    this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.background(`linting ${doc.uri.fsPath}`, this.lintDocument(doc)); }, delay));
   }
 
   private lintable(doc: vscode.TextDocument): boolean {
@@ -147,7 +176,13 @@ export class LintDiagnostics implements vscode.Disposable {
     const kind = lintKind(uri.fsPath);
     if (!this.enabled(uri) || (kind !== 'dependencies' && kind !== 'notebook')) { return []; }
     let text: string;
-    try { text = await fs.promises.readFile(uri.fsPath, 'utf8'); } catch { this.clear(uri); return []; }
+    try { text = await fs.promises.readFile(uri.fsPath, 'utf8'); } catch (e) {
+      if (isMissing(e)) { this.clear(uri); return []; } // deleted meanwhile: the watcher's delete event follows
+      this.log.warn(`lint: cannot read ${uri.fsPath}: ${messageOf(e)}`);
+      const unreadable = unreadableFinding(uri.fsPath, messageOf(e), await this.options(uri));
+      this.set(uri, unreadable);
+      return unreadable;
+    }
     const opts = await this.options(uri);
     let findings = lintText(uri.fsPath, text, { ...opts, isLocal: this.localCheck(uri) });
     if (kind === 'notebook') {
@@ -173,7 +208,7 @@ export class LintDiagnostics implements vscode.Disposable {
     if (nb.notebookType !== 'jupyter-notebook') { return; }
     const key = nb.uri.toString();
     clearTimeout(this.notebookTimers.get(key));
-    this.notebookTimers.set(key, setTimeout(() => { this.notebookTimers.delete(key); void this.lintNotebookDocument(nb); }, delay));
+    this.notebookTimers.set(key, setTimeout(() => { this.notebookTimers.delete(key); this.background(`linting ${nb.uri.fsPath}`, this.lintNotebookDocument(nb)); }, delay));
   }
 
   /** Cells of an open notebook, as the analyser sees them (execution order from the editor's execution summary). */
@@ -241,33 +276,86 @@ export class LintDiagnostics implements vscode.Disposable {
     return this.findings.get(uri.toString()) ?? [];
   }
 
+  // ---------------------------------------------------------------- the workspace scan
+
+  /** Where the workspace scan is (for tests and the output channel). */
+  get scanState(): ScanState {
+    return this.state;
+  }
+
+  /** Resolves when the latest scan has finished (the first one, if none has started yet), with the files it linted. */
+  get scanned(): Promise<number> {
+    return this.latestScan ?? this.firstScan;
+  }
+
+  /**
+   * Starts the workspace scan in the background, not during activation: once one of `views` is shown or a
+   * Python, dependency or notebook file is open in an editor (whichever comes first), after SCAN_DELAY_MS.
+   * Open files are linted as they are opened and edited without waiting for it.
+   */
+  scanInBackground(views: readonly vscode.TreeView<unknown>[]): void {
+    const lintableTab = (input: unknown) => (input instanceof vscode.TabInputText || input instanceof vscode.TabInputNotebook)
+      && input.uri.scheme === 'file' && lintKind(input.uri.fsPath) !== undefined;
+    const triggers: vscode.Disposable[] = [];
+    const trigger = () => {
+      for (const d of triggers.splice(0)) { d.dispose(); }
+      this.requestScan();
+    };
+    if (views.some((v) => v.visible) || vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => lintableTab(t.input)))) { trigger(); return; }
+    triggers.push(
+      ...views.map((v) => v.onDidChangeVisibility((e) => { if (e.visible) { trigger(); } })),
+      vscode.window.tabGroups.onDidChangeTabs((e) => { if ([...e.opened, ...e.changed].some((t) => lintableTab(t.input))) { trigger(); } }),
+    );
+    this.disposables.push({ dispose: () => { for (const d of triggers.splice(0)) { d.dispose(); } } });
+  }
+
+  private requestScan(): void {
+    if (this.state !== 'waiting') { return; }
+    this.state = 'scheduled';
+    this.scanTimer = setTimeout(() => { this.scanTimer = undefined; this.background('scanning the workspace', this.scanWorkspace()); }, SCAN_DELAY_MS);
+  }
+
   /**
    * Lints every dependency file and saved notebook of the workspace, after indexing which training patterns the
    * workspace's Python files hold. Progress in the status bar (not a modal); it yields between files so the
-   * extension host stays responsive on large workspaces.
+   * extension host stays responsive on large workspaces. Scans run one after the other, never two at once.
    */
   scanWorkspace(): Promise<number> {
-    this.scanned = Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'MLOps: checking dependency files and notebooks' }, async () => {
+    clearTimeout(this.scanTimer);
+    const previous = this.latestScan ?? Promise.resolve(0);
+    const scan = previous.catch(() => 0).then(() => this.runScan());
+    this.latestScan = scan;
+    scan.then((n) => this.resolveFirstScan(n), () => this.resolveFirstScan(0));
+    return scan;
+  }
+
+  private runScan(): Promise<number> {
+    this.state = 'running';
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'MLOps: checking dependency files and notebooks' }, async () => {
       const t0 = Date.now();
       const yieldNow = () => new Promise((r) => setImmediate(r));
       const scripts = await vscode.workspace.findFiles('**/*.py', SCAN_EXCLUDE, 20000);
       for (const [i, u] of scripts.entries()) {
-        try { this.noteScript(u, await fs.promises.readFile(u.fsPath, 'utf8')); } catch { /* vanished */ }
+        try { this.noteScript(u, await fs.promises.readFile(u.fsPath, 'utf8')); } catch (e) {
+          if (!isMissing(e)) { this.log.warn(`lint: cannot read ${u.fsPath} (its training code is not counted): ${messageOf(e)}`); }
+        }
         if (i % 50 === 49) { await yieldNow(); }
       }
       const deps = (await vscode.workspace.findFiles(SCAN_GLOB, SCAN_EXCLUDE, 5000)).filter((u) => lintKind(u.fsPath) === 'dependencies');
       const notebooks = await vscode.workspace.findFiles('**/*.ipynb', SCAN_EXCLUDE, 5000);
       const openNotebooks = new Set(vscode.workspace.notebookDocuments.map((n) => n.uri.toString()));
       for (const [i, u] of [...deps, ...notebooks].entries()) {
-        if (!this.isOpen(u) && !openNotebooks.has(u.toString())) { await this.lintDisk(u); }
+        // One file's failure is logged and the scan goes on with the others.
+        if (!this.isOpen(u) && !openNotebooks.has(u.toString())) {
+          try { await this.lintDisk(u); } catch (e) { this.log.error(`lint: ${u.fsPath}: ${e instanceof Error && e.stack ? e.stack : messageOf(e)}`); }
+        }
         if (i % 10 === 9) { await yieldNow(); }
       }
       for (const nb of vscode.workspace.notebookDocuments) { await this.lintNotebookDocument(nb); }
       this.lastScan = { scripts: scripts.length, dependencyFiles: deps.length, notebooks: notebooks.length, ms: Date.now() - t0 };
       this.log.info(`lint: ${deps.length} dependency files, ${notebooks.length} notebooks, ${scripts.length} scripts in ${this.lastScan.ms} ms`);
       return deps.length + notebooks.length;
-    }));
-    return this.scanned;
+    })).finally(() => { this.state = 'done'; });
   }
 
   lastScan: { scripts: number; dependencyFiles: number; notebooks: number; ms: number } | undefined;
@@ -275,10 +363,12 @@ export class LintDiagnostics implements vscode.Disposable {
   private async relintAll(): Promise<void> {
     for (const d of vscode.workspace.textDocuments) { if (this.lintable(d)) { await this.lintDocument(d); } }
     for (const nb of vscode.workspace.notebookDocuments) { await this.lintNotebookDocument(nb); }
-    await this.scanWorkspace();
+    // Before the first scan was asked for, files on disk have no diagnostics to refresh: the scan will read them.
+    if (this.state === 'running' || this.state === 'done') { await this.scanWorkspace(); }
   }
 
   dispose(): void {
+    clearTimeout(this.scanTimer);
     for (const t of [...this.timers.values(), ...this.notebookTimers.values()]) { clearTimeout(t); }
     for (const d of this.disposables) { d.dispose(); }
   }

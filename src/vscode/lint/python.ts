@@ -1,19 +1,21 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { MlopsError } from '../../core';
+import { MlopsError, messageOf } from '../../core';
+import type { Log } from '../log';
 
 /**
  * The Python interpreter the user selected: the Python extension's active environment when that extension is
- * installed, else its `python.defaultInterpreterPath` setting, else `python3`.
+ * installed, else its `python.defaultInterpreterPath` setting, else `python3`. When the Python extension fails to
+ * answer, the fallback is taken and the reason goes to `log` (if given).
  */
-export async function selectedPython(resource?: vscode.Uri): Promise<string> {
+export async function selectedPython(resource?: vscode.Uri, log?: Log): Promise<string> {
   const ext = vscode.extensions.getExtension<{ environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } } }>('ms-python.python');
   if (ext) {
     try {
       const api = ext.isActive ? ext.exports : await ext.activate();
       const p = api?.environments?.getActiveEnvironmentPath(resource)?.path;
       if (p) { return p; }
-    } catch { /* fall back to the setting */ }
+    } catch (e) { log?.warn(`the Python extension did not give the selected interpreter (${messageOf(e)}); using the python.defaultInterpreterPath setting`); }
   }
   const configured = vscode.workspace.getConfiguration('python', resource).get<string>('defaultInterpreterPath');
   return configured && configured !== 'python' ? configured : 'python3';
@@ -39,9 +41,9 @@ const cache = new Map<string, { at: number; value: string | null }>();
  * Asks the interpreter which versions of `names` are installed (importlib.metadata: what is really there, never
  * a guess). Refused in untrusted workspaces, where no process is started.
  */
-export async function installedVersions(names: readonly string[], resource?: vscode.Uri): Promise<InstalledVersions> {
+export async function installedVersions(names: readonly string[], resource?: vscode.Uri, log?: Log): Promise<InstalledVersions> {
   if (!vscode.workspace.isTrusted) { throw new MlopsError('this workspace is not trusted, so no Python process is started to read installed versions', 'invalid-input'); }
-  const interpreter = await selectedPython(resource);
+  const interpreter = await selectedPython(resource, log);
   return new Promise((resolve, reject) => {
     execFile(interpreter, ['-c', QUERY, ...names], { timeout: 20_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) { reject(new MlopsError(`could not ask ${interpreter} for installed versions: ${stderr.trim().split('\n').pop() || err.message}`, 'io')); return; }
