@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     return dir;
   });
   reg(Commands.refresh, () => stores.reload());
-  reg(Commands.logRun, (args?: Parameters<typeof logRun>[1]) => logRun(stores, args ?? {}));
+  reg(Commands.logRun, (args?: Parameters<typeof logRun>[2]) => logRun(stores, log, args ?? {}));
   reg(Commands.tagData, (a?: Parameters<typeof tagData>[1], b?: unknown, c?: Parameters<typeof tagData>[3]) => tagData(stores, a, b, c));
   reg(Commands.addRunTag, (t?: unknown, tag?: string) => addRunTag(stores, t, tag));
   reg(Commands.removeRunTag, (t?: unknown, tag?: string) => removeRunTag(stores, t, tag));
