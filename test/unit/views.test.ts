@@ -192,6 +192,25 @@ describe('store change routing', () => {
     assert.deepEqual(state.experimentNames(), ['e', 'e2']);
   });
 
+  it('StoreState.apply returns a metrics file it cannot read, with the cause, and still applies the rest', async () => {
+    const { store } = await Store.init(tmpDir());
+    const broken = await store.createRun({ experiment: 'e' });
+    const fine = await store.createRun({ experiment: 'e' });
+    const state = new StoreState(store);
+    await state.load();
+    // A metrics "file" that cannot be read: a folder in its place.
+    fs.mkdirSync(store.metricsFile(broken.id));
+    await store.logMetrics(fine.id, [{ name: 'loss', value: 0.25, step: 0 }]);
+    const change = classifyChange(`runs/${broken.id}/metrics.jsonl`);
+    classifyChange(`runs/${fine.id}/metrics.jsonl`, change);
+    const problems = await state.apply(change);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].runId, broken.id);
+    assert.equal(problems[0].file, store.metricsFile(broken.id));
+    assert.match(problems[0].message, /EISDIR|directory/i);
+    assert.equal(state.metrics.peek(fine.id)?.get('loss')?.last, 0.25);
+  });
+
   it('the metric cache reads a half-written last line only once it is complete', async () => {
     const { store } = await Store.init(tmpDir());
     const run = await store.createRun({ experiment: 'e' });
