@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  childrenOf, describeFilter, isFilterActive, mapLimit, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
+  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
 import { Commands, Views } from './ids';
@@ -145,7 +145,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       await mapLimit(todo, 8, async (n) => { await this.stateOf(n)?.metrics.get(n.runId!); });
       this.refreshRuns(todo);
     } catch (e) {
-      this.log.warn(`loading metrics: ${String(e)}`);
+      this.log.warn(`loading metrics: ${messageOf(e)}`);
     } finally {
       for (const n of todo) { this.loadingMetrics.delete(n.id); }
     }

@@ -120,7 +120,11 @@ export class ComparePanel implements vscode.Disposable {
     }
   }
 
-  /** Validates and dispatches one message from the page; returns false when it was dropped. */
+  /**
+   * Validates and dispatches one message from the page; returns false when it was dropped. Never rejects: what
+   * fails while acting on a message (a save that cannot write, a store that is gone) is shown to the user and
+   * written to the MLOps output channel, as a command's error would be.
+   */
   async handle(raw: unknown): Promise<boolean> {
     const parsed = WebviewMessageSchema.safeParse(raw);
     if (!parsed.success) {
@@ -130,6 +134,17 @@ export class ComparePanel implements vscode.Disposable {
     }
     const msg = parsed.data;
     this.received.push(msg);
+    try {
+      await this.dispatch(msg);
+    } catch (e) {
+      const what = msg.type === 'exportCsv' ? 'cannot export the CSV' : msg.type === 'exportPng' ? 'cannot save the chart' : `cannot ${msg.type === 'addRuns' ? 'add runs' : `handle '${msg.type}'`}`;
+      this.log.error(`compare: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`MLOps: ${what}: ${messageOf(e)}`);
+    }
+    return true;
+  }
+
+  private async dispatch(msg: WebviewMessage): Promise<void> {
     switch (msg.type) {
       case 'ready': this.ready = true; await this.post(); break;
       case 'removeRun': this.setRuns(this.root, this.runIds.filter((id) => id !== msg.runId)); break;
@@ -144,7 +159,6 @@ export class ComparePanel implements vscode.Disposable {
       case 'error': this.log.warn(`compare webview: ${msg.message}`); break;
       default: assertNever(msg);
     }
-    return true;
   }
 
   private async save(what: 'csv' | 'png', name: string, data: Buffer): Promise<void> {
