@@ -23,8 +23,6 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private readonly parents = new Map<string, string | undefined>();
   private readonly loadingMetrics = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
-  /** Counts getChildren calls, so tests can wait for the workbench to render. */
-  getChildrenCalls = 0;
 
   constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log) {
     this.disposables.push(
@@ -49,7 +47,6 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   }
 
   async getChildren(element?: ViewNode): Promise<ViewNode[]> {
-    this.getChildrenCalls++;
     await this.stores.ready();
     const states = this.stores.list();
     const opts = this.options();

@@ -26,10 +26,6 @@ export class ComparePanel implements vscode.Disposable {
   private ready = false;
   private payload: ComparePayload | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  /** Messages received (valid) and rejected, for diagnostics and tests. */
-  readonly received: WebviewMessage[] = [];
-  rejected = 0;
-  lastRender: { charts: number; ms: number } | undefined;
 
   static show(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, root: string, runIds: string[]): ComparePanel {
     if (ComparePanel.current) {
@@ -128,12 +124,10 @@ export class ComparePanel implements vscode.Disposable {
   async handle(raw: unknown): Promise<boolean> {
     const parsed = WebviewMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      this.rejected++;
       this.log.warn(`compare: dropped an invalid message from the webview: ${parsed.error.issues[0]?.message ?? ''}`);
       return false;
     }
     const msg = parsed.data;
-    this.received.push(msg);
     try {
       await this.dispatch(msg);
     } catch (e) {
@@ -155,7 +149,7 @@ export class ComparePanel implements vscode.Disposable {
       }
       case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.payload ?? await this.build()), 'utf8')); break;
       case 'exportPng': await this.save('png', `${msg.name.replace(/[^\w.-]+/g, '_')}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64')); break;
-      case 'rendered': this.lastRender = { charts: msg.charts, ms: msg.ms }; break;
+      case 'rendered': this.log.debug(`compare: the page drew ${msg.charts} charts in ${msg.ms} ms`); break;
       case 'error': this.log.warn(`compare webview: ${msg.message}`); break;
       default: assertNever(msg);
     }
