@@ -98,4 +98,50 @@ describe('Compare Runs panel (real extension host)', () => {
     await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'restored panel rendered');
     restored.dispose();
   });
+
+  describe('from the palette', () => {
+    type Item = vscode.QuickPickItem & { id?: string };
+    /** Records the quick picks shown and answers each with what `answer` chooses from its items. */
+    function recordPicks(answer: (items: readonly Item[]) => Item[] | undefined): { shown: (readonly Item[])[]; restore: () => void } {
+      const shown: (readonly Item[])[] = [];
+      const restore = stub(vscode.window, 'showQuickPick', ((items: readonly Item[] | Thenable<readonly Item[]>) => Promise.resolve(items).then((list) => {
+        shown.push(list);
+        return answer(list);
+      })) as unknown as typeof vscode.window.showQuickPick);
+      return { shown, restore };
+    }
+    const selectedRunIds = () => api.trees.experiments.view.selection.filter((n) => n.kind === 'run').map((n) => n.runId!).sort();
+
+    afterEach(() => { api.comparePanel()?.dispose(); });
+
+    it('compares the two runs selected in the Experiments view without asking', async () => {
+      // Select C10 (the newer run, listed first), then extend the selection to the row below (C1), as a user would.
+      await vscode.commands.executeCommand('mlops.revealRun', { runId: C10 });
+      await ui('/press', { key: 'Shift+ArrowDown' });
+      await until(() => selectedRunIds().length === 2, 10_000, 'two runs selected in the tree');
+      assert.deepStrictEqual(selectedRunIds(), [C1, C10].sort());
+      const picks = recordPicks(() => undefined);
+      try {
+        await vscode.commands.executeCommand('mlops.compareRuns');
+      } finally { picks.restore(); }
+      assert.strictEqual(picks.shown.length, 0, 'no picker for a selection of two runs');
+      const panel = await until(() => api.comparePanel(), 10_000, 'panel');
+      assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
+      await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'the page shows both runs');
+    });
+
+    it('with one run selected, opens the picker with that run ticked', async () => {
+      await vscode.commands.executeCommand('mlops.revealRun', { runId: C1 });
+      await until(() => selectedRunIds().join() === C1, 10_000, 'one run selected');
+      const picks = recordPicks((items) => items.filter((i) => i.picked || i.id === C10));
+      try {
+        await vscode.commands.executeCommand('mlops.compareRuns');
+      } finally { picks.restore(); }
+      assert.strictEqual(picks.shown.length, 1);
+      assert.deepStrictEqual(picks.shown[0].filter((i) => i.picked).map((i) => i.id), [C1]);
+      const panel = await until(() => api.comparePanel(), 10_000, 'panel');
+      assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
+      await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'the page shows both runs');
+    });
+  });
 });
