@@ -9,7 +9,7 @@ import { ViewState } from './vscode/viewState';
 import { RunningStatus } from './vscode/statusBar';
 import { guarded } from './vscode/ui';
 import { initStore } from './vscode/commands/initStore';
-import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/commands/runCommands';
+import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/run/runCommands';
 import { tagData } from './vscode/commands/dataCommands';
 import { registerModel, setModelStage } from './vscode/commands/modelCommands';
 import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { MlopsError, Store, nameProblem, simpleGitPort, type GitInfo, type GitInspection, type ParamValue, type Run, type StoreState } from '../../core';
 import { describeHardware, describePython } from '../../core/run/environment';
 import { PeakMemorySampler } from '../../core/run/processTree';
-import { parseParamsText } from '../commands/runCommands';
+import { parseParamsText } from './runCommands';
 import { selectedPython } from '../lint/python';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';

@@ -5,7 +5,7 @@ import {
 } from '../../core';
 import { Commands, Settings } from '../ids';
 import type { Log } from '../log';
-import { reportRecordingProblems } from '../run/recordingProblems';
+import { reportRecordingProblems } from './recordingProblems';
 import type { WorkspaceStores } from '../stores';
 import { isViewNode, pickStore, resolveRun, selection, skipsConfirmation, type RunTarget } from '../ui';
 
