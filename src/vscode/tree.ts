@@ -3,6 +3,7 @@ import {
   childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
+import { themeIconOf } from './icons';
 import { Commands, Views } from './ids';
 import type { Log } from './log';
 import type { StoreChange, WorkspaceStores } from './stores';
@@ -73,7 +74,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
     item.id = node.id;
     item.description = node.description;
     if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
-    if (node.icon) { item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined); }
+    if (node.icon) { item.iconPath = themeIconOf(node.icon); }
     item.contextValue = node.contextValue;
     item.command = this.commandFor(node);
     if (node.file && (node.kind === 'problem' || node.kind === 'info')) { item.resourceUri = vscode.Uri.file(node.file); }

@@ -46,15 +46,15 @@ describe('tree model (no VS Code)', () => {
     const runs = childrenOf([state], top[0], 'experiments', opts());
     assert.deepEqual(labels(runs), ['run-b', 'run-a']);
     const a = find(runs, 'run-a');
-    assert.equal(a.icon?.id, 'pass');
+    assert.deepEqual(a.icon, { status: 'finished' });
     assert.equal(a.contextValue, 'mlops.run.finished');
     assert.match(a.description ?? '', /^loss 0\.2 · 3 h ago$/);
     assert.match(a.tooltip ?? '', /\*\*dirty\*\*/);
     assert.match(a.tooltip ?? '', /churn v1/);
     assert.match(a.tooltip ?? '', /churn\\-model v1 \(production\)/);
-    assert.equal(find(runs, 'run-b').icon?.id, 'error');
+    assert.deepEqual(find(runs, 'run-b').icon, { status: 'failed' });
     const running = childrenOf([state], top[1], 'experiments', opts())[0];
-    assert.equal(running.icon?.id, 'sync~spin');
+    assert.deepEqual(running.icon, { status: 'running' });
   });
 
   it("a run's children: params, metrics (last/min/max), meta-metrics and lineage", async () => {
@@ -94,7 +94,7 @@ describe('tree model (no VS Code)', () => {
     assert.equal(models[0].description, '1 version · production v1');
     const v = childrenOf([state], models[0], 'models', opts())[0];
     assert.equal(v.label, 'v1');
-    assert.equal(v.icon?.id, 'rocket');
+    assert.deepEqual(v.icon, { stage: 'production' });
     assert.equal(v.contextValue, 'mlops.modelVersion.production');
     const kids = childrenOf([state], v, 'models', opts());
     assert.deepEqual(kids.map((n) => n.kind), ['info', 'runRef', 'commit', 'dataRef']);
