@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { csvCell, downsampleMinMax, metricDirection, metricWords, prepareComparison, toCsv, toSeries } from '../../src/core/compare/prepare';
 import { ComparePayloadSchema, HostMessageSchema, WebviewMessageSchema } from '../../src/protocol/compare';
 import type { MetricPoint, Run } from '../../src/core';
+import { loadMessage } from '../../src/vscode/compare/message';
 
 function run(id: string, name: string, params: Run['params'], extra: Partial<Run> = {}): Run {
   return { formatVersion: 1, id, experiment: 'e', name, status: 'finished', startTime: '2026-11-26T10:00:00.000Z', params, tags: [], dataVersions: [], meta: {}, ...extra };
@@ -69,6 +70,8 @@ describe('compare: data preparation', () => {
     assert.deepEqual(p.series.loss.B.values, [1, 0.4, 0.2]);
     assert.notEqual(p.runs[0].color, p.runs[1].color);
     assert.ok(ComparePayloadSchema.safeParse(p).success);
+    // The adapter's message is what the page validates.
+    assert.ok(HostMessageSchema.safeParse(loadMessage(p)).success);
   });
 
   it('CSV quotes user text (commas, quotes, line breaks)', () => {

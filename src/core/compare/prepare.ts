@@ -3,10 +3,10 @@
  * parameter rows with a "differs" flag, last/min/max rows with the best run marked per metric direction,
  * meta-metrics, lineage, and slice metrics (`accuracy@fold=1`) with their spread across slices.
  */
-import type { ComparePayload, Row, Series, SliceGroup } from '../../protocol/compare';
 import { formatBytes, formatDuration } from '../format';
 import { summarizeMetrics, type MetricPoint, type MetricSummary } from '../store/metrics';
 import type { DataVersion, ModelVersion, Run } from '../store/schemas';
+import type { Cell, Comparison, Row, Series, SliceGroup } from './types';
 
 /** Series longer than this are downsampled (min and max per bucket, so peaks and dips survive). */
 export const MAX_POINTS = 1000;
@@ -141,7 +141,7 @@ function bestOf(values: (number | null)[], dir: 'min' | 'max'): number[] {
   return values.flatMap((v, i) => (v === target ? [i] : []));
 }
 
-export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): ComparePayload {
+export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): Comparison {
   const runs = inputs.map(({ run }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime }));
   const summaries = inputs.map(({ points }) => summarizeMetrics(points));
 
@@ -196,7 +196,7 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
     };
   });
 
-  const series: ComparePayload['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
+  const series: Comparison['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
   inputs.forEach(({ run, points }) => {
     const byName = new Map<string, MetricPoint[]>();
     for (const p of points) { let a = byName.get(p.name); if (!a) { a = []; byName.set(p.name, a); } a.push(p); }
@@ -217,14 +217,14 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  * One CSV cell: text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
  * return) gets a leading `'`, except a plain number such as `-0.5`, which stays a number; then RFC 4180 quoting.
  */
-export function csvCell(v: string | number | boolean | null | undefined): string {
+export function csvCell(v: Cell | undefined): string {
   let s = v === null || v === undefined ? '' : String(v);
   if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) { s = `'${s}`; }
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** The summary table as CSV (RFC 4180 quoting, formula-looking text defused), one column per run. */
-export function toCsv(p: ComparePayload): string {
+export function toCsv(p: Comparison): string {
   const q = csvCell;
   const lines = [['', ...p.runs.map((r) => `${r.name} (${r.id})`)].map(q).join(',')];
   const add = (section: string, rows: Row[]) => { for (const r of rows) { lines.push([`${section}: ${r.key}`, ...r.values].map(q).join(',')); } };

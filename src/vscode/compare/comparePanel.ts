@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { MlopsError, mapLimit, messageOf, type StoreState } from '../../core';
 import { compareHtml } from '../../core/compare/html';
 import { prepareComparison, toCsv } from '../../core/compare/prepare';
-import { CompareStateSchema, WebviewMessageSchema, type ComparePayload, type HostMessage, type WebviewMessage } from '../../protocol/compare';
+import type { Comparison } from '../../core/compare/types';
+import { CompareStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../../protocol/compare';
+import { loadMessage } from './message';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { pickRun } from '../ui';
@@ -24,7 +26,7 @@ export class ComparePanel implements vscode.Disposable {
   static current: ComparePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
-  private payload: ComparePayload | undefined;
+  private comparison: Comparison | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   static show(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, root: string, runIds: string[]): ComparePanel {
@@ -90,8 +92,8 @@ export class ComparePanel implements vscode.Disposable {
     return s;
   }
 
-  /** Builds the payload from the store (runs that vanished are left out) and posts it once the page is ready. */
-  async build(): Promise<ComparePayload> {
+  /** Builds the comparison from the store (runs that vanished are left out) and posts it once the page is ready. */
+  async build(): Promise<Comparison> {
     await this.stores.ready();
     const state = this.state();
     const runs = this.runIds.map((id) => state.runs.get(id)).filter((r): r is NonNullable<typeof r> => Boolean(r));
@@ -107,9 +109,8 @@ export class ComparePanel implements vscode.Disposable {
   private async post(): Promise<void> {
     if (!this.ready) { return; }
     try {
-      this.payload = await this.build();
-      const msg: HostMessage = { type: 'load', payload: this.payload };
-      await this.panel.webview.postMessage(msg);
+      this.comparison = await this.build();
+      await this.panel.webview.postMessage(loadMessage(this.comparison));
     } catch (e) {
       this.log.error(`compare: ${messageOf(e)}`);
       void vscode.window.showErrorMessage(`MLOps: cannot compare the runs: ${messageOf(e)}`);
@@ -147,7 +148,7 @@ export class ComparePanel implements vscode.Disposable {
         if (picked) { this.setRuns(this.root, [...this.runIds, picked.run.id]); }
         break;
       }
-      case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.payload ?? await this.build()), 'utf8')); break;
+      case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.comparison ?? await this.build()), 'utf8')); break;
       case 'exportPng': await this.save('png', `${msg.name.replace(/[^\w.-]+/g, '_')}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64')); break;
       case 'rendered': this.log.debug(`compare: the page drew ${msg.charts} charts in ${msg.ms} ms`); break;
       case 'error': this.log.warn(`compare webview: ${msg.message}`); break;
