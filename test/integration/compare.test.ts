@@ -15,6 +15,15 @@ async function page(selector: string): Promise<string[]> {
   return (await ui<string[]>('/texts', { frame: 'webview', selector })) ?? [];
 }
 
+/** The run names in the page's table header, once they are `expected` (sorted). */
+async function shownRuns(expected: string[], what = 'the page shows the compared runs'): Promise<void> {
+  const want = [...expected].sort().join(' | ');
+  let last = '';
+  try {
+    await until(async () => { last = (await page('#summary thead th')).map((t) => t.trim()).filter(Boolean).sort().join(' | '); return last === want; }, 30_000, what);
+  } catch (e) { throw new Error(`${(e as Error).message}: want ${want}, the page shows ${last || 'nothing'}`, { cause: e }); }
+}
+
 describe('Compare Runs panel (real extension host)', () => {
   let api: MlopsApi;
   before(async function () {
@@ -26,7 +35,9 @@ describe('Compare Runs panel (real extension host)', () => {
       ...losses.flatMap((l, i) => ['--metric', `loss=${l}@${i}`]), '--metric', 'accuracy=0.8', '--json'], workspaceRoot())) as { id: string }).id;
     C1 = log('cmp-c1', 1, [0.69, 0.41, 0.33]);
     C10 = log('cmp-c10', 10, [0.69, 0.37, 0.29]);
-    // Both runs must have reached the tree (the watcher may deliver them in two batches).
+    // Both runs must have reached the tree. Live pick-up by the file watcher is the sidebar suite's subject; here
+    // (possibly the first suite, right after activation, while the watcher may still be starting) reload instead.
+    await vscode.commands.executeCommand('mlops.refresh');
     await until(async () => {
       const exp = (await api.trees.experiments.tree.getChildren()).find((n) => n.label === 'compare-test');
       return exp && (await api.trees.experiments.tree.getChildren(exp)).filter((n) => n.runId === C1 || n.runId === C10).length === 2;
@@ -40,11 +51,9 @@ describe('Compare Runs panel (real extension host)', () => {
     assert.strictEqual(runs.length, 2);
     await vscode.commands.executeCommand('mlops.compareRuns', runs[0], runs);
     const panel = await until(() => api.comparePanel(), 10_000, 'panel');
-    assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
     assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
     // The page only gets data after its ready message, so run names in the table prove the handshake.
-    const headers = await until(async () => { const h = await page('#summary thead th'); return h.some((t) => t.includes('cmp-c1')) && h.some((t) => t.includes('cmp-c10')) ? h : undefined; }, 30_000, 'the page rendered the data');
-    assert.strictEqual(headers.length, 3, headers.join(' | '));
+    await shownRuns(['cmp-c1', 'cmp-c10'], 'the page rendered the data');
     assert.deepStrictEqual((await page('.charts section.card header > span')).sort(), ['accuracy', 'loss']);
     assert.deepStrictEqual(await page('#summary tr[data-key="loss last"] td.best'), ['0.29']);
     await ui('/screenshot', { name: 'compare-panel' });
@@ -84,9 +93,8 @@ describe('Compare Runs panel (real extension host)', () => {
     assert.match(csv.split('\r\n')[0], /cmp-c1/);
     assert.match(csv, /param: C,1,10|param: C,10,1/);
     await panel.handle({ type: 'removeRun', runId: C10 });
-    assert.deepStrictEqual([...panel.compared], [C1]);
     assert.strictEqual(panel.panel.title, 'Compare 1 Run');
-    await until(async () => (await page('#summary thead th')).length === 2, 15_000, 'the page shows one run');
+    await shownRuns(['cmp-c1'], 'the page shows one run');
   });
 
   it('comes back after a window reload from the state the page saved', async () => {
@@ -94,8 +102,8 @@ describe('Compare Runs panel (real extension host)', () => {
     const panel = vscode.window.createWebviewPanel('mlops.compare', 'Compare Runs', vscode.ViewColumn.Active, { enableScripts: true });
     await api.compareSerializer.deserializeWebviewPanel(panel, { runIds: [C1, C10], options: { logScale: true } });
     const restored = await until(() => api.comparePanel(), 10_000, 'restored panel');
-    assert.deepStrictEqual([...restored.compared], [C1, C10]);
-    await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'restored panel rendered');
+    assert.strictEqual(restored.panel.title, 'Compare 2 Runs');
+    await shownRuns(['cmp-c1', 'cmp-c10'], 'restored panel rendered');
     restored.dispose();
   });
 
@@ -126,8 +134,8 @@ describe('Compare Runs panel (real extension host)', () => {
       } finally { picks.restore(); }
       assert.strictEqual(picks.shown.length, 0, 'no picker for a selection of two runs');
       const panel = await until(() => api.comparePanel(), 10_000, 'panel');
-      assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
-      await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'the page shows both runs');
+      assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
+      await shownRuns(['cmp-c1', 'cmp-c10']);
     });
 
     it('with one run selected, opens the picker with that run ticked', async () => {
@@ -140,8 +148,8 @@ describe('Compare Runs panel (real extension host)', () => {
       assert.strictEqual(picks.shown.length, 1);
       assert.deepStrictEqual(picks.shown[0].filter((i) => i.picked).map((i) => i.id), [C1]);
       const panel = await until(() => api.comparePanel(), 10_000, 'panel');
-      assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
-      await until(async () => (await page('#summary thead th')).filter((t) => t.includes('cmp-c')).length === 2, 30_000, 'the page shows both runs');
+      assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
+      await shownRuns(['cmp-c1', 'cmp-c10']);
     });
   });
 });

@@ -77,10 +77,6 @@ export class ComparePanel implements vscode.Disposable {
     void this.post();
   }
 
-  get compared(): readonly string[] {
-    return this.runIds;
-  }
-
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => { void this.post(); }, 300);
