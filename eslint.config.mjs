@@ -1,5 +1,6 @@
-// Flat config. The one structural rule: only the adapter layer (src/extension.ts, src/vscode/**) and the
+// Flat config. The structural rules: only the adapter layer (src/extension.ts, src/vscode/**) and the
 // integration tests may import `vscode`; core, protocol, CLI, webview and unit tests stay runnable without it.
+// The core does not import the webview protocol either.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -23,6 +24,13 @@ export default tseslint.config(
     },
   },
   { files: ['src/core/**', 'src/protocol/**', 'src/cli/**', 'webview/**', 'test/unit/**', 'bench/**'], rules: noVscode },
+  // The core is pure: no vscode, and no webview protocol either (the adapter maps core data to protocol messages).
+  { files: ['src/core/**'], rules: {
+    'no-restricted-imports': ['error', {
+      paths: [{ name: 'vscode', message: 'src/core never imports vscode: return plain data and let src/vscode/** map it.' }],
+      patterns: [{ group: ['**/protocol', '**/protocol/**'], message: 'src/core never imports src/protocol: define plain types in the core; src/vscode/** maps them to protocol messages.' }],
+    }],
+  } },
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { ...globals.node } } },
   { files: ['webview/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
 );

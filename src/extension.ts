@@ -9,7 +9,7 @@ import { ViewState } from './vscode/viewState';
 import { RunningStatus } from './vscode/statusBar';
 import { guarded } from './vscode/ui';
 import { initStore } from './vscode/commands/initStore';
-import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/commands/runCommands';
+import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/run/runCommands';
 import { tagData } from './vscode/commands/dataCommands';
 import { registerModel, setModelStage } from './vscode/commands/modelCommands';
 import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     return dir;
   });
   reg(Commands.refresh, () => stores.reload());
-  reg(Commands.logRun, (args?: Parameters<typeof logRun>[1]) => logRun(stores, args ?? {}));
+  reg(Commands.logRun, (args?: Parameters<typeof logRun>[2]) => logRun(stores, log, args ?? {}));
   reg(Commands.tagData, (a?: Parameters<typeof tagData>[1], b?: unknown, c?: Parameters<typeof tagData>[3]) => tagData(stores, a, b, c));
   reg(Commands.addRunTag, (t?: unknown, tag?: string) => addRunTag(stores, t, tag));
   reg(Commands.removeRunTag, (t?: unknown, tag?: string) => removeRunTag(stores, t, tag));
@@ -105,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.addPythonLogger, (a?: { root?: string }, o?: unknown) => addPythonLogger(context, stores, a, o));
   reg(Commands.runScriptAsExperiment, (u?: vscode.Uri, a?: RunScriptArgs) => runScriptAsExperiment(context, stores, log, u, a));
   reg(Commands.reproduceRun, (t?: unknown, o?: unknown) => reproduceRun(context, stores, log, t, o));
-  reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all));
+  reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all, () => trees.experiments.view.selection));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });
 

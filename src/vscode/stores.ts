@@ -125,7 +125,8 @@ export class WorkspaceStores implements vscode.Disposable {
           if (change.full) { await this.loadFolder(root); storesChanged = this.states.has(root); }
           continue;
         }
-        await state.apply(change);
+        const problems = await state.apply(change);
+        for (const p of problems) { this.log.warn(`cannot read the metrics of run ${p.runId} (${p.file}): ${p.message}`); }
         applied.push({ state, change });
       } catch (e) {
         this.log.error(`applying changes in ${root}: ${messageOf(e)}`);

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import {
-  childrenOf, describeFilter, isFilterActive, mapLimit, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
+  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
+import { themeIconOf } from './icons';
 import { Commands, Views } from './ids';
 import type { Log } from './log';
 import type { StoreChange, WorkspaceStores } from './stores';
@@ -23,8 +24,6 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private readonly parents = new Map<string, string | undefined>();
   private readonly loadingMetrics = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
-  /** Counts getChildren calls, so tests can wait for the workbench to render. */
-  getChildrenCalls = 0;
 
   constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log) {
     this.disposables.push(
@@ -49,7 +48,6 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   }
 
   async getChildren(element?: ViewNode): Promise<ViewNode[]> {
-    this.getChildrenCalls++;
     await this.stores.ready();
     const states = this.stores.list();
     const opts = this.options();
@@ -76,7 +74,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
     item.id = node.id;
     item.description = node.description;
     if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
-    if (node.icon) { item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined); }
+    if (node.icon) { item.iconPath = themeIconOf(node.icon); }
     item.contextValue = node.contextValue;
     item.command = this.commandFor(node);
     if (node.file && (node.kind === 'problem' || node.kind === 'info')) { item.resourceUri = vscode.Uri.file(node.file); }
@@ -145,7 +143,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       await mapLimit(todo, 8, async (n) => { await this.stateOf(n)?.metrics.get(n.runId!); });
       this.refreshRuns(todo);
     } catch (e) {
-      this.log.warn(`loading metrics: ${String(e)}`);
+      this.log.warn(`loading metrics: ${messageOf(e)}`);
     } finally {
       for (const n of todo) { this.loadingMetrics.delete(n.id); }
     }

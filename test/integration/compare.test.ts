@@ -10,22 +10,40 @@ import { activate, cli, stub, ui, until, workspaceRoot } from './helpers';
 let C1 = '';
 let C10 = '';
 
+/** Texts of the elements in the Compare webview that match a selector (through the launcher's UI bridge). */
+async function page(selector: string): Promise<string[]> {
+  return (await ui<string[]>('/texts', { frame: 'webview', selector })) ?? [];
+}
+
+/** The run names in the page's table header, once they are `expected` (sorted). */
+async function shownRuns(expected: string[], what = 'the page shows the compared runs'): Promise<void> {
+  const want = [...expected].sort().join(' | ');
+  let last = '';
+  try {
+    await until(async () => { last = (await page('#summary thead th')).map((t) => t.trim()).filter(Boolean).sort().join(' | '); return last === want; }, 30_000, what);
+  } catch (e) { throw new Error(`${(e as Error).message}: want ${want}, the page shows ${last || 'nothing'}`, { cause: e }); }
+}
+
 describe('Compare Runs panel (real extension host)', () => {
   let api: MlopsApi;
-  before(async () => {
+  before(async function () {
+    // What the panel shows is read from the real webview DOM, which only the offline launcher's bridge can see.
+    if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
     api = await activate();
     await api.stores.ready();
     const log = (name: string, c: number, losses: number[]) => (JSON.parse(cli(['run', 'log', '-e', 'compare-test', '-n', name, '--param', `C=${c}`, '--param', 'solver=lbfgs', '--no-git',
       ...losses.flatMap((l, i) => ['--metric', `loss=${l}@${i}`]), '--metric', 'accuracy=0.8', '--json'], workspaceRoot())) as { id: string }).id;
     C1 = log('cmp-c1', 1, [0.69, 0.41, 0.33]);
     C10 = log('cmp-c10', 10, [0.69, 0.37, 0.29]);
-    // Both runs must have reached the tree (the watcher may deliver them in two batches).
+    // Both runs must have reached the tree. Live pick-up by the file watcher is the sidebar suite's subject; here
+    // (possibly the first suite, right after activation, while the watcher may still be starting) reload instead.
+    await vscode.commands.executeCommand('mlops.refresh');
     await until(async () => {
       const exp = (await api.trees.experiments.tree.getChildren()).find((n) => n.label === 'compare-test');
       return exp && (await api.trees.experiments.tree.getChildren(exp)).filter((n) => n.runId === C1 || n.runId === C10).length === 2;
     }, 15_000, 'both runs in the tree');
   });
-  after(() => { api.comparePanel()?.dispose(); });
+  after(() => { api?.comparePanel()?.dispose(); });
 
   it('opens for the runs selected in the tree, answers ready, gets the data and draws it', async () => {
     const exp = (await api.trees.experiments.tree.getChildren()).find((n) => n.label === 'compare-test')!;
@@ -33,35 +51,37 @@ describe('Compare Runs panel (real extension host)', () => {
     assert.strictEqual(runs.length, 2);
     await vscode.commands.executeCommand('mlops.compareRuns', runs[0], runs);
     const panel = await until(() => api.comparePanel(), 10_000, 'panel');
-    assert.deepStrictEqual([...panel.compared].sort(), [C1, C10].sort());
-    await until(() => panel.received.some((m) => m.type === 'ready'), 30_000, 'ready handshake');
-    const rendered = await until(() => panel.lastRender, 30_000, 'the page rendered the data');
-    assert.ok(rendered.charts >= 2, `charts drawn: ${rendered.charts}`);
     assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
-    const headers = await ui<string[]>('/texts', { frame: 'webview', selector: '#summary thead th' });
-    if (headers) {
-      assert.ok(headers.some((h) => h.includes('cmp-c1')), headers.join(' | '));
-      const bestCells = await ui<string[]>('/texts', { frame: 'webview', selector: '#summary tr[data-key="loss last"] td.best' });
-      assert.deepStrictEqual(bestCells, ['0.29']);
-      await ui('/screenshot', { name: 'compare-panel' });
-    }
+    // The page only gets data after its ready message, so run names in the table prove the handshake.
+    await shownRuns(['cmp-c1', 'cmp-c10'], 'the page rendered the data');
+    assert.deepStrictEqual((await page('.charts section.card header > span')).sort(), ['accuracy', 'loss']);
+    assert.deepStrictEqual(await page('#summary tr[data-key="loss last"] td.best'), ['0.29']);
+    await ui('/screenshot', { name: 'compare-panel' });
   });
 
-  it('drops an invalid message and logs it', async () => {
+  it('drops an invalid message', async () => {
     const panel = api.comparePanel()!;
-    const before = panel.rejected;
     assert.strictEqual(await panel.handle({ type: 'bogus' }), false);
     assert.strictEqual(await panel.handle({ type: 'exportPng', name: 'x', dataUrl: 'javascript:alert(1)' }), false);
-    assert.strictEqual(panel.rejected, before + 2);
   });
 
   it('follows new metric points of a compared run without reopening', async () => {
-    const panel = api.comparePanel()!;
-    const renders = panel.received.filter((m) => m.type === 'rendered').length;
     fs.appendFileSync(path.join(workspaceRoot(), '.mlops', 'runs', C1, 'metrics.jsonl'), `${JSON.stringify({ name: 'loss', step: 3, value: 0.21, timestamp: Date.now() })}\n`);
-    await until(() => panel.received.filter((m) => m.type === 'rendered').length > renders, 15_000, 'a new render after the append');
-    const best = await ui<string[]>('/texts', { frame: 'webview', selector: '#summary tr[data-key="loss last"] td.best' });
-    if (best) { assert.deepStrictEqual(best, ['0.21']); }
+    await until(async () => (await page('#summary tr[data-key="loss last"] td.best')).join() === '0.21', 15_000, 'the new best value on the page');
+  });
+
+  it('a save that fails is shown with its cause instead of being lost', async () => {
+    const panel = api.comparePanel()!;
+    const target = path.join(workspaceRoot(), 'no-such-folder', 'compare.csv');
+    const shown: string[] = [];
+    const restoreSave = stub(vscode.window, 'showSaveDialog', (() => Promise.resolve(vscode.Uri.file(target))));
+    const restoreError = stub(vscode.window, 'showErrorMessage', ((m: string) => { shown.push(m); return Promise.resolve(undefined); }));
+    try {
+      assert.strictEqual(await panel.handle({ type: 'exportCsv' }), true);
+    } finally { restoreSave(); restoreError(); }
+    assert.strictEqual(shown.length, 1, shown.join(' | '));
+    assert.match(shown[0], /cannot export the CSV: .*ENOENT/);
+    assert.ok(!fs.existsSync(target));
   });
 
   it('exports the table as CSV through a save dialog, and removes a run', async () => {
@@ -73,8 +93,8 @@ describe('Compare Runs panel (real extension host)', () => {
     assert.match(csv.split('\r\n')[0], /cmp-c1/);
     assert.match(csv, /param: C,1,10|param: C,10,1/);
     await panel.handle({ type: 'removeRun', runId: C10 });
-    assert.deepStrictEqual([...panel.compared], [C1]);
     assert.strictEqual(panel.panel.title, 'Compare 1 Run');
+    await shownRuns(['cmp-c1'], 'the page shows one run');
   });
 
   it('comes back after a window reload from the state the page saved', async () => {
@@ -82,8 +102,54 @@ describe('Compare Runs panel (real extension host)', () => {
     const panel = vscode.window.createWebviewPanel('mlops.compare', 'Compare Runs', vscode.ViewColumn.Active, { enableScripts: true });
     await api.compareSerializer.deserializeWebviewPanel(panel, { runIds: [C1, C10], options: { logScale: true } });
     const restored = await until(() => api.comparePanel(), 10_000, 'restored panel');
-    assert.deepStrictEqual([...restored.compared], [C1, C10]);
-    await until(() => restored.lastRender, 30_000, 'restored panel rendered');
+    assert.strictEqual(restored.panel.title, 'Compare 2 Runs');
+    await shownRuns(['cmp-c1', 'cmp-c10'], 'restored panel rendered');
     restored.dispose();
+  });
+
+  describe('from the palette', () => {
+    type Item = vscode.QuickPickItem & { id?: string };
+    /** Records the quick picks shown and answers each with what `answer` chooses from its items. */
+    function recordPicks(answer: (items: readonly Item[]) => Item[] | undefined): { shown: (readonly Item[])[]; restore: () => void } {
+      const shown: (readonly Item[])[] = [];
+      const restore = stub(vscode.window, 'showQuickPick', ((items: readonly Item[] | Thenable<readonly Item[]>) => Promise.resolve(items).then((list) => {
+        shown.push(list);
+        return answer(list);
+      })) as unknown as typeof vscode.window.showQuickPick);
+      return { shown, restore };
+    }
+    const selectedRunIds = () => api.trees.experiments.view.selection.filter((n) => n.kind === 'run').map((n) => n.runId!).sort();
+
+    afterEach(() => { api.comparePanel()?.dispose(); });
+
+    it('compares the two runs selected in the Experiments view without asking', async () => {
+      // Select C10 (the newer run, listed first), then extend the selection to the row below (C1), as a user would.
+      await vscode.commands.executeCommand('mlops.revealRun', { runId: C10 });
+      await ui('/press', { key: 'Shift+ArrowDown' });
+      await until(() => selectedRunIds().length === 2, 10_000, 'two runs selected in the tree');
+      assert.deepStrictEqual(selectedRunIds(), [C1, C10].sort());
+      const picks = recordPicks(() => undefined);
+      try {
+        await vscode.commands.executeCommand('mlops.compareRuns');
+      } finally { picks.restore(); }
+      assert.strictEqual(picks.shown.length, 0, 'no picker for a selection of two runs');
+      const panel = await until(() => api.comparePanel(), 10_000, 'panel');
+      assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
+      await shownRuns(['cmp-c1', 'cmp-c10']);
+    });
+
+    it('with one run selected, opens the picker with that run ticked', async () => {
+      await vscode.commands.executeCommand('mlops.revealRun', { runId: C1 });
+      await until(() => selectedRunIds().join() === C1, 10_000, 'one run selected');
+      const picks = recordPicks((items) => items.filter((i) => i.picked || i.id === C10));
+      try {
+        await vscode.commands.executeCommand('mlops.compareRuns');
+      } finally { picks.restore(); }
+      assert.strictEqual(picks.shown.length, 1);
+      assert.deepStrictEqual(picks.shown[0].filter((i) => i.picked).map((i) => i.id), [C1]);
+      const panel = await until(() => api.comparePanel(), 10_000, 'panel');
+      assert.strictEqual(panel.panel.title, 'Compare 2 Runs');
+      await shownRuns(['cmp-c1', 'cmp-c10']);
+    });
   });
 });

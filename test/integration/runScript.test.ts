@@ -72,4 +72,24 @@ describe('Run Script as Experiment (real extension host, fixture git repository)
     assert.strictEqual(git('worktree', 'list').trim().split('\n').length, 1, 'the temporary worktree is gone');
     git('checkout', '--', 'scripts/train_logreg.py');
   });
+
+  it('a git that fails is reported to the user with its cause, and the run is still logged (without a commit)', async () => {
+    const { stub } = await import('./helpers');
+    const index = path.join(workspaceRoot(), '.git', 'index');
+    const saved = fs.readFileSync(index);
+    const warnings: string[] = [];
+    const restore = stub(vscode.window, 'showWarningMessage', ((m: string) => { warnings.push(m); return Promise.resolve(undefined); }));
+    let run: Run | undefined;
+    try {
+      fs.writeFileSync(index, 'this is not an index file');
+      run = await vscode.commands.executeCommand<Run>('mlops.logRun', { experiment: 'git-broken', name: 'despite-git', params: {}, metrics: [], tags: [], dataVersions: [] });
+    } finally {
+      restore();
+      fs.writeFileSync(index, saved);
+    }
+    assert.ok(run, 'the run was logged');
+    assert.strictEqual(run.git, undefined);
+    assert.strictEqual(warnings.length, 1, warnings.join(' | '));
+    assert.match(warnings[0], /Log Run: git failed, so the run records no commit \(.*index/);
+  });
 });

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { downsampleMinMax, metricDirection, prepareComparison, toCsv, toSeries } from '../../src/core/compare/prepare';
+import { csvCell, downsampleMinMax, metricDirection, metricWords, prepareComparison, toCsv, toSeries } from '../../src/core/compare/prepare';
 import { ComparePayloadSchema, HostMessageSchema, WebviewMessageSchema } from '../../src/protocol/compare';
 import type { MetricPoint, Run } from '../../src/core';
+import { loadMessage } from '../../src/vscode/compare/message';
 
 function run(id: string, name: string, params: Run['params'], extra: Partial<Run> = {}): Run {
   return { formatVersion: 1, id, experiment: 'e', name, status: 'finished', startTime: '2026-11-26T10:00:00.000Z', params, tags: [], dataVersions: [], meta: {}, ...extra };
@@ -36,6 +37,18 @@ describe('compare: data preparation', () => {
     assert.equal(metricDirection('auc@region=eu'), 'max');
   });
 
+  it('directions: whole words of the name decide, not fragments inside a word', () => {
+    assert.deepEqual(metricWords('valLoss/eval_RMSE-top.5@fold'), ['val', 'loss', 'eval', 'rmse', 'top', '5', 'fold']);
+    assert.deepEqual(metricWords('HTTPLatency ms'), ['http', 'latency', 'ms']);
+    // Each of these holds a "lower is better" fragment inside a word (wer, time, err, mse, cost): higher is better.
+    for (const n of ['answer_accuracy', 'uptime', 'power', 'answer', 'referral_rate', 'ensemble_score', 'costume_f1']) {
+      assert.equal(metricDirection(n), 'max', n);
+    }
+    for (const n of ['valLoss', 'train_time', 'eval/rmse', 'error-rate', 'p95.latency', 'test WER', 'inferenceTime', 'mean_squared_error', 'loss@fold=1']) {
+      assert.equal(metricDirection(n), 'min', n);
+    }
+  });
+
   it('params flag differences, metric rows mark the best run by direction, slices show their spread', () => {
     const a = run('A', 'a', { lr: 0.1, opt: 'adam', seed: 1 }, { meta: { durationMs: 60_000 }, git: { commit: 'a'.repeat(40), dirty: true } });
     const b = run('B', 'b', { lr: 0.01, opt: 'adam' });
@@ -57,12 +70,28 @@ describe('compare: data preparation', () => {
     assert.deepEqual(p.series.loss.B.values, [1, 0.4, 0.2]);
     assert.notEqual(p.runs[0].color, p.runs[1].color);
     assert.ok(ComparePayloadSchema.safeParse(p).success);
+    // The adapter's message is what the page validates.
+    assert.ok(HostMessageSchema.safeParse(loadMessage(p)).success);
   });
 
   it('CSV quotes user text (commas, quotes, line breaks)', () => {
     const p = prepareComparison([{ run: run('A', 'a, "quoted"', { note: 'x\ny' }), points: [] }]);
     assert.equal(toCsv(p).split('\r\n')[0], ',"a, ""quoted"" (A)"');
     assert.match(toCsv(p), /param: note,"x\ny"/);
+  });
+
+  it('CSV defuses cells a spreadsheet would run as formulas, but plain negative numbers stay numbers', () => {
+    for (const [cell, out] of [['=1+1', "'=1+1"], ['+SUM(A1)', "'+SUM(A1)"], ['-2+3', "'-2+3"], ['@cmd', "'@cmd"], ['\tx', "'\tx"], ['\rx', `"'\rx"`],
+      ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`], ['-0.5', '-0.5'], ['+3', '+3'], ['-1e-4', '-1e-4'], ['a=b', 'a=b']] as const) {
+      assert.equal(csvCell(cell), out, JSON.stringify(cell));
+    }
+    assert.equal(csvCell(-0.5), '-0.5');
+    const p = prepareComparison([{ run: run('A', '=cmd|"/c calc"!A0', { formula: '@SUM(1)', lr: -0.5 }), points: pts('loss', [-1.5]) }]);
+    const csv = toCsv(p);
+    assert.equal(csv.split('\r\n')[0], `,"'=cmd|""/c calc""!A0 (A)"`);
+    assert.match(csv, /param: formula,'@SUM\(1\)\r\n/);
+    assert.match(csv, /param: lr,-0\.5\r\n/);
+    assert.match(csv, /metric: loss last,-1\.5\r\n/);
   });
 
   it('protocol: valid messages parse, anything else is rejected', () => {

@@ -44,4 +44,45 @@ describe('git state (real temp repository)', () => {
     fs.writeFileSync(path.join(d, 'new.py'), 'x = 1\n');
     assert.equal((await simpleGitPort.state(d))?.dirty, true);
   });
+
+  it('the ordinary "no git" cases are silent: not a repository, no commit yet, git not installed', async () => {
+    const d = tmpDir();
+    assert.deepEqual(await simpleGitPort.inspect(d), {});
+    git(d, 'init', '-q');
+    assert.deepEqual(await simpleGitPort.inspect(d), {});
+    fs.writeFileSync(path.join(d, 'a.txt'), 'a\n');
+    git(d, 'add', '.');
+    git(d, 'commit', '-qm', 'init');
+    const savedPath = process.env.PATH;
+    process.env.PATH = tmpDir();
+    try {
+      assert.deepEqual(await simpleGitPort.inspect(d), {}, 'no git on PATH');
+    } finally { process.env.PATH = savedPath; }
+    assert.equal((await simpleGitPort.inspect(d)).problem, undefined);
+  });
+
+  it('a detached HEAD is a commit without a branch, not a failure', async () => {
+    const d = tmpDir();
+    git(d, 'init', '-q');
+    fs.writeFileSync(path.join(d, 'a.txt'), 'a\n');
+    git(d, 'add', '.');
+    git(d, 'commit', '-qm', 'init');
+    const head = git(d, 'rev-parse', 'HEAD').trim();
+    git(d, 'checkout', '-q', '--detach');
+    assert.deepEqual(await simpleGitPort.inspect(d), { info: { commit: head, dirty: false } });
+  });
+
+  it('a real git failure is reported with git\'s message instead of passing for "no commit"', async () => {
+    const d = tmpDir();
+    git(d, 'init', '-q');
+    fs.writeFileSync(path.join(d, 'a.txt'), 'a\n');
+    git(d, 'add', '.');
+    git(d, 'commit', '-qm', 'init');
+    // A damaged index: git status cannot read it.
+    fs.writeFileSync(path.join(d, '.git', 'index'), 'this is not an index file');
+    const r = await simpleGitPort.inspect(d);
+    assert.equal(r.info, undefined);
+    assert.match(r.problem ?? '', /index/i);
+    assert.equal(await simpleGitPort.state(d), undefined, 'state() keeps its old contract: no information');
+  });
 });

@@ -46,15 +46,15 @@ describe('tree model (no VS Code)', () => {
     const runs = childrenOf([state], top[0], 'experiments', opts());
     assert.deepEqual(labels(runs), ['run-b', 'run-a']);
     const a = find(runs, 'run-a');
-    assert.equal(a.icon?.id, 'pass');
+    assert.deepEqual(a.icon, { status: 'finished' });
     assert.equal(a.contextValue, 'mlops.run.finished');
     assert.match(a.description ?? '', /^loss 0\.2 · 3 h ago$/);
     assert.match(a.tooltip ?? '', /\*\*dirty\*\*/);
     assert.match(a.tooltip ?? '', /churn v1/);
     assert.match(a.tooltip ?? '', /churn\\-model v1 \(production\)/);
-    assert.equal(find(runs, 'run-b').icon?.id, 'error');
+    assert.deepEqual(find(runs, 'run-b').icon, { status: 'failed' });
     const running = childrenOf([state], top[1], 'experiments', opts())[0];
-    assert.equal(running.icon?.id, 'sync~spin');
+    assert.deepEqual(running.icon, { status: 'running' });
   });
 
   it("a run's children: params, metrics (last/min/max), meta-metrics and lineage", async () => {
@@ -94,7 +94,7 @@ describe('tree model (no VS Code)', () => {
     assert.equal(models[0].description, '1 version · production v1');
     const v = childrenOf([state], models[0], 'models', opts())[0];
     assert.equal(v.label, 'v1');
-    assert.equal(v.icon?.id, 'rocket');
+    assert.deepEqual(v.icon, { stage: 'production' });
     assert.equal(v.contextValue, 'mlops.modelVersion.production');
     const kids = childrenOf([state], v, 'models', opts());
     assert.deepEqual(kids.map((n) => n.kind), ['info', 'runRef', 'commit', 'dataRef']);
@@ -190,6 +190,25 @@ describe('store change routing', () => {
     await state.apply(classifyChange(`runs/${other.id}/run.json`));
     assert.equal(state.runs.size, 2);
     assert.deepEqual(state.experimentNames(), ['e', 'e2']);
+  });
+
+  it('StoreState.apply returns a metrics file it cannot read, with the cause, and still applies the rest', async () => {
+    const { store } = await Store.init(tmpDir());
+    const broken = await store.createRun({ experiment: 'e' });
+    const fine = await store.createRun({ experiment: 'e' });
+    const state = new StoreState(store);
+    await state.load();
+    // A metrics "file" that cannot be read: a folder in its place.
+    fs.mkdirSync(store.metricsFile(broken.id));
+    await store.logMetrics(fine.id, [{ name: 'loss', value: 0.25, step: 0 }]);
+    const change = classifyChange(`runs/${broken.id}/metrics.jsonl`);
+    classifyChange(`runs/${fine.id}/metrics.jsonl`, change);
+    const problems = await state.apply(change);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].runId, broken.id);
+    assert.equal(problems[0].file, store.metricsFile(broken.id));
+    assert.match(problems[0].message, /EISDIR|directory/i);
+    assert.equal(state.metrics.peek(fine.id)?.get('loss')?.last, 0.25);
   });
 
   it('the metric cache reads a half-written last line only once it is complete', async () => {

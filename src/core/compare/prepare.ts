@@ -3,10 +3,10 @@
  * parameter rows with a "differs" flag, last/min/max rows with the best run marked per metric direction,
  * meta-metrics, lineage, and slice metrics (`accuracy@fold=1`) with their spread across slices.
  */
-import type { ComparePayload, Row, Series, SliceGroup } from '../../protocol/compare';
 import { formatBytes, formatDuration } from '../format';
 import { summarizeMetrics, type MetricPoint, type MetricSummary } from '../store/metrics';
 import type { DataVersion, ModelVersion, Run } from '../store/schemas';
+import type { Cell, Comparison, Row, Series, SliceGroup } from './types';
 
 /** Series longer than this are downsampled (min and max per bucket, so peaks and dips survive). */
 export const MAX_POINTS = 1000;
@@ -80,12 +80,30 @@ function round(v: number): number {
   return Number(v.toPrecision(7));
 }
 
-const LOWER_IS_BETTER = /(loss|error|err$|^err|mse|mae|rmse|mape|perplexity|ppl|wer|cer|latency|duration|time|cost|fpr|fnr)/i;
+/**
+ * Words that make a metric "lower is better". A metric name matches when one of its words is in this set, so
+ * `val_loss`, `trainTime` and `eval/rmse` match while `answer_accuracy` (not "wer"), `uptime` (not "time") and
+ * `power` do not.
+ */
+const LOWER_IS_BETTER = new Set([
+  'loss', 'losses', 'logloss', 'nll', 'error', 'errors', 'err', 'mse', 'mae', 'rmse', 'mape', 'smape', 'msle', 'rmsle',
+  'perplexity', 'ppl', 'wer', 'cer', 'latency', 'duration', 'time', 'runtime', 'seconds', 'cost', 'fpr', 'fnr', 'fdr', 'eer',
+]);
 
-/** Whether lower or higher values of a metric are better: declared, else by its name (loss, error, … lower). */
+/** The words of a metric name: split on `_ - . / @` and white space, and at camelCase boundaries; lower case. */
+export function metricWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_\-./@]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** Whether lower or higher values of a metric are better: declared, else by the words of its name (loss, error, … lower). */
 export function metricDirection(name: string, declared?: Readonly<Record<string, 'min' | 'max'>>): 'min' | 'max' {
   const base = name.split('@')[0];
-  return declared?.[name] ?? declared?.[base] ?? (LOWER_IS_BETTER.test(base) ? 'min' : 'max');
+  return declared?.[name] ?? declared?.[base] ?? (metricWords(base).some((w) => LOWER_IS_BETTER.has(w)) ? 'min' : 'max');
 }
 
 const SLICE = /^(.+)@([^=@]+)=(.+)$/;
@@ -123,7 +141,7 @@ function bestOf(values: (number | null)[], dir: 'min' | 'max'): number[] {
   return values.flatMap((v, i) => (v === target ? [i] : []));
 }
 
-export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): ComparePayload {
+export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): Comparison {
   const runs = inputs.map(({ run }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime }));
   const summaries = inputs.map(({ points }) => summarizeMetrics(points));
 
@@ -178,7 +196,7 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
     };
   });
 
-  const series: ComparePayload['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
+  const series: Comparison['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
   inputs.forEach(({ run, points }) => {
     const byName = new Map<string, MetricPoint[]>();
     for (const p of points) { let a = byName.get(p.name); if (!a) { a = []; byName.set(p.name, a); } a.push(p); }
@@ -190,9 +208,24 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams };
 }
 
-/** The summary table as CSV (RFC 4180 quoting), one column per run. */
-export function toCsv(p: ComparePayload): string {
-  const q = (v: string | number | boolean | null | undefined) => { const s = v === null || v === undefined ? '' : String(v); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+/** A cell that is nothing but a decimal number (as a spreadsheet would read it): `-0.5`, `+3`, `1e-4`. */
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell: text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
+ * return) gets a leading `'`, except a plain number such as `-0.5`, which stays a number; then RFC 4180 quoting.
+ */
+export function csvCell(v: Cell | undefined): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) { s = `'${s}`; }
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The summary table as CSV (RFC 4180 quoting, formula-looking text defused), one column per run. */
+export function toCsv(p: Comparison): string {
+  const q = csvCell;
   const lines = [['', ...p.runs.map((r) => `${r.name} (${r.id})`)].map(q).join(',')];
   const add = (section: string, rows: Row[]) => { for (const r of rows) { lines.push([`${section}: ${r.key}`, ...r.values].map(q).join(',')); } };
   add('param', p.params);

@@ -6,9 +6,18 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<string | undefined> {
+type Outcome = { ok: true; stdout: string } | { ok: false; missing: boolean; cause: string };
+
+function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => resolve(err ? undefined : stdout));
+    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) { resolve({ ok: true, stdout }); return; }
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      // The reason is on stderr, in its last lines (pip prints a traceback before it).
+      const said = stderr.trim().split('\n').filter((l) => l.trim()).slice(-2).join(' ');
+      const how = err.killed ? `timed out after ${timeoutMs / 1000} s` : missing ? 'not found' : typeof err.code === 'number' ? `exit code ${err.code}` : err.message;
+      resolve({ ok: false, missing, cause: said ? `${how}: ${said}` : how });
+    });
   });
 }
 
@@ -17,28 +26,39 @@ export interface PythonEnvironment {
   /** `pip freeze` output, sorted, as saved next to the run. */
   freeze?: string;
   freezeHash?: string;
+  /** What could not be found out, with the cause (e.g. `pip freeze` failed): the run is recorded without it. */
+  problems: string[];
 }
 
 export async function describePython(interpreter: string): Promise<PythonEnvironment> {
-  const version = (await run(interpreter, ['-c', 'import sys; print(sys.version.split()[0])']))?.trim();
-  const freezeRaw = await run(interpreter, ['-m', 'pip', 'freeze', '--all']);
-  const out: PythonEnvironment = {};
-  if (version) { out.python = version; }
-  if (freezeRaw !== undefined) {
-    const freeze = freezeRaw.split('\n').map((l) => l.trim()).filter(Boolean).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join('\n') + '\n';
+  const [version, freezeRaw] = await Promise.all([
+    run(interpreter, ['-c', 'import sys; print(sys.version.split()[0])']),
+    run(interpreter, ['-m', 'pip', 'freeze', '--all']),
+  ]);
+  const out: PythonEnvironment = { problems: [] };
+  if (version.ok && version.stdout.trim()) { out.python = version.stdout.trim(); } else if (!version.ok) {
+    out.problems.push(`${interpreter} did not report its version (${version.cause})`);
+  }
+  if (freezeRaw.ok) {
+    const freeze = freezeRaw.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join('\n') + '\n';
     out.freeze = freeze;
     out.freezeHash = createHash('sha256').update(freeze).digest('hex');
+  } else {
+    out.problems.push(`\`${interpreter} -m pip freeze\` failed, so the run records no package list (${freezeRaw.cause})`);
   }
   return out;
 }
 
 export interface Hardware { [key: string]: unknown; cpu?: string; cores: number; memoryBytes: number; gpus?: string[]; platform: string }
 
-export async function describeHardware(): Promise<Hardware> {
+/** The machine; `problems` says what could not be read (a missing nvidia-smi is normal, not a problem). */
+export async function describeHardware(): Promise<{ hardware: Hardware; problems: string[] }> {
   const cpus = os.cpus();
   const hw: Hardware = { cores: cpus.length, memoryBytes: os.totalmem(), platform: `${process.platform}-${process.arch}` };
+  const problems: string[] = [];
   if (cpus[0]?.model) { hw.cpu = cpus[0].model.trim(); }
   const gpus = await run('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader'], 10_000);
-  if (gpus?.trim()) { hw.gpus = gpus.trim().split('\n').map((l) => l.trim()); }
-  return hw;
+  if (gpus.ok && gpus.stdout.trim()) { hw.gpus = gpus.stdout.trim().split('\n').map((l) => l.trim()); }
+  if (!gpus.ok && !gpus.missing) { problems.push(`nvidia-smi failed, so the run records no GPUs (${gpus.cause})`); }
+  return { hardware: hw, problems };
 }

@@ -13,6 +13,7 @@ async function stat(pid: number): Promise<{ ppid: number; rss: number } | undefi
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(rest[1]), rss: Number(rest[21]) * PAGE };
   } catch {
+    // Deliberate: the process ended between listing /proc and reading its stat file; it no longer counts.
     return undefined;
   }
 }
@@ -20,7 +21,7 @@ async function stat(pid: number): Promise<{ ppid: number; rss: number } | undefi
 /** Resident memory of `root` and its descendants now, or undefined when /proc is not there. */
 export async function treeRss(root: number): Promise<number | undefined> {
   let entries: string[];
-  try { entries = await fsp.readdir('/proc'); } catch { return undefined; }
+  try { entries = await fsp.readdir('/proc'); } catch { return undefined; /* deliberate: no /proc (not Linux), so no peak memory, as documented */ }
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (e) => {

@@ -31,20 +31,6 @@ export function relativeTime(iso: string, now: number): string {
   return iso.slice(0, 10);
 }
 
-export const STATUS_ICONS: Record<Run['status'], { id: string; color?: string }> = {
-  running: { id: 'sync~spin', color: 'charts.blue' },
-  finished: { id: 'pass', color: 'testing.iconPassed' },
-  failed: { id: 'error', color: 'testing.iconFailed' },
-  killed: { id: 'circle-slash', color: 'disabledForeground' },
-};
-
-export const STAGE_ICONS: Record<ModelVersion['stage'], { id: string; color?: string }> = {
-  production: { id: 'rocket', color: 'charts.green' },
-  staging: { id: 'beaker', color: 'charts.yellow' },
-  archived: { id: 'archive', color: 'disabledForeground' },
-  none: { id: 'circle-outline' },
-};
-
 /** The metric a run is summarised by: the configured one when the run has it, else its first metric by name. */
 export function headlineOf(summaries: Map<string, MetricSummary> | undefined, configured: string | undefined): MetricSummary | undefined {
   if (!summaries || summaries.size === 0) { return undefined; }

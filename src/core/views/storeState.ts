@@ -3,6 +3,7 @@
  * a changed run.json re-reads that run only, a grown metrics.jsonl reads only its new lines, and data or model
  * changes re-list those (small) folders. A full reload happens only when the store manifest itself changes.
  */
+import { messageOf } from '../errors';
 import type { StoreProblem } from '../store/fsutil';
 import { MetricSummaryCache } from '../store/metricCache';
 import { RunIndex } from '../store/runIndex';
@@ -55,6 +56,13 @@ export function classifyChange(relPath: string, into: ChangeSet = emptyChangeSet
   return into;
 }
 
+/** A run's metrics.jsonl that could not be read while applying a change. */
+export interface MetricReadProblem {
+  runId: string;
+  file: string;
+  message: string;
+}
+
 export class StoreState {
   readonly runs: RunIndex;
   readonly metrics: MetricSummaryCache;
@@ -80,18 +88,27 @@ export class StoreState {
     this.loaded = true;
   }
 
-  /** Applies a change set, reading only what it names. Removed runs' cached metrics are dropped. */
-  async apply(change: ChangeSet): Promise<void> {
-    if (change.full) { await this.load(); return; }
+  /**
+   * Applies a change set, reading only what it names. Removed runs' cached metrics are dropped. A run whose
+   * metrics file cannot be read does not stop the rest: it is returned with the cause, to be reported.
+   */
+  async apply(change: ChangeSet): Promise<MetricReadProblem[]> {
+    if (change.full) { await this.load(); return []; }
     const jobs: Promise<unknown>[] = [];
+    const problems: MetricReadProblem[] = [];
     for (const id of change.runs) {
       jobs.push(this.runs.refresh(id).then((r) => { if (r !== 'changed') { this.metrics.forget(id); } }));
     }
-    for (const id of change.metrics) { if (!change.runs.has(id)) { jobs.push(this.metrics.get(id).catch(() => undefined)); } }
+    for (const id of change.metrics) {
+      if (!change.runs.has(id)) {
+        jobs.push(this.metrics.get(id).catch((e: unknown) => { problems.push({ runId: id, file: this.store.metricsFile(id), message: messageOf(e) }); }));
+      }
+    }
     if (change.experiments) { jobs.push(this.loadExperiments()); }
     if (change.data) { jobs.push(this.loadData()); }
     if (change.models) { jobs.push(this.loadModels()); }
     await Promise.all(jobs);
+    return problems;
   }
 
   private async loadExperiments(): Promise<void> {

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { formatBytes, formatDuration } from '../format';
 import type { StoreProblem } from '../store/fsutil';
 import type { MetricSummary } from '../store/metrics';
-import type { Run } from '../store/schemas';
+import type { ModelVersion, Run } from '../store/schemas';
 import {
-  STAGE_ICONS, STATUS_ICONS, dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue,
+  dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue,
   modelVersionTooltip, relativeTime, runDescription, runTooltip,
 } from './describe';
 import { matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
@@ -20,6 +20,19 @@ export type NodeKind =
   | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef';
 
 export type ViewName = 'experiments' | 'data' | 'models';
+
+/**
+ * What a node's icon stands for, in the core's words. The adapter chooses the picture and colour for each
+ * (codicons and theme colours are VS Code's vocabulary and stay out of the core).
+ */
+export type NodeSymbol =
+  | 'workspaceFolder' | 'problem' | 'missing' | 'experiment' | 'more' | 'filter' | 'loading' | 'info'
+  | 'params' | 'metrics' | 'meta' | 'lineage'
+  | 'duration' | 'memory' | 'hardware' | 'cost' | 'python' | 'environment' | 'exitCode'
+  | 'commit' | 'dataset' | 'dataVersion' | 'hash' | 'reproducedFrom' | 'model' | 'artifact';
+
+/** A run's status, a model version's stage, or another kind of thing. */
+export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
 
 export interface ViewNode {
   /** Unique within its view and stable across refreshes (the adapter uses it as TreeItem.id). */
@@ -32,7 +45,7 @@ export interface ViewNode {
   description?: string;
   /** Markdown; user text inside is escaped. */
   tooltip?: string;
-  icon?: { id: string; color?: string };
+  icon?: NodeIcon;
   /** `mlops.<kind>` plus qualifiers, matched by menus in package.json. */
   contextValue?: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
@@ -64,20 +77,20 @@ const rootKey = (root: string) => root;
 
 function folderNode(state: StoreState, view: ViewName): ViewNode {
   return { id: `${rootKey(state.root)}|${view}|folder`, kind: 'folder', view, root: state.root, label: path.basename(state.root),
-    description: path.dirname(state.root), tooltip: escapeMarkdown(state.root), icon: { id: 'root-folder' }, contextValue: 'mlops.folder', collapsible: 'expanded' };
+    description: path.dirname(state.root), tooltip: escapeMarkdown(state.root), icon: { symbol: 'workspaceFolder' }, contextValue: 'mlops.folder', collapsible: 'expanded' };
 }
 
 function problemsNode(state: StoreState, view: ViewName, problems: readonly StoreProblem[]): ViewNode {
   const n = problems.length;
   return { id: `${rootKey(state.root)}|${view}|problems`, kind: 'problems', view, root: state.root,
-    label: `${n} file${n === 1 ? '' : 's'} could not be read`, icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+    label: `${n} file${n === 1 ? '' : 's'} could not be read`, icon: { symbol: 'problem' },
     tooltip: 'These files are skipped; nothing was changed. Open one to see or fix it.', contextValue: 'mlops.problems', collapsible: 'collapsed' };
 }
 
 export function problemNodes(state: StoreState, view: ViewName): ViewNode[] {
   return state.problems(view).map((p) => ({
     id: `${rootKey(state.root)}|${view}|problem|${p.file}`, kind: 'problem', view, root: state.root, label: p.file, description: p.reason,
-    tooltip: `${escapeMarkdown(p.file)}\n\n${escapeMarkdown(p.reason)}`, icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+    tooltip: `${escapeMarkdown(p.file)}\n\n${escapeMarkdown(p.reason)}`, icon: { symbol: 'problem' },
     contextValue: 'mlops.problem', collapsible: 'none', file: path.join(state.root, ...p.file.split('/')),
   }));
 }
@@ -108,7 +121,7 @@ function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
       id: `${rootKey(state.root)}|exp|${name}`, kind: 'experiment', view: 'experiments', root: state.root, experiment: name, label: name,
       description: `${n} run${n === 1 ? '' : 's'}${live ? ` · ${live} running` : ''}`,
       tooltip: `**${escapeMarkdown(name)}**${exp?.description ? `\n\n${escapeMarkdown(exp.description)}` : ''}`,
-      icon: { id: 'beaker' }, contextValue: 'mlops.experiment', collapsible: 'collapsed',
+      icon: { symbol: 'experiment' }, contextValue: 'mlops.experiment', collapsible: 'collapsed',
       file: path.join(state.store.dir, 'experiments', `${name}.json`),
     } satisfies ViewNode;
   });
@@ -128,11 +141,11 @@ export function experimentChildren(state: StoreState, experimentNode: ViewNode, 
   if (runs.length > shown.length) {
     nodes.push({ id: `${experimentNode.id}|more`, kind: 'more', view: 'experiments', root: state.root, experiment: experimentNode.experiment,
       label: `Show ${Math.min(opts.pageSize, runs.length - shown.length)} more…`, description: `${shown.length} of ${runs.length}`,
-      icon: { id: 'ellipsis' }, contextValue: 'mlops.more', collapsible: 'none' });
+      icon: { symbol: 'more' }, contextValue: 'mlops.more', collapsible: 'none' });
   }
   if (runs.length === 0) {
     nodes.push({ id: `${experimentNode.id}|empty`, kind: 'info', view: 'experiments', root: state.root, label: 'No runs match the filter',
-      icon: { id: 'filter' }, collapsible: 'none' });
+      icon: { symbol: 'filter' }, collapsible: 'none' });
   }
   return nodes;
 }
@@ -143,7 +156,7 @@ export function runNode(state: StoreState, run: Run, opts: Pick<ViewOptions, 'he
     id: `${rootKey(state.root)}|run|${run.id}`, kind: 'run', view: 'experiments', root: state.root, runId: run.id, experiment: run.experiment,
     label: run.name, description: runDescription(run, summaries, opts.headline, opts.now),
     tooltip: runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d)),
-    icon: STATUS_ICONS[run.status], contextValue: `mlops.run.${run.status}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
+    icon: { status: run.status }, contextValue: `mlops.run.${run.status}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
   };
 }
 
@@ -156,17 +169,17 @@ export function runChildren(state: StoreState, runNodeArg: ViewNode): ViewNode[]
   const run = state.runs.get(runNodeArg.runId!);
   if (!run) { return []; }
   const base = runNodeArg.id;
-  const group = (g: NonNullable<ViewNode['group']>, label: string, icon: string, description?: string): ViewNode => ({
-    id: `${base}|${g}`, kind: 'group', view: 'experiments', root: state.root, runId: run.id, group: g, label, description, icon: { id: icon },
+  const group = (g: NonNullable<ViewNode['group']>, label: string, description?: string): ViewNode => ({
+    id: `${base}|${g}`, kind: 'group', view: 'experiments', root: state.root, runId: run.id, group: g, label, description, icon: { symbol: g },
     contextValue: `mlops.group.${g}`, collapsible: 'collapsed' });
   const nParams = Object.keys(run.params).length;
   const nMetrics = state.metrics.peek(run.id)?.size;
   const lineageCount = (run.git ? 1 : 0) + run.dataVersions.length + state.modelVersionsOfRun(run.id).length;
   return [
-    group('params', 'Params', 'symbol-parameter', String(nParams)),
-    group('metrics', 'Metrics', 'graph-line', nMetrics === undefined ? undefined : String(nMetrics)),
-    group('meta', 'Meta-metrics', 'dashboard'),
-    group('lineage', 'Lineage', 'git-commit', String(lineageCount)),
+    group('params', 'Params', String(nParams)),
+    group('metrics', 'Metrics', nMetrics === undefined ? undefined : String(nMetrics)),
+    group('meta', 'Meta-metrics'),
+    group('lineage', 'Lineage', String(lineageCount)),
   ];
 }
 
@@ -174,8 +187,8 @@ export function groupChildren(state: StoreState, groupNode: ViewNode, opts: Pick
   const run = state.runs.get(groupNode.runId!);
   if (!run) { return []; }
   const base = groupNode.id;
-  const leaf = (key: string, kind: NodeKind, label: string, description: string | undefined, icon?: string, extra: Partial<ViewNode> = {}): ViewNode => ({
-    id: `${base}|${key}`, kind, view: 'experiments', root: state.root, runId: run.id, label, description, icon: icon ? { id: icon } : undefined,
+  const leaf = (key: string, kind: NodeKind, label: string, description: string | undefined, icon?: NodeSymbol | NodeIcon, extra: Partial<ViewNode> = {}): ViewNode => ({
+    id: `${base}|${key}`, kind, view: 'experiments', root: state.root, runId: run.id, label, description, icon: typeof icon === 'string' ? { symbol: icon } : icon,
     contextValue: `mlops.${kind}`, collapsible: 'none', ...extra });
   switch (groupNode.group) {
     case 'params': {
@@ -185,7 +198,7 @@ export function groupChildren(state: StoreState, groupNode: ViewNode, opts: Pick
     }
     case 'metrics': {
       const sums = state.metrics.peek(run.id);
-      if (!sums) { return [leaf('loading', 'info', 'Loading metrics…', undefined, 'loading~spin')]; }
+      if (!sums) { return [leaf('loading', 'info', 'Loading metrics…', undefined, 'loading')]; }
       if (!sums.size) { return [leaf('none', 'info', 'No metrics logged yet', undefined)]; }
       return [...sums.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s: MetricSummary) => leaf(s.name, 'metric', s.name,
         `${formatValue(s.last)} @ ${s.lastStep}   min ${formatValue(s.min)}   max ${formatValue(s.max)}`, undefined,
@@ -194,35 +207,35 @@ export function groupChildren(state: StoreState, groupNode: ViewNode, opts: Pick
     case 'meta': {
       const m = run.meta;
       const out: ViewNode[] = [];
-      if (m.durationMs !== undefined) { out.push(leaf('duration', 'meta', 'Duration', formatDuration(m.durationMs), 'watch')); }
-      if (m.peakMemoryBytes !== undefined) { out.push(leaf('memory', 'meta', 'Peak memory', formatBytes(m.peakMemoryBytes), 'server')); }
+      if (m.durationMs !== undefined) { out.push(leaf('duration', 'meta', 'Duration', formatDuration(m.durationMs), 'duration')); }
+      if (m.peakMemoryBytes !== undefined) { out.push(leaf('memory', 'meta', 'Peak memory', formatBytes(m.peakMemoryBytes), 'memory')); }
       if (m.hardware) {
         const hw = [m.hardware.cpu, m.hardware.cores ? `${m.hardware.cores} cores` : undefined, m.hardware.memoryBytes ? formatBytes(m.hardware.memoryBytes) : undefined, ...(m.hardware.gpus ?? [])].filter(Boolean).join(', ');
-        out.push(leaf('hardware', 'meta', 'Hardware', hw, 'chip'));
+        out.push(leaf('hardware', 'meta', 'Hardware', hw, 'hardware'));
       }
-      if (m.cost) { out.push(leaf('cost', 'meta', 'Cost', `${m.cost.amount} ${m.cost.currency}`, 'credit-card')); }
-      if (m.python) { out.push(leaf('python', 'meta', 'Python', m.python, 'symbol-namespace')); }
-      if (m.environment) { out.push(leaf('env', 'meta', 'Environment', `sha256 ${m.environment.hash.slice(0, 12)}`, 'package')); }
-      if (m.exitCode !== undefined) { out.push(leaf('exit', 'meta', 'Exit code', String(m.exitCode), 'terminal')); }
+      if (m.cost) { out.push(leaf('cost', 'meta', 'Cost', `${m.cost.amount} ${m.cost.currency}`, 'cost')); }
+      if (m.python) { out.push(leaf('python', 'meta', 'Python', m.python, 'python')); }
+      if (m.environment) { out.push(leaf('env', 'meta', 'Environment', `sha256 ${m.environment.hash.slice(0, 12)}`, 'environment')); }
+      if (m.exitCode !== undefined) { out.push(leaf('exit', 'meta', 'Exit code', String(m.exitCode), 'exitCode')); }
       return out.length ? out : [leaf('none', 'info', 'No meta-metrics recorded', undefined)];
     }
     case 'lineage': {
       const out: ViewNode[] = [];
       out.push(run.git
-        ? leaf('commit', 'commit', `commit ${run.git.commit.slice(0, 8)}`, [run.git.dirty ? 'dirty' : 'clean', run.git.branch].filter(Boolean).join(' · '), 'git-commit',
+        ? leaf('commit', 'commit', `commit ${run.git.commit.slice(0, 8)}`, [run.git.dirty ? 'dirty' : 'clean', run.git.branch].filter(Boolean).join(' · '), 'commit',
           { tooltip: `\`${run.git.commit}\`${run.git.dirty ? '\n\nThe work tree had uncommitted changes when this run started.' : ''}` })
-        : leaf('commit', 'info', 'No git commit recorded', undefined, 'git-commit'));
+        : leaf('commit', 'info', 'No git commit recorded', undefined, 'commit'));
       for (const d of run.dataVersions) {
         const v = state.dataVersion(d.version);
-        out.push(leaf(`data|${d.version}`, 'dataRef', `${d.dataset} ${v ? dataVersionLabel(v) : d.version}`, v ? dataVersionDescription(v, opts.now) : 'version not found in this store', 'database',
+        out.push(leaf(`data|${d.version}`, 'dataRef', `${d.dataset} ${v ? dataVersionLabel(v) : d.version}`, v ? dataVersionDescription(v, opts.now) : 'version not found in this store', 'dataset',
           { dataset: d.dataset, versionId: d.version, tooltip: v ? dataVersionTooltip(v) : undefined }));
       }
       for (const mv of state.modelVersionsOfRun(run.id)) {
-        out.push(leaf(`model|${mv.model}|${mv.version}`, 'modelRef', `${mv.model} v${mv.version}`, mv.stage, STAGE_ICONS[mv.stage].id, { model: mv.model, version: mv.version }));
+        out.push(leaf(`model|${mv.model}|${mv.version}`, 'modelRef', `${mv.model} v${mv.version}`, mv.stage, { stage: mv.stage }, { model: mv.model, version: mv.version }));
       }
       if (run.reproducedFrom) {
         const orig = state.runs.get(run.reproducedFrom);
-        out.push(leaf(`from|${run.reproducedFrom}`, 'runRef', `reproduces ${orig?.name ?? run.reproducedFrom}`, orig?.experiment, 'history', { runId: run.reproducedFrom }));
+        out.push(leaf(`from|${run.reproducedFrom}`, 'runRef', `reproduces ${orig?.name ?? run.reproducedFrom}`, orig?.experiment, 'reproducedFrom', { runId: run.reproducedFrom }));
       }
       return out;
     }
@@ -237,14 +250,14 @@ function datasetNodes(state: StoreState): ViewNode[] {
   return state.datasetNames().map((name) => {
     const n = state.dataVersions.filter((v) => v.dataset === name).length;
     return { id: `${rootKey(state.root)}|ds|${name}`, kind: 'dataset', view: 'data', root: state.root, dataset: name, label: name,
-      description: `${n} version${n === 1 ? '' : 's'}`, icon: { id: 'database' }, contextValue: 'mlops.dataset', collapsible: 'collapsed' } satisfies ViewNode;
+      description: `${n} version${n === 1 ? '' : 's'}`, icon: { symbol: 'dataset' }, contextValue: 'mlops.dataset', collapsible: 'collapsed' } satisfies ViewNode;
   });
 }
 
 export function datasetChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
   return state.dataVersions.filter((v) => v.dataset === node.dataset).map((v) => ({
     id: `${rootKey(state.root)}|dv|${v.id}`, kind: 'dataVersion', view: 'data', root: state.root, dataset: v.dataset, versionId: v.id,
-    label: dataVersionLabel(v), description: dataVersionDescription(v, opts.now), tooltip: dataVersionTooltip(v), icon: { id: 'versions' },
+    label: dataVersionLabel(v), description: dataVersionDescription(v, opts.now), tooltip: dataVersionTooltip(v), icon: { symbol: 'dataVersion' },
     contextValue: 'mlops.dataVersion', collapsible: 'collapsed', file: state.store.dataVersionFile(v.dataset, v.id),
   }));
 }
@@ -253,13 +266,13 @@ export function dataVersionChildren(state: StoreState, node: ViewNode, opts: Pic
   const v = state.dataVersion(node.versionId!);
   if (!v) { return []; }
   const out: ViewNode[] = [{ id: `${node.id}|hash`, kind: 'info', view: 'data', root: state.root, label: `sha256 ${v.contentHash.slice(0, 16)}…`,
-    description: v.source, tooltip: dataVersionTooltip(v), icon: { id: 'key' }, collapsible: 'none' }];
+    description: v.source, tooltip: dataVersionTooltip(v), icon: { symbol: 'hash' }, collapsible: 'none' }];
   const runs = state.runsUsingDataVersion(v.id);
   for (const r of runs) {
     out.push({ id: `${node.id}|run|${r.id}`, kind: 'runRef', view: 'data', root: state.root, runId: r.id, label: `used by ${r.name}`,
-      description: `${r.experiment} · ${relativeTime(r.startTime, opts.now)}`, icon: STATUS_ICONS[r.status], contextValue: 'mlops.runRef', collapsible: 'none' });
+      description: `${r.experiment} · ${relativeTime(r.startTime, opts.now)}`, icon: { status: r.status }, contextValue: 'mlops.runRef', collapsible: 'none' });
   }
-  if (!runs.length) { out.push({ id: `${node.id}|unused`, kind: 'info', view: 'data', root: state.root, label: 'Not used by any run yet', icon: { id: 'info' }, collapsible: 'none' }); }
+  if (!runs.length) { out.push({ id: `${node.id}|unused`, kind: 'info', view: 'data', root: state.root, label: 'Not used by any run yet', icon: { symbol: 'info' }, collapsible: 'none' }); }
   return out;
 }
 
@@ -271,7 +284,7 @@ function modelNodes(state: StoreState): ViewNode[] {
     const prod = versions.find((v) => v.stage === 'production');
     return { id: `${rootKey(state.root)}|model|${name}`, kind: 'model', view: 'models', root: state.root, model: name, label: name,
       description: `${versions.length} version${versions.length === 1 ? '' : 's'}${prod ? ` · production v${prod.version}` : ''}`,
-      icon: { id: 'package' }, contextValue: 'mlops.model', collapsible: 'collapsed' } satisfies ViewNode;
+      icon: { symbol: 'model' }, contextValue: 'mlops.model', collapsible: 'collapsed' } satisfies ViewNode;
   });
 }
 
@@ -279,7 +292,7 @@ export function modelChildren(state: StoreState, node: ViewNode, opts: Pick<View
   return state.modelVersions.filter((v) => v.model === node.model).map((v) => ({
     id: `${rootKey(state.root)}|mv|${v.model}|${v.version}`, kind: 'modelVersion', view: 'models', root: state.root, model: v.model, version: v.version, runId: v.runId,
     label: `v${v.version}`, description: `${v.stage === 'none' ? 'no stage' : v.stage} · ${relativeTime(v.createdAt, opts.now)}`,
-    tooltip: modelVersionTooltip(v, state.runs.get(v.runId)?.name), icon: STAGE_ICONS[v.stage], contextValue: `mlops.modelVersion.${v.stage}`,
+    tooltip: modelVersionTooltip(v, state.runs.get(v.runId)?.name), icon: { stage: v.stage }, contextValue: `mlops.modelVersion.${v.stage}`,
     collapsible: 'collapsed', file: state.store.modelVersionFile(v.model, v.version),
   }));
 }
@@ -291,20 +304,20 @@ export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pi
   const out: ViewNode[] = [];
   const artifactAbs = path.isAbsolute(v.artifact.path) ? v.artifact.path : path.join(state.root, ...v.artifact.path.split('/'));
   out.push({ id: `${base}|artifact`, kind: 'info', view: 'models', root: state.root, label: v.artifact.path, description: `${formatBytes(v.artifact.sizeBytes)} · sha256 ${v.artifact.sha256.slice(0, 12)}`,
-    icon: { id: 'file-binary' }, collapsible: 'none', file: v.artifact.fileCount === 1 ? artifactAbs : undefined, contextValue: 'mlops.artifact' });
+    icon: { symbol: 'artifact' }, collapsible: 'none', file: v.artifact.fileCount === 1 ? artifactAbs : undefined, contextValue: 'mlops.artifact' });
   const run = state.runs.get(v.runId);
   out.push(run
     ? { id: `${base}|run`, kind: 'runRef', view: 'models', root: state.root, runId: run.id, label: `run ${run.name}`, description: `${run.experiment} · ${relativeTime(run.startTime, opts.now)}`,
-      icon: STATUS_ICONS[run.status], contextValue: 'mlops.runRef', collapsible: 'none' }
-    : { id: `${base}|run`, kind: 'info', view: 'models', root: state.root, label: `run ${v.runId}`, description: 'not in this store (deleted?)', icon: { id: 'warning' }, collapsible: 'none' });
+      icon: { status: run.status }, contextValue: 'mlops.runRef', collapsible: 'none' }
+    : { id: `${base}|run`, kind: 'info', view: 'models', root: state.root, label: `run ${v.runId}`, description: 'not in this store (deleted?)', icon: { symbol: 'missing' }, collapsible: 'none' });
   if (run?.git) {
     out.push({ id: `${base}|commit`, kind: 'commit', view: 'models', root: state.root, label: `commit ${run.git.commit.slice(0, 8)}`, description: run.git.dirty ? 'dirty' : 'clean',
-      tooltip: `\`${run.git.commit}\``, icon: { id: 'git-commit' }, contextValue: 'mlops.commit', collapsible: 'none' });
+      tooltip: `\`${run.git.commit}\``, icon: { symbol: 'commit' }, contextValue: 'mlops.commit', collapsible: 'none' });
   }
   for (const d of run?.dataVersions ?? []) {
     const dv = state.dataVersion(d.version);
     out.push({ id: `${base}|data|${d.version}`, kind: 'dataRef', view: 'models', root: state.root, dataset: d.dataset, versionId: d.version,
-      label: `${d.dataset} ${dv ? dataVersionLabel(dv) : d.version}`, description: dv ? dataVersionDescription(dv, opts.now) : undefined, icon: { id: 'database' },
+      label: `${d.dataset} ${dv ? dataVersionLabel(dv) : d.version}`, description: dv ? dataVersionDescription(dv, opts.now) : undefined, icon: { symbol: 'dataset' },
       contextValue: 'mlops.dataRef', collapsible: 'none' });
   }
   return out;

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { MlopsError, mapLimit, messageOf, type StoreState } from '../../core';
 import { compareHtml } from '../../core/compare/html';
 import { prepareComparison, toCsv } from '../../core/compare/prepare';
-import { CompareStateSchema, WebviewMessageSchema, type ComparePayload, type HostMessage, type WebviewMessage } from '../../protocol/compare';
+import type { Comparison } from '../../core/compare/types';
+import { CompareStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../../protocol/compare';
+import { loadMessage } from './message';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { pickRun } from '../ui';
@@ -24,12 +26,8 @@ export class ComparePanel implements vscode.Disposable {
   static current: ComparePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
-  private payload: ComparePayload | undefined;
+  private comparison: Comparison | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  /** Messages received (valid) and rejected, for diagnostics and tests. */
-  readonly received: WebviewMessage[] = [];
-  rejected = 0;
-  lastRender: { charts: number; ms: number } | undefined;
 
   static show(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, root: string, runIds: string[]): ComparePanel {
     if (ComparePanel.current) {
@@ -79,10 +77,6 @@ export class ComparePanel implements vscode.Disposable {
     void this.post();
   }
 
-  get compared(): readonly string[] {
-    return this.runIds;
-  }
-
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => { void this.post(); }, 300);
@@ -94,8 +88,8 @@ export class ComparePanel implements vscode.Disposable {
     return s;
   }
 
-  /** Builds the payload from the store (runs that vanished are left out) and posts it once the page is ready. */
-  async build(): Promise<ComparePayload> {
+  /** Builds the comparison from the store (runs that vanished are left out) and posts it once the page is ready. */
+  async build(): Promise<Comparison> {
     await this.stores.ready();
     const state = this.state();
     const runs = this.runIds.map((id) => state.runs.get(id)).filter((r): r is NonNullable<typeof r> => Boolean(r));
@@ -111,25 +105,37 @@ export class ComparePanel implements vscode.Disposable {
   private async post(): Promise<void> {
     if (!this.ready) { return; }
     try {
-      this.payload = await this.build();
-      const msg: HostMessage = { type: 'load', payload: this.payload };
-      await this.panel.webview.postMessage(msg);
+      this.comparison = await this.build();
+      await this.panel.webview.postMessage(loadMessage(this.comparison));
     } catch (e) {
       this.log.error(`compare: ${messageOf(e)}`);
       void vscode.window.showErrorMessage(`MLOps: cannot compare the runs: ${messageOf(e)}`);
     }
   }
 
-  /** Validates and dispatches one message from the page; returns false when it was dropped. */
+  /**
+   * Validates and dispatches one message from the page; returns false when it was dropped. Never rejects: what
+   * fails while acting on a message (a save that cannot write, a store that is gone) is shown to the user and
+   * written to the MLOps output channel, as a command's error would be.
+   */
   async handle(raw: unknown): Promise<boolean> {
     const parsed = WebviewMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      this.rejected++;
       this.log.warn(`compare: dropped an invalid message from the webview: ${parsed.error.issues[0]?.message ?? ''}`);
       return false;
     }
     const msg = parsed.data;
-    this.received.push(msg);
+    try {
+      await this.dispatch(msg);
+    } catch (e) {
+      const what = msg.type === 'exportCsv' ? 'cannot export the CSV' : msg.type === 'exportPng' ? 'cannot save the chart' : `cannot ${msg.type === 'addRuns' ? 'add runs' : `handle '${msg.type}'`}`;
+      this.log.error(`compare: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`MLOps: ${what}: ${messageOf(e)}`);
+    }
+    return true;
+  }
+
+  private async dispatch(msg: WebviewMessage): Promise<void> {
     switch (msg.type) {
       case 'ready': this.ready = true; await this.post(); break;
       case 'removeRun': this.setRuns(this.root, this.runIds.filter((id) => id !== msg.runId)); break;
@@ -138,13 +144,12 @@ export class ComparePanel implements vscode.Disposable {
         if (picked) { this.setRuns(this.root, [...this.runIds, picked.run.id]); }
         break;
       }
-      case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.payload ?? await this.build()), 'utf8')); break;
+      case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.comparison ?? await this.build()), 'utf8')); break;
       case 'exportPng': await this.save('png', `${msg.name.replace(/[^\w.-]+/g, '_')}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64')); break;
-      case 'rendered': this.lastRender = { charts: msg.charts, ms: msg.ms }; break;
+      case 'rendered': this.log.debug(`compare: the page drew ${msg.charts} charts in ${msg.ms} ms`); break;
       case 'error': this.log.warn(`compare webview: ${msg.message}`); break;
       default: assertNever(msg);
     }
-    return true;
   }
 
   private async save(what: 'csv' | 'png', name: string, data: Buffer): Promise<void> {

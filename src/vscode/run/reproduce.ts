@@ -39,7 +39,10 @@ export async function reproduceRun(ext: vscode.ExtensionContext, stores: Workspa
     await git.raw(['worktree', 'add', '--detach', tmp, run.git.commit]);
     const workspaceInTree = path.join(tmp, path.relative(top, state.root));
     const scriptInTree = path.join(workspaceInTree, ...script.split('/'));
-    try { await fsp.access(scriptInTree); } catch { throw new MlopsError(`${script} does not exist at commit ${run.git.commit.slice(0, 8)}`, 'not-found'); }
+    try { await fsp.access(scriptInTree); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { throw new MlopsError(`${script} does not exist at commit ${run.git.commit.slice(0, 8)}`, 'not-found'); }
+      throw e;
+    }
     return await executeScriptRun(ext, stores, log, {
       state, script: scriptInTree, key: script, experiment: run.experiment, params: run.params, paramsAs: 'args', cwd: workspaceInTree,
       // The same command line as the original (params the script logged itself are not arguments).
@@ -49,6 +52,6 @@ export async function reproduceRun(ext: vscode.ExtensionContext, stores: Workspa
   } finally {
     try { await git.raw(['worktree', 'remove', '--force', tmp]); } catch (e) { log.warn(`reproduce: could not remove the worktree ${tmp}: ${messageOf(e)}`); }
     await fsp.rm(tmp, { recursive: true, force: true });
-    try { await git.raw(['worktree', 'prune']); } catch { /* nothing to prune */ }
+    try { await git.raw(['worktree', 'prune']); } catch (e) { log.warn(`reproduce: git worktree prune failed: ${messageOf(e)}`); }
   }
 }

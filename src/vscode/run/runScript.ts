@@ -1,14 +1,15 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { MlopsError, Store, nameProblem, simpleGitPort, type GitInfo, type ParamValue, type Run, type StoreState } from '../../core';
+import { MlopsError, Store, nameProblem, simpleGitPort, type GitInfo, type GitInspection, type ParamValue, type Run, type StoreState } from '../../core';
 import { describeHardware, describePython } from '../../core/run/environment';
 import { PeakMemorySampler } from '../../core/run/processTree';
-import { parseParamsText } from '../commands/runCommands';
+import { parseParamsText } from './runCommands';
 import { selectedPython } from '../lint/python';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { pickStore } from '../ui';
+import { reportRecordingProblems } from './recordingProblems';
 
 export interface RunScriptArgs {
   experiment?: string;
@@ -89,7 +90,11 @@ interface ScriptRunPlan {
 export async function executeScriptRun(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, plan: ScriptRunPlan): Promise<Run> {
   const { state, script, key, experiment, params } = plan;
   const python = await selectedPython(vscode.Uri.file(script));
-  const [git, env, hardware] = await Promise.all([plan.git ? Promise.resolve(plan.git) : simpleGitPort.state(state.root), describePython(python), describeHardware()]);
+  const [gitFacts, env, machine] = await Promise.all([plan.git ? Promise.resolve<GitInspection>({ info: plan.git }) : simpleGitPort.inspect(state.root), describePython(python), describeHardware()]);
+  const git = gitFacts.info;
+  const hardware = machine.hardware;
+  reportRecordingProblems(log, path.basename(script), [
+    ...(gitFacts.problem ? [`git failed, so the run records no commit (${gitFacts.problem})`] : []), ...env.problems, ...machine.problems]);
   const scriptArgs = plan.scriptArgs ?? (plan.paramsAs === 'env' ? [] : paramArgs(params));
   const run = await state.store.createRun({
     experiment, name: `${path.basename(script, '.py')}-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`, params, status: 'running', git,

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import {
   MlopsError, nameProblem, noGitPort, parseMetric, parseParam, simpleGitPort, textProblem, dataVersionLabel,
-  type DataVersionRef, type MetricInput, type ParamValue, type Run, type StoreState,
+  type DataVersionRef, type GitInfo, type MetricInput, type ParamValue, type Run, type StoreState,
 } from '../../core';
 import { Commands, Settings } from '../ids';
+import type { Log } from '../log';
+import { reportRecordingProblems } from './recordingProblems';
 import type { WorkspaceStores } from '../stores';
 import { isViewNode, pickStore, resolveRun, selection, skipsConfirmation, type RunTarget } from '../ui';
 
@@ -41,10 +43,13 @@ function tagsProblem(text: string): string | undefined {
   return undefined;
 }
 
-export async function gitFor(state: StoreState) {
+/** The workspace's git facts for a new run; a git failure is reported (output channel and a warning), the run goes ahead. */
+export async function gitFor(state: StoreState, log: Log): Promise<GitInfo | undefined> {
   const record = vscode.workspace.getConfiguration(undefined, vscode.Uri.file(state.root)).get<boolean>(Settings.recordGit, true);
   // In an untrusted workspace no git process is started (a repository's config can run commands).
-  return (record && vscode.workspace.isTrusted ? simpleGitPort : noGitPort).state(state.root);
+  const { info, problem } = await (record && vscode.workspace.isTrusted ? simpleGitPort : noGitPort).inspect(state.root);
+  if (problem) { reportRecordingProblems(log, 'Log Run', [`git failed, so the run records no commit (${problem})`]); }
+  return info;
 }
 
 const NEW_EXPERIMENT = '$(add) New experiment…';
@@ -62,7 +67,7 @@ async function askExperiment(state: StoreState): Promise<string | undefined> {
     validateInput: (v) => nameProblem(v.trim(), 'experiment') });
 }
 
-export async function logRun(stores: WorkspaceStores, args: LogRunArgs = {}): Promise<Run | undefined> {
+export async function logRun(stores: WorkspaceStores, log: Log, args: LogRunArgs = {}): Promise<Run | undefined> {
   const state = await pickStore(stores, args.folder);
   if (!state) { return undefined; }
   const experiment = args.experiment ?? (await askExperiment(state))?.trim();
@@ -100,7 +105,7 @@ export async function logRun(stores: WorkspaceStores, args: LogRunArgs = {}): Pr
   const now = new Date();
   const run = await state.store.createRun({
     experiment, name: name.trim() || undefined, params, tags, notes: args.notes, status: 'finished', startTime: now, endTime: now,
-    git: await gitFor(state), dataVersions, source: { kind: 'extension' },
+    git: await gitFor(state, log), dataVersions, source: { kind: 'extension' },
   });
   if (metrics.length) { await state.store.logMetrics(run.id, metrics); }
   await stores.notify(state.root, { runs: [run.id], metrics: [run.id], experiments: true });

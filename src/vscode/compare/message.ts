@@ -1,0 +1,33 @@
+/**
+ * The one place where the core's Comparison becomes the webview protocol's payload. Field by field, so a
+ * change on either side is a compile error here rather than a message the page's zod schema drops.
+ */
+import type { Comparison, Row as CoreRow, SliceGroup as CoreSliceGroup } from '../../core/compare/types';
+import type { ComparePayload, HostMessage, Row, SliceGroup } from '../../protocol/compare';
+
+function row(r: CoreRow): Row {
+  return { key: r.key, values: r.values, differs: r.differs, ...(r.best ? { best: r.best } : {}), ...(r.direction ? { direction: r.direction } : {}) };
+}
+
+function sliceGroup(g: CoreSliceGroup): SliceGroup {
+  return { group: g.group, slices: g.slices, perRun: g.perRun.map((p) => ({ values: p.values, spread: p.spread, flagged: p.flagged, worst: p.worst })) };
+}
+
+export function toPayload(c: Comparison): ComparePayload {
+  return {
+    runs: c.runs.map((r) => ({ id: r.id, name: r.name, experiment: r.experiment, status: r.status, color: r.color, startTime: r.startTime })),
+    params: c.params.map(row),
+    metrics: c.metrics.map(row),
+    meta: c.meta.map(row),
+    lineage: c.lineage.map(row),
+    slices: c.slices.map(sliceGroup),
+    sliceThreshold: c.sliceThreshold,
+    // Series are the bulk of the message (up to 1,000 points per run and metric): passed on as they are.
+    series: c.series,
+    numericParams: c.numericParams,
+  };
+}
+
+export function loadMessage(c: Comparison): HostMessage {
+  return { type: 'load', payload: toPayload(c) };
+}

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import type { ModelStage, NodeIcon, NodeSymbol, RunStatus } from '../core';
+
+/** A codicon id and, optionally, a theme colour id. */
+interface Picture { id: string; color?: string }
+
+const STATUS: Record<RunStatus, Picture> = {
+  running: { id: 'sync~spin', color: 'charts.blue' },
+  finished: { id: 'pass', color: 'testing.iconPassed' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  killed: { id: 'circle-slash', color: 'disabledForeground' },
+};
+
+const STAGE: Record<ModelStage, Picture> = {
+  production: { id: 'rocket', color: 'charts.green' },
+  staging: { id: 'beaker', color: 'charts.yellow' },
+  archived: { id: 'archive', color: 'disabledForeground' },
+  none: { id: 'circle-outline' },
+};
+
+const SYMBOL: Record<NodeSymbol, Picture> = {
+  workspaceFolder: { id: 'root-folder' },
+  problem: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+  missing: { id: 'warning' },
+  experiment: { id: 'beaker' },
+  more: { id: 'ellipsis' },
+  filter: { id: 'filter' },
+  loading: { id: 'loading~spin' },
+  info: { id: 'info' },
+  params: { id: 'symbol-parameter' },
+  metrics: { id: 'graph-line' },
+  meta: { id: 'dashboard' },
+  lineage: { id: 'git-commit' },
+  duration: { id: 'watch' },
+  memory: { id: 'server' },
+  hardware: { id: 'chip' },
+  cost: { id: 'credit-card' },
+  python: { id: 'symbol-namespace' },
+  environment: { id: 'package' },
+  exitCode: { id: 'terminal' },
+  commit: { id: 'git-commit' },
+  dataset: { id: 'database' },
+  dataVersion: { id: 'versions' },
+  hash: { id: 'key' },
+  reproducedFrom: { id: 'history' },
+  model: { id: 'package' },
+  artifact: { id: 'file-binary' },
+};
+
+/** The codicon and theme colour for what the core says a node's icon stands for. */
+export function pictureOf(icon: NodeIcon): Picture {
+  return 'status' in icon ? STATUS[icon.status] : 'stage' in icon ? STAGE[icon.stage] : SYMBOL[icon.symbol];
+}
+
+export function themeIconOf(icon: NodeIcon): vscode.ThemeIcon {
+  const p = pictureOf(icon);
+  return new vscode.ThemeIcon(p.id, p.color ? new vscode.ThemeColor(p.color) : undefined);
+}
