@@ -1,6 +1,6 @@
 // Composition root: creates the adapter-layer objects and registers them. No logic lives here.
 import * as vscode from 'vscode';
-import type { Run, ViewNode } from './core';
+import { onLockEvent, type Run, type ViewNode } from './core';
 import { Commands, ContextKeys, Views } from './vscode/ids';
 import { createLog } from './vscode/log';
 import { WorkspaceStores } from './vscode/stores';
@@ -40,6 +40,8 @@ export interface MlopsApi {
 export function activate(context: vscode.ExtensionContext): MlopsApi {
   const log = createLog();
   const stores = new WorkspaceStores(log);
+  // A lock broken after a crash, or lost by a writer that held it too long, is worth a line in the output channel.
+  context.subscriptions.push({ dispose: onLockEvent((e) => log.warn(`lock: ${e.message}`)) });
   const viewState = new ViewState(context.workspaceState);
   const make = (name: 'experiments' | 'data' | 'models', id: string) => {
     const tree = new MlopsTree(name, stores, viewState, log);

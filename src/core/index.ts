@@ -18,3 +18,4 @@ export * from './views/runQuery';
 export * from './views/describe';
 export * from './views/treeModel';
 export { mapLimit } from './store/fsutil';
+export { onLockEvent, withFileLock, type LockEvent } from './store/lock';

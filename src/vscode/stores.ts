@@ -35,6 +35,8 @@ export class WorkspaceStores implements vscode.Disposable {
   private readonly storesChanged = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed, this.storesChanged];
   private loading: Promise<void> | undefined;
+  /** Roots whose store is being loaded: changes seen meanwhile wait for the load instead of being dropped. */
+  private readonly loadingRoots = new Set<string>();
 
   /** Fires after changes were applied to the in-memory state. */
   readonly onDidChange = this.changed.event;
@@ -66,15 +68,21 @@ export class WorkspaceStores implements vscode.Disposable {
   }
 
   private async loadFolder(root: string): Promise<void> {
+    this.loadingRoots.add(root);
     try {
       const store = await Store.open(root);
       const state = new StoreState(store);
       await state.load();
       this.states.set(root, state);
+      const catalog = state.runs.catalog;
       this.log.info(`store loaded: ${store.dir} (${state.runs.size} runs)`);
+      if (catalog.loadNote) { this.log.info(`run cache ${catalog.cacheFile}: ${catalog.loadNote}`); }
+      if (catalog.lastSaveError) { this.log.warn(`run cache not saved (the next start reads every run again): ${catalog.lastSaveError}`); }
     } catch (e) {
       this.states.delete(root);
       if (!/no MLOps store/.test(messageOf(e))) { this.log.warn(`cannot open the store in ${root}: ${messageOf(e)}`); }
+    } finally {
+      this.loadingRoots.delete(root);
     }
   }
 
@@ -122,6 +130,12 @@ export class WorkspaceStores implements vscode.Disposable {
       const state = this.states.get(root);
       try {
         if (!state) {
+          if (this.loadingRoots.has(root)) {
+            // The store is still loading: apply this once it is there (the load may have read the files before
+            // they changed).
+            this.requeue(root, change);
+            continue;
+          }
           if (change.full) { await this.loadFolder(root); storesChanged = this.states.has(root); }
           continue;
         }
@@ -134,6 +148,19 @@ export class WorkspaceStores implements vscode.Disposable {
     }
     if (storesChanged) { this.storesChanged.fire(); }
     if (applied.length) { this.changed.fire(applied); }
+  }
+
+  private requeue(root: string, change: ChangeSet): void {
+    const set = this.pending.get(root) ?? emptyChangeSet();
+    set.full ||= change.full;
+    set.data ||= change.data;
+    set.models ||= change.models;
+    set.experiments ||= change.experiments;
+    set.trash ||= change.trash;
+    for (const id of change.runs) { set.runs.add(id); }
+    for (const id of change.metrics) { set.metrics.add(id); }
+    this.pending.set(root, set);
+    this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, DEBOUNCE_MS);
   }
 
   list(): StoreState[] {
