@@ -4,81 +4,13 @@
  * meta-metrics, lineage, and slice metrics (`accuracy@fold=1`) with their spread across slices.
  */
 import { formatBytes, formatDuration } from '../format';
-import { summarizeMetrics, type MetricPoint, type MetricSummary } from '../store/metrics';
+import type { MetricPoint, MetricSummary } from '../store/metrics';
+import { MAX_POINTS, SLICE, reduceMetrics, round, type ReducedMetrics } from './reduce';
+
+export { MAX_POINTS, downsampleIndices, downsampleMinMax, toSeries } from './reduce';
 import type { DataVersion, ModelVersion, Run } from '../store/schemas';
-import type { Cell, Comparison, Row, Series, SliceGroup } from './types';
+import type { Cell, Comparison, Row, SliceGroup } from './types';
 
-/** Series longer than this are downsampled (min and max per bucket, so peaks and dips survive). */
-export const MAX_POINTS = 1000;
-
-/**
- * Min/max per bucket: the series is cut into `max/2` buckets of consecutive points; from each the lowest and the
- * highest point are kept (in x order), plus the first and the last point. Every extreme of the original
- * survives, which averaging or plain striding would lose.
- */
-export function downsampleMinMax(_xs: readonly number[], ys: readonly number[], max = MAX_POINTS): number[] {
-  return downsampleIndices(ys.length, (i) => ys[i], max);
-}
-
-/** The same over an accessor, so a series can be reduced without copying it first. Non-finite values are skipped. */
-export function downsampleIndices(n: number, y: (i: number) => number, max = MAX_POINTS): number[] {
-  const finite: number[] = [];
-  if (n <= max) {
-    for (let i = 0; i < n; i++) { if (Number.isFinite(y(i))) { finite.push(i); } }
-    return finite;
-  }
-  const buckets = Math.max(1, Math.floor((max - 2) / 2));
-  const size = (n - 2) / buckets;
-  const keep: number[] = [];
-  if (Number.isFinite(y(0))) { keep.push(0); }
-  for (let b = 0; b < buckets; b++) {
-    const from = 1 + Math.floor(b * size);
-    const to = Math.min(n - 1, 1 + Math.floor((b + 1) * size));
-    let lo = -1;
-    let hi = -1;
-    let loV = Infinity;
-    let hiV = -Infinity;
-    for (let i = from; i < to; i++) {
-      const v = y(i);
-      if (v < loV) { loV = v; lo = i; }
-      if (v > hiV) { hiV = v; hi = i; }
-    }
-    if (lo < 0) { continue; }
-    if (lo === hi) { keep.push(lo); } else { keep.push(Math.min(lo, hi), Math.max(lo, hi)); }
-  }
-  if (Number.isFinite(y(n - 1))) { keep.push(n - 1); }
-  return keep;
-}
-
-/** One run's points of one metric as a series: by step, the latest point per step, finite values only. */
-export function toSeries(points: readonly MetricPoint[], max = MAX_POINTS): Series {
-  // Usually points come one per step in step order: then no map, sort or copy is needed.
-  let ordered = true;
-  for (let i = 1; i < points.length && ordered; i++) { ordered = points[i].step > points[i - 1].step; }
-  let sorted: readonly MetricPoint[] = points;
-  if (!ordered) {
-    const byStep = new Map<number, MetricPoint>();
-    for (const p of points) {
-      const prev = byStep.get(p.step);
-      if (!prev || p.timestamp >= prev.timestamp) { byStep.set(p.step, p); }
-    }
-    sorted = [...byStep.values()].sort((a, b) => a.step - b.step);
-  }
-  let t0 = Infinity;
-  for (const p of sorted) { if (p.timestamp < t0) { t0 = p.timestamp; } }
-  const keep = downsampleIndices(sorted.length, (i) => sorted[i].value, max);
-  return {
-    steps: keep.map((i) => sorted[i].step),
-    values: keep.map((i) => round(sorted[i].value)),
-    seconds: keep.map((i) => Math.round((sorted[i].timestamp - t0) / 100) / 10),
-    total: points.length,
-  };
-}
-
-/** 7 significant digits: enough for any chart or table, and a much smaller message. */
-function round(v: number): number {
-  return Number(v.toPrecision(7));
-}
 
 /**
  * Words that make a metric "lower is better". A metric name matches when one of its words is in this set, so
@@ -106,7 +38,6 @@ export function metricDirection(name: string, declared?: Readonly<Record<string,
   return declared?.[name] ?? declared?.[base] ?? (metricWords(base).some((w) => LOWER_IS_BETTER.has(w)) ? 'min' : 'max');
 }
 
-const SLICE = /^(.+)@([^=@]+)=(.+)$/;
 
 /** Stable, distinguishable colours (Tableau 10, then a golden-angle hue walk), assigned in run order. */
 export function runColor(index: number): string {
@@ -114,10 +45,8 @@ export function runColor(index: number): string {
   return index < base.length ? base[index] : `hsl(${Math.round((index * 137.508) % 360)}, 55%, 50%)`;
 }
 
-export interface CompareInput {
-  run: Run;
-  points: readonly MetricPoint[];
-}
+/** A run to compare, with its metric points, or with them already reduced (from the series cache). */
+export type CompareInput = { run: Run; points: readonly MetricPoint[] } | { run: Run; reduced: ReducedMetrics };
 
 export interface CompareContext {
   dataVersions?: readonly DataVersion[];
@@ -143,7 +72,9 @@ function bestOf(values: (number | null)[], dir: 'min' | 'max'): number[] {
 
 export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): Comparison {
   const runs = inputs.map(({ run }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime }));
-  const summaries = inputs.map(({ points }) => summarizeMetrics(points));
+  const maxPoints = ctx.maxPoints ?? MAX_POINTS;
+  const reduced = inputs.map((i) => ('reduced' in i ? i.reduced : reduceMetrics(i.points, maxPoints)));
+  const summaries = reduced.map((r) => r.summaries);
 
   const paramKeys = [...new Set(inputs.flatMap(({ run }) => Object.keys(run.params)))].sort((a, b) => a.localeCompare(b));
   const params = paramKeys.map((k) => row(k, inputs.map(({ run }) => (k in run.params ? run.params[k] : null))));
@@ -197,12 +128,10 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   });
 
   const series: Comparison['series'] = Object.fromEntries(metricNames.map((n) => [n, {}]));
-  inputs.forEach(({ run, points }) => {
-    const byName = new Map<string, MetricPoint[]>();
-    for (const p of points) { let a = byName.get(p.name); if (!a) { a = []; byName.set(p.name, a); } a.push(p); }
+  inputs.forEach(({ run }, i) => {
     for (const name of metricNames) {
-      const pts = byName.get(name);
-      if (pts?.length) { series[name][run.id] = toSeries(pts, ctx.maxPoints ?? MAX_POINTS); }
+      const sr = reduced[i].series.get(name);
+      if (sr) { series[name][run.id] = sr; }
     }
   });
   return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams };

@@ -14,16 +14,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { messageOf } from '../errors';
+import { MlopsError, messageOf } from '../errors';
 import { NOFOLLOW, type StoreProblem } from './fsutil';
+import { cacheDirOf, readCacheFile, writeCacheFile } from './cacheDir';
 import { isId } from './ids';
 import { encodeValue, foldMetrics, readMetricFileSync, type MetricSummary } from './metrics';
 import { RunSchema, FORMAT_VERSION, type Run } from './schemas';
 import type { Store } from './store';
 
 export const CATALOG_VERSION = 1;
-const CACHE_DIR = 'cache';
 const CACHE_FILE = `runs-v${CATALOG_VERSION}.json`;
 
 /** [size, mtimeMs, ctimeMs, ino] of a file, or null when there is no file. */
@@ -129,17 +128,12 @@ export class RunCatalog {
   }
 
   get cacheFile(): string {
-    return path.join(this.store.dir, CACHE_DIR, CACHE_FILE);
+    return path.join(cacheDirOf(this.store.dir), CACHE_FILE);
   }
 
   private load(): string | undefined {
-    let text: string;
-    try {
-      const fd = fs.openSync(this.cacheFile, fs.constants.O_RDONLY | NOFOLLOW);
-      try { text = fs.readFileSync(fd, 'utf8'); } finally { fs.closeSync(fd); }
-    } catch (e) {
-      return (e as { code?: string }).code === 'ENOENT' ? undefined : `cache not read: ${messageOf(e)}`;
-    }
+    const text = readCacheFile(this.store.dir, CACHE_FILE);
+    if (text === undefined) { return undefined; }
     try {
       const c = JSON.parse(text) as Partial<CacheFile>;
       if (c.catalogVersion !== CATALOG_VERSION || c.formatVersion !== FORMAT_VERSION || typeof c.entries !== 'object' || c.entries === null) {
@@ -326,7 +320,8 @@ export class RunCatalog {
   /**
    * A run's summaries, brought up to date with its metrics.jsonl: unchanged → from the cache; grown (same file) →
    * only the appended whole lines are read; replaced or shrunk → read again from the start. A last line still being
-   * written is read once it is complete.
+   * written is read once it is complete. Throws when the file is there but cannot be read (a folder, a link, no
+   * permission), so the caller can say why.
    */
   summaries(id: string): Map<string, MetricSummary> {
     const file = path.join(this.store.dir, 'runs', id, 'metrics.jsonl');
@@ -336,27 +331,32 @@ export class RunCatalog {
     if (!this.entries.has(id)) { this.syncRun(id); }
     const e = this.entries.get(id)!;
     if (sameSignature(e.msig, sig)) { return this.peekSummaries(id) ?? new Map<string, MetricSummary>(); }
-    if (!st || st.isSymbolicLink()) {
-      e.msig = sig; e.mend = 0; e.mlines = 0; e.mbad = st ? 1 : 0; e.sums = [];
+    if (!st) {
+      e.msig = sig; e.mend = 0; e.mlines = 0; e.mbad = 0; e.sums = [];
     } else {
+      if (!st.isFile()) {
+        this.forgetSummaries(id);
+        throw new MlopsError(st.isSymbolicLink() ? `${this.store.rel(file)} is a symbolic link; it is not followed` : `${this.store.rel(file)} is not a file (EISDIR)`, 'corrupt');
+      }
       // Grown = the same file, at least as long, and the bytes before where the last read stopped unchanged.
       const grown = !!e.msig && sig![3] === e.msig[3] && sig![0] >= (e.mend ?? 0) && e.mtail === tailOf(file, e.mend ?? 0);
       const base = grown ? decodeSummaries(e.sums) : new Map<string, MetricSummary>();
+      let r;
       try {
-        const r = readMetricFileSync(file, (points) => { foldMetrics(base, points); }, { from: grown ? e.mend : 0, firstLine: (grown ? e.mlines ?? 0 : 0) + 1, final: false });
-        e.mend = r.end;
-        e.mtail = tailOf(file, r.end);
-        e.mlines = r.lines;
-        e.mbad = (grown ? e.mbad ?? 0 : 0) + r.problems.length;
-        e.sums = encodeSummaries(base);
-        // The signature of what was read: a line still being written makes it differ, so it is read next time.
-        e.msig = r.end === sig![0] ? sig : [r.end, -1, -1, sig![3]];
-      } catch {
-        // Unreadable right now (permissions, a race with a delete): no summaries, tried again next time.
-        e.msig = undefined; e.sums = [];
-        this.decoded.delete(id);
-        return new Map<string, MetricSummary>();
+        r = readMetricFileSync(file, (points) => { foldMetrics(base, points); }, { from: grown ? e.mend : 0, firstLine: (grown ? e.mlines ?? 0 : 0) + 1, final: false });
+      } catch (err) {
+        // Unreadable right now (permissions, a race with a delete): no summaries; the caller reports why, and the
+        // next look tries again.
+        this.forgetSummaries(id);
+        throw err;
       }
+      e.mend = r.end;
+      e.mtail = tailOf(file, r.end);
+      e.mlines = r.lines;
+      e.mbad = (grown ? e.mbad ?? 0 : 0) + r.problems.length;
+      e.sums = encodeSummaries(base);
+      // The signature of what was read: a line still being written makes it differ, so it is read next time.
+      e.msig = r.end === sig![0] ? sig : [r.end, -1, -1, sig![3]];
     }
     this.decoded.delete(id);
     this.dirty = true;
@@ -381,24 +381,14 @@ export class RunCatalog {
   save(): void {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
     if (!this.persist || !this.dirty) { return; }
-    const dir = path.join(this.store.dir, CACHE_DIR);
-    const tmp = path.join(dir, `.${CACHE_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const entries: Record<string, Entry> = {};
+    for (const [id, e] of this.entries) { entries[id] = e; }
+    const body: CacheFile = { catalogVersion: CATALOG_VERSION, formatVersion: FORMAT_VERSION, entries };
     try {
-      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-      if (st && !st.isDirectory()) { throw new Error(`${this.store.rel(dir)} is not a folder`); }
-      if (!st) {
-        fs.mkdirSync(dir);
-        fs.writeFileSync(path.join(dir, '.gitignore'), '# machine-local cache of MLOps Workbench: safe to delete, never committed\n*\n', { flag: 'wx' });
-      }
-      const entries: Record<string, Entry> = {};
-      for (const [id, e] of this.entries) { if (e.sig !== undefined) { entries[id] = e; } }
-      const body: CacheFile = { catalogVersion: CATALOG_VERSION, formatVersion: FORMAT_VERSION, entries };
-      fs.writeFileSync(tmp, JSON.stringify(body), { flag: 'wx', mode: 0o644 });
-      fs.renameSync(tmp, this.cacheFile);
+      writeCacheFile(this.store.dir, CACHE_FILE, JSON.stringify(body));
       this.dirty = false;
       this.lastSaveError = undefined;
     } catch (e) {
-      try { fs.rmSync(tmp, { force: true }); } catch { /* the temp file may not exist */ }
       this.lastSaveError = messageOf(e);
     }
   }

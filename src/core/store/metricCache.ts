@@ -17,9 +17,13 @@ export class MetricSummaryCache {
 
   /** Summaries brought up to date with the file (reads only what was appended since the last call). */
   get(runId: string): Promise<Map<string, MetricSummary>> {
-    const s = this.catalog.summaries(runId);
-    this.catalog.saveSoon();
-    return Promise.resolve(s);
+    try {
+      const s = this.catalog.summaries(runId);
+      this.catalog.saveSoon();
+      return Promise.resolve(s);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   forget(runId: string): void {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { MlopsError, mapLimit, messageOf, type StoreState } from '../../core';
 import { compareHtml } from '../../core/compare/html';
 import { prepareComparison, toCsv } from '../../core/compare/prepare';
+import { reducedMetricsOf } from '../../core/compare/seriesCache';
 import type { Comparison } from '../../core/compare/types';
 import { CompareStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../../protocol/compare';
 import { loadMessage } from './message';
@@ -93,10 +94,16 @@ export class ComparePanel implements vscode.Disposable {
     await this.stores.ready();
     const state = this.state();
     const runs = this.runIds.map((id) => state.runs.get(id)).filter((r): r is NonNullable<typeof r> => Boolean(r));
-    const points = await mapLimit(runs, 4, async (r) => (await state.store.readMetrics(r.id)).points);
+    // Reduced curves and summaries come from .mlops/cache/series when a run's metrics file has not changed.
+    const reduced = await mapLimit(runs, 4, async (r) => {
+      const out = await reducedMetricsOf(state.store, r.id);
+      for (const p of out.problems) { this.log.warn(`compare: ${p.file}: ${p.reason}`); }
+      if (out.cacheError) { this.log.debug(`compare: the reduced metrics of ${r.id} were not cached: ${out.cacheError}`); }
+      return out.reduced;
+    });
     const goals: Record<string, 'min' | 'max'> = { ...vscode.workspace.getConfiguration('mlops.compare').get<Record<string, 'min' | 'max'>>('metricGoals', {}) };
     for (const e of state.experiments) { if (runs.some((r) => r.experiment === e.name)) { Object.assign(goals, e.metricGoals ?? {}); } }
-    return prepareComparison(runs.map((run, i) => ({ run, points: points[i] })), {
+    return prepareComparison(runs.map((run, i) => ({ run, reduced: reduced[i] })), {
       dataVersions: state.dataVersions, modelVersions: state.modelVersions, goals,
       sliceThreshold: vscode.workspace.getConfiguration('mlops.compare').get<number>('sliceSpreadThreshold', 0.05),
     });
