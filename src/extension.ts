@@ -35,9 +35,12 @@ export interface MlopsApi {
   comparePanel(): ComparePanel | undefined;
   /** Restores a Compare Runs panel as after a window reload (what VS Code calls). */
   compareSerializer: ComparePanelSerializer;
+  /** How long `activate` took (it only registers things; stores load when a view or command first needs them). */
+  activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
+  const started = performance.now();
   const log = createLog();
   const stores = new WorkspaceStores(log);
   // A lock broken after a crash, or lost by a writer that held it too long, is worth a line in the output channel.
@@ -112,7 +115,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });
 
   void stores.ready().then(updateContext);
-  return { storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }
