@@ -1,10 +1,11 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Run } from '../../src/core';
-import { activate, workspaceRoot } from './helpers';
+import { activate, stub, workspaceRoot } from './helpers';
 
 function git(...args: string[]): string {
   return execFileSync('git', args, { cwd: workspaceRoot(), encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
@@ -71,6 +72,36 @@ describe('Run Script as Experiment (real extension host, fixture git repository)
     assert.strictEqual(git('status', '--porcelain'), statusBefore, "the user's working tree is untouched");
     assert.strictEqual(git('worktree', 'list').trim().split('\n').length, 1, 'the temporary worktree is gone');
     git('checkout', '--', 'scripts/train_logreg.py');
+  });
+
+  it('Reproduce Run refuses a recorded script that leads out of the checkout, and runs nothing', async () => {
+    assert.ok(original);
+    const runFile = path.join(workspaceRoot(), '.mlops', 'runs', original.id, 'run.json');
+    const before = fs.readFileSync(runFile, 'utf8');
+    // What a hostile commit could record: a path that climbs out of the temporary worktree.
+    const marker = path.join(os.tmpdir(), `mlops-escaped-${process.pid}.txt`);
+    const escape = path.join(os.tmpdir(), 'mlops-escape.py');
+    fs.writeFileSync(escape, `open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    const record = JSON.parse(before) as Run;
+    record.source = { ...(record.source ?? { kind: 'extension' }), script: '../mlops-escape.py' };
+    fs.writeFileSync(runFile, JSON.stringify(record, null, 2));
+    const errors: string[] = [];
+    const restore = stub(vscode.window, 'showErrorMessage', ((m: string) => { errors.push(m); return Promise.resolve(undefined); }));
+    try {
+      await vscode.commands.executeCommand('mlops.refresh');
+      const runsBefore = fs.readdirSync(path.join(workspaceRoot(), '.mlops', 'runs')).length;
+      const copy = await vscode.commands.executeCommand<Run | undefined>('mlops.reproduceRun', { runId: original.id }, { skipConfirmation: true });
+      assert.strictEqual(copy, undefined);
+      assert.ok(errors.some((m) => /refused: it goes up with '\.\.'/.test(m)), errors.join(' | '));
+      assert.strictEqual(fs.existsSync(marker), false, 'the script outside the checkout ran');
+      assert.strictEqual(fs.readdirSync(path.join(workspaceRoot(), '.mlops', 'runs')).length, runsBefore, 'no run was recorded');
+      assert.strictEqual(git('worktree', 'list').trim().split('\n').length, 1);
+    } finally {
+      restore();
+      fs.writeFileSync(runFile, before);
+      fs.rmSync(escape, { force: true });
+      fs.rmSync(marker, { force: true });
+    }
   });
 
   it('a git that fails is reported to the user with its cause, and the run is still logged (without a commit)', async () => {

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { simpleGit } from 'simple-git';
-import { MlopsError, messageOf, type Run } from '../../core';
+import { MlopsError, messageOf, printable, type Run } from '../../core';
+import { recordedScriptProblem, scriptInCheckout } from '../../core/run/scriptPath';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { resolveRun, skipsConfirmation } from '../ui';
@@ -27,6 +28,9 @@ export async function reproduceRun(ext: vscode.ExtensionContext, stores: Workspa
   if (!script || !run.git?.commit) {
     throw new MlopsError(`run ${run.name} cannot be reproduced: it has no recorded ${script ? 'commit' : 'script'} (runs made by "Run Script as Experiment" in a git repository can)`);
   }
+  // Checked before git runs: a committed run.json could name '../../somewhere' to run a file outside the checkout.
+  const problem = recordedScriptProblem(script);
+  if (problem) { throw new MlopsError(`run ${run.name} cannot be reproduced: its recorded script '${printable(script)}' is refused: ${problem}`); }
   if (run.git.dirty && !skipsConfirmation(opts)) {
     const ok = await vscode.window.showWarningMessage(`Run ${run.name} was made with uncommitted changes.`,
       { modal: true, detail: `The reproduction runs commit ${run.git.commit.slice(0, 8)} without those changes, so its results may differ.` }, 'Reproduce Anyway');
@@ -38,11 +42,9 @@ export async function reproduceRun(ext: vscode.ExtensionContext, stores: Workspa
   try {
     await git.raw(['worktree', 'add', '--detach', tmp, run.git.commit]);
     const workspaceInTree = path.join(tmp, path.relative(top, state.root));
-    const scriptInTree = path.join(workspaceInTree, ...script.split('/'));
-    try { await fsp.access(scriptInTree); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { throw new MlopsError(`${script} does not exist at commit ${run.git.commit.slice(0, 8)}`, 'not-found'); }
-      throw e;
-    }
+    const scriptInTree = await scriptInCheckout(workspaceInTree, script).catch((e: unknown) => {
+      throw e instanceof MlopsError && e.kind === 'not-found' ? new MlopsError(`${printable(script)} does not exist at commit ${run.git!.commit.slice(0, 8)}`, 'not-found') : e;
+    });
     return await executeScriptRun(ext, stores, log, {
       state, script: scriptInTree, key: script, experiment: run.experiment, params: run.params, paramsAs: 'args', cwd: workspaceInTree,
       // The same command line as the original (params the script logged itself are not arguments).
