@@ -6,6 +6,14 @@ export interface CliIo {
   cwd: string;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** The environment (MLOPS_ROOT, MLOPS_RUN_ID); none when not given. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What commands write to: text (escaped for the terminal) and raw output (exact JSON). */
+export interface Out extends CliIo {
+  /** Writes as is: for JSON and other machine-readable output only. */
+  raw: (s: string) => void;
 }
 
 /** Bad usage: exit code 2 and a pointer to the command's --help. */
@@ -16,13 +24,13 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface Command {
   options: Options;
-  /** Exact number of positional arguments, or -1 for any number. */
-  positionals: number;
+  /** Exact number of positional arguments, or the least and most. */
+  positionals: number | readonly [number, number];
   run: (ctx: Ctx) => Promise<number>;
 }
 
 export interface Ctx {
-  io: CliIo;
+  io: Out;
   values: Values;
   positionals: string[];
   json: boolean;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { MODEL_STAGES, type ModelStage } from '../core';
 import { UsageError, required, str, type Command } from './context';
 import { localTime, printJson, reportProblems, table } from './output';
+import { resolveRunRef } from './runRef';
 
 export const MODEL_COMMANDS: Record<string, Command> = {
   'model register': {
@@ -12,7 +13,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       const runRef = required(values, 'run', 'model register');
       const artifact = required(values, 'artifact', 'model register');
       const store = await open();
-      const runId = await store.resolveRunId(runRef);
+      const runId = await resolveRunRef(store, runRef);
       const mv = await store.registerModel({ name, runId, artifactPath: path.resolve(io.cwd, artifact) });
       if (json) { printJson(io, mv); } else {
         io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})\n`);
@@ -28,7 +29,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       const stage = required(values, 'stage', 'model promote');
       if (!(MODEL_STAGES as readonly string[]).includes(stage)) { throw new UsageError(`unknown stage '${stage}': use one of ${MODEL_STAGES.join(', ')}`); }
       const version = Number(versionArg.replace(/^v/i, ''));
-      if (!Number.isInteger(version) || version < 1) { throw new UsageError(`bad model version '${versionArg}': expected a whole number such as 3`); }
+      if (!/^v?\d+$/i.test(versionArg) || !Number.isSafeInteger(version) || version < 1) { throw new UsageError(`bad model version '${versionArg}': expected a whole number such as 3`); }
       const store = await open();
       const r = await store.setModelStage(name, version, stage as ModelStage, { archiveExisting: !values['keep-production'] });
       if (json) { printJson(io, r); } else {
