@@ -32,6 +32,14 @@ describe('mlops CLI (built bundle, real processes)', function () {
       assert.ok(help.includes(`mlops ${cmd}`), `help lists ${cmd}`);
     }
     assert.match(ok(['run', 'log', '--help'], REPO), /--experiment E/);
+    for (const cmd of ['run start', 'run log-metric', 'run log-param', 'run end', 'runs delete', 'runs restore', 'runs tag', 'runs untag',
+      'runs rename', 'trash list', 'trash empty', 'data show', 'data verify', 'data diff']) {
+      assert.ok(help.includes(`mlops ${cmd}`), `help lists ${cmd}`);
+      assert.match(ok([...cmd.split(' '), '--help'], REPO), new RegExp(`^Usage: mlops ${cmd}`));
+    }
+    // --version and --help answer from dist/cli.js alone, which carries none of zod or simple-git.
+    const entry = fs.readFileSync(CLI, 'utf8');
+    assert.doesNotMatch(entry, /zod|simple-git|ZodError/);
   });
 
   it('works end to end on a temp git workspace', () => {
