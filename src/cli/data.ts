@@ -100,7 +100,8 @@ export const DATA_COMMANDS: Record<string, Command> = {
           ? `${target} matches ${label(v)}: ${plural(diff.unchanged, 'file')} unchanged\n`
           : `${target} differs from ${label(v)}: ${diff.changed.length} changed, ${diff.removed.length} missing, ${diff.added.length} new, ${diff.unchanged} unchanged\n`);
       }
-      return same ? reportProblems(io, problems) : (reportProblems(io, problems), 1);
+      const damaged = reportProblems(io, problems);
+      return same ? damaged : 1;
     },
   },
 

@@ -1,11 +1,10 @@
 // `mlops run …`: record a finished run (`log`), or follow one live from any language (`start`, `log-metric`,
 // `log-param`, `end`), attached through MLOPS_RUN_ID / MLOPS_ROOT like the Python logger.
 import {
-  assertText, parseDataRef, parseMetric, parseParam, parseParamValue, simpleGitPort, noGitPort,
+  assertText, formatDuration, parseDataRef, parseMetric, parseParam, parseParamValue, simpleGitPort, noGitPort,
   type DataVersionRef, type GitInfo, type ParamValue, type Store,
 } from '../core';
 import { UsageError, list, parseStatus, required, str, type Command, type Ctx, type Values } from './context';
-import { formatDuration } from '../core';
 import { formatNumber, formatValue, printJson, shellQuote } from './output';
 import { resolveRunRef } from './runRef';
 

@@ -242,6 +242,22 @@ describe('mlops CLI: safe output, bounded input, pipes and option order (real pr
     }
   });
 
+  it('a write command whose output pipe is already closed still finishes every change and exits 0', async () => {
+    const ws = tmpDir();
+    ok(['init'], ws);
+    const ids = ['a', 'b', 'c'].map((n) => (JSON.parse(ok(['run', 'log', '-e', 'e', '-n', n, '--no-git', '--json'], ws)) as RunJson).id);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'runs', 'delete', ...ids], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // closed before the first line is written
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.deepEqual([r.code, r.stderr], [0, '']);
+    assert.deepEqual(fs.readdirSync(path.join(ws, '.mlops', 'trash', 'runs')).sort(), [...ids].sort());
+    assert.deepEqual(fs.readdirSync(path.join(ws, '.mlops', 'runs')), []);
+  });
+
   it('global options may stand anywhere: before, between or after the command words', () => {
     const ws = tmpDir();
     ok(['init'], ws);
