@@ -1,5 +1,5 @@
 // `mlops runs …`: list, show, delete, restore, tag, untag and rename runs.
-import { assertText, formatBytes, formatDuration, summarizeMetrics, type MetricSummary, type Run, type Store } from '../core';
+import { assertText, formatBytes, isId, formatDuration, summarizeMetrics, type MetricSummary, type Run, type Store } from '../core';
 import {
   QueryError, RUN_FIELDS, compareForSort, matches, parseQuery, parseSortKey, type RunRow, type SortKey,
 } from '../core/query';
@@ -110,14 +110,15 @@ export const RUNS_COMMANDS: Record<string, Command> = {
     options: { ...experimentOption }, positionals: [1, Infinity],
     async run(ctx) {
       const { store, ids } = await runsIn(ctx);
-      const done: Run[] = [];
+      const done: string[] = [];
       for (const id of new Set(ids)) {
-        const run = await store.readRun(id);
+        // A damaged run.json is no reason to keep a run: it is moved all the same.
+        const parsed = await store.readRunParsed(id);
         await store.trashRun(id);
-        done.push(run);
-        if (!ctx.json) { ctx.io.stdout(`Moved run ${id} (${run.name}) to the trash; undo with: mlops runs restore ${id}\n`); }
+        done.push(id);
+        if (!ctx.json) { ctx.io.stdout(`Moved run ${id} (${parsed.ok ? parsed.value.name : 'unreadable'}) to the trash; undo with: mlops runs restore ${id}\n`); }
       }
-      if (ctx.json) { printJson(ctx.io, { trashed: done.map((r) => r.id) }); }
+      if (ctx.json) { printJson(ctx.io, { trashed: done }); }
       return 0;
     },
   },
@@ -131,10 +132,11 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       for (const ref of positionals) {
         const want = ref.trim().toUpperCase();
         const byId = trash.filter((r) => r.id === want || (want.length >= 4 && r.id.startsWith(want)));
-        const id = byId.length === 1 ? byId[0].id : pickByName(trash.filter((r) => !str(values, 'experiment') || r.experiment === str(values, 'experiment')), ref, str(values, 'experiment'), 'trashed run');
+        // A full id restores even a run whose run.json cannot be read (it is not in the readable list).
+        const id = isId(want) ? want : byId.length === 1 ? byId[0].id : pickByName(trash.filter((r) => !str(values, 'experiment') || r.experiment === str(values, 'experiment')), ref, str(values, 'experiment'), 'trashed run');
         await store.restoreRun(id);
         restored.push(id);
-        if (!json) { io.stdout(`Restored run ${id} (${trash.find((r) => r.id === id)?.name ?? ''})\n`); }
+        if (!json) { io.stdout(`Restored run ${id} (${trash.find((r) => r.id === id)?.name ?? 'unreadable'})\n`); }
       }
       if (json) { printJson(io, { restored }); }
       return 0;

@@ -130,8 +130,21 @@ describe('mlops runs show|delete|restore|tag|untag|rename and mlops trash (real 
     assert.match(ok(['trash', 'empty'], ws), new RegExp(`Deleted run ${gone} \\(gone, experiment 'e'\\)\\nDeleted 1 run from the trash for good`));
     assert.ok(!fs.existsSync(path.join(ws, '.mlops', 'trash', 'runs', gone)));
     assert.match(ok(['trash', 'list'], ws), /The trash is empty/);
-    fails(['runs', 'restore', gone], ws, 1, /no trashed run with id starting/);
+    fails(['runs', 'restore', gone], ws, 1, new RegExp(`run ${gone} is not in the trash`));
+    fails(['runs', 'restore', 'gone'], ws, 1, /no trashed run with id starting 'gone' or named so/);
     assert.deepEqual(rows(['runs', 'list'], ws).map((r) => r.id), [keep]);
+  });
+
+  it('a run whose run.json is damaged can still be deleted and restored by id; nothing else changes', () => {
+    const ws = tmpDir();
+    ok(['init'], ws);
+    const id = (JSON.parse(ok(['run', 'log', '-e', 'e', '--metric', 'loss=1', '--no-git', '--json'], ws)) as Row).id;
+    fs.writeFileSync(path.join(ws, '.mlops', 'runs', id, 'run.json'), '{"formatVersion": 1, "id": "');
+    const before = snapshot(ws);
+    assert.match(ok(['runs', 'delete', id], ws), new RegExp(`Moved run ${id} \\(unreadable\\) to the trash`));
+    assert.deepEqual(fs.readdirSync(path.join(ws, '.mlops', 'runs')), []);
+    assert.match(ok(['runs', 'restore', id], ws), new RegExp(`Restored run ${id} \\(unreadable\\)`));
+    assert.deepEqual(snapshot(ws), before);
   });
 
   it('a run deleted twice by id: the second trash conflicts until the trash is emptied', () => {
