@@ -2,21 +2,46 @@ declare const MLOPS_VERSION: string | undefined;
 
 export const VERSION: string = typeof MLOPS_VERSION === 'string' ? MLOPS_VERSION : '0.0.0-dev';
 
-/** Per-command usage, also shown by `mlops <command> --help`. */
+/** Per-command usage, also shown by `mlops <command> --help` (and `mlops <noun> --help` for all of a noun's). */
 export const USAGE: Record<string, string> = {
   'init': 'mlops init [--root DIR]\n  Create .mlops/ in DIR (default: the current folder). Safe to repeat.',
   'run log': 'mlops run log --experiment E [--name N] [--param k=v]... [--metric name=value[@step]]... [--tag T]...\n'
     + '              [--note TEXT] [--data DATASET[:VERSION_OR_TAG]]... [--status S] [--duration SECONDS] [--no-git] [--json]\n'
     + '  Record a run that already happened. Status defaults to finished; the git commit and dirty flag are recorded\n'
     + '  when the workspace is a git repository.',
-  'runs list': 'mlops runs list [--experiment E] [--status S] [--json]\n  List runs, newest first.',
-  'runs show': 'mlops runs show ID [--json]\n  Show one run (ID may be a unique prefix of at least 4 characters).',
+  'run start': 'mlops run start --experiment E [--name N] [--param k=v]... [--tag T]... [--note TEXT] [--data REF]... [--env] [--no-git] [--json]\n'
+    + '  Start a running run from any language (R, Julia, shell, make) and print its id; with --env, print\n'
+    + "  'export MLOPS_RUN_ID=…' and 'export MLOPS_ROOT=…' for eval \"$(mlops run start … --env)\".",
+  'run log-metric': 'mlops run log-metric NAME VALUE [--step N] [--run ID]\n'
+    + '  Append one point to the run named by --run or MLOPS_RUN_ID. Without --step the metric continues from its\n'
+    + '  last step (0 for its first point). VALUE may be nan, inf or -inf.',
+  'run log-param': 'mlops run log-param KEY VALUE [--run ID]\n  Set one param of the run named by --run or MLOPS_RUN_ID (typed like --param k=v).',
+  'run end': 'mlops run end [--status finished|failed|killed] [--run ID]\n  End the run named by --run or MLOPS_RUN_ID (default status finished); the duration is recorded.',
+  'runs list': 'mlops runs list [--experiment E] [--status S] [--filter EXPR] [--sort [-]FIELD] [--limit N] [--json]\n'
+    + '  List runs, newest first, with the last value of their metrics. EXPR, e.g.\n'
+    + "    'metrics.accuracy > 0.9 and params.lr <= 0.01 and tags has candidate and not status = failed'\n"
+    + '  Fields: metrics.NAME (last value), params.NAME, meta.NAME, status, name, experiment, id, tags, start, end;\n'
+    + '  quote names with other characters: metrics."accuracy@fold=1". --sort takes a field, - for descending.',
+  'runs show': 'mlops runs show RUN [--experiment E] [--json]\n'
+    + '  Show one run. RUN is an id, a unique id prefix (at least 4 characters) or a unique run name.',
+  'runs delete': 'mlops runs delete RUN... [--experiment E] [--json]\n  Move runs to the trash (.mlops/trash/, ignored by git); undo with mlops runs restore.',
+  'runs restore': 'mlops runs restore RUN... [--experiment E] [--json]\n  Move runs back from the trash.',
+  'runs tag': 'mlops runs tag RUN TAG... [--experiment E] [--json]\n  Add tags to a run.',
+  'runs untag': 'mlops runs untag RUN TAG... [--experiment E] [--json]\n  Remove tags from a run.',
+  'runs rename': 'mlops runs rename RUN NEW_NAME [--experiment E] [--json]\n  Rename a run (its id never changes).',
+  'trash list': 'mlops trash list [--json]\n  Runs in the trash.',
+  'trash empty': 'mlops trash empty [--older-than AGE] [--json]\n'
+    + '  Delete trashed runs for good (all, or those trashed more than AGE ago: 30d, 12h, 90m) and list them.',
   'experiments list': 'mlops experiments list [--json]\n  List experiments with their run counts.',
   'data tag': 'mlops data tag PATH --dataset NAME [--tag T]... [--json]\n'
     + '  Hash a file or folder (a manifest, never a copy) as a version of NAME. Identical content reuses the\n'
     + '  existing version and only adds the tags.',
   'data list': 'mlops data list [--dataset NAME] [--json]\n  List data versions, newest first.',
-  'model register': 'mlops model register --name M --run ID --artifact PATH [--json]\n  Register PATH, produced by run ID, as the next version of model M.',
+  'data show': 'mlops data show DATASET[:VERSION_OR_TAG] [--json]\n  One data version: tags, source, counts and its files.',
+  'data verify': 'mlops data verify DATASET[:VERSION_OR_TAG] [PATH] [--json]\n'
+    + '  Re-hash the version\'s source (or PATH) and list changed, missing and new files; exit 1 when anything differs.',
+  'data diff': 'mlops data diff DATASET[:VERSION_OR_TAG] DATASET[:VERSION_OR_TAG] [--json]\n  Files added, removed and changed between two versions.',
+  'model register': 'mlops model register --name M --run RUN --artifact PATH [--json]\n  Register PATH, produced by run RUN, as the next version of model M.',
   'model promote': 'mlops model promote M VERSION --stage none|staging|production|archived [--keep-production] [--json]\n'
     + '  Move a model version to a stage; promoting to production archives the previous production version\n'
     + '  unless --keep-production is given.',
@@ -34,12 +59,16 @@ Usage: mlops <command> [options]
 
 ${Object.values(USAGE).join('\n\n')}
 
-Global options:
-  --root DIR     workspace folder holding .mlops/ (default: the nearest one at or above the current folder)
+Global options (anywhere on the line):
+  --root DIR     workspace folder holding .mlops/ (default: $MLOPS_ROOT, else the nearest one at or above the
+                 current folder)
   --json         machine-readable output (documented in docs/cli.md; stable within a major version)
   --help, -h     this text, or one command's with 'mlops <command> --help'
   --version, -V  print the version
 
-Exit codes: 0 success; 1 failure (not found, damaged or newer-format store files, I/O; list commands still print
-the readable entities); 2 bad usage or invalid input (unknown option, bad k=v, bad name).
+A negative number stands as a value (mlops run log-metric delta -0.5); '--' ends the options.
+
+Exit codes: 0 success; 1 failure (not found, damaged or newer-format store files, I/O, data verify found
+differences; list commands still print the readable entities); 2 bad usage or invalid input (unknown option,
+bad k=v, bad name, bad --filter).
 `;

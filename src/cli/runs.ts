@@ -1,0 +1,230 @@
+// `mlops runs …`: list, show, delete, restore, tag, untag and rename runs.
+import { assertText, formatBytes, isId, formatDuration, summarizeMetrics, type MetricSummary, type Run, type Store } from '../core';
+import {
+  QueryError, RUN_FIELDS, compareForSort, matches, parseQuery, parseSortKey, type RunRow, type SortKey,
+} from '../core/query';
+import { UsageError, parseStatus, str, type Command, type Ctx } from './context';
+import { formatNumber, formatValue, localTime, printJson, reportProblems, table } from './output';
+import { loadRunRows } from './runRows';
+import { pickByName, resolveRunRef } from './runRef';
+
+/** How many metric columns `runs list` prints: the headline metric and a few more. */
+const METRIC_COLUMNS = 4;
+
+/** A usage error that points into the option's text: `--filter: expected a value at column 23 (in '…')`. */
+function optionError(option: string, text: string, e: unknown): never {
+  if (e instanceof QueryError) {
+    const around = text.length > 60 ? `${text.slice(Math.max(0, e.column - 30), e.column + 30)}` : text;
+    throw new UsageError(`--${option}: ${e.message} (in '${around}')`);
+  }
+  throw e;
+}
+
+export function parseLimit(s: string | undefined): number | undefined {
+  if (s === undefined) { return undefined; }
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1) { throw new UsageError(`bad --limit '${s}': expected a whole number ≥ 1`); }
+  return n;
+}
+
+/** Metrics for the table: the sort's metric first, then those most runs have (ties by name). */
+function metricColumns(rows: readonly RunRow[], sort: SortKey | undefined): string[] {
+  const counts = new Map<string, number>();
+  for (const r of rows) { for (const name of r.metrics.keys()) { counts.set(name, (counts.get(name) ?? 0) + 1); } }
+  const byUse = [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  const first = sort?.field.root === 'metrics' && sort.field.key !== undefined ? [sort.field.key] : [];
+  return [...new Set([...first, ...byUse])].slice(0, METRIC_COLUMNS);
+}
+
+function metricsJson(metrics: ReadonlyMap<string, MetricSummary>): Record<string, { last: number; min: number; max: number; step: number; count: number }> {
+  return Object.fromEntries([...metrics].map(([k, s]) => [k, { last: s.last, min: s.min, max: s.max, step: s.lastStep, count: s.count }]));
+}
+
+const commit = (r: Run): string => (r.git ? r.git.commit.slice(0, 8) + (r.git.dirty ? '+' : '') : '');
+
+async function runsIn(ctx: Ctx): Promise<{ store: Store; ids: string[] }> {
+  const store = await ctx.store();
+  const ids: string[] = [];
+  for (const ref of ctx.positionals) { ids.push(await resolveRunRef(store, ref, str(ctx.values, 'experiment'))); }
+  return { store, ids };
+}
+
+function checkTags(tags: readonly string[]): void {
+  for (const t of tags) { assertText(t, 'tag', 100); }
+}
+
+const experimentOption = { experiment: { type: 'string', short: 'e' } } as const;
+
+export const RUNS_COMMANDS: Record<string, Command> = {
+  'runs list': {
+    options: { ...experimentOption, status: { type: 'string' }, filter: { type: 'string', short: 'f' }, sort: { type: 'string', short: 's' }, limit: { type: 'string', short: 'n' } },
+    positionals: 0,
+    async run({ io, values, json, store: open }) {
+      const status = parseStatus(str(values, 'status'));
+      const filterText = str(values, 'filter');
+      const sortText = str(values, 'sort');
+      let filter;
+      let sort: SortKey | undefined;
+      try { filter = filterText !== undefined ? parseQuery(filterText, RUN_FIELDS) : undefined; } catch (e) { optionError('filter', filterText ?? '', e); }
+      try { sort = sortText !== undefined ? parseSortKey(sortText, RUN_FIELDS) : undefined; } catch (e) { optionError('sort', sortText ?? '', e); }
+      const limit = parseLimit(str(values, 'limit'));
+      const store = await open();
+      const { rows: all, problems } = await loadRunRows(store, { experiment: str(values, 'experiment') });
+      let rows = all.filter((r) => (!status || r.run.status === status) && (!filter || matches(filter, r, RUN_FIELDS)));
+      if (sort) {
+        const { field, descending } = sort;
+        const get = (r: RunRow) => RUN_FIELDS.get(field.root)?.get(r, field.key);
+        rows = rows.map((r) => ({ r, v: get(r) })).sort((a, b) => compareForSort(a.v, b.v, descending)).map((x) => x.r);
+      }
+      if (limit !== undefined) { rows = rows.slice(0, limit); }
+      if (json) {
+        printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics) })));
+      } else if (rows.length === 0) {
+        io.stdout(all.length ? 'No runs match.\n' : 'No runs yet. Log one with: mlops run log --experiment NAME --metric loss=0.5\n');
+      } else {
+        const cols = metricColumns(rows, sort);
+        io.stdout(table([['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED', ...cols, 'COMMIT'],
+          ...rows.map((r) => [r.run.id, r.run.experiment, r.run.name, r.run.status, localTime(r.run.startTime),
+            ...cols.map((c) => { const s = r.metrics.get(c); return s ? formatNumber(s.last) : '-'; }), commit(r.run)])]));
+      }
+      return reportProblems(io, problems);
+    },
+  },
+
+  'runs show': {
+    options: { ...experimentOption }, positionals: 1,
+    async run(ctx) {
+      const { io, json } = ctx;
+      const { store, ids: [id] } = await runsIn(ctx);
+      const run = await store.readRun(id);
+      const { points, problems } = await store.readMetrics(id);
+      const metrics = Object.fromEntries([...summarizeMetrics(points)].map(([k, s]) => [k, { count: s.count, last: s.last, lastStep: s.lastStep, min: s.min, max: s.max }]));
+      const versions = await store.listModelVersions();
+      const models = versions.items.filter((v) => v.runId === id).map((v) => ({ model: v.model, version: v.version, stage: v.stage }));
+      if (json) { printJson(io, { run, metrics, models }); } else { io.stdout(describeRun(run, metrics, models)); }
+      return reportProblems(io, [...problems, ...versions.problems]);
+    },
+  },
+
+  'runs delete': {
+    options: { ...experimentOption }, positionals: [1, Infinity],
+    async run(ctx) {
+      const { store, ids } = await runsIn(ctx);
+      const done: string[] = [];
+      for (const id of new Set(ids)) {
+        // A damaged run.json is no reason to keep a run: it is moved all the same.
+        const parsed = await store.readRunParsed(id);
+        await store.trashRun(id);
+        done.push(id);
+        if (!ctx.json) { ctx.io.stdout(`Moved run ${id} (${parsed.ok ? parsed.value.name : 'unreadable'}) to the trash; undo with: mlops runs restore ${id}\n`); }
+      }
+      if (ctx.json) { printJson(ctx.io, { trashed: done }); }
+      return 0;
+    },
+  },
+
+  'runs restore': {
+    options: { ...experimentOption }, positionals: [1, Infinity],
+    async run({ io, values, positionals, json, store: open }) {
+      const store = await open();
+      const trash = (await store.listTrash()).items;
+      const restored: string[] = [];
+      for (const ref of positionals) {
+        const want = ref.trim().toUpperCase();
+        const byId = trash.filter((r) => r.id === want || (want.length >= 4 && r.id.startsWith(want)));
+        // A full id restores even a run whose run.json cannot be read (it is not in the readable list).
+        const id = isId(want) ? want : byId.length === 1 ? byId[0].id : pickByName(trash.filter((r) => !str(values, 'experiment') || r.experiment === str(values, 'experiment')), ref, str(values, 'experiment'), 'trashed run');
+        await store.restoreRun(id);
+        restored.push(id);
+        if (!json) { io.stdout(`Restored run ${id} (${trash.find((r) => r.id === id)?.name ?? 'unreadable'})\n`); }
+      }
+      if (json) { printJson(io, { restored }); }
+      return 0;
+    },
+  },
+
+  'runs tag': {
+    options: { ...experimentOption }, positionals: [2, Infinity],
+    async run(ctx) {
+      const [ref, ...tags] = ctx.positionals;
+      checkTags(tags);
+      const store = await ctx.store();
+      const id = await resolveRunId(store, ref, ctx);
+      const before = await store.readRun(id);
+      const run = await store.updateRun(id, (r) => { r.tags = [...new Set([...r.tags, ...tags])]; });
+      const added = run.tags.filter((t) => !before.tags.includes(t));
+      if (ctx.json) { printJson(ctx.io, run); } else {
+        ctx.io.stdout(added.length ? `Tagged run ${id} (${run.name}) with ${added.join(', ')}; tags now ${run.tags.join(', ')}\n` : `Run ${id} (${run.name}) already has ${tags.length === 1 ? 'that tag' : 'those tags'}; nothing changed\n`);
+      }
+      return 0;
+    },
+  },
+
+  'runs untag': {
+    options: { ...experimentOption }, positionals: [2, Infinity],
+    async run(ctx) {
+      const [ref, ...tags] = ctx.positionals;
+      const store = await ctx.store();
+      const id = await resolveRunId(store, ref, ctx);
+      const before = await store.readRun(id);
+      const missing = tags.filter((t) => !before.tags.includes(t));
+      const run = missing.length === tags.length ? before : await store.updateRun(id, (r) => { r.tags = r.tags.filter((t) => !tags.includes(t)); });
+      if (ctx.json) { printJson(ctx.io, run); } else {
+        const removed = tags.filter((t) => before.tags.includes(t));
+        ctx.io.stdout(`${removed.length ? `Removed ${removed.join(', ')} from run ${id} (${run.name})` : `Nothing removed from run ${id} (${run.name})`}`
+          + `${missing.length ? `; it had no tag ${missing.join(', ')}` : ''}\n`);
+      }
+      return 0;
+    },
+  },
+
+  'runs rename': {
+    options: { ...experimentOption }, positionals: 2,
+    async run(ctx) {
+      const [ref, name] = ctx.positionals;
+      assertText(name, 'run name');
+      const store = await ctx.store();
+      const id = await resolveRunId(store, ref, ctx);
+      const before = await store.readRun(id);
+      const run = await store.updateRun(id, (r) => { r.name = name; });
+      if (ctx.json) { printJson(ctx.io, run); } else { ctx.io.stdout(`Renamed run ${id} from '${before.name}' to '${run.name}'\n`); }
+      return 0;
+    },
+  },
+};
+
+const resolveRunId = (store: Store, ref: string, ctx: Ctx): Promise<string> => resolveRunRef(store, ref, str(ctx.values, 'experiment'));
+
+function describeRun(run: Run, metrics: Record<string, { count: number; last: number; lastStep: number; min: number; max: number }>, models: { model: string; version: number; stage: string }[]): string {
+  const lines: string[] = [];
+  lines.push(`Run ${run.id}  ${run.name}`);
+  lines.push(`  experiment  ${run.experiment}`);
+  lines.push(`  status      ${run.status}`);
+  lines.push(`  started     ${localTime(run.startTime)}${run.endTime ? `   ended ${localTime(run.endTime)}` : ''}`);
+  if (run.meta.durationMs !== undefined) { lines.push(`  duration    ${formatDuration(run.meta.durationMs)}`); }
+  if (run.meta.peakMemoryBytes !== undefined) { lines.push(`  peak memory ${formatBytes(run.meta.peakMemoryBytes)}`); }
+  if (run.meta.hardware?.cpu) { lines.push(`  hardware    ${run.meta.hardware.cpu}${run.meta.hardware.cores ? ` × ${run.meta.hardware.cores}` : ''}`); }
+  if (run.meta.cost) { lines.push(`  cost        ${run.meta.cost.amount} ${run.meta.cost.currency}`); }
+  lines.push(`  git         ${run.git ? `${run.git.commit}${run.git.dirty ? ' (dirty: uncommitted changes)' : ''}${run.git.branch ? ` on ${run.git.branch}` : ''}` : '(not recorded)'}`);
+  if (run.tags.length) { lines.push(`  tags        ${run.tags.join(', ')}`); }
+  if (run.notes) { lines.push(`  notes       ${run.notes}`); }
+  const params = Object.entries(run.params);
+  if (params.length) {
+    lines.push('Params');
+    for (const [k, v] of params) { lines.push(`  ${k} = ${formatValue(v)}`); }
+  }
+  const ms = Object.entries(metrics);
+  if (ms.length) {
+    lines.push('Metrics (last @ step, min, max, points)');
+    for (const [k, s] of ms) { lines.push(`  ${k} = ${formatNumber(s.last)} @ ${s.lastStep}   min ${formatNumber(s.min)}   max ${formatNumber(s.max)}   ${s.count}`); }
+  }
+  if (run.dataVersions.length) {
+    lines.push('Data versions');
+    for (const d of run.dataVersions) { lines.push(`  ${d.dataset} ${d.version}${d.contentHash ? ` (sha256 ${d.contentHash.slice(0, 12)})` : ''}`); }
+  }
+  if (models.length) {
+    lines.push('Models registered from this run');
+    for (const m of models) { lines.push(`  ${m.model} v${m.version} (${m.stage})`); }
+  }
+  return lines.join('\n') + '\n';
+}
