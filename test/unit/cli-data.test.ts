@@ -45,7 +45,7 @@ describe('mlops data show|verify|diff (real processes, temp folders)', function 
     fs.writeFileSync(path.join(data, 'sub', 'new.txt'), 'n');
     const v2 = (JSON.parse(ok(['data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2', '--json'], ws)) as { version: { id: string } }).version.id;
 
-    const diff = JSON.parse(ok(['data', 'diff', 'churn:v1', `churn:${v2.slice(0, 8)}`, '--json'], ws)) as Diff & { from: { id: string }; to: { id: string } };
+    const diff = JSON.parse(ok(['data', 'diff', 'churn:v1', `churn:${v2.slice(0, 20)}`, '--json'], ws)) as Diff & { from: { id: string }; to: { id: string } };
     assert.deepEqual([diff.from.id, diff.to.id], [v1, v2]);
     assert.deepEqual([paths(diff.added), paths(diff.removed), paths(diff.changed), diff.unchanged], [['sub/new.txt'], ['test.csv'], ['train.csv'], 2]);
     assert.deepEqual([diff.changed[0].before.size, diff.changed[0].after.size], [4, 6]);

@@ -26,12 +26,16 @@ export function mlops(args: string[], cwd: string): CliResult {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Every file under a folder with its bytes, to prove that an operation changed nothing. */
+/**
+ * Every file under a folder with its bytes, to prove that an operation changed nothing. `.mlops/cache/` is left out:
+ * it holds machine-local copies that any reader may refresh, never user data.
+ */
 export function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
+      if (e.isDirectory() && e.name === 'cache' && path.basename(d) === '.mlops') { continue; }
       if (e.isDirectory()) { walk(p); } else { out.set(path.relative(dir, p), fs.readFileSync(p, 'base64')); }
     }
   };
