@@ -35,8 +35,11 @@ export interface MlopsApi {
   comparePanel(): ComparePanel | undefined;
   /** Restores a Compare Runs panel as after a window reload (what VS Code calls). */
   compareSerializer: ComparePanelSerializer;
-  /** How long `activate` took (it only registers things; stores load when a view or command first needs them). */
-  activationMs: number;
+  /**
+   * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
+   * things, and the stores load right after it returns.
+   */
+  activation: { startedAt: number; ms: number };
 }
 
 export function activate(context: vscode.ExtensionContext): MlopsApi {
@@ -117,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
+  return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -47,9 +47,12 @@ export class WorkspaceStores implements vscode.Disposable {
     this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => { void this.reload(); }));
   }
 
+  /** When the first load finished (`performance.now()` of the extension host), for the output channel and the bench. */
+  readyAt: number | undefined;
+
   /** Finds and loads every store; the first call is shared by everyone awaiting `ready()`. */
   ready(): Promise<void> {
-    this.loading ??= this.reload();
+    this.loading ??= this.reload().then(() => { this.readyAt ??= performance.now(); });
     return this.loading;
   }
 

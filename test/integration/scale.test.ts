@@ -11,16 +11,21 @@ describe('scale: a 10,000-run store in the extension host', function () {
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
 
   it('shows the first level and a page of runs, and prints how long that took', async () => {
-    const t0 = performance.now();
     const api = await activate();
     await api.stores.ready();
-    const tLoaded = performance.now();
+    // The extension host's clock is the same in the test and in the extension: from the start of activate() to the
+    // store loaded (the load starts as activate returns), then the first level asked of the tree.
+    const tLoaded = api.stores.readyAt! - api.activation.startedAt;
     const tree = api.trees.experiments.tree;
+    const l0 = performance.now();
     const top = (await tree.getChildren()).filter((n) => n.kind === 'experiment');
     const tTop = performance.now();
+    const tFirstLevel = tLoaded + (tTop - l0);
+    // The page of an experiment of ordinary runs (compare-bench holds the 20 long ones).
+    const ordinary = top.find((n) => n.label.startsWith('exp-')) ?? top[0];
     const runs = api.stores.list()[0].runs.size;
     assert.strictEqual(runs, Number(process.env.MLOPS_SCALE_BENCH));
-    const runsOfFirst = await tree.getChildren(top[0]);
+    const runsOfFirst = await tree.getChildren(ordinary);
     const tPage = performance.now();
     assert.ok(runsOfFirst.length > 0);
     await until(() => runsOfFirst.filter((n) => n.kind === 'run').every((n) => /^loss /.test(n.description ?? '')), 60_000, 'headline metrics of the page');
@@ -38,8 +43,8 @@ describe('scale: a 10,000-run store in the extension host', function () {
       await until(async () => ((await ui<string[]>('/texts', { frame: 'main', selector: '.pane:has(.pane-header[aria-label^="Experiments"]) .monaco-list-row' })) ?? []).some((r) => r.includes(top[0].label)), 60_000, 'rows');
       tRendered = performance.now() - t;
     }
-    console.log(`SCALE ${process.env.MLOPS_SCALE_PASS ?? ''}${runs} runs in ${top.length} experiments: activate() itself ${f(api.activationMs)}; `
-      + `activation to first level ${f(tTop - t0)} (store load ${f(tLoaded - t0)}); warm (Refresh to first level) ${f(tWarm)}; `
+    console.log(`SCALE ${process.env.MLOPS_SCALE_PASS ?? ''}${runs} runs in ${top.length} experiments: activate() itself ${f(api.activation.ms)}; `
+      + `activation to first level ${f(tFirstLevel)} (store loaded ${f(tLoaded)} after activate() started); warm (Refresh to first level) ${f(tWarm)}; `
       + `one experiment's first page (${runsOfFirst.length} rows) ${f(tPage - tTop)}; headline metrics of that page ${f(tMetrics - tPage)}; `
       + `focus to rows rendered in the workbench ${f(tRendered)}`);
   });
@@ -54,14 +59,10 @@ describe('scale: a 10,000-run store in the extension host', function () {
     for (const pass of ['first open', 'second open']) {
       closeCompare();
       const t0 = performance.now();
-      await vscode.commands.executeCommand(Commands.compareRuns, undefined, big.map((r) => ({ kind: 'run', runId: r.id, root: state.root })));
+      await vscode.commands.executeCommand(Commands.compareRuns, { runIds: big.map((r) => r.id), root: state.root });
       if (process.env.EXT_TEST_UI_BRIDGE) {
         // Drawn = every chart canvas has its size and the summary table holds a row per metric.
-        await until(async () => {
-          const canvases = (await ui<string[]>('/texts', { frame: 'webview', selector: 'canvas' })) ?? [];
-          const cells = (await ui<string[]>('/texts', { frame: 'webview', selector: 'table td' })) ?? [];
-          return canvases.length >= 1 && cells.length > big.length;
-        }, 60_000, 'the compare charts');
+        await until(async () => ((await ui<number[]>('/eval', { expression: `document.querySelectorAll('canvas').length && document.querySelectorAll('table td').length > ${big.length} ? 1 : null` })) ?? []).length > 0, 60_000, 'the compare charts');
       } else {
         await until(() => api.comparePanel(), 60_000, 'the compare panel');
       }

@@ -18,7 +18,7 @@ import { MlopsError, messageOf } from '../errors';
 import { NOFOLLOW, type StoreProblem } from './fsutil';
 import { cacheDirOf, readCacheFile, writeCacheFile } from './cacheDir';
 import { isId } from './ids';
-import { encodeValue, foldMetrics, readMetricFileSync, type MetricSummary } from './metrics';
+import { encodeValue, foldMetrics, readMetricFile, readMetricFileSync, type MetricReadResult, type MetricSummary } from './metrics';
 import { RunSchema, FORMAT_VERSION, type Run } from './schemas';
 import type { Store } from './store';
 
@@ -54,6 +54,14 @@ interface CacheFile {
   catalogVersion: number;
   formatVersion: number;
   entries: Record<string, Entry>;
+}
+
+interface SummaryPlan {
+  file: string;
+  sig: [number, number, number, number];
+  grown: boolean;
+  base: Map<string, MetricSummary>;
+  read: { from?: number; firstLine: number; final: false };
 }
 
 /** What a refresh found. */
@@ -324,40 +332,70 @@ export class RunCatalog {
    * permission), so the caller can say why.
    */
   summaries(id: string): Map<string, MetricSummary> {
+    const plan = this.planSummaries(id);
+    if ('done' in plan) { return plan.done; }
+    let r: MetricReadResult;
+    try {
+      r = readMetricFileSync(plan.file, (points) => { foldMetrics(plan.base, points); }, plan.read);
+    } catch (err) {
+      this.forgetSummaries(id); // unreadable now (a race with a delete?): the caller says why; the next look retries
+      throw err;
+    }
+    return this.finishSummaries(id, plan, r);
+  }
+
+  /** `summaries` reading the file asynchronously, so a file of millions of lines does not block the caller's loop. */
+  async summariesAsync(id: string): Promise<Map<string, MetricSummary>> {
+    const plan = this.planSummaries(id);
+    if ('done' in plan) { return plan.done; }
+    let r: MetricReadResult;
+    try {
+      r = await readMetricFile(plan.file, (points) => { foldMetrics(plan.base, points); }, plan.read);
+    } catch (err) {
+      this.forgetSummaries(id);
+      throw err;
+    }
+    return this.finishSummaries(id, plan, r);
+  }
+
+  /** What a summaries update has to read: nothing (`done`), the appended lines, or the whole file. */
+  private planSummaries(id: string): { done: Map<string, MetricSummary> } | SummaryPlan {
     const file = path.join(this.store.dir, 'runs', id, 'metrics.jsonl');
     let st: fs.Stats | undefined;
     try { st = fs.lstatSync(file); } catch { st = undefined; }
     const sig = signatureOf(st);
     if (!this.entries.has(id)) { this.syncRun(id); }
     const e = this.entries.get(id)!;
-    if (sameSignature(e.msig, sig)) { return this.peekSummaries(id) ?? new Map<string, MetricSummary>(); }
-    if (!st) {
-      e.msig = sig; e.mend = 0; e.mlines = 0; e.mbad = 0; e.sums = [];
-    } else {
-      if (!st.isFile()) {
-        this.forgetSummaries(id);
-        throw new MlopsError(st.isSymbolicLink() ? `${this.store.rel(file)} is a symbolic link; it is not followed` : `${this.store.rel(file)} is not a file (EISDIR)`, 'corrupt');
-      }
-      // Grown = the same file, at least as long, and the bytes before where the last read stopped unchanged.
-      const grown = !!e.msig && sig![3] === e.msig[3] && sig![0] >= (e.mend ?? 0) && e.mtail === tailOf(file, e.mend ?? 0);
-      const base = grown ? decodeSummaries(e.sums) : new Map<string, MetricSummary>();
-      let r;
-      try {
-        r = readMetricFileSync(file, (points) => { foldMetrics(base, points); }, { from: grown ? e.mend : 0, firstLine: (grown ? e.mlines ?? 0 : 0) + 1, final: false });
-      } catch (err) {
-        // Unreadable right now (permissions, a race with a delete): no summaries; the caller reports why, and the
-        // next look tries again.
-        this.forgetSummaries(id);
-        throw err;
-      }
-      e.mend = r.end;
-      e.mtail = tailOf(file, r.end);
-      e.mlines = r.lines;
-      e.mbad = (grown ? e.mbad ?? 0 : 0) + r.problems.length;
-      e.sums = encodeSummaries(base);
-      // The signature of what was read: a line still being written makes it differ, so it is read next time.
-      e.msig = r.end === sig![0] ? sig : [r.end, -1, -1, sig![3]];
+    if (sameSignature(e.msig, sig)) { return { done: this.peekSummaries(id) ?? new Map<string, MetricSummary>() }; }
+    if (!st || !sig) {
+      e.msig = null; e.mend = 0; e.mlines = 0; e.mbad = 0; e.sums = []; delete e.mtail;
+      this.decoded.delete(id);
+      this.dirty = true;
+      return { done: new Map<string, MetricSummary>() };
     }
+    if (!st.isFile()) {
+      this.forgetSummaries(id);
+      throw new MlopsError(st.isSymbolicLink() ? `${this.store.rel(file)} is a symbolic link; it is not followed` : `${this.store.rel(file)} is not a file (EISDIR)`, 'corrupt');
+    }
+    // Grown = the same file, at least as long, and the bytes before where the last read stopped unchanged.
+    const grown = !!e.msig && sig[3] === e.msig[3] && sig[0] >= (e.mend ?? 0) && e.mtail === tailOf(file, e.mend ?? 0);
+    return {
+      file, sig, grown,
+      base: grown ? decodeSummaries(e.sums) : new Map<string, MetricSummary>(),
+      read: { from: grown ? e.mend : 0, firstLine: (grown ? e.mlines ?? 0 : 0) + 1, final: false },
+    };
+  }
+
+  private finishSummaries(id: string, plan: SummaryPlan, r: MetricReadResult): Map<string, MetricSummary> {
+    const e = this.entries.get(id);
+    if (!e) { return plan.base; } // the run went away meanwhile
+    e.mend = r.end;
+    e.mtail = tailOf(plan.file, r.end);
+    e.mlines = r.lines;
+    e.mbad = (plan.grown ? e.mbad ?? 0 : 0) + r.problems.length;
+    e.sums = encodeSummaries(plan.base);
+    // The signature of what was read: a line still being written makes it differ, so it is read next time.
+    e.msig = r.end === plan.sig[0] ? plan.sig : [r.end, -1, -1, plan.sig[3]];
     this.decoded.delete(id);
     this.dirty = true;
     return this.peekSummaries(id) ?? new Map<string, MetricSummary>();

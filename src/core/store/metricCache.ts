@@ -8,6 +8,8 @@ import type { RunCatalog } from './catalog';
 import type { MetricSummary } from './metrics';
 
 export class MetricSummaryCache {
+  private readonly pending = new Map<string, Promise<Map<string, MetricSummary>>>();
+
   constructor(private readonly catalog: RunCatalog) {}
 
   /** The cached summaries, without touching the disk (undefined when never loaded). */
@@ -17,13 +19,14 @@ export class MetricSummaryCache {
 
   /** Summaries brought up to date with the file (reads only what was appended since the last call). */
   get(runId: string): Promise<Map<string, MetricSummary>> {
-    try {
-      const s = this.catalog.summaries(runId);
-      this.catalog.saveSoon();
-      return Promise.resolve(s);
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+    const inflight = this.pending.get(runId);
+    if (inflight) { return inflight; }
+    // Read asynchronously: a metrics file of millions of lines must not block the extension host.
+    const p = this.catalog.summariesAsync(runId)
+      .then((s) => { this.catalog.saveSoon(); return s; })
+      .finally(() => this.pending.delete(runId));
+    this.pending.set(runId, p);
+    return p;
   }
 
   forget(runId: string): void {
