@@ -244,7 +244,7 @@ export class RunCatalog {
   }
 
   /** `refresh`, yielding to the event loop every `slice` runs. */
-  async refreshAsync(slice = 2000): Promise<CatalogRefresh> {
+  async refreshAsync(slice = 5000): Promise<CatalogRefresh> {
     const ids = this.listRunFolders();
     const out = this.dropRemoved(ids);
     for (let i = 0; i < ids.length; i++) {

@@ -193,7 +193,8 @@ export async function readMetricFile(file: string, onPoints: (points: MetricPoin
   try {
     const st = await fh.stat();
     const parser = new MetricChunkParser(onPoints, opts.from ?? 0, (opts.firstLine ?? 1) - 1);
-    const buf = Buffer.alloc(Math.max(16, opts.chunkBytes ?? METRIC_CHUNK_BYTES));
+    // No bigger than what is left to read: a small file must not cost a 4 MB buffer.
+    const buf = Buffer.allocUnsafe(Math.max(16, Math.min(opts.chunkBytes ?? METRIC_CHUNK_BYTES, st.size - (opts.from ?? 0) + 1)));
     for (let pos = opts.from ?? 0; ;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) { break; }
@@ -213,7 +214,7 @@ export function readMetricFileSync(file: string, onPoints: (points: MetricPoint[
   try {
     const st = fs.fstatSync(fd);
     const parser = new MetricChunkParser(onPoints, opts.from ?? 0, (opts.firstLine ?? 1) - 1);
-    const buf = Buffer.alloc(Math.max(16, Math.min(opts.chunkBytes ?? METRIC_CHUNK_BYTES, Math.max(16, st.size - (opts.from ?? 0) + 1))));
+    const buf = Buffer.allocUnsafe(Math.max(16, Math.min(opts.chunkBytes ?? METRIC_CHUNK_BYTES, st.size - (opts.from ?? 0) + 1)));
     for (let pos = opts.from ?? 0; ;) {
       const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) { break; }
