@@ -74,7 +74,10 @@ export class WorkspaceStores implements vscode.Disposable {
     this.loadingRoots.add(root);
     try {
       const store = await Store.open(root);
-      const state = new StoreState(store);
+      // A store already loaded keeps its in-memory run catalog: a reload then only re-checks every file (a stat
+      // each) instead of parsing the cache file again.
+      const existing = this.states.get(root);
+      const state = existing && existing.store.dir === store.dir ? existing : new StoreState(store);
       await state.load();
       this.states.set(root, state);
       const catalog = state.runs.catalog;

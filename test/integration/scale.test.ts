@@ -30,11 +30,16 @@ describe('scale: a 10,000-run store in the extension host', function () {
     assert.ok(runsOfFirst.length > 0);
     await until(() => runsOfFirst.filter((n) => n.kind === 'run').every((n) => /^loss /.test(n.description ?? '')), 60_000, 'headline metrics of the page');
     const tMetrics = performance.now();
-    // Warm: the store loaded again in the same host (Refresh), then the first level.
+    // Warm: the store loaded again in the same host (what Refresh does, without the command's round trip through
+    // the workbench), then the first level.
     const w0 = performance.now();
-    await vscode.commands.executeCommand(Commands.refresh);
+    await api.stores.reload();
     const warmTop = await tree.getChildren();
     const tWarm = performance.now() - w0;
+    const c0 = performance.now();
+    await vscode.commands.executeCommand(Commands.refresh);
+    await tree.getChildren();
+    const tRefreshCommand = performance.now() - c0;
     assert.ok(warmTop.length >= top.length);
     let tRendered = NaN;
     if (process.env.EXT_TEST_UI_BRIDGE) {
@@ -44,7 +49,7 @@ describe('scale: a 10,000-run store in the extension host', function () {
       tRendered = performance.now() - t;
     }
     console.log(`SCALE ${process.env.MLOPS_SCALE_PASS ?? ''}${runs} runs in ${top.length} experiments: activate() itself ${f(api.activation.ms)}; `
-      + `activation to first level ${f(tFirstLevel)} (store loaded ${f(tLoaded)} after activate() started); warm (Refresh to first level) ${f(tWarm)}; `
+      + `activation to first level ${f(tFirstLevel)} (store loaded ${f(tLoaded)} after activate() started); warm (store reloaded in the same host to first level) ${f(tWarm)}, through the Refresh command ${f(tRefreshCommand)}; `
       + `one experiment's first page (${runsOfFirst.length} rows) ${f(tPage - tTop)}; headline metrics of that page ${f(tMetrics - tPage)}; `
       + `focus to rows rendered in the workbench ${f(tRendered)}`);
   });
