@@ -153,6 +153,14 @@ def _check_text(text, what, max_len=200):
     return text
 
 
+def _check_param_name(key):
+    # JSON readers on the TypeScript side (zod records, JavaScript objects) drop a '__proto__' key, so a param of
+    # that name would not survive their read-modify-write.
+    if key == "__proto__":
+        raise MlopsError("param name '__proto__' cannot be stored (JSON readers drop it); choose another name")
+    return _check_text(key, "param name")
+
+
 def _dumps(value, indent=None):
     """JSON as the TypeScript writers produce it: UTF-8 text, no NaN literals, lone surrogates as \\u escapes."""
     try:
@@ -818,7 +826,7 @@ class Run(object):
     def log_params(self, params):
         values = {}
         for k, v in params.items():
-            _check_text(k, "param name")
+            _check_param_name(k)
             values[k] = _param_value(k, v)
         self._update(lambda r: r["params"].update(values))
 
@@ -1071,7 +1079,7 @@ def start_run(experiment, name=None, params=None, tags=None, notes=None, root=No
     _check_text(run_name, "run name")
     values = {}
     for k, v in (params or {}).items():
-        _check_text(k, "param name")
+        _check_param_name(k)
         values[k] = _param_value(k, v)
     tags = list(tags or [])
     for t in tags:

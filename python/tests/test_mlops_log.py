@@ -142,6 +142,18 @@ class ParityWithTypeScript(StoreCase):
             self.assertNotIn("has no versions", str(e.exception), repr(name))
         self.assertEqual(snapshot(self.root), before, "rejected names write nothing")
 
+    def test_param_names(self):
+        run = self.start()
+        for key in CASES["paramNames"]["valid"]:
+            run.log_param(key, 1)
+        before = snapshot(self.root)
+        for key in CASES["paramNames"]["invalid"]:
+            with self.assertRaises(MlopsError, msg=repr(key)):
+                run.log_param(key, 1)
+            with self.assertRaises(MlopsError, msg=repr(key)):
+                self.start(params={key: 1})
+        self.assertEqual(snapshot(self.root), before, "rejected param names write nothing")
+
     def test_free_texts(self):
         run = self.start()
         for case in CASES["texts"]:

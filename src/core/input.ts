@@ -1,7 +1,7 @@
 // Parsing of typed `k=v` input (CLI arguments, the extension's input boxes): both give the same message for the
 // same mistake.
 import { MlopsError } from './errors';
-import { textProblem } from './store/ids';
+import { paramNameProblem, textProblem } from './store/ids';
 import type { ParamValue } from './store/schemas';
 import type { MetricInput } from './store/metrics';
 
@@ -48,7 +48,7 @@ export function parseParam(arg: string): [string, ParamValue] {
   const eq = arg.indexOf('=');
   if (eq <= 0) { throw new MlopsError(`bad param '${arg}': expected key=value, e.g. --param lr=0.01`); }
   const key = arg.slice(0, eq).trim();
-  const problem = textProblem(key, 'param name');
+  const problem = paramNameProblem(key);
   if (problem) { throw new MlopsError(`bad param '${arg}': ${problem}`); }
   return [key, parseParamValue(arg.slice(eq + 1))];
 }

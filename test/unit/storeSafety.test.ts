@@ -244,3 +244,17 @@ describe('store: bad dates are input errors', () => {
     await assert.rejects(store.createRun({ experiment: 'exp', startTime: new Date(8.64e15 + 1) }), (e: unknown) => e instanceof MlopsError && /not a valid date/.test(e.message));
   });
 });
+
+describe('store: keys JSON readers would drop', () => {
+  it("a run.json with a '__proto__' param is reported and never rewritten without it; new runs refuse the name", async () => {
+    const { store, runId } = await fixture();
+    const file = store.runFile(runId);
+    const text = fs.readFileSync(file, 'utf8').replace('"params": {', '"params": {\n    "__proto__": 1,');
+    fs.writeFileSync(file, text);
+    const listed = await store.listRuns();
+    assert.ok(listed.problems.some((p) => p.file.endsWith('run.json') && /__proto__/.test(p.reason)), JSON.stringify(listed.problems));
+    await assert.rejects(store.updateRun(runId, (r) => { r.tags.push('x'); }), /__proto__/);
+    assert.equal(fs.readFileSync(file, 'utf8'), text);
+    await assert.rejects(store.createRun({ experiment: 'exp', params: JSON.parse('{"__proto__": 1}') as Record<string, number> }), /__proto__/);
+  });
+});

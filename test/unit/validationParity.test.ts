@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeMetricLines, hashPath, nameProblem, parseParamValue, textProblem, validateMetricInput, type MetricInput } from '../../src/core';
+import { encodeMetricLines, hashPath, nameProblem, paramNameProblem, parseParamValue, textProblem, validateMetricInput, type MetricInput } from '../../src/core';
 import { REPO, tmpDir } from './helpers';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -12,6 +12,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Cases {
   names: { valid: string[]; invalid: string[] };
   texts: { text: string; max: number; valid: boolean }[];
+  paramNames: { valid: string[]; invalid: string[] };
   paramValues: { text?: string; python?: string; stored: Json }[];
   metrics: { value: Json; step?: Json; valid: boolean; stored?: Json }[];
   manifestOrder: { paths: string[]; sorted: string[] }[];
@@ -30,6 +31,11 @@ describe('validation parity with the Python logger (test/fixtures/validation/cas
     assert.ok(CASES.names.valid.length > 5 && CASES.names.invalid.length > 5);
     for (const n of CASES.names.valid) { assert.equal(nameProblem(n, 'experiment'), undefined, JSON.stringify(n)); }
     for (const n of CASES.names.invalid) { assert.ok(nameProblem(n, 'experiment'), `${JSON.stringify(n)} should be rejected`); }
+  });
+
+  it('param names: paramNameProblem refuses __proto__ (JSON readers drop it) and what textProblem refuses', () => {
+    for (const n of CASES.paramNames.valid) { assert.equal(paramNameProblem(n), undefined, JSON.stringify(n)); }
+    for (const n of CASES.paramNames.invalid) { assert.ok(paramNameProblem(n), `${JSON.stringify(n)} should be rejected`); }
   });
 
   it('free texts: textProblem accepts exactly the valid ones, counting UTF-16 units against the maximum', () => {

@@ -110,6 +110,10 @@ export class EntityFiles {
     if (typeof fv === 'number' && fv > FORMAT_VERSION) {
       return { ok: false, problem: { file: this.rel(file), reason: `written by a newer MLOps Workbench (formatVersion ${fv}; this version reads ${FORMAT_VERSION}); update the extension or CLI to read it` } };
     }
+    const proto = protoKeyPath(json.value);
+    if (proto) {
+      return { ok: false, problem: { file: this.rel(file), reason: `has a key named '__proto__' (${proto}), which this reader would drop; the file is skipped, so it is never rewritten without it` } };
+    }
     const r = schema.safeParse(json.value);
     if (!r.success) { return { ok: false, problem: { file: this.rel(file), reason: `does not match the ${path.basename(file)} format: ${describeIssues(r.error)}` } }; }
     return { ok: true, value: r.data };
@@ -148,6 +152,20 @@ export class EntityFiles {
     const existing = await this.read(file, schema);
     return existing.ok ? existing.value as z.infer<S> : fresh;
   }
+}
+
+/**
+ * Where a parsed JSON value has an own key `__proto__` (JSON.parse makes one; zod's records drop it), up to two levels
+ * down — the depth of `params`, `meta` and the like — or undefined.
+ */
+function protoKeyPath(v: unknown, at = '', depth = 0): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || depth > 2) { return undefined; }
+  if (Object.prototype.hasOwnProperty.call(v, '__proto__')) { return at ? `${at}.__proto__` : '__proto__'; }
+  for (const [k, child] of Object.entries(v)) {
+    const found = protoKeyPath(child, at ? `${at}.${k}` : k, depth + 1);
+    if (found) { return found; }
+  }
+  return undefined;
 }
 
 /** The identity check of named entities: the `name` inside must be the file (or folder) name. */

@@ -97,6 +97,15 @@ export function textProblem(text: string, what: string, max = 200): string | und
   return undefined;
 }
 
+/**
+ * Param names are free text, except `__proto__`: JSON readers (zod's records, JavaScript objects) drop or misread
+ * that key, so a param of that name could not survive a read-modify-write.
+ */
+export function paramNameProblem(key: string): string | undefined {
+  if (key === '__proto__') { return "param name '__proto__' cannot be stored (JSON readers drop it); choose another name"; }
+  return textProblem(key, 'param name');
+}
+
 export function assertText(text: string, what: string, max = 200): string {
   const problem = textProblem(text, what, max);
   if (problem) { throw new MlopsError(problem); }

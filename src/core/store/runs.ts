@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MlopsError, messageOf } from '../errors';
 import { appendLines, isErrno, mapLimit, toJson, writeFileAtomic, type StoreProblem } from './fsutil';
 import { byIdDesc, dedupe, describeIssues, nameMatches, nowIso, type EntityFiles, type IdentityCheck, type Parsed, type ReadResult } from './entities';
-import { assertId, assertName, assertText, isId, newId, printable } from './ids';
+import { assertId, assertName, assertText, isId, newId, paramNameProblem, printable } from './ids';
 import { withFileLock } from './lock';
 import { encodeMetricLines, readMetricFile, type MetricInput, type MetricPoint } from './metrics';
 import { randomRunName } from './names';
@@ -70,7 +70,7 @@ export class RunStore {
     const name = input.name ?? randomRunName();
     assertText(name, 'run name');
     const params = input.params ?? {};
-    for (const k of Object.keys(params)) { assertText(k, 'param name'); }
+    for (const k of Object.keys(params)) { const problem = paramNameProblem(k); if (problem) { throw new MlopsError(problem); } }
     const tags = dedupe(input.tags ?? []);
     for (const t of tags) { assertText(t, 'tag', 100); }
     const start = input.startTime ?? new Date();
