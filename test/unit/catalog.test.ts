@@ -148,6 +148,21 @@ describe('run catalog', () => {
     assert.equal(again.get('01ARZ3NDEKTSV4RRFFQ69G5FAV'), undefined);
   });
 
+  it('a run folder replaced by a link that leads out of the store is reported, not read', async () => {
+    const { store, ids } = await storeWithRuns(2);
+    const cat = RunCatalog.open(store);
+    cat.refresh();
+    const outside = tmpDir('mlops-outside-');
+    fs.cpSync(store.runDir(ids[0]), outside, { recursive: true });
+    fs.rmSync(store.runDir(ids[0]), { recursive: true });
+    fs.symlinkSync(outside, store.runDir(ids[0]));
+    assert.equal(cat.refreshOne(ids[0]), 'problem');
+    assert.equal(cat.get(ids[0]), undefined);
+    cat.refresh();
+    assert.deepEqual(cat.list().map((r) => r.id), [ids[1]]);
+    assert.ok(cat.problems().some((p) => p.file === `.mlops/runs/${ids[0]}` && /outside the store/.test(p.reason)));
+  });
+
   it('a cache folder linked outside the store is never written through', async () => {
     const { store } = await storeWithRuns(1);
     const outside = tmpDir('mlops-outside-');

@@ -14,12 +14,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { MlopsError, messageOf } from '../errors';
 import { NOFOLLOW, type StoreProblem } from './fsutil';
 import { cacheDirOf, readCacheFile, writeCacheFile } from './cacheDir';
 import { isId } from './ids';
 import { encodeValue, foldMetrics, readMetricFile, readMetricFileSync, type MetricReadResult, type MetricSummary } from './metrics';
 import { RunSchema, FORMAT_VERSION, type Run } from './schemas';
+import { runIdentity } from './runs';
 import type { Store } from './store';
 
 export const CATALOG_VERSION = 1;
@@ -45,7 +47,7 @@ interface Entry {
   mlines?: number;
   /** Lines that were not valid records. */
   mbad?: number;
-  /** The last bytes before `mend` (hex): an edit in place, not an append, changes them and forces a full read. */
+  /** A fingerprint of the bytes before `mend`: an edit in place, not an append, changes it and forces a full read. */
   mtail?: string;
   sums?: EncodedSummary[];
 }
@@ -83,7 +85,10 @@ function sameSignature(a: Signature | undefined, b: Signature): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
-/** Up to 64 bytes of a file before `end`, as hex ('' when `end` is 0 or the file cannot be read). */
+/**
+ * A short fingerprint of the (up to) 64 bytes of a file before `end` ('' when `end` is 0 or the file cannot be
+ * read): an edit in place, not an append, changes those bytes.
+ */
 function tailOf(file: string, end: number): string {
   if (end <= 0) { return ''; }
   const n = Math.min(64, end);
@@ -94,7 +99,12 @@ function tailOf(file: string, end: number): string {
   } catch {
     return ''; // unreadable: the caller reads the whole file, which reports why
   }
-  return buf.toString('hex');
+  return createHash('sha1').update(buf).digest('base64').slice(0, 12);
+}
+
+/** Where a link points, for messages ('?' when it cannot be read). */
+function linkTarget(p: string): string {
+  try { return fs.realpathSync(p); } catch { try { return fs.readlinkSync(p); } catch { return '?'; } }
 }
 
 function decodeNumber(v: EncodedNumber): number {
@@ -158,17 +168,24 @@ export class RunCatalog {
 
   // ---------------------------------------------------------------- runs
 
+  private insideStore(p: string): boolean {
+    try {
+      const real = fs.realpathSync(p);
+      const base = fs.realpathSync(this.store.dir);
+      return real === base || real.startsWith(base + path.sep);
+    } catch {
+      return false; // a broken link
+    }
+  }
+
   private listRunFolders(): string[] {
     const runsDir = path.join(this.store.dir, 'runs');
     this.listingProblems = [];
     let st: fs.Stats | undefined;
     try { st = fs.lstatSync(runsDir); } catch { return []; }
-    const realStore = fs.realpathSync(this.store.dir);
-    const inside = (p: string) => p === realStore || p.startsWith(realStore + path.sep);
     if (st.isSymbolicLink()) {
-      const real = (() => { try { return fs.realpathSync(runsDir); } catch { return undefined; } })();
-      if (!real || !inside(real)) {
-        this.listingProblems.push({ file: this.store.rel(runsDir), reason: `a symbolic link to '${real ?? '?'}', outside the store; not followed` });
+      if (!this.insideStore(runsDir)) {
+        this.listingProblems.push({ file: this.store.rel(runsDir), reason: `a symbolic link to '${linkTarget(runsDir)}', outside the store; not followed` });
         return [];
       }
       st = fs.statSync(runsDir);
@@ -185,12 +202,9 @@ export class RunCatalog {
         this.listingProblems.push({ file: this.store.rel(full), reason: 'not a run folder (its name is not a run id); ignored' });
         continue;
       }
-      if (d.isSymbolicLink()) {
-        const real = (() => { try { return fs.realpathSync(full); } catch { return undefined; } })();
-        if (!real || !inside(real)) {
-          this.listingProblems.push({ file: this.store.rel(full), reason: real ? `a symbolic link to '${real}', outside the store; not followed` : 'a broken symbolic link; ignored' });
-          continue;
-        }
+      if (d.isSymbolicLink() && !this.insideStore(full)) {
+        this.listingProblems.push({ file: this.store.rel(full), reason: `a symbolic link to '${linkTarget(full)}', outside the store (or broken); not followed` });
+        continue;
       }
       ids.push(d.name);
     }
@@ -210,7 +224,7 @@ export class RunCatalog {
     if (!st) {
       entry.problem = 'run folder without run.json (an interrupted write?); ignored';
     } else {
-      const parsed = this.readRunFile(file, id);
+      const parsed = this.readRunFile(file);
       if (parsed.ok) { entry.run = parsed.run; } else { entry.problem = parsed.reason; }
     }
     this.entries.set(id, entry);
@@ -218,7 +232,7 @@ export class RunCatalog {
     return true;
   }
 
-  private readRunFile(file: string, id: string): { ok: true; run: Run } | { ok: false; reason: string } {
+  private readRunFile(file: string): { ok: true; run: Run } | { ok: false; reason: string } {
     let text: string;
     try {
       const fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
@@ -229,9 +243,8 @@ export class RunCatalog {
     }
     const parsed = this.store.parseEntityText(file, text, RunSchema);
     if (!parsed.ok) { return { ok: false, reason: parsed.problem.reason }; }
-    if (parsed.value.id !== id) {
-      return { ok: false, reason: `its id ${parsed.value.id} is not ${id}, the run folder it is in; the file name is the identity, so this file is skipped (it was not changed)` };
-    }
+    const mismatch = runIdentity(parsed.value, file);
+    if (mismatch) { return { ok: false, reason: `${mismatch}; the file name is the identity, so this file is skipped (it was not changed)` }; }
     return { ok: true, run: parsed.value };
   }
 
@@ -266,6 +279,13 @@ export class RunCatalog {
   /** Re-checks one run (a watcher saw it change): `changed`, `removed`, `problem` or `unchanged`. */
   refreshOne(id: string): 'changed' | 'removed' | 'problem' | 'unchanged' {
     const dir = path.join(this.store.dir, 'runs', id);
+    // A run folder replaced by a link that leads out of the store is not read (the full refresh reports it).
+    if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() && !this.insideStore(dir)) {
+      const had = this.entries.delete(id);
+      this.decoded.delete(id);
+      if (had) { this.dirty = true; }
+      return 'problem';
+    }
     if (!fs.existsSync(dir)) {
       const had = this.entries.delete(id);
       this.decoded.delete(id);
