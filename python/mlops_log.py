@@ -418,6 +418,13 @@ class _FileLock(object):
         if token in ("unreadable", "invalid"):
             token += "-" + self.token  # no real token to name it by: a name of our own cannot meet a leftover
         aside = self._aside(token, ".stale")
+        # Look once more right before moving it: another waiter may already have broken it and taken a new lock.
+        try:
+            now, _ = self._read_owner(self.lock)
+        except OSError:
+            return False  # gone: look again
+        if (now is None) != (owner is None) or (now is not None and now["token"] != owner["token"]):
+            return False
         try:
             os.rename(self.lock, aside)
         except OSError:

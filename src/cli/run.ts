@@ -1,7 +1,7 @@
 // `mlops run …`: record a finished run (`log`), or follow one live from any language (`start`, `log-metric`,
 // `log-param`, `end`), attached through MLOPS_RUN_ID / MLOPS_ROOT like the Python logger.
 import {
-  assertText, formatDuration, parseDataRef, parseMetric, parseParam, parseParamValue, simpleGitPort, noGitPort,
+  RunCatalog, assertText, formatDuration, parseDataRef, parseMetric, parseParam, parseParamValue, simpleGitPort, noGitPort,
   type DataVersionRef, type GitInfo, type ParamValue, type Store,
 } from '../core';
 import { UsageError, list, parseStatus, required, str, type Command, type Ctx, type Values } from './context';
@@ -135,9 +135,11 @@ export const RUN_COMMANDS: Record<string, Command> = {
       }
       const { store, id } = await attached(ctx);
       if (point.step === undefined) {
-        // Like the Python logger: each metric continues from its own last step.
-        let last = -1;
-        for (const p of (await store.readMetrics(id)).points) { if (p.name === name && p.step > last) { last = p.step; } }
+        // Like the Python logger: each metric continues from its own last step (the run catalog reads only what was
+        // appended since the previous call, so a shell loop of N calls does not read N² lines).
+        const catalog = RunCatalog.open(store);
+        const last = catalog.summaries(id).get(name)?.lastStep ?? -1;
+        catalog.save();
         point.step = last + 1;
       }
       await store.logMetrics(id, [point]);

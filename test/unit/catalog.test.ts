@@ -36,7 +36,7 @@ describe('run catalog', () => {
     assert.deepEqual(second.list().map((r) => r.id), [...ids].reverse());
     assert.deepEqual([...second.experiments().entries()].sort(), [['exp-0', 3], ['exp-1', 2]]);
     for (const id of ids) {
-      assert.deepEqual(plain(second.peekSummaries(id)!), plain(summarizeMetrics((await store.readMetrics(id)).points)));
+      assert.deepEqual(plain(second.summaries(id)), plain(summarizeMetrics((await store.readMetrics(id)).points)));
     }
   });
 
@@ -109,6 +109,23 @@ describe('run catalog', () => {
     const s = cat.summaries(id).get('loss')!;
     assert.equal(s.count, 2);
     assert.equal(s.max, 8);
+  });
+
+  it('summaries from the cache file are not shown until checked: a run that went on logging while closed is read again', async () => {
+    const { store, ids } = await storeWithRuns(1);
+    const id = ids[0];
+    const before = RunCatalog.open(store);
+    before.refresh();
+    assert.equal(before.summaries(id).get('loss')!.count, 2);
+    before.save();
+    // The editor is closed; the script logs on and ends.
+    await store.logMetrics(id, [{ name: 'loss', value: 0.01, step: 9 }]);
+    const after = RunCatalog.open(store);
+    after.refresh();
+    assert.equal(after.peekSummaries(id), undefined, 'unchecked summaries were shown');
+    const s = (await after.summariesAsync(id)).get('loss')!;
+    assert.deepEqual([s.count, s.last], [3, 0.01]);
+    assert.equal(after.peekSummaries(id)!.get('loss')!.last, 0.01);
   });
 
   it('a last line still being written counts only once it is complete', async () => {

@@ -104,6 +104,20 @@ describe('locks: owned, taken over atomically, released only by their owner', fu
     assert.equal(fs.existsSync(lock), false);
   });
 
+  it('a waiter whose folder is moved away meanwhile (a run sent to the trash) fails as not-found', async () => {
+    const dir = tmpDir();
+    const runDir = path.join(dir, 'run');
+    fs.mkdirSync(runDir);
+    const file = path.join(runDir, 'run.json');
+    let waiter: Promise<unknown> | undefined;
+    await withFileLock(file, async () => {
+      waiter = withFileLock(file, () => Promise.resolve('never'));
+      await new Promise((r) => setTimeout(r, 50)); // the waiter has its private folder in run/ and is waiting
+      fs.renameSync(runDir, path.join(dir, 'trashed'));
+    });
+    await assert.rejects(waiter!, (e: unknown) => e instanceof MlopsError && e.kind === 'not-found');
+  });
+
   it('locking a file whose folder is gone fails as not-found and creates nothing', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'gone', 'run.json');

@@ -211,6 +211,22 @@ describe('store change routing', () => {
     assert.equal(state.metrics.peek(fine.id)?.get('loss')?.last, 0.25);
   });
 
+  it('a run whose record and metrics changed in the same batch (log, then end) gets its new metrics', async () => {
+    const { store } = await Store.init(tmpDir());
+    const run = await store.createRun({ experiment: 'e' });
+    await store.logMetrics(run.id, [{ name: 'loss', value: 1, step: 0 }]);
+    const state = new StoreState(store);
+    await state.load();
+    await state.metrics.get(run.id);
+    await store.logMetrics(run.id, [{ name: 'loss', value: 0.5, step: 1 }]);
+    await store.endRun(run.id, 'finished');
+    const change = classifyChange(`runs/${run.id}/run.json`);
+    classifyChange(`runs/${run.id}/metrics.jsonl`, change);
+    await state.apply(change);
+    assert.equal(state.runs.get(run.id)?.status, 'finished');
+    assert.equal(state.metrics.peek(run.id)?.get('loss')?.last, 0.5);
+  });
+
   it('the metric cache reads a half-written last line only once it is complete', async () => {
     const { store } = await Store.init(tmpDir());
     const run = await store.createRun({ experiment: 'e' });

@@ -127,6 +127,12 @@ export class RunCatalog {
   private entries = new Map<string, Entry>();
   /** Decoded summaries, so repeated lookups do not decode again. */
   private readonly decoded = new Map<string, Map<string, MetricSummary>>();
+  /**
+   * Runs whose summaries were checked against their metrics.jsonl since this catalog was opened. Summaries loaded
+   * from the cache file are not shown until checked (a stat; a read of what was appended), so a run that went on
+   * logging while the editor was closed never shows its old values.
+   */
+  private readonly checked = new Set<string>();
   /** Entries of runs/ that are not run folders, links leading out, a runs/ that is a file: found by each refresh. */
   private listingProblems: StoreProblem[] = [];
   private dirty = false;
@@ -336,10 +342,13 @@ export class RunCatalog {
 
   // ---------------------------------------------------------------- metric summaries
 
-  /** The cached summaries of a run without touching the disk (undefined when never computed). */
+  /**
+   * A run's summaries without touching the disk: undefined when they were never computed, or not yet checked against
+   * the file since this catalog was opened (then `summaries` / `summariesAsync` bring them up to date).
+   */
   peekSummaries(id: string): Map<string, MetricSummary> | undefined {
     const e = this.entries.get(id);
-    if (!e || e.msig === undefined) { return undefined; }
+    if (!e || e.msig === undefined || !this.checked.has(id)) { return undefined; }
     let d = this.decoded.get(id);
     if (!d) { d = decodeSummaries(e.sums); this.decoded.set(id, d); }
     return d;
@@ -386,10 +395,14 @@ export class RunCatalog {
     const sig = signatureOf(st);
     if (!this.entries.has(id)) { this.syncRun(id); }
     const e = this.entries.get(id)!;
-    if (sameSignature(e.msig, sig)) { return { done: this.peekSummaries(id) ?? new Map<string, MetricSummary>() }; }
+    if (sameSignature(e.msig, sig)) {
+      this.checked.add(id);
+      return { done: this.peekSummaries(id) ?? new Map<string, MetricSummary>() };
+    }
     if (!st || !sig) {
       e.msig = null; e.mend = 0; e.mlines = 0; e.mbad = 0; e.sums = []; delete e.mtail;
       this.decoded.delete(id);
+      this.checked.add(id);
       this.dirty = true;
       return { done: new Map<string, MetricSummary>() };
     }
@@ -417,6 +430,7 @@ export class RunCatalog {
     // The signature of what was read: a line still being written makes it differ, so it is read next time.
     e.msig = r.end === plan.sig[0] ? plan.sig : [r.end, -1, -1, plan.sig[3]];
     this.decoded.delete(id);
+    this.checked.add(id);
     this.dirty = true;
     return this.peekSummaries(id) ?? new Map<string, MetricSummary>();
   }
@@ -431,6 +445,7 @@ export class RunCatalog {
     const e = this.entries.get(id);
     if (e) { delete e.msig; delete e.sums; delete e.mend; delete e.mlines; delete e.mbad; delete e.mtail; }
     this.decoded.delete(id);
+    this.checked.delete(id);
   }
 
   // ---------------------------------------------------------------- persistence

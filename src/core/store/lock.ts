@@ -119,6 +119,10 @@ function describeOwner(o: { owner: Partial<LockOwner>; since: number }): string 
 /** Moves a stale lock aside; only one waiter can, and one that moved a fresh lock by a race puts it back. */
 async function takeOver(lock: string, seen: { owner: Partial<LockOwner>; since: number }, reason: string, myToken: string): Promise<void> {
   const aside = path.join(path.dirname(lock), `.${path.basename(lock)}.${seen.owner.token ?? `unreadable-${myToken}`}.stale`);
+  // Look once more right before moving it: another waiter may already have broken this lock and taken a new one,
+  // which must not be moved (this narrows the window; the token check after the move closes most of the rest).
+  const now = await observe(lock);
+  if (now.state === 'gone' || now.owner.token !== seen.owner.token) { return; }
   try {
     await fsp.rename(lock, aside);
   } catch (e) {
@@ -160,7 +164,13 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: 
   try {
     for (;;) {
       owner.acquiredAt = Date.now();
-      await fsp.writeFile(path.join(prepared, OWNER_FILE), JSON.stringify(owner));
+      try {
+        await fsp.writeFile(path.join(prepared, OWNER_FILE), JSON.stringify(owner));
+      } catch (e) {
+        // The folder went away while waiting (a run sent to the trash meanwhile, with the prepared folder in it).
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) { throw new MlopsError(`${path.dirname(file)} does not exist (deleted or moved?)`, 'not-found'); }
+        throw e;
+      }
       if (await tryAcquire(prepared, lock, file)) { break; }
       const seen = await observe(lock);
       if (seen.state === 'gone') { continue; }
@@ -214,7 +224,17 @@ async function release(lock: string, token: string): Promise<void> {
     emit({ kind: 'lost', lock, message: `could not read the lock ${lock} to release it: ${messageOf(e)}` });
     return;
   }
-  if (seen.state === 'gone') { return; } // moved with its folder (a run sent to the trash under its lock)
+  if (seen.state === 'gone') {
+    // Moved with its folder (a run sent to the trash under its lock) — or set aside for a moment by a waiter that
+    // raced another and is putting it back: look again briefly, so a lock put back is not left orphaned.
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      let again: Observed;
+      try { again = await observe(lock); } catch { return; } // unreadable: leave it (it is not provably ours)
+      if (again.state === 'held') { return release(lock, token); }
+    }
+    return;
+  }
   if (seen.owner.token !== token) {
     emit({ kind: 'lost', lock, message: `the lock ${lock} was taken over while held (held longer than ${LOCK_STALE_MS / 1000} s?); left to its new owner` });
     return;

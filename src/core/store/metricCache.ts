@@ -9,6 +9,7 @@ import type { MetricSummary } from './metrics';
 
 export class MetricSummaryCache {
   private readonly pending = new Map<string, Promise<Map<string, MetricSummary>>>();
+  private readonly followUp = new Map<string, Promise<Map<string, MetricSummary>>>();
 
   constructor(private readonly catalog: RunCatalog) {}
 
@@ -20,7 +21,16 @@ export class MetricSummaryCache {
   /** Summaries brought up to date with the file (reads only what was appended since the last call). */
   get(runId: string): Promise<Map<string, MetricSummary>> {
     const inflight = this.pending.get(runId);
-    if (inflight) { return inflight; }
+    if (inflight) {
+      // The read under way may have passed the end of the file before what this caller saw was appended: one
+      // follow-up read after it, shared by every caller that arrives meanwhile.
+      let next = this.followUp.get(runId);
+      if (!next) {
+        next = inflight.catch(() => undefined).then(() => { this.followUp.delete(runId); return this.get(runId); });
+        this.followUp.set(runId, next);
+      }
+      return next;
+    }
     // Read asynchronously: a metrics file of millions of lines must not block the extension host.
     const p = this.catalog.summariesAsync(runId)
       .then((s) => { this.catalog.saveSoon(); return s; })

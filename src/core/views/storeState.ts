@@ -96,13 +96,13 @@ export class StoreState {
     if (change.full) { await this.load(); return []; }
     const jobs: Promise<unknown>[] = [];
     const problems: MetricReadProblem[] = [];
+    const readMetrics = (id: string) => this.metrics.get(id).then(() => undefined, (e: unknown) => { problems.push({ runId: id, file: this.store.metricsFile(id), message: messageOf(e) }); });
     for (const id of change.runs) {
-      jobs.push(this.runs.refresh(id).then((r) => { if (r !== 'changed') { this.metrics.forget(id); } }));
+      // A run whose metrics changed in the same batch (log, then end) is read after its record, not skipped.
+      jobs.push(this.runs.refresh(id).then((r) => (r !== 'changed' ? this.metrics.forget(id) : change.metrics.has(id) ? readMetrics(id) : undefined)));
     }
     for (const id of change.metrics) {
-      if (!change.runs.has(id)) {
-        jobs.push(this.metrics.get(id).catch((e: unknown) => { problems.push({ runId: id, file: this.store.metricsFile(id), message: messageOf(e) }); }));
-      }
+      if (!change.runs.has(id)) { jobs.push(readMetrics(id)); }
     }
     if (change.experiments) { jobs.push(this.loadExperiments()); }
     if (change.data) { jobs.push(this.loadData()); }
