@@ -61,6 +61,8 @@ export const HardwareSchema = z.looseObject({
   memoryBytes: z.number().nonnegative().optional(),
   gpus: z.array(z.string()).optional(),
   platform: z.string().optional(),
+  /** A name for this machine class that budgets and constraints refer to, e.g. `cpu-only`, `a100`. */
+  label: z.string().min(1).max(100).optional(),
 });
 
 export const MetaMetricsSchema = z.looseObject({
@@ -71,6 +73,11 @@ export const MetaMetricsSchema = z.looseObject({
   python: z.string().optional(),
   environment: z.looseObject({ hash: sha256, file: z.string().optional() }).optional(),
   exitCode: z.number().int().optional(),
+  /** Inference latency of the trained model, median and 95th percentile over repeated calls (`run.benchmark`). */
+  latencyMsP50: z.number().nonnegative().optional(),
+  latencyMsP95: z.number().nonnegative().optional(),
+  /** Bytes of the model artifact the run logged (`log_model`). */
+  modelSizeBytes: z.number().int().nonnegative().optional(),
 });
 export type MetaMetrics = z.infer<typeof MetaMetricsSchema>;
 
