@@ -19,3 +19,4 @@ export * from './views/describe';
 export * from './views/treeModel';
 export { mapLimit } from './store/fsutil';
 export { onLockEvent, withFileLock, type LockEvent } from './store/lock';
+export * from './goals';

@@ -47,7 +47,7 @@ export class EntityFiles {
   }
 
   /** A file's text, without following a symbolic link that leads out of the store. */
-  private async readText(file: string): Promise<{ ok: true; text: string } | { ok: false; missing: boolean; reason: string }> {
+  async readText(file: string): Promise<{ ok: true; text: string } | { ok: false; missing: boolean; reason: string }> {
     let fh;
     try {
       fh = await fsp.open(file, fsc.O_RDONLY | NOFOLLOW);

@@ -20,6 +20,7 @@ import { RunStore, type NewRun } from './runs';
 import { DataStore, type TagDataInput } from './dataVersions';
 import { ModelStore, type RegisterModelInput } from './models';
 import { PolicyStore } from './policy';
+import { GoalsFileStore } from '../goals/file';
 import type { MetricInput, MetricPoint } from './metrics';
 import type { StoreProblem } from './fsutil';
 import {
@@ -49,6 +50,8 @@ export class Store {
   /** Models and their versions and stages. */
   readonly models: ModelStore;
   readonly policy: PolicyStore;
+  /** `.mlops/goals.json`: metric goals, KPIs, production constraints and budget. */
+  readonly goals: GoalsFileStore;
 
   private constructor(
     /** The workspace folder that contains `.mlops`. */
@@ -61,6 +64,7 @@ export class Store {
     this.data = new DataStore(this.files, this.dir, root);
     this.models = new ModelStore(this.files, this.dir, this.runs, (abs) => this.data.sourceOf(abs));
     this.policy = new PolicyStore(this.files, this.dir);
+    this.goals = new GoalsFileStore(this.files, this.dir);
   }
 
   /** The nearest folder at or above `start` that holds `.mlops/mlops.json`. */
@@ -120,6 +124,7 @@ export class Store {
   modelDir(name: string): string { return this.models.modelDir(name); }
   modelVersionFile(name: string, version: number): string { return this.models.versionFile(name, version); }
   policyFile(): string { return this.policy.file; }
+  goalsFile(): string { return this.goals.file; }
 
   // ---------------------------------------------------------------- the facade (one line each; the logic is in the entity modules)
 

@@ -10,6 +10,9 @@ import { RunIndex } from '../store/runIndex';
 import type { DataVersion, Dataset, Experiment, Model, ModelVersion, Run } from '../store/schemas';
 import type { Store } from '../store/store';
 import { isId } from '../store/ids';
+import {
+  GOALS_FILE, budgetReport, evaluateRun, hasGoals, type BudgetReport, type Goals, type GoalsRead, type RunGoals,
+} from '../goals';
 
 /** What a batch of file events touched. */
 export interface ChangeSet {
@@ -20,14 +23,15 @@ export interface ChangeSet {
   models: boolean;
   experiments: boolean;
   trash: boolean;
+  goals: boolean;
 }
 
 export function emptyChangeSet(): ChangeSet {
-  return { full: false, runs: new Set(), metrics: new Set(), data: false, models: false, experiments: false, trash: false };
+  return { full: false, runs: new Set(), metrics: new Set(), data: false, models: false, experiments: false, trash: false, goals: false };
 }
 
 export function isEmptyChange(c: ChangeSet): boolean {
-  return !c.full && c.runs.size === 0 && c.metrics.size === 0 && !c.data && !c.models && !c.experiments && !c.trash;
+  return !c.full && c.runs.size === 0 && c.metrics.size === 0 && !c.data && !c.models && !c.experiments && !c.trash && !c.goals;
 }
 
 /**
@@ -51,6 +55,7 @@ export function classifyChange(relPath: string, into: ChangeSet = emptyChangeSet
     case 'models': into.models = true; break;
     case 'experiments': into.experiments = true; break;
     case 'trash': into.trash = true; break;
+    case GOALS_FILE: if (parts.length === 1) { into.goals = true; } break;
     default: break;
   }
   return into;
@@ -73,6 +78,10 @@ export class StoreState {
   modelVersions: ModelVersion[] = [];
   private problemsOf: Record<'experiments' | 'data' | 'models', StoreProblem[]> = { experiments: [], data: [], models: [] };
   loaded = false;
+  /** `.mlops/goals.json` as last read (with its problems), or why it could not be read. */
+  goalsFile: GoalsRead | undefined;
+  goalsReadError: string | undefined;
+  private readonly evaluated = new Map<string, { run: Run; sums: unknown; size: number | undefined; result: RunGoals }>();
 
   constructor(readonly store: Store) {
     this.runs = new RunIndex(store);
@@ -84,7 +93,7 @@ export class StoreState {
   }
 
   async load(): Promise<void> {
-    await Promise.all([this.runs.build(), this.loadExperiments(), this.loadData(), this.loadModels()]);
+    await Promise.all([this.runs.build(), this.loadExperiments(), this.loadData(), this.loadModels(), this.loadGoals()]);
     this.loaded = true;
   }
 
@@ -107,6 +116,7 @@ export class StoreState {
     if (change.experiments) { jobs.push(this.loadExperiments()); }
     if (change.data) { jobs.push(this.loadData()); }
     if (change.models) { jobs.push(this.loadModels()); }
+    if (change.goals) { jobs.push(this.loadGoals()); }
     await Promise.all(jobs);
     return problems;
   }
@@ -129,6 +139,64 @@ export class StoreState {
     this.models = ms.items;
     this.modelVersions = vs.items;
     this.problemsOf.models = [...ms.problems, ...vs.problems];
+  }
+
+  private async loadGoals(): Promise<void> {
+    try {
+      this.goalsFile = await this.store.goals.read();
+      this.goalsReadError = undefined;
+    } catch (e) {
+      this.goalsFile = undefined;
+      this.goalsReadError = messageOf(e);
+    }
+    this.evaluated.clear();
+  }
+
+  /** The usable goals, when the file declares any (a file with errors still gives its valid entries). */
+  get goals(): Goals | undefined {
+    const g = this.goalsFile?.doc.goals;
+    return hasGoals(g) ? g : undefined;
+  }
+
+  /** Largest artifact registered from a run (what the model-size constraint falls back on). */
+  modelSizeOf(runId: string): number | undefined {
+    let size: number | undefined;
+    for (const v of this.modelVersions) { if (v.runId === runId && (size === undefined || v.artifact.sizeBytes > size)) { size = v.artifact.sizeBytes; } }
+    return size;
+  }
+
+  /**
+   * A run's goals, KPIs and cost, evaluated against what is in memory (metrics as loaded so far; unknown until
+   * they are). Cached until the run, its metrics, its models or the goals change.
+   */
+  goalsOf(runId: string): RunGoals | undefined {
+    const goals = this.goals;
+    const run = this.runs.get(runId);
+    if (!goals || !run) { return undefined; }
+    const sums = this.metrics.peek(runId);
+    const size = this.modelSizeOf(runId);
+    const hit = this.evaluated.get(runId);
+    if (hit && hit.run === run && hit.sums === sums && hit.size === size) { return hit.result; }
+    const result = evaluateRun(goals, { run, metrics: sums, modelSizeBytes: size });
+    this.evaluated.set(runId, { run, sums, size, result });
+    return result;
+  }
+
+  /** Spend per experiment and in total, when goals.json has a budget. */
+  budget(): BudgetReport | undefined {
+    const goals = this.goals;
+    if (!goals?.budget) { return undefined; }
+    const runs = [...this.runs.values()].map((run) => ({ run, cost: this.goalsOf(run.id)!.cost }));
+    return budgetReport(goals, this.experimentNames(), runs);
+  }
+
+  /** Every metric name some loaded run has logged (for warnings about formulas naming others). */
+  loggedMetricNames(): Set<string> {
+    const names = new Set<string>();
+    for (const r of this.runs.values()) {
+      for (const n of this.metrics.peek(r.id)?.keys() ?? []) { names.add(n); }
+    }
+    return names;
   }
 
   /** Files that could not be read, by view. */

@@ -1,0 +1,282 @@
+/**
+ * Reading `.mlops/goals.json` the way an editor needs it: every problem carries the offset and length of the text it
+ * is about (a formula error points at the character inside the string), and one bad entry is reported and left out
+ * while the rest of the file keeps working, so a typo in one KPI never blanks the views.
+ */
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { validRange } from '@renovatebot/pep440';
+import type { z } from 'zod';
+import { FORMAT_VERSION } from '../store/schemas';
+import { parseFormula, FormulaError, type Formula } from './formula';
+import {
+  BudgetSchema, ConstraintsSchema, KpiSchema, MetricGoalSchema,
+  type Budget, type Constraints, type Kpi, type MetricGoal,
+} from './schema';
+
+export const GOALS_FILE = 'goals.json';
+
+type PathPart = string | number;
+
+export interface GoalsProblem {
+  severity: 'error' | 'warning';
+  message: string;
+  /** Where in the file's text (UTF-16 offsets, as editors count). */
+  offset: number;
+  length: number;
+  /** `kpis[1].formula` */
+  path: string;
+}
+
+export interface CompiledKpi extends Kpi {
+  /** The parsed formula, or undefined when it does not parse (then `formulaError` says why). */
+  parsed?: Formula;
+  formulaError?: string;
+}
+
+/** The usable part of a goals file. */
+export interface Goals {
+  metrics: MetricGoal[];
+  kpis: CompiledKpi[];
+  constraints: Constraints;
+  budget?: Budget;
+}
+
+export interface GoalsDocument {
+  /** Undefined when the file cannot be used at all (not JSON, not an object, a newer format). */
+  goals?: Goals;
+  problems: GoalsProblem[];
+}
+
+export function emptyGoals(): Goals {
+  return { metrics: [], kpis: [], constraints: {} };
+}
+
+export function hasGoals(g: Goals | undefined): g is Goals {
+  return !!g && (g.metrics.length > 0 || g.kpis.length > 0 || Object.keys(g.constraints).length > 0 || g.budget !== undefined);
+}
+
+function showPath(parts: readonly PathPart[]): string {
+  let out = '';
+  for (const p of parts) { out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p; }
+  return out || '(file)';
+}
+
+/** 1-based line and column of an offset, for terminals (`goals.json:12:31`). */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) { line++; start = i + 1; }
+  }
+  return { line, column: offset - start + 1 };
+}
+
+/**
+ * Offset in the raw JSON string literal (`"…"` as written, quotes included) of the decoded character at `index`:
+ * `\"`, `\n` and `\u00e9` are one character once decoded but several in the file.
+ */
+export function rawOffsetOf(raw: string, index: number): number {
+  let decoded = 0;
+  let i = 1;
+  while (i < raw.length - 1 && decoded < index) {
+    if (raw[i] === '\\') { i += raw[i + 1] === 'u' ? 6 : 2; } else { i++; }
+    decoded++;
+  }
+  return i;
+}
+
+class Reader {
+  readonly problems: GoalsProblem[] = [];
+
+  constructor(private readonly text: string, private readonly tree: JsonNode) {}
+
+  node(parts: readonly PathPart[]): JsonNode | undefined {
+    return findNodeAtLocation(this.tree, parts as PathPart[]);
+  }
+
+  /** A problem on the value at `parts`, or on the nearest enclosing value that exists. */
+  report(severity: GoalsProblem['severity'], parts: readonly PathPart[], message: string, onKey = false): void {
+    let p = [...parts];
+    let node = this.node(p);
+    while (!node && p.length) { p = p.slice(0, -1); node = this.node(p); }
+    const target = onKey && node?.parent?.type === 'property' ? node.parent.children?.[0] ?? node : node;
+    this.problems.push({ severity, message, offset: target?.offset ?? 0, length: target?.length ?? 0, path: showPath(parts) });
+  }
+
+  /** Validates one entry; each zod issue becomes a problem at its own place. */
+  entry<S extends z.ZodType>(schema: S, value: unknown, parts: readonly PathPart[]): z.infer<S> | undefined {
+    const r = schema.safeParse(value);
+    if (r.success) { return r.data; }
+    for (const issue of r.error.issues) {
+      const at = [...parts, ...(issue.path as PathPart[])];
+      const last = issue.path.length ? String(issue.path[issue.path.length - 1]) : '';
+      const key = issue.code === 'unrecognized_keys' || !last || issue.message.startsWith(last) ? '' : `${last}: `;
+      const missing = issue.code === 'invalid_type' && valueAt(value, issue.path as PathPart[]) === undefined;
+      const message = missing ? `${String(issue.path[issue.path.length - 1] ?? 'value')} is required` : `${key}${issue.message}`;
+      this.report('error', at, message);
+    }
+    return undefined;
+  }
+
+  /** A formula's problem, pointing at the characters inside the string literal. */
+  formulaProblem(parts: readonly PathPart[], e: FormulaError): void {
+    const node = this.node(parts);
+    if (!node || node.type !== 'string') { this.report('error', parts, e.message); return; }
+    const raw = this.text.slice(node.offset, node.offset + node.length);
+    const start = rawOffsetOf(raw, e.index);
+    const end = rawOffsetOf(raw, e.index + e.length);
+    this.problems.push({ severity: 'error', message: `formula: ${e.message}`, offset: node.offset + start, length: Math.max(1, end - start), path: showPath(parts) });
+  }
+
+  /** Keys JSON readers cannot keep as plain names (`__proto__`): reported rather than silently dropped. */
+  checkKeys(parts: readonly PathPart[]): void {
+    const node = this.node(parts);
+    for (const prop of node?.type === 'object' ? node.children ?? [] : []) {
+      const key: unknown = prop.children?.[0]?.value;
+      if (key === '__proto__') {
+        this.problems.push({ severity: 'error', message: "'__proto__' cannot be used as a name here", offset: prop.offset, length: prop.children?.[0]?.length ?? 9, path: showPath([...parts, key]) });
+      }
+    }
+  }
+}
+
+function valueAt(root: unknown, parts: readonly PathPart[]): unknown {
+  let v = root;
+  for (const p of parts) { v = typeof p === 'number' ? (Array.isArray(v) ? v[p] : undefined) : own(v, p); }
+  return v;
+}
+
+function own(obj: unknown, key: string): unknown {
+  return obj && typeof obj === 'object' && !Array.isArray(obj) && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+/** Parses a goals file's text into usable goals and every problem found, each with its place in the text. */
+export function parseGoals(text: string): GoalsDocument {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (errors.length || !tree) {
+    return { problems: errors.slice(0, 20).map((e) => ({ severity: 'error', message: `not valid JSON: ${describeParseError(printParseErrorCode(e.error))}`, offset: e.offset, length: Math.max(1, e.length), path: '(file)' })) };
+  }
+  const r = new Reader(text, tree);
+  if (tree.type !== 'object') {
+    r.report('error', [], 'goals.json must hold an object: { "formatVersion": 1, "metrics": [...], "kpis": [...], ... }');
+    return { problems: r.problems };
+  }
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const version = own(raw, 'formatVersion');
+  if (version === undefined) {
+    r.report('error', [], `formatVersion is required (write "formatVersion": ${FORMAT_VERSION})`);
+  } else if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    r.report('error', ['formatVersion'], 'formatVersion must be a whole number ≥ 1');
+  } else if (version > FORMAT_VERSION) {
+    r.report('error', ['formatVersion'], `written by a newer MLOps Workbench (formatVersion ${version}); update the extension to use these goals`);
+    return { problems: r.problems };
+  }
+  const goals = emptyGoals();
+
+  const list = (key: 'metrics' | 'kpis'): unknown[] => {
+    const v = own(raw, key);
+    if (v === undefined) { return []; }
+    if (!Array.isArray(v)) { r.report('error', [key], `${key} must be a list`); return []; }
+    return v;
+  };
+
+  const metricNames = new Set<string>();
+  list('metrics').forEach((item, i) => {
+    const g = r.entry(MetricGoalSchema, item, ['metrics', i]);
+    if (!g) { return; }
+    if (metricNames.has(g.name)) { r.report('warning', ['metrics', i, 'name'], `a goal for '${g.name}' is already declared above; this one is ignored`); return; }
+    metricNames.add(g.name);
+    goals.metrics.push(g);
+  });
+
+  const kpiNames = new Set<string>();
+  list('kpis').forEach((item, i) => {
+    const k = r.entry(KpiSchema, item, ['kpis', i]);
+    if (!k) { return; }
+    if (kpiNames.has(k.name)) { r.report('error', ['kpis', i, 'name'], `a KPI named '${k.name}' is already declared above; this one is ignored`); return; }
+    kpiNames.add(k.name);
+    const compiled: CompiledKpi = { ...k };
+    try {
+      compiled.parsed = parseFormula(k.formula);
+    } catch (e) {
+      if (!(e instanceof FormulaError)) { throw e; }
+      compiled.formulaError = e.message;
+      r.formulaProblem(['kpis', i, 'formula'], e);
+    }
+    goals.kpis.push(compiled);
+  });
+
+  const constraints = own(raw, 'constraints');
+  if (constraints !== undefined) {
+    const c = r.entry(ConstraintsSchema, constraints, ['constraints']);
+    if (c) {
+      if (c.python !== undefined && !validRange(c.python)) {
+        r.report('error', ['constraints', 'python'], `python: '${c.python}' is not a PEP 440 version range (e.g. ">=3.10,<3.13")`);
+        delete c.python;
+      }
+      goals.constraints = c;
+    }
+  }
+
+  const budget = own(raw, 'budget');
+  if (budget !== undefined) {
+    r.checkKeys(['budget', 'rates', 'hardware']);
+    r.checkKeys(['budget', 'limits', 'experiments']);
+    const b = r.entry(BudgetSchema, budget, ['budget']);
+    if (b) {
+      goals.budget = b;
+      const rates = b.rates ?? {};
+      if (rates.cpuCoreHour === undefined && rates.gpuHour === undefined && Object.keys(rates.hardware ?? {}).length === 0) {
+        r.report('warning', ['budget'], 'budget has no rates: only runs that record meta.cost have a known cost', true);
+      }
+    }
+  }
+  return { goals, problems: r.problems };
+}
+
+function describeParseError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: 'unexpected character', InvalidNumberFormat: 'not a number', PropertyNameExpected: 'expected a quoted property name',
+    ValueExpected: 'expected a value', ColonExpected: "expected ':'", CommaExpected: "expected ','", CloseBraceExpected: "expected '}'",
+    CloseBracketExpected: "expected ']'", EndOfFileExpected: 'unexpected text after the end', InvalidCommentToken: 'comments are not allowed in JSON',
+    UnexpectedEndOfComment: 'unfinished comment', UnexpectedEndOfString: 'unfinished string', UnexpectedEndOfNumber: 'unfinished number',
+    InvalidUnicode: 'invalid \\u escape', InvalidEscapeCharacter: 'invalid escape', InvalidCharacter: 'invalid character in a string',
+  };
+  return words[code] ?? code;
+}
+
+/**
+ * Warnings for formula metrics nothing has logged yet (they may be logged later, so a warning, not an error), and
+ * for metric goals on names no run has. `known` is every metric name logged in the store.
+ */
+export function unknownMetricProblems(text: string, goals: Goals, known: ReadonlySet<string>): GoalsProblem[] {
+  if (known.size === 0) { return []; }
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true });
+  if (!tree) { return []; }
+  const r = new Reader(text, tree);
+  const out: GoalsProblem[] = [];
+  const kpisNode = findNodeAtLocation(tree, ['kpis']);
+  (kpisNode?.children ?? []).forEach((kpiNode, i) => {
+    const name: unknown = findNodeAtLocation(kpiNode, ['name'])?.value;
+    const k = goals.kpis.find((x) => x.name === name);
+    if (!k?.parsed) { return; }
+    const formulaNode = findNodeAtLocation(kpiNode, ['formula']);
+    if (!formulaNode || formulaNode.type !== 'string') { return; }
+    const raw = text.slice(formulaNode.offset, formulaNode.offset + formulaNode.length);
+    for (const ref of k.parsed.references) {
+      if (known.has(ref.name)) { continue; }
+      const start = rawOffsetOf(raw, ref.index);
+      const end = rawOffsetOf(raw, ref.index + ref.length);
+      out.push({ severity: 'warning', message: `no run has logged a metric '${ref.name}' yet; the KPI is unknown until one does`, offset: formulaNode.offset + start, length: end - start, path: `kpis[${i}].formula` });
+    }
+  });
+  goals.metrics.forEach((g) => {
+    if (known.has(g.name)) { return; }
+    const i = (findNodeAtLocation(tree, ['metrics'])?.children ?? []).findIndex((n) => findNodeAtLocation(n, ['name'])?.value === g.name);
+    if (i < 0) { return; }
+    r.report('warning', ['metrics', i, 'name'], `no run has logged a metric '${g.name}' yet`);
+  });
+  return [...out, ...r.problems];
+}

@@ -1,0 +1,78 @@
+/**
+ * `.mlops/goals.json`, format version 1: which numbers matter and what is good enough (low-level metric goals),
+ * what the business gets from them (KPIs computed from metrics), what production allows (constraints agreed with
+ * IT) and what experiments may cost (budget). Objects are loose like every store file: fields a later version adds
+ * (the production gate's settings, for one) survive an edit by this one.
+ */
+import { z } from 'zod';
+
+const formatVersion = z.number().int().min(1).describe('Format version of this file; readers skip files newer than they understand.');
+const direction = z.enum(['max', 'min'], { error: 'goal must be "max" (higher is better) or "min" (lower is better)' });
+const aNumber = (what: string) => z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`);
+const amount = (what: string) => z.number({ error: `${what} must be a number` }).nonnegative(`${what} cannot be negative`).refine(Number.isFinite, `${what} must be a finite number`);
+const text = (max: number) => z.string().max(max, `at most ${max} characters`);
+
+/** A KPI name is also how filters and formulas name it (`kpis.retained_revenue > 1000`), so it is a plain identifier. */
+export const KPI_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export const MetricGoalSchema = z.looseObject({
+  name: z.string({ error: 'name must be text' }).min(1, 'name cannot be empty').max(200, 'at most 200 characters')
+    .describe('A logged metric name; a slice such as `accuracy@fold=1` is a metric name too.'),
+  goal: direction.describe('Whether higher (`max`) or lower (`min`) is better.'),
+  threshold: aNumber('threshold').optional().describe('The acceptance bar: a run meets the goal when its last value is at least (max) or at most (min) this.'),
+  target: aNumber('target').optional().describe('Where the team wants to get to; shown, not checked.'),
+  description: text(2000).optional(),
+}).meta({ title: 'Metric goal' });
+export type MetricGoal = z.infer<typeof MetricGoalSchema>;
+
+export const KpiSchema = z.looseObject({
+  name: z.string({ error: 'name must be text' }).max(100, 'at most 100 characters')
+    .regex(KPI_NAME, 'a KPI name starts with a letter and holds only letters, digits and _ (e.g. retained_revenue)'),
+  description: text(2000).optional().describe('What this number means for the business, in plain language for stakeholders.'),
+  unit: text(40).optional().describe('e.g. EUR per 1,000 customers'),
+  formula: z.string({ error: 'formula must be text' }).describe('Arithmetic over logged metrics and numbers: + - * / ^, parentheses, min max abs log sqrt. Quote metric names holding @, = or spaces.'),
+  goal: direction.default('max'),
+  threshold: aNumber('threshold').optional(),
+  target: aNumber('target').optional(),
+  owner: text(200).optional().describe('Who on the business side answers for this KPI.'),
+}).meta({ title: 'Business KPI' });
+export type Kpi = z.infer<typeof KpiSchema>;
+
+export const ConstraintsSchema = z.looseObject({
+  maxPeakMemoryBytes: amount('maxPeakMemoryBytes').optional().describe('Peak memory of training (meta.peakMemoryBytes).'),
+  maxLatencyMsP95: amount('maxLatencyMsP95').optional().describe('95th percentile inference latency in ms (meta.latencyMsP95, recorded by run.benchmark).'),
+  maxModelSizeBytes: amount('maxModelSizeBytes').optional().describe('Size of the model artifact (meta.modelSizeBytes, or the registered model version).'),
+  maxTrainingDurationMs: amount('maxTrainingDurationMs').optional().describe('Training duration (meta.durationMs).'),
+  hardware: z.array(z.string().min(1).max(100), { error: 'hardware must be a list of labels, e.g. ["cpu-only"]' }).optional()
+    .describe('Hardware labels production allows, e.g. ["cpu-only"]; a run records its label in meta.hardware.label, or is `gpu` / `cpu-only` by its GPUs.'),
+  python: z.string({ error: 'python must be a version range such as ">=3.10,<3.13"' }).optional().describe('Python versions production runs (PEP 440 specifiers, e.g. ">=3.10,<3.13").'),
+}).meta({ title: 'Production constraints' });
+export type Constraints = z.infer<typeof ConstraintsSchema>;
+
+export const BudgetSchema = z.looseObject({
+  currency: z.string({ error: 'currency must be text, e.g. "EUR"' }).min(1).max(10),
+  rates: z.looseObject({
+    cpuCoreHour: amount('cpuCoreHour').optional().describe('Price of one CPU core for one hour.'),
+    gpuHour: amount('gpuHour').optional().describe('Price of one GPU for one hour.'),
+    hardware: z.record(z.string().min(1).max(100), amount('a hardware rate')).optional().describe('Price per hour of a machine by its hardware label, e.g. {"cpu-only": 0.4}.'),
+  }).optional(),
+  limits: z.looseObject({
+    total: amount('total').optional().describe('All experiments together.'),
+    perExperiment: amount('perExperiment').optional().describe('Any experiment without its own limit.'),
+    experiments: z.record(z.string().min(1).max(100), amount('an experiment limit')).optional().describe('Limits by experiment name.'),
+  }).optional(),
+}).meta({ title: 'Budget' });
+export type Budget = z.infer<typeof BudgetSchema>;
+
+/**
+ * The whole file as the JSON Schema ships it. Reading is more forgiving than this (see document.ts): one bad entry
+ * is reported and left out while the rest of the file still works.
+ */
+export const GoalsSchema = z.looseObject({
+  formatVersion,
+  metrics: z.array(MetricGoalSchema).optional().describe('Low-level goals: the metrics developers tune.'),
+  kpis: z.array(KpiSchema).optional().describe('High-level goals: the business metrics stakeholders care about, computed from the low-level ones.'),
+  constraints: ConstraintsSchema.optional(),
+  budget: BudgetSchema.optional(),
+}).meta({ title: 'MLOps Workbench goals' });
+export type GoalsFile = z.infer<typeof GoalsSchema>;
