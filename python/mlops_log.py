@@ -12,7 +12,8 @@ that does not validate is never rewritten.
         run.use_data("churn", "v1")
         for epoch in range(10):
             run.log_metrics({"loss": loss, "accuracy": acc}, step=epoch)
-        run.log_model("churn-classifier", "model.pkl")
+        run.log_model("churn-classifier", "model.pkl")      # also records meta.modelSizeBytes
+        run.benchmark(model.predict, X_test[:1])             # meta.latencyMsP50 / latencyMsP95
 
 The ``with`` block ends the run as finished, as failed on an exception, and as killed on KeyboardInterrupt.
 When the script is started by "MLOps: Run Script as Experiment", the environment names the run the extension
@@ -23,6 +24,7 @@ import errno
 import hashlib
 import json
 import math
+import operator
 import os
 import random
 import re
@@ -34,8 +36,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-__all__ = ["start_run", "Run", "MlopsError"]
-__version__ = "1.1.0"
+__all__ = ["start_run", "Run", "MlopsError", "percentile"]
+__version__ = "1.2.0"
 
 FORMAT_VERSION = 1
 STORE_DIR = ".mlops"
@@ -652,7 +654,10 @@ def _meta_ok(m):
     return (_opt(m, "durationMs", nonneg) and _opt(m, "peakMemoryBytes", nonneg)
             and _opt(m, "hardware", lambda h: isinstance(h, dict) and _opt(h, "cpu", lambda x: isinstance(x, str))
                      and _opt(h, "cores", lambda x: _is_int(x) and x > 0) and _opt(h, "memoryBytes", nonneg)
-                     and _opt(h, "gpus", _is_str_list) and _opt(h, "platform", lambda x: isinstance(x, str)))
+                     and _opt(h, "gpus", _is_str_list) and _opt(h, "platform", lambda x: isinstance(x, str))
+                     and _opt(h, "label", lambda x: _is_str(x, None, 1, 100)))
+            and _opt(m, "latencyMsP50", nonneg) and _opt(m, "latencyMsP95", nonneg)
+            and _opt(m, "modelSizeBytes", lambda v: _is_int(v) and 0 <= v <= MAX_SAFE_INTEGER)
             and _opt(m, "cost", lambda c: isinstance(c, dict) and nonneg(c.get("amount")) and _is_str(c.get("currency"), None, 1, 10))
             and _opt(m, "python", lambda x: isinstance(x, str))
             and _opt(m, "environment", lambda e: isinstance(e, dict) and _is_str(e.get("hash"), _SHA256_RE)
@@ -772,6 +777,44 @@ def _script_path(root):
     return os.path.basename(script)
 
 
+# ------------------------------------------------------------------ latency (Run.benchmark)
+
+MAX_BENCHMARK_REPEAT = 1000000
+
+
+def percentile(values, q):
+    """The ``q``-th percentile (0-100) of ``values`` by linear interpolation between the two nearest ranks: the
+    default ("linear") method of ``numpy.percentile``, computed the way numpy computes it, so both give the same
+    float. Of sorted x[0..n-1], position h = (n - 1) * q / 100 falls between x[floor(h)] and the next value.
+    [1, 2, 3, 4] gives 2.5 at q=50 and 3.85 at q=95."""
+    xs = sorted(float(v) for v in values)
+    if not xs:
+        raise MlopsError("a percentile needs at least one value")
+    if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 <= q <= 100:
+        raise MlopsError("a percentile is from 0 to 100, not %s" % _short_repr(q))
+    h = (len(xs) - 1) * (q / 100.0)
+    lo = int(math.floor(h))
+    if lo >= len(xs) - 1:
+        return xs[-1]
+    t = h - lo
+    a, b = xs[lo], xs[lo + 1]
+    # numpy's _lerp: from the nearer end, so the result is exact at both ends and monotonic in t.
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def _count(value, what, lo, hi):
+    """A whole number from lo to hi (numpy integers included, bools and floats refused), or MlopsError."""
+    n = None
+    if not isinstance(value, (bool, float)):
+        try:
+            n = operator.index(value)
+        except TypeError:
+            n = None
+    if n is None or not lo <= n <= hi:
+        raise MlopsError("%s must be a whole number from %d to %d, not %s" % (what, lo, hi, _short_repr(value)))
+    return n
+
+
 # ------------------------------------------------------------------ the run
 
 class Run(object):
@@ -851,6 +894,18 @@ class Run(object):
                     r["tags"].append(t)
         self._update(mutate)
 
+    def set_hardware_label(self, label):
+        """Record ``meta.hardware.label``, the name of this machine class (``cpu-only``, ``a100``) that goals and
+        budgets refer to; what ``meta.hardware`` already holds (cpu, cores, ...) is kept."""
+        _check_text(label, "hardware label", 100)
+
+        def mutate(r):
+            hardware = r["meta"].get("hardware")
+            if hardware is None:
+                hardware = r["meta"]["hardware"] = {}
+            hardware["label"] = label
+        self._update(mutate)
+
     # -- metrics
 
     def _next_step(self, name):
@@ -883,6 +938,37 @@ class Run(object):
             lines.append(_dumps({"name": name, "step": s, "value": value, "timestamp": now}))
         _append_lines(self._store, self._metrics, lines, "no run %s in %s" % (self.id, self.root))
 
+    # -- inference latency
+
+    def benchmark(self, predict, sample, repeat=100, warmup=None):
+        """Time ``predict(sample)`` and record its latency on the run as ``meta.latencyMsP50`` and
+        ``meta.latencyMsP95`` (milliseconds), the figures a goal's ``maxLatencyMsP95`` is checked against.
+
+        ``predict`` is called ``warmup`` times untimed (default: a tenth of ``repeat``, from 1 to 10; warm-up lets
+        caches, lazy loading and JIT settle), then ``repeat`` times (1 to 1,000,000), each call timed on its own
+        with ``time.perf_counter``. The percentiles are :func:`percentile`'s, numpy's default "linear" method, so
+        ``numpy.percentile(result["timings"], 95)`` gives the same figure. A later call replaces both figures.
+
+        Returns ``{"p50", "p95", "mean": ms, "repeat": n, "timings": [ms of each timed call, in order]}``. An
+        exception raised by ``predict`` propagates unchanged and nothing is recorded.
+        """
+        if not callable(predict):
+            raise MlopsError("predict must be callable (a function taking the sample), not %s" % _short_repr(predict))
+        repeat = _count(repeat, "repeat", 1, MAX_BENCHMARK_REPEAT)
+        warmup = max(1, min(10, repeat // 10)) if warmup is None else _count(warmup, "warmup", 0, MAX_BENCHMARK_REPEAT)
+        self._read()  # a missing or damaged run fails now, not after the whole benchmark has run
+        for _ in range(warmup):
+            predict(sample)
+        clock = time.perf_counter
+        timings = []
+        for _ in range(repeat):
+            start = clock()
+            predict(sample)
+            timings.append((clock() - start) * 1000.0)
+        p50, p95 = percentile(timings, 50), percentile(timings, 95)
+        self._update(lambda r: r["meta"].update(latencyMsP50=p50, latencyMsP95=p95))
+        return {"p50": p50, "p95": p95, "mean": math.fsum(timings) / repeat, "repeat": repeat, "timings": timings}
+
     # -- lineage
 
     def use_data(self, dataset, version_or_tag=None):
@@ -909,8 +995,11 @@ class Run(object):
         return chosen
 
     def log_model(self, name, path):
-        """Register ``path`` (a file or folder) as the next version of model ``name``, produced by this run."""
+        """Register ``path`` (a file or folder) as the next version of model ``name``, produced by this run, and
+        record its size in bytes (all files of a folder) as the run's ``meta.modelSizeBytes``; when a run logs
+        several models, the last one logged sets it."""
         _check_name(name, "model")
+        self._read()  # a missing or damaged run fails before a version naming it is registered
         model_dir = os.path.join(self._store.dir, "models", name)
         versions_dir = os.path.join(model_dir, "versions")
         self._store.check(os.path.join(versions_dir, "1.json"))
@@ -935,8 +1024,14 @@ class Run(object):
             record = {"formatVersion": FORMAT_VERSION, "model": name, "version": version, "artifact": artifact, "runId": self.id,
                       "stage": "none", "createdAt": created, "stageHistory": [{"stage": "none", "at": created}]}
             if _create_exclusive(self._store, os.path.join(versions_dir, "%d.json" % version), _to_json(record)):
-                return record
+                break
             version += 1
+        try:
+            self._update(lambda r: r["meta"].__setitem__("modelSizeBytes", size))
+        except MlopsError as e:
+            raise MlopsError("model %s version %d was registered, but its size could not be recorded on the run: %s"
+                             % (name, version, e))
+        return record
 
     # -- ending
 
@@ -1063,12 +1158,15 @@ def _hardware():
     return hw
 
 
-def start_run(experiment, name=None, params=None, tags=None, notes=None, root=None, record_git=True):
+def start_run(experiment, name=None, params=None, tags=None, notes=None, root=None, record_git=True, hardware_label=None):
     """Start a run in ``experiment`` (or attach to the one the extension created for this process).
 
     ``root`` is the workspace folder holding ``.mlops`` (default: MLOPS_ROOT, else the nearest one above the
-    current folder). Returns a :class:`Run`, also usable as a context manager.
+    current folder). ``hardware_label`` names the machine class (``meta.hardware.label``, see
+    :meth:`Run.set_hardware_label`). Returns a :class:`Run`, also usable as a context manager.
     """
+    if hardware_label is not None:
+        _check_text(hardware_label, "hardware label", 100)
     env_id = os.environ.get("MLOPS_RUN_ID")
     root = root or os.environ.get("MLOPS_ROOT") or find_root()
     if not root or not os.path.isfile(os.path.join(root, STORE_DIR, "mlops.json")):
@@ -1080,6 +1178,8 @@ def start_run(experiment, name=None, params=None, tags=None, notes=None, root=No
             run.log_params(params)
         if tags:
             run.set_tags(tags)
+        if hardware_label is not None:
+            run.set_hardware_label(hardware_label)
         return run
     _check_name(experiment, "experiment")
     run_name = name if name is not None else "%s-%s" % (experiment[:40], time.strftime("%Y%m%d-%H%M%S"))
@@ -1100,11 +1200,14 @@ def start_run(experiment, name=None, params=None, tags=None, notes=None, root=No
     experiment_file = os.path.join(store.dir, "experiments", experiment + ".json")
     store.check(os.path.join(run_dir, "run.json"))
     store.check(experiment_file)
+    hardware = _hardware()
+    if hardware_label is not None:
+        hardware["label"] = hardware_label
     record = {
         "formatVersion": FORMAT_VERSION, "id": run_id, "experiment": experiment, "name": run_name, "status": "running",
         "startTime": _now_iso(started), "params": values,
         "tags": list(dict.fromkeys(tags)), "dataVersions": [],
-        "meta": {"python": sys.version.split()[0], "hardware": _hardware()},
+        "meta": {"python": sys.version.split()[0], "hardware": hardware},
         "source": {"kind": "python"},
     }
     script = _script_path(root)

@@ -297,19 +297,31 @@ class BadValues(StoreCase):
             dict(good, meta={"durationMs": -5}),
             dict(good, experiment="../x"),
             dict(good, dataVersions=[{"dataset": "d"}]),
+            dict(good, meta={"latencyMsP50": -1}),
+            dict(good, meta={"latencyMsP95": "12 ms"}),
+            dict(good, meta={"modelSizeBytes": 1.5}),
+            dict(good, meta={"modelSizeBytes": 2 ** 53}),
+            dict(good, meta={"hardware": {"label": ""}}),
+            dict(good, meta={"hardware": {"label": "x" * 101}}),
             [good],
         ]
         texts = [json.dumps(d, indent=2) for d in damaged]
         texts.append(json.dumps(good).replace('"dataVersions": []', '"dataVersions": [], "score": NaN'))
         texts.append(json.dumps(good)[:-1])
+        artifact = os.path.join(self.tmp, "model.bin")
+        with open(artifact, "wb") as f:
+            f.write(b"weights")
         for text in texts:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-            for attempt in (lambda: run.log_param("a", 1), lambda: run.set_tag("t"), lambda: run.end("failed")):
+            for attempt in (lambda: run.log_param("a", 1), lambda: run.set_tag("t"), lambda: run.end("failed"),
+                            lambda: run.set_hardware_label("cpu-only"), lambda: run.benchmark(len, "x", repeat=3),
+                            lambda: run.log_model("m", artifact)):
                 with self.assertRaises(MlopsError, msg=text[:200]) as e:
                     attempt()
                 self.assertIn("not changed", str(e.exception))
                 self.assertEqual(self.read_bytes(path).decode("utf-8"), text)
+        self.assertFalse(os.path.exists(os.path.join(self.root, ".mlops", "models")), "no version names a damaged run")
 
 
 class Symlinks(StoreCase):
@@ -544,6 +556,230 @@ class Locks(StoreCase):
             self.assertEqual(p.returncode, 0, err)
         self.assertEqual(read_json(self.run_file(run))["params"], {"n": writers * each})
         self.assertNoLockLeft(run)
+
+
+class Counter(object):
+    """A predict function that counts its calls, checks what it is given, and can fail on a chosen call."""
+
+    def __init__(self, sample, fail_on=None, work=0.0002):
+        self.sample, self.fail_on, self.work, self.calls = sample, fail_on, work, 0
+        self.error = ValueError("the model broke")
+
+    def __call__(self, x):
+        self.calls += 1
+        if x is not self.sample:
+            raise AssertionError("predict was given %r, not the sample" % (x,))
+        if self.calls == self.fail_on:
+            raise self.error
+        time.sleep(self.work)  # some work, so every timed call takes a measurable time
+        return [0.5]
+
+
+class Percentile(unittest.TestCase):
+    def test_known_values(self):
+        p = mlops_log.percentile
+        self.assertEqual(p([1, 2, 3, 4], 50), 2.5)
+        self.assertAlmostEqual(p([1, 2, 3, 4], 95), 3.85, places=12)
+        self.assertEqual(p([4, 1, 3, 2], 50), 2.5, "input order does not matter")
+        self.assertEqual(p([1, 2, 3, 4, 5], 50), 3)
+        self.assertEqual((p([1, 2, 3, 4], 0), p([1, 2, 3, 4], 100)), (1, 4))
+        self.assertEqual(p([7.25], 95), 7.25)
+        self.assertAlmostEqual(p(range(1, 101), 95), 95.05, places=12)
+        self.assertEqual(p([10, 20], 25), 12.5)
+
+    def test_bad_input(self):
+        for values, q, message in (([], 50, "at least one value"), ([1], 101, "from 0 to 100"), ([1], -1, "from 0 to 100"),
+                                   ([1], True, "from 0 to 100"), ([1], "95", "from 0 to 100")):
+            with self.assertRaises(MlopsError) as e:
+                mlops_log.percentile(values, q)
+            self.assertIn(message, str(e.exception))
+
+    def test_equals_numpy_percentile_default_method(self):
+        try:
+            import numpy
+        except ImportError:
+            self.skipTest("numpy is not installed; test_known_values pins the same definition")
+        import random
+        rnd = random.Random(11)
+        for n in list(range(1, 30)) + [100, 1000]:
+            xs = [rnd.expovariate(1.0) * rnd.choice([1e-3, 1, 1e3]) for _ in range(n)]
+            for q in (0, 1, 5, 25, 50, 75, 90, 95, 99, 99.9, 100):
+                self.assertEqual(mlops_log.percentile(xs, q), float(numpy.percentile(xs, q)), (n, q))
+
+
+class MetaMetrics(StoreCase):
+    """meta.latencyMsP50/P95 (Run.benchmark), meta.modelSizeBytes (log_model), meta.hardware.label: what goals and
+    budgets are checked against."""
+
+    def add_unknown_fields(self, run):
+        path = self.run_file(run)
+        record = read_json(path)
+        record["futureField"] = {"kept": [1, 2]}
+        record["meta"]["gpuUtilization"] = 0.75
+        record["meta"].setdefault("hardware", {})["rack"] = "b7"
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(record, f, indent=2)
+
+    def assertUnknownFieldsKept(self, run):
+        record = read_json(self.run_file(run))
+        self.assertEqual(record["futureField"], {"kept": [1, 2]})
+        self.assertEqual(record["meta"]["gpuUtilization"], 0.75)
+        self.assertEqual(record["meta"]["hardware"]["rack"], "b7")
+
+    def test_benchmark_records_the_linear_percentiles_of_its_own_timings(self):
+        run = self.start()
+        self.add_unknown_fields(run)
+        sample = object()
+        predict = Counter(sample)
+        result = run.benchmark(predict, sample, repeat=25, warmup=3)
+        self.assertEqual(predict.calls, 28, "3 untimed warm-up calls, then 25 timed ones")
+        self.assertEqual(result["repeat"], 25)
+        timings = result["timings"]
+        self.assertEqual(len(timings), 25)
+        self.assertTrue(all(t > 0 for t in timings), timings)
+        self.assertEqual(result["p50"], mlops_log.percentile(timings, 50))
+        self.assertEqual(result["p95"], mlops_log.percentile(timings, 95))
+        self.assertAlmostEqual(result["mean"], sum(timings) / 25)
+        self.assertTrue(0 < result["p50"] <= result["p95"] <= max(timings))
+        meta = read_json(self.run_file(run))["meta"]
+        self.assertEqual((meta["latencyMsP50"], meta["latencyMsP95"]), (result["p50"], result["p95"]))
+        self.assertUnknownFieldsKept(run)
+        # A later benchmark replaces both figures.
+        again = run.benchmark(Counter(sample, work=0), sample, repeat=4)
+        meta = read_json(self.run_file(run))["meta"]
+        self.assertEqual((meta["latencyMsP50"], meta["latencyMsP95"]), (again["p50"], again["p95"]))
+
+    def test_default_warm_up_is_a_tenth_of_repeat_from_1_to_10(self):
+        run = self.start()
+        for repeat, calls in ((1, 2), (5, 6), (30, 33), (100, 110), (500, 510)):
+            predict = Counter("x", work=0)
+            run.benchmark(predict, "x", repeat=repeat)
+            self.assertEqual(predict.calls, calls, repeat)
+        predict = Counter("x", work=0)
+        run.benchmark(predict, "x", repeat=7, warmup=0)
+        self.assertEqual(predict.calls, 7)
+
+    def test_benchmark_bad_input_is_a_clear_error_and_writes_nothing(self):
+        run = self.start()
+        before = self.read_bytes(self.run_file(run))
+        predict = Counter("x")
+        cases = [
+            (lambda: run.benchmark("model.pkl", "x"), "predict must be callable"),
+            (lambda: run.benchmark(None, "x"), "predict must be callable"),
+            (lambda: run.benchmark(predict, "x", repeat=0), "repeat must be a whole number from 1 to 1000000, not 0"),
+            (lambda: run.benchmark(predict, "x", repeat=-5), "repeat must be a whole number from 1 to 1000000"),
+            (lambda: run.benchmark(predict, "x", repeat=10.0), "repeat must be a whole number"),
+            (lambda: run.benchmark(predict, "x", repeat=True), "repeat must be a whole number"),
+            (lambda: run.benchmark(predict, "x", repeat="100"), "repeat must be a whole number"),
+            (lambda: run.benchmark(predict, "x", repeat=None), "repeat must be a whole number"),
+            (lambda: run.benchmark(predict, "x", repeat=1000001), "repeat must be a whole number from 1 to 1000000"),
+            (lambda: run.benchmark(predict, "x", repeat=10 ** 400), "repeat must be a whole number"),
+            (lambda: run.benchmark(predict, "x", warmup=-1), "warmup must be a whole number from 0 to 1000000"),
+            (lambda: run.benchmark(predict, "x", warmup=2.5), "warmup must be a whole number"),
+        ]
+        for attempt, message in cases:
+            with self.assertRaises(MlopsError) as e:
+                attempt()
+            self.assertIn(message, str(e.exception))
+        self.assertEqual(predict.calls, 0, "bad input is refused before predict is called")
+        self.assertEqual(self.read_bytes(self.run_file(run)), before)
+        class NumpyInt(object):  # numpy.int64 and the like: whole numbers through __index__
+            def __index__(self):
+                return 3
+        self.assertEqual(run.benchmark(predict, "x", repeat=NumpyInt(), warmup=0)["repeat"], 3)
+        self.assertEqual(predict.calls, 3)
+
+    def test_an_exception_from_predict_propagates_unchanged_and_records_nothing(self):
+        run = self.start()
+        run.benchmark(Counter("x", work=0), "x", repeat=3)  # earlier figures stay as they were
+        before = self.read_bytes(self.run_file(run))
+        for fail_on in (1, 7, 50):  # in the warm-up, the first timed call, a later one
+            predict = Counter("x", fail_on=fail_on, work=0)
+            with self.assertRaises(ValueError) as e:
+                run.benchmark(predict, "x", repeat=100, warmup=6)
+            self.assertIs(e.exception, predict.error)
+            self.assertEqual(predict.calls, fail_on)
+            self.assertEqual(self.read_bytes(self.run_file(run)), before)
+
+    def test_benchmark_on_a_deleted_run_fails_before_predict_is_called(self):
+        run = self.start()
+        shutil.rmtree(os.path.dirname(self.run_file(run)))
+        predict = Counter("x")
+        with self.assertRaises(MlopsError) as e:
+            run.benchmark(predict, "x")
+        self.assertIn("no run %s" % run.id, str(e.exception))
+        self.assertEqual(predict.calls, 0)
+
+    def test_log_model_records_the_artifact_size_of_a_file_and_of_a_folder_the_last_one_wins(self):
+        run = self.start()
+        self.add_unknown_fields(run)
+        big = os.path.join(self.tmp, "big.bin")
+        with open(big, "wb") as f:
+            f.write(b"w" * 5000)
+        version = run.log_model("m", big)
+        self.assertEqual(read_json(self.run_file(run))["meta"]["modelSizeBytes"], 5000)
+        self.assertEqual(version["artifact"]["sizeBytes"], 5000)
+        folder = os.path.join(self.tmp, "saved_model")
+        os.makedirs(os.path.join(folder, "variables"))
+        for rel, data in (("saved_model.pb", b"g" * 120), ("variables/data-0", b"v" * 30), ("variables/index", b"")):
+            with open(os.path.join(folder, rel), "wb") as f:
+                f.write(data)
+        version = run.log_model("other", folder)
+        record = read_json(self.run_file(run))
+        self.assertEqual(record["meta"]["modelSizeBytes"], 150, "the model logged last sets it, even when smaller")
+        self.assertIs(type(record["meta"]["modelSizeBytes"]), int)
+        self.assertEqual((version["artifact"]["sizeBytes"], version["version"]), (150, 1))
+        self.assertUnknownFieldsKept(run)
+
+    def test_log_model_on_a_deleted_run_registers_no_version(self):
+        run = self.start()
+        shutil.rmtree(os.path.dirname(self.run_file(run)))
+        with self.assertRaises(MlopsError) as e:
+            run.log_model("m", __file__)
+        self.assertIn("no run %s" % run.id, str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.root, ".mlops", "models")))
+
+    def test_hardware_label_at_start_and_later_keeps_what_hardware_holds(self):
+        run = self.start(hardware_label="cpu-only")
+        hardware = read_json(self.run_file(run))["meta"]["hardware"]
+        self.assertEqual(hardware["label"], "cpu-only")
+        self.assertEqual(hardware["cores"], os.cpu_count() or 1, "the detected hardware is kept next to the label")
+        self.add_unknown_fields(run)
+        run.set_hardware_label("a100 x8")
+        hardware2 = read_json(self.run_file(run))["meta"]["hardware"]
+        self.assertEqual(hardware2, dict(hardware, label="a100 x8", rack="b7"))
+        self.assertUnknownFieldsKept(run)
+        run.set_hardware_label("😀" * 50)  # 100 UTF-16 units, as the schema counts
+        # A run record without meta.hardware (written by another tool) gets one.
+        path = self.run_file(run)
+        record = read_json(path)
+        del record["meta"]["hardware"]
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(record, f)
+        run.set_hardware_label("edge")
+        self.assertEqual(read_json(path)["meta"]["hardware"], {"label": "edge"})
+
+    def test_bad_hardware_labels_are_refused_and_write_nothing(self):
+        run = self.start()
+        before = snapshot(self.root)
+        for label, message in (("", "must not be empty"), ("   ", "must not be empty"), ("x" * 101, "at most 100"),
+                               ("😀" * 51, "at most 100"), ("cpu\nonly", "control characters"), ("a\x00", "control characters"),
+                               (5, "must be text"), (None, "must be text")):
+            with self.assertRaises(MlopsError, msg=repr(label)) as e:
+                run.set_hardware_label(label)
+            self.assertIn("hardware label", str(e.exception))
+            self.assertIn(message, str(e.exception))
+            if label is not None:
+                with self.assertRaises(MlopsError, msg=repr(label)):
+                    self.start(hardware_label=label)
+        self.assertEqual(snapshot(self.root), before, "a refused label writes nothing, a refused start makes no run")
+
+    def test_an_attached_run_gets_the_label_too(self):
+        run = self.start()
+        os.environ.update(MLOPS_RUN_ID=run.id, MLOPS_ROOT=self.root)
+        attached = mlops_log.start_run("ignored", hardware_label="gpu-t4")
+        self.assertTrue(attached.attached)
+        self.assertEqual(read_json(self.run_file(run))["meta"]["hardware"]["label"], "gpu-t4")
 
 
 class Recorded(StoreCase):

@@ -47,19 +47,30 @@ describe('mlops_log.py (Python logger) with the TypeScript store', function () {
     fs.writeFileSync(path.join(data, 'train.csv'), 'x,y\n1,0\n');
     const dv = await store.tagData({ path: data, dataset: 'churn', tags: ['v1'] });
     fs.writeFileSync(path.join(store.root, 'model.pkl'), 'weights');
-    const id = ok(`
-import mlops_log
-with mlops_log.start_run("baseline", name="py-run", params={"lr": 0.01, "layers": 3, "opt": "adam"}, tags=["py"]) as run:
+    const out = ok(`
+import json, mlops_log
+with mlops_log.start_run("baseline", name="py-run", params={"lr": 0.01, "layers": 3, "opt": "adam"}, tags=["py"], hardware_label="cpu-only") as run:
     run.use_data("churn", "v1")
+    bench = run.benchmark(lambda x: sum(x), [1.0, 2.0, 3.0], repeat=20)
     for epoch in range(3):
         run.log_metrics({"loss": 1.0 / (epoch + 1), "accuracy": 0.5 + epoch / 10})
     run.log_metric("loss", float("nan"))
     run.log_param("seed", 7)
     run.set_tag("final")
     run.log_model("churn-model", "model.pkl")
-print(run.id)`, store.root);
+print(run.id)
+print(json.dumps([bench["p50"], bench["p95"]]))`, store.root).split('\n');
+    const id = out[0];
+    const [p50, p95] = JSON.parse(out[1]) as [number, number];
     const r = await store.readRun(id);
-    assert.ok(RunSchema.safeParse(r).success);
+    const parsed = RunSchema.safeParse(JSON.parse(fs.readFileSync(path.join(store.root, '.mlops', 'runs', id, 'run.json'), 'utf8')));
+    assert.ok(parsed.success, parsed.error?.message);
+    assert.equal(r.meta.latencyMsP50, p50);
+    assert.equal(r.meta.latencyMsP95, p95);
+    assert.ok(p50 >= 0 && p50 <= p95);
+    assert.equal(r.meta.modelSizeBytes, 'weights'.length);
+    assert.equal(r.meta.hardware?.label, 'cpu-only');
+    assert.ok((r.meta.hardware?.cores ?? 0) >= 1);
     assert.equal(r.status, 'finished');
     assert.deepEqual(r.params, { lr: 0.01, layers: 3, opt: 'adam', seed: 7 });
     assert.deepEqual(r.tags, ['py', 'final']);
@@ -207,13 +218,15 @@ for i in range(300):
       ['r = mlops_log.start_run("e"); r.log_metric("x", 1.0, step=10**5000)', /step must be a whole number from 0 to 2\^53 - 1/],
       ['r = mlops_log.start_run("e"); r.log_metric("loss", "high")', /non-numeric value/],
       ['r = mlops_log.start_run("e"); r.use_data("nope")', /has no versions/],
+      ['r = mlops_log.start_run("e"); r.benchmark(print, 1, repeat=0)', /repeat must be a whole number from 1 to 1000000, not 0/],
+      ['mlops_log.start_run("e", hardware_label="a\\nb")', /hardware label .* must not contain control characters/],
     ] as const) {
       const r = py(`import mlops_log\ntry:\n    ${code}\nexcept mlops_log.MlopsError as e:\n    print("MlopsError:", e)`, root);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, re);
     }
     const runs = fs.readdirSync(path.join(root, '.mlops', 'runs'));
-    assert.equal(runs.length, 4, 'only the four starts that succeeded made runs');
+    assert.equal(runs.length, 5, 'only the five starts that succeeded made runs');
     const noStore = py('import mlops_log\nmlops_log.start_run("e")', tmpDir());
     assert.match(noStore.stderr, /MlopsError: no MLOps store found/);
   });
