@@ -152,7 +152,7 @@ describe('cost and budget', () => {
   const hour = 3_600_000;
 
   it('uses the recorded cost first, then the rate of the hardware label, then GPUs and cores', () => {
-    assert.deepEqual(runCost(B, run({ meta: { cost: { amount: 7, currency: 'EUR' }, durationMs: hour } })), { known: true, amount: 7, currency: 'EUR', basis: 'recorded', detail: 'recorded by the run (meta.cost)' });
+    assert.deepEqual(JSON.parse(JSON.stringify(runCost(B, run({ meta: { cost: { amount: 7, currency: 'EUR' }, durationMs: hour } })))), { known: true, amount: 7, currency: 'EUR', basis: 'recorded', detail: 'recorded by the run (meta.cost)' });
     const byLabel = runCost(B, run({ meta: { durationMs: 2 * hour, hardware: { label: 'a100', gpus: ['A100'] } } }));
     assert.ok(byLabel.known && byLabel.amount === 6, JSON.stringify(byLabel));
     const byClass = runCost(B, run({ meta: { durationMs: hour / 2, hardware: { cores: 16 } } }));
@@ -160,6 +160,7 @@ describe('cost and budget', () => {
     const C2 = goals({ budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2 } } });
     const gpu = runCost(C2, run({ meta: { durationMs: hour, hardware: { cores: 4, gpus: ['T4', 'T4'] } } }));
     assert.ok(gpu.known && Math.abs(gpu.amount - (2 * 2 + 4 * 0.05)) < 1e-12, JSON.stringify(gpu));
+    assert.equal(gpu.detail, '1 h 0 min × (2 GPU × 2 + 4 cores × 0.05) EUR/h');
     const cpu = runCost(C2, run({ meta: { durationMs: 3 * hour, hardware: { cores: 4 } } }));
     assert.ok(cpu.known && Math.abs(cpu.amount - 0.6) < 1e-12);
   });
@@ -228,5 +229,18 @@ describe('goals across runs', () => {
     assert.equal(by.get('metric:false_positive_rate')!.meeting, 1);
     assert.equal(by.get('metric:accuracy')!.best, undefined);
     assert.equal(by.get('kpi:risk')!.best!.runName, 'a', 'a KPI without threshold still has a best run');
+  });
+});
+
+describe('goal results as JSON', () => {
+  it('a check and a cost serialise to their plain fields, with the text shown', () => {
+    const g = evaluateRun(goals({ metrics: [{ name: 'recall', goal: 'max', threshold: 0.7 }], constraints: { maxPeakMemoryBytes: 2048 },
+      budget: { currency: 'EUR', rates: { cpuCoreHour: 1 } } }), { run: run({ meta: { peakMemoryBytes: 4096, durationMs: 1_800_000, hardware: { cores: 2 } } }), metrics: metrics({ recall: 0.75 }) });
+    const json = JSON.parse(JSON.stringify(g)) as { checks: unknown[]; cost: unknown };
+    assert.deepEqual(json.checks, [
+      { kind: 'metric', name: 'recall', label: 'recall', verdict: 'pass', value: 0.75, shown: '0.75', bar: '≥ 0.7', threshold: 0.7, goal: 'max' },
+      { kind: 'constraint', name: 'maxPeakMemoryBytes', label: 'Peak memory', verdict: 'fail', value: 4096, shown: '4.0 KiB', bar: '≤ 2.0 KiB', threshold: 2048, goal: 'min' },
+    ]);
+    assert.deepEqual(json.cost, { known: true, amount: 1, currency: 'EUR', basis: 'rate', detail: '30 min 0 s × 2 cores × 1 EUR/h' });
   });
 });
