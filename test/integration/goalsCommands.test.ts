@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlopsApi } from '../../src/extension';
 import type { Run } from '../../src/core';
-import { activate, scriptInputs, stub, until, workspaceRoot } from './helpers';
+import { activate, scriptInputs, stub, ui, until, workspaceRoot } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'MLOps');
 
@@ -172,6 +172,33 @@ describe('Goals commands, diagnostics and the budget warning (real extension hos
     assert.strictEqual(read(), HAND_WRITTEN, 'Esc at the last step wrote nothing');
   });
 
+  it('in the real quick input, a formula error shows as typed with its character and blocks Enter; Esc writes nothing', async function () {
+    if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
+    write(HAND_WRITTEN);
+    await reloadGoals();
+    const texts = async (selector: string) => ((await ui<(string | null)[]>('/texts', { frame: 'main', selector })) ?? []).map((t) => t ?? '');
+    const message = async () => (await texts('.quick-input-widget .quick-input-message')).join(' ');
+    const type = async (s: string) => { for (const c of s) { await ui('/press', { key: c === ' ' ? 'Space' : c }); } };
+    const running = Promise.resolve(vscode.commands.executeCommand('mlops.defineGoals'));
+    await until(async () => (await texts('.quick-input-widget .monaco-list-row')).some((t) => t.includes('Add a business KPI')), 20_000, 'the first pick');
+    await type('business');
+    await ui('/press', { key: 'Enter' });
+    await until(async () => (await message()).includes('KPI name'), 20_000, 'the name input');
+    await type('ui_kpi');
+    await ui('/press', { key: 'Enter' });
+    await until(async () => (await message()).includes('Formula over logged metrics'), 20_000, 'the formula input');
+    await type('loss @ 2');
+    const shown = await until(async () => { const m = await message(); return m.includes('character 6') && m; }, 20_000, 'the validation message');
+    assert.match(shown, /character 6: unexpected '@'/);
+    await ui('/screenshot', { name: 'define-goals-formula-error' });
+    await ui('/press', { key: 'Enter' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(await message(), /character 6: unexpected '@'/, 'Enter does not accept a formula with an error');
+    await ui('/press', { key: 'Escape' });
+    assert.strictEqual(await running, undefined);
+    assert.strictEqual(read(), HAND_WRITTEN);
+  });
+
   it('a goals.json that is not valid JSON is reported with line:column and never rewritten', async () => {
     const broken = '{\n  "formatVersion": 1,\n  "metrics": [ { "name": "loss" "goal": "min" } ]\n}\n';
     write(broken);
@@ -216,6 +243,11 @@ describe('Goals commands, diagnostics and the budget warning (real extension hos
     // Open and typed into (not saved): checked as typed.
     const doc = await vscode.workspace.openTextDocument(goalsUri);
     await vscode.window.showTextDocument(doc);
+    if (process.env.EXT_TEST_UI_BRIDGE) {
+      // What the user sees: squiggles under the '@' and the "low" (a screenshot for the record).
+      await until(async () => ((await ui<unknown[]>('/texts', { frame: 'main', selector: '.monaco-editor .squiggly-error' })) ?? []).length >= 2, 20_000, 'squiggles drawn');
+      await ui('/screenshot', { name: 'goals-json-diagnostics' });
+    }
     const fix = new vscode.WorkspaceEdit();
     fix.replace(goalsUri, new vscode.Range(positionOf(text, '@'), positionOf(text, '@').translate(0, 1)), '*');
     assert.ok(await vscode.workspace.applyEdit(fix));
