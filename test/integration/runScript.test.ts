@@ -74,6 +74,28 @@ describe('Run Script as Experiment (real extension host, fixture git repository)
     git('checkout', '--', 'scripts/train_logreg.py');
   });
 
+  it('Reproduce Run of an experiment over its budget (goals.json) asks first; Cancel reproduces nothing', async () => {
+    assert.ok(original);
+    const goals = path.join(workspaceRoot(), '.mlops', 'goals.json');
+    fs.writeFileSync(goals, JSON.stringify({ formatVersion: 1, budget: { currency: 'EUR', rates: { cpuCoreHour: 1 }, limits: { experiments: { 'script-test': 0 } } } }));
+    const warnings: string[] = [];
+    const restore = stub(vscode.window, 'showWarningMessage', ((m: string) => { warnings.push(m); return Promise.resolve(undefined); }));
+    try {
+      await vscode.commands.executeCommand('mlops.refresh');
+      const runsBefore = fs.readdirSync(path.join(workspaceRoot(), '.mlops', 'runs')).length;
+      const copy = await vscode.commands.executeCommand<Run | undefined>('mlops.reproduceRun', { runId: original.id }, { skipConfirmation: true });
+      assert.strictEqual(copy, undefined);
+      assert.strictEqual(warnings.length, 1, warnings.join(' | '));
+      assert.match(warnings[0], /^MLOps: Experiment 'script-test' has spent [\d.]+ EUR of its 0\.000 EUR budget/);
+      assert.strictEqual(fs.readdirSync(path.join(workspaceRoot(), '.mlops', 'runs')).length, runsBefore, 'no run was recorded');
+      assert.strictEqual(git('worktree', 'list').trim().split('\n').length, 1, 'no worktree was made');
+    } finally {
+      restore();
+      fs.rmSync(goals, { force: true });
+      await vscode.commands.executeCommand('mlops.refresh');
+    }
+  });
+
   it('Reproduce Run refuses a recorded script that leads out of the checkout, and runs nothing', async () => {
     assert.ok(original);
     const runFile = path.join(workspaceRoot(), '.mlops', 'runs', original.id, 'run.json');

@@ -8,7 +8,7 @@ import { recordedScriptProblem, scriptInCheckout } from '../../core/run/scriptPa
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { resolveRun, skipsConfirmation } from '../ui';
-import { executeScriptRun } from './runScript';
+import { confirmBudget, executeScriptRun } from './runScript';
 
 /**
  * `MLOps: Reproduce Run…`: checks the run's recorded commit out into a temporary git worktree (the user's working
@@ -36,6 +36,8 @@ export async function reproduceRun(ext: vscode.ExtensionContext, stores: Workspa
       { modal: true, detail: `The reproduction runs commit ${run.git.commit.slice(0, 8)} without those changes, so its results may differ.` }, 'Reproduce Anyway');
     if (ok !== 'Reproduce Anyway') { return undefined; }
   }
+  // A reproduction is a full training run: it costs what the experiment's runs cost.
+  if (!(await confirmBudget(state, run.experiment))) { return undefined; }
   const git = simpleGit({ baseDir: state.root });
   const top = (await git.revparse(['--show-toplevel'])).trim();
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mlops-reproduce-'));

@@ -75,7 +75,7 @@ export const RUN_ANYWAY = 'Run anyway';
  * When goals.json has a budget and the experiment's (or the total) budget is spent, or one more run at the median
  * cost of its latest runs would exceed it: a modal warning. Resolves true to go ahead.
  */
-async function confirmBudget(state: StoreState, experiment: string): Promise<boolean> {
+export async function confirmBudget(state: StoreState, experiment: string): Promise<boolean> {
   const report = state.budget();
   if (!report) { return true; }
   const costs: RunCost[] = [];
