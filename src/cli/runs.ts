@@ -71,7 +71,8 @@ function checkKpiNames(g: CliGoals, expr: Expr | undefined, text: string | undef
     if (e.type === 'not') { stack.push(e.expr); continue; }
     if (e.field.root === 'kpis' && e.field.key !== undefined && !names.has(e.field.key)) {
       const known = [...names].join(', ');
-      throw new UsageError(`--${option}: no KPI named '${e.field.key}' in ${g.rel} (${known ? `KPIs: ${known}` : 'it declares none'}) (in '${text ?? ''}')`);
+      const where = g.read.exists ? `in ${g.rel} (${known ? `KPIs: ${known}` : 'it declares none'})` : `: there is no ${g.rel}`;
+      throw new UsageError(`--${option}: no KPI named '${e.field.key}'${g.read.exists ? ' ' : ''}${where} (in '${text ?? ''}')`);
     }
   }
 }

@@ -124,6 +124,20 @@ function lastValue(metrics: RunFacts['metrics'], name: string): number | undefin
   return metrics?.get(name)?.last;
 }
 
+// PEP 440 matching costs ~50 µs a call, more than the whole rest of a run's evaluation, while a store holds a handful of
+// distinct Python versions: remember each (version, range) answer. Bounded, so hostile data cannot grow it forever.
+const pythonMatches = new Map<string, boolean | undefined>();
+
+function pythonSatisfies(version: string, range: string): boolean | undefined {
+  const key = `${version}\u0000${range}`;
+  if (pythonMatches.has(key)) { return pythonMatches.get(key); }
+  let ok: boolean | undefined;
+  try { ok = satisfies(version, range); } catch { ok = undefined; }
+  if (pythonMatches.size >= 1000) { pythonMatches.clear(); }
+  pythonMatches.set(key, ok);
+  return ok;
+}
+
 function constraintChecks(goals: Goals, f: RunFacts): GoalCheck[] {
   const c = goals.constraints;
   const m = f.run.meta;
@@ -154,8 +168,7 @@ function constraintChecks(goals: Goals, f: RunFacts): GoalCheck[] {
     if (!v) {
       out.push({ kind: 'constraint', name: 'python', label: 'Python', bar, verdict: 'unknown', reason: 'Python version not recorded' });
     } else {
-      let ok: boolean | undefined;
-      try { ok = satisfies(v, c.python); } catch { ok = undefined; }
+      const ok = pythonSatisfies(v, c.python);
       out.push(ok === undefined
         ? { kind: 'constraint', name: 'python', label: 'Python', shown: v, bar, verdict: 'unknown', reason: `'${v}' is not a PEP 440 version` }
         : { kind: 'constraint', name: 'python', label: 'Python', shown: v, bar, verdict: ok ? 'pass' : 'fail' });
