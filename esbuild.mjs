@@ -14,9 +14,9 @@ const common = {
   minify: production,
   logLevel: 'warning',
   define: { MLOPS_VERSION: JSON.stringify(pkg.version) },
-  // jsonc-parser's `main` is a UMD build whose inner require('./impl/…') calls esbuild cannot follow (the bundle then
-  // fails at run time with "Cannot find module './impl/format'"); its ES module build bundles cleanly.
-  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  // Prefer a package's ES module build: jsonc-parser's CommonJS (UMD) build loads its parts with a require() that
+  // a bundle cannot see, so bundled it fails at run time with "Cannot find module './impl/format'".
+  mainFields: ['module', 'main'],
 };
 
 const targets = [

@@ -21,6 +21,9 @@ import { compareRuns } from './vscode/compare/compareCommand';
 import { addPythonLogger } from './vscode/commands/pythonLogger';
 import { runScriptAsExperiment, type RunScriptArgs } from './vscode/run/runScript';
 import { reproduceRun } from './vscode/run/reproduce';
+import { defineGoals } from './vscode/goals/defineGoals';
+import { openGoalsFile } from './vscode/goals/goalsFile';
+import { GoalsDiagnostics } from './vscode/goals/goalsDiagnostics';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -113,6 +116,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.addPythonLogger, (a?: { root?: string }, o?: unknown) => addPythonLogger(context, stores, a, o));
   reg(Commands.runScriptAsExperiment, (u?: vscode.Uri, a?: RunScriptArgs) => runScriptAsExperiment(context, stores, log, u, a));
   reg(Commands.reproduceRun, (t?: unknown, o?: unknown) => reproduceRun(context, stores, log, t, o));
+  reg(Commands.defineGoals, (a?: { root?: string }) => defineGoals(stores, a));
+  reg(Commands.openGoalsFile, (a?: { root?: string }) => openGoalsFile(stores, a));
+  context.subscriptions.push(new GoalsDiagnostics(stores, log));
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all, () => trees.experiments.view.selection));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });

@@ -34,6 +34,8 @@ export const Commands = {
   addPythonLogger: 'mlops.addPythonLogger',
   runScriptAsExperiment: 'mlops.runScriptAsExperiment',
   reproduceRun: 'mlops.reproduceRun',
+  defineGoals: 'mlops.defineGoals',
+  openGoalsFile: 'mlops.openGoalsFile',
 } as const;
 
 export const Views = {

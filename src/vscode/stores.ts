@@ -19,6 +19,7 @@ export interface NotifyChange {
   models?: boolean;
   experiments?: boolean;
   trash?: boolean;
+  goals?: boolean;
 }
 
 /**
@@ -122,6 +123,7 @@ export class WorkspaceStores implements vscode.Disposable {
     set.models ||= Boolean(change.models);
     set.experiments ||= Boolean(change.experiments);
     set.trash ||= Boolean(change.trash);
+    set.goals ||= Boolean(change.goals);
     this.pending.set(root, set);
     await this.flush();
   }
@@ -163,6 +165,7 @@ export class WorkspaceStores implements vscode.Disposable {
     set.models ||= change.models;
     set.experiments ||= change.experiments;
     set.trash ||= change.trash;
+    set.goals ||= change.goals;
     for (const id of change.runs) { set.runs.add(id); }
     for (const id of change.metrics) { set.metrics.add(id); }
     this.pending.set(root, set);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { MlopsError, Store, nameProblem, simpleGitPort, type GitInfo, type GitInspection, type ParamValue, type Run, type StoreState } from '../../core';
+import { MlopsError, Store, budgetWarning, estimateNextCost, nameProblem, simpleGitPort, type GitInfo, type GitInspection, type ParamValue, type Run, type RunCost, type StoreState } from '../../core';
 import { describeHardware, describePython } from '../../core/run/environment';
 import { PeakMemorySampler } from '../../core/run/processTree';
 import { parseParamsText } from './runCommands';
@@ -63,9 +63,31 @@ export async function runScriptAsExperiment(ext: vscode.ExtensionContext, stores
     paramsText = text;
   }
   await ext.workspaceState.update(MEMO, { ...memo, [key]: { experiment, params: paramsText } });
+  if (!(await confirmBudget(state, experiment))) { return undefined; }
 
   const paramsAs = args.paramsAs ?? (vscode.workspace.getConfiguration('mlops.runScript', vscode.Uri.file(script)).get<string>('paramsAs', 'args') === 'env' ? 'env' : 'args');
   return executeScriptRun(ext, stores, log, { state, script, key, experiment, params, paramsAs });
+}
+
+export const RUN_ANYWAY = 'Run anyway';
+
+/**
+ * When goals.json has a budget and the experiment's (or the total) budget is spent, or one more run at the median
+ * cost of its latest runs would exceed it: a modal warning. Resolves true to go ahead.
+ */
+async function confirmBudget(state: StoreState, experiment: string): Promise<boolean> {
+  const report = state.budget();
+  if (!report) { return true; }
+  const costs: RunCost[] = [];
+  for (const r of state.runs.list(experiment)) { const c = state.goalsOf(r.id)?.cost; if (c) { costs.push(c); } }
+  const warning = budgetWarning(report, experiment, estimateNextCost(costs));
+  if (!warning) { return true; }
+  const runAnyway: vscode.MessageItem = { title: RUN_ANYWAY };
+  const cancel: vscode.MessageItem = { title: 'Cancel', isCloseAffordance: true };
+  const answer = await vscode.window.showWarningMessage(`MLOps: ${warning}`, { modal: true,
+    detail: `Spend counts the runs with a known cost (recorded meta.cost, or duration × the rate of their hardware in .mlops/goals.json). Start another run of '${experiment}'?` },
+  runAnyway, cancel);
+  return answer === runAnyway;
 }
 
 interface ScriptRunPlan {
