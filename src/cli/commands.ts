@@ -14,6 +14,8 @@ import { EXPERIMENTS_COMMANDS } from './experiments';
 import { DATA_COMMANDS } from './data';
 import { MODEL_COMMANDS } from './model';
 import { TRASH_COMMANDS } from './trash';
+import { GOALS_COMMANDS } from './goals';
+import { BUDGET_COMMANDS } from './budget';
 
 export type { CliIo } from './context';
 
@@ -33,7 +35,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...MODEL_COMMANDS,
-  ...TRASH_COMMANDS, ...LINT_COMMANDS,
+  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...LINT_COMMANDS,
 };
 
 /** Options of every command; they may stand anywhere on the line, before, between or after the command words. */

@@ -21,7 +21,9 @@ export const USAGE: Record<string, string> = {
     + '  List runs, newest first, with the last value of their metrics. EXPR, e.g.\n'
     + "    'metrics.accuracy > 0.9 and params.lr <= 0.01 and tags has candidate and not status = failed'\n"
     + '  Fields: metrics.NAME (last value), params.NAME, meta.NAME, status, name, experiment, id, tags, start, end;\n'
-    + '  quote names with other characters: metrics."accuracy@fold=1". --sort takes a field, - for descending.',
+    + '  quote names with other characters: metrics."accuracy@fold=1". --sort takes a field, - for descending.\n'
+    + '  With .mlops/goals.json: kpis.NAME (a KPI\'s value), goals (met, unmet, unknown, none) and cost, e.g.\n'
+    + "    'goals = met and kpis.retained_revenue > 250 and cost < 5'; the table gains GOALS, KPI and COST columns.",
   'runs show': 'mlops runs show RUN [--experiment E] [--json]\n'
     + '  Show one run. RUN is an id, a unique id prefix (at least 4 characters) or a unique run name.',
   'runs delete': 'mlops runs delete RUN... [--experiment E] [--json]\n  Move runs to the trash (.mlops/trash/, ignored by git); undo with mlops runs restore.',
@@ -29,6 +31,13 @@ export const USAGE: Record<string, string> = {
   'runs tag': 'mlops runs tag RUN TAG... [--experiment E] [--json]\n  Add tags to a run.',
   'runs untag': 'mlops runs untag RUN TAG... [--experiment E] [--json]\n  Remove tags from a run.',
   'runs rename': 'mlops runs rename RUN NEW_NAME [--experiment E] [--json]\n  Rename a run (its id never changes).',
+  'goals': 'mlops goals [--experiment E] [--json]\n'
+    + '  Each KPI (formula, unit, owner) and metric goal of .mlops/goals.json with its best run and how many runs\n'
+    + '  meet it, and how many runs satisfy each production constraint. Problems in goals.json are printed as\n'
+    + '  .mlops/goals.json:LINE:COLUMN: error|warning: message; exit 1 when there is an error.',
+  'budget': 'mlops budget [--experiment E] [--json]\n'
+    + "  Each experiment's spend against its limit from the budget in .mlops/goals.json (near: ≥ 80%, OVER), the\n"
+    + '  total, and the runs whose cost is unknown (not counted) and why.',
   'trash list': 'mlops trash list [--json]\n  Runs in the trash.',
   'trash empty': 'mlops trash empty [--older-than AGE] [--json]\n'
     + '  Delete trashed runs for good (all, or those trashed more than AGE ago: 30d, 12h, 90m) and list them.',
@@ -68,7 +77,7 @@ Global options (anywhere on the line):
 
 A negative number stands as a value (mlops run log-metric delta -0.5); '--' ends the options.
 
-Exit codes: 0 success; 1 failure (not found, damaged or newer-format store files, I/O, data verify found
-differences; list commands still print the readable entities); 2 bad usage or invalid input (unknown option,
+Exit codes: 0 success; 1 failure (not found, damaged or newer-format store files, errors in goals.json, I/O,
+data verify found differences; list commands still print the readable entities); 2 bad usage or invalid input (unknown option,
 bad k=v, bad name, bad --filter).
 `;

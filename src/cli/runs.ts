@@ -1,11 +1,15 @@
 // `mlops runs …`: list, show, delete, restore, tag, untag and rename runs.
-import { assertText, formatBytes, isId, formatDuration, summarizeMetrics, type MetricSummary, type Run, type Store } from '../core';
 import {
-  QueryError, RUN_FIELDS, compareForSort, matches, parseQuery, parseSortKey, type RunRow, type SortKey,
+  RowGoals, assertText, emptyGoals, evaluateRun, formatBytes, formatCost, formatDuration, goalFields, goalsBadge, isId, summarizeMetrics,
+  type Goals, type MetricSummary, type Run, type RunGoals, type Store,
+} from '../core';
+import {
+  QueryError, compareForSort, matches, parseQuery, parseSortKey, type Expr, type RunRow, type SortKey,
 } from '../core/query';
 import { UsageError, parseStatus, str, type Command, type Ctx } from './context';
 import { formatNumber, formatValue, localTime, printJson, reportProblems, table } from './output';
 import { loadRunRows } from './runRows';
+import { VERDICT_MARK, modelSizes, readGoals, reportGoalsProblems, runGoalsJson, type CliGoals } from './goals';
 import { pickByName, resolveRunRef } from './runRef';
 
 /** How many metric columns `runs list` prints: the headline metric and a few more. */
@@ -53,6 +57,58 @@ function checkTags(tags: readonly string[]): void {
   for (const t of tags) { assertText(t, 'tag', 100); }
 }
 
+/** How many KPI columns `runs list` prints (the sort's KPI first); every KPI is in --json. */
+const KPI_COLUMNS = 3;
+
+/** KPI fields in a filter or sort must name a KPI of goals.json: a typo would otherwise just match no run. */
+function checkKpiNames(g: CliGoals, expr: Expr | undefined, text: string | undefined, option: string): void {
+  if (!expr || !g.read.doc.goals) { return; }
+  const names = new Set(g.goals.kpis.map((k) => k.name));
+  const stack: Expr[] = [expr];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if ('items' in e) { stack.push(...e.items); continue; }
+    if (e.type === 'not') { stack.push(e.expr); continue; }
+    if (e.field.root === 'kpis' && e.field.key !== undefined && !names.has(e.field.key)) {
+      const known = [...names].join(', ');
+      const where = g.read.exists ? `in ${g.rel} (${known ? `KPIs: ${known}` : 'it declares none'})` : `: there is no ${g.rel}`;
+      throw new UsageError(`--${option}: no KPI named '${e.field.key}'${g.read.exists ? ' ' : ''}${where} (in '${text ?? ''}')`);
+    }
+  }
+}
+
+function runsTable(rows: readonly RunRow[], goals: Goals, rowGoals: RowGoals, sort: SortKey | undefined): string {
+  const sortKpi = sort?.field.root === 'kpis' && sort.field.key !== undefined ? [sort.field.key] : [];
+  const kpis = [...new Set([...sortKpi, ...goals.kpis.map((k) => k.name)])].slice(0, KPI_COLUMNS);
+  const cols = metricColumns(rows, sort).slice(0, kpis.length ? Math.max(1, METRIC_COLUMNS - kpis.length) : METRIC_COLUMNS);
+  const badge = goals.metrics.length > 0 || goals.kpis.length > 0 || Object.keys(goals.constraints).length > 0;
+  const currency = goals.budget?.currency;
+  const header = ['ID', 'EXPERIMENT', 'NAME', 'STATUS', ...(badge ? ['GOALS'] : []), 'STARTED', ...kpis, ...cols, ...(currency ? [`COST ${currency}`] : []), 'COMMIT'];
+  return table([header, ...rows.map((r) => {
+    const g = badge || kpis.length || currency ? rowGoals.of(r) : undefined;
+    const kpiCells = kpis.map((k) => { const v = g?.kpis.get(k); return v?.ok ? formatNumber(v.value) : '-'; });
+    const cost = g?.cost;
+    return [r.run.id, r.run.experiment, r.run.name, r.run.status, ...(badge ? [(g && goalsBadge(g)) || '-'] : []), localTime(r.run.startTime),
+      ...kpiCells, ...cols.map((c) => { const s = r.metrics.get(c); return s ? formatNumber(s.last) : '-'; }),
+      ...(currency ? [cost?.known ? formatCost(cost.amount, '').trimEnd() : '-'] : []), commit(r.run)];
+  })]);
+}
+
+/** The goals section of `runs show`: each check with its value, bar and verdict, then the cost. */
+function describeGoals(g: CliGoals, goals: RunGoals): string {
+  const lines: string[] = [];
+  if (goals.checks.length) {
+    lines.push(`Goals (${[`${goals.met} met`, `${goals.unmet} unmet`, `${goals.unknown} unknown`].join(', ')}; ${g.rel})`);
+    const cells = goals.checks.map((c) => [`${VERDICT_MARK[c.verdict]} ${c.label}`, c.shown !== undefined ? `${c.shown}${c.unit ? ` ${c.unit}` : ''}` : '-',
+      c.bar ?? (c.goal ? `${c.goal} (no threshold)` : ''), c.reason ?? '']);
+    lines.push(...table(cells).trimEnd().split('\n').map((l) => `  ${l}`));
+  }
+  if (g.goals.budget || goals.cost.known) {
+    lines.push(`Cost  ${goals.cost.known ? `${formatCost(goals.cost.amount, goals.cost.currency)} (${goals.cost.detail})` : `unknown: ${goals.cost.reason}`}`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
 const experimentOption = { experiment: { type: 'string', short: 'e' } } as const;
 
 export const RUNS_COMMANDS: Record<string, Command> = {
@@ -63,31 +119,37 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       const status = parseStatus(str(values, 'status'));
       const filterText = str(values, 'filter');
       const sortText = str(values, 'sort');
-      let filter;
+      // Parsed before the store is opened, so a bad filter is a usage error whatever the store holds. The field names
+      // do not depend on the goals; their values do (`fields` below).
+      const names = goalFields(new RowGoals(emptyGoals()));
+      let filter: Expr | undefined;
       let sort: SortKey | undefined;
-      try { filter = filterText !== undefined ? parseQuery(filterText, RUN_FIELDS) : undefined; } catch (e) { optionError('filter', filterText ?? '', e); }
-      try { sort = sortText !== undefined ? parseSortKey(sortText, RUN_FIELDS) : undefined; } catch (e) { optionError('sort', sortText ?? '', e); }
+      try { filter = filterText !== undefined ? parseQuery(filterText, names) : undefined; } catch (e) { optionError('filter', filterText ?? '', e); }
+      try { sort = sortText !== undefined ? parseSortKey(sortText, names) : undefined; } catch (e) { optionError('sort', sortText ?? '', e); }
       const limit = parseLimit(str(values, 'limit'));
       const store = await open();
+      const g = await readGoals(store);
+      checkKpiNames(g, filter, filterText, 'filter');
+      checkKpiNames(g, sort && { type: 'compare', field: sort.field, op: '=', value: { text: '0' } }, sortText, 'sort');
       const { rows: all, problems } = await loadRunRows(store, { experiment: str(values, 'experiment') });
-      let rows = all.filter((r) => (!status || r.run.status === status) && (!filter || matches(filter, r, RUN_FIELDS)));
+      const sizes = await modelSizes(store, g.goals);
+      const rowGoals = new RowGoals(g.goals, sizes.sizeOf);
+      const fields = goalFields(rowGoals);
+      let rows = all.filter((r) => (!status || r.run.status === status) && (!filter || matches(filter, r, fields)));
       if (sort) {
         const { field, descending } = sort;
-        const get = (r: RunRow) => RUN_FIELDS.get(field.root)?.get(r, field.key);
+        const get = (r: RunRow) => fields.get(field.root)?.get(r, field.key);
         rows = rows.map((r) => ({ r, v: get(r) })).sort((a, b) => compareForSort(a.v, b.v, descending)).map((x) => x.r);
       }
       if (limit !== undefined) { rows = rows.slice(0, limit); }
       if (json) {
-        printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics) })));
+        printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics), ...runGoalsJson(rowGoals.of(r)) })));
       } else if (rows.length === 0) {
         io.stdout(all.length ? 'No runs match.\n' : 'No runs yet. Log one with: mlops run log --experiment NAME --metric loss=0.5\n');
       } else {
-        const cols = metricColumns(rows, sort);
-        io.stdout(table([['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED', ...cols, 'COMMIT'],
-          ...rows.map((r) => [r.run.id, r.run.experiment, r.run.name, r.run.status, localTime(r.run.startTime),
-            ...cols.map((c) => { const s = r.metrics.get(c); return s ? formatNumber(s.last) : '-'; }), commit(r.run)])]));
+        io.stdout(runsTable(rows, g.goals, rowGoals, sort));
       }
-      return reportProblems(io, problems);
+      return Math.max(reportGoalsProblems(io, g, [], false), reportProblems(io, [...problems, ...sizes.problems]));
     },
   },
 
@@ -98,11 +160,16 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       const { store, ids: [id] } = await runsIn(ctx);
       const run = await store.readRun(id);
       const { points, problems } = await store.readMetrics(id);
-      const metrics = Object.fromEntries([...summarizeMetrics(points)].map(([k, s]) => [k, { count: s.count, last: s.last, lastStep: s.lastStep, min: s.min, max: s.max }]));
+      const summaries = summarizeMetrics(points);
+      const metrics = Object.fromEntries([...summaries].map(([k, s]) => [k, { count: s.count, last: s.last, lastStep: s.lastStep, min: s.min, max: s.max }]));
       const versions = await store.listModelVersions();
-      const models = versions.items.filter((v) => v.runId === id).map((v) => ({ model: v.model, version: v.version, stage: v.stage }));
-      if (json) { printJson(io, { run, metrics, models }); } else { io.stdout(describeRun(run, metrics, models)); }
-      return reportProblems(io, [...problems, ...versions.problems]);
+      const mine = versions.items.filter((v) => v.runId === id);
+      const models = mine.map((v) => ({ model: v.model, version: v.version, stage: v.stage }));
+      const g = await readGoals(store);
+      const modelSizeBytes = mine.length ? Math.max(...mine.map((v) => v.artifact.sizeBytes)) : undefined;
+      const goals = evaluateRun(g.goals, { run, metrics: summaries, modelSizeBytes });
+      if (json) { printJson(io, { run, metrics, models, ...runGoalsJson(goals) }); } else { io.stdout(describeRun(run, metrics, models) + describeGoals(g, goals)); }
+      return Math.max(reportGoalsProblems(io, g, [], false), reportProblems(io, [...problems, ...versions.problems]));
     },
   },
 
@@ -204,7 +271,6 @@ function describeRun(run: Run, metrics: Record<string, { count: number; last: nu
   if (run.meta.durationMs !== undefined) { lines.push(`  duration    ${formatDuration(run.meta.durationMs)}`); }
   if (run.meta.peakMemoryBytes !== undefined) { lines.push(`  peak memory ${formatBytes(run.meta.peakMemoryBytes)}`); }
   if (run.meta.hardware?.cpu) { lines.push(`  hardware    ${run.meta.hardware.cpu}${run.meta.hardware.cores ? ` × ${run.meta.hardware.cores}` : ''}`); }
-  if (run.meta.cost) { lines.push(`  cost        ${run.meta.cost.amount} ${run.meta.cost.currency}`); }
   lines.push(`  git         ${run.git ? `${run.git.commit}${run.git.dirty ? ' (dirty: uncommitted changes)' : ''}${run.git.branch ? ` on ${run.git.branch}` : ''}` : '(not recorded)'}`);
   if (run.tags.length) { lines.push(`  tags        ${run.tags.join(', ')}`); }
   if (run.notes) { lines.push(`  notes       ${run.notes}`); }
