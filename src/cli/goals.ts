@@ -81,11 +81,16 @@ export function costJson(c: RunCost): { cost: { amount: number; currency: string
   return c.known ? { cost: { amount: c.amount, currency: c.currency, basis: c.basis, detail: c.detail } } : { cost: null, costReason: c.reason };
 }
 
-/** What `--json` adds to a run: each KPI's value (null when unknown: the KPI's check says why), the goals and the cost. */
-export function runGoalsJson(g: RunGoals): Record<string, unknown> {
+/**
+ * What `--json` adds to a run: each KPI's value (null when unknown), the goal counts and the cost. `runs show` adds
+ * every check (with the reason for each unknown); `runs list` leaves them out, because they would make each row
+ * five times larger and a listing is for comparing runs, not for reading one.
+ */
+export function runGoalsJson(g: RunGoals, withChecks: boolean): Record<string, unknown> {
   const kpis: Record<string, number | null> = {};
   for (const [name, v] of g.kpis) { Object.defineProperty(kpis, name, { value: v.ok ? v.value : null, enumerable: true, writable: true, configurable: true }); }
-  return { kpis, goals: { state: g.state, met: g.met, unmet: g.unmet, unknown: g.unknown, checks: g.checks.map(checkJson) }, ...costJson(g.cost) };
+  const goals = { state: g.state, met: g.met, unmet: g.unmet, unknown: g.unknown, ...(withChecks ? { checks: g.checks.map(checkJson) } : {}) };
+  return { kpis, goals, ...costJson(g.cost) };
 }
 
 export const VERDICT_MARK: Record<GoalCheck['verdict'], string> = { pass: '✓', fail: '✗', unknown: '?', info: '·' };

@@ -143,7 +143,7 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       }
       if (limit !== undefined) { rows = rows.slice(0, limit); }
       if (json) {
-        printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics), ...runGoalsJson(rowGoals.of(r)) })));
+        printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics), ...runGoalsJson(rowGoals.of(r), false) })));
       } else if (rows.length === 0) {
         io.stdout(all.length ? 'No runs match.\n' : 'No runs yet. Log one with: mlops run log --experiment NAME --metric loss=0.5\n');
       } else {
@@ -168,7 +168,7 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       const g = await readGoals(store);
       const modelSizeBytes = mine.length ? Math.max(...mine.map((v) => v.artifact.sizeBytes)) : undefined;
       const goals = evaluateRun(g.goals, { run, metrics: summaries, modelSizeBytes });
-      if (json) { printJson(io, { run, metrics, models, ...runGoalsJson(goals) }); } else { io.stdout(describeRun(run, metrics, models) + describeGoals(g, goals)); }
+      if (json) { printJson(io, { run, metrics, models, ...runGoalsJson(goals, true) }); } else { io.stdout(describeRun(run, metrics, models) + describeGoals(g, goals)); }
       return Math.max(reportGoalsProblems(io, g, [], false), reportProblems(io, [...problems, ...versions.problems]));
     },
   },

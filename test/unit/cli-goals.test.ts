@@ -158,7 +158,7 @@ describe('mlops goals / budget / runs list with goals (real processes)', functio
     assert.deepEqual(j.unknownCost.map((u) => [u.runName, u.reason]), [['unknown', 'no duration recorded']]);
   });
 
-  it('runs list --json: kpis (null with the reason in the KPI\'s check), goals and cost on every row', () => {
+  it('runs list --json: kpis, goal counts and cost on every row; runs show --json: every check with its reason', () => {
     const all = rows(['runs', 'list'], ws);
     const by = (n: string) => all.find((r) => r.name === n)!;
     assert.deepEqual(by('good').kpis, { retained_revenue: 332.5 });
@@ -166,7 +166,9 @@ describe('mlops goals / budget / runs list with goals (real processes)', functio
     assert.deepEqual([by('weak').goals.state, by('weak').goals.unmet], ['unmet', 5]);
     assert.equal(by('over').goals.state, 'unknown');
     assert.equal(by('unknown').kpis.retained_revenue, null);
-    const check = by('unknown').goals.checks.find((c) => c.kind === 'kpi' && c.name === 'retained_revenue');
+    assert.ok(all.every((r) => r.goals.checks === undefined), 'list rows carry the counts, not every check');
+    const shown = JSON.parse(ok(['runs', 'show', 'unknown', '--json'], ws).stdout) as Row;
+    const check = shown.goals.checks.find((c) => c.kind === 'kpi' && c.name === 'retained_revenue');
     assert.deepEqual([check?.verdict, check?.reason, check?.bar], ['unknown', "'recall' is not logged", '≥ 250']);
     assert.deepEqual(by('weak').cost, { amount: 250, currency: 'EUR', basis: 'recorded', detail: 'recorded by the run (meta.cost)' });
     assert.equal(by('good').cost?.basis, 'rate');
