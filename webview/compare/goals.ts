@@ -69,6 +69,7 @@ export function goalRows(body: HTMLElement, g: CompareGoals, runCount: number): 
     }
   }
 
+  sectionRow('Cost');
   const costHead = el('th', { attrs: { scope: 'row', title: 'A run\'s recorded meta.cost, else its duration × the budget\'s rate for its hardware' } }, el('span', { text: 'cost' }));
   if (g.totalCost) {
     costHead.append(' ', el('span', { cls: 'muted', text: `total ${g.totalCost.shown}${g.totalCost.unknownRuns ? ` + ${g.totalCost.unknownRuns} unknown` : ''}` }));
