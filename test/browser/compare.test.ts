@@ -18,7 +18,7 @@ const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
 const XSS_PARAM = '</script><script>window.__pwned=1</script>';
 
 const THEMES = {
-  light: '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-editorWidget-background:#f8f8f8;--vscode-editorWidget-border:#d4d4d4;--vscode-descriptionForeground:#717171;--vscode-errorForeground:#a1260d;--vscode-charts-green:#388a34;--vscode-testing-iconPassed:#388a34;--vscode-testing-iconFailed:#e51400;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-focusBorder:#005fb8;--vscode-dropdown-background:#fff;--vscode-dropdown-foreground:#3b3b3b;--vscode-dropdown-border:#cecece;--vscode-editor-inactiveSelectionBackground:#e5ebf1;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-checkbox-background:#f8f8f8;--vscode-checkbox-border:#cecece;--vscode-checkbox-foreground:#3b3b3b',
+  light: '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-editorWidget-background:#f8f8f8;--vscode-editorWidget-border:#d4d4d4;--vscode-descriptionForeground:#717171;--vscode-errorForeground:#a1260d;--vscode-charts-green:#388a34;--vscode-testing-iconPassed:#73c991;--vscode-testing-iconFailed:#f14c4c;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-focusBorder:#005fb8;--vscode-dropdown-background:#fff;--vscode-dropdown-foreground:#3b3b3b;--vscode-dropdown-border:#cecece;--vscode-editor-inactiveSelectionBackground:#e5ebf1;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-checkbox-background:#f8f8f8;--vscode-checkbox-border:#cecece;--vscode-checkbox-foreground:#3b3b3b',
   dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-editorWidget-background:#202020;--vscode-editorWidget-border:#454545;--vscode-descriptionForeground:#9d9d9d;--vscode-errorForeground:#f48771;--vscode-charts-green:#89d185;--vscode-testing-iconPassed:#73c991;--vscode-testing-iconFailed:#f14c4c;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-focusBorder:#0078d4;--vscode-dropdown-background:#313131;--vscode-dropdown-foreground:#cccccc;--vscode-dropdown-border:#3c3c3c;--vscode-editor-inactiveSelectionBackground:#3a3d41;--vscode-button-background:#0078d4;--vscode-button-foreground:#ffffff;--vscode-button-secondaryBackground:#313131;--vscode-button-secondaryForeground:#cccccc;--vscode-checkbox-background:#313131;--vscode-checkbox-border:#3c3c3c;--vscode-checkbox-foreground:#cccccc',
 };
 
@@ -157,15 +157,18 @@ describe('Compare Runs webview in a real browser', function () {
     const { page, cspErrors } = await open('light');
     const rendered = await load(page, goalsPayload());
     assert.equal(rendered.charts, 4, 'false_positive_rate, loss, recall and the scatter chart');
-    type CellInfo = { text: string | null; cls: string; title: string; color: string };
-    const cells = (key: string): Promise<CellInfo[]> => page.$$eval(`#summary tr[data-key="${key}"] td`, (tds) => tds.map((t): CellInfo => ({ text: t.textContent, cls: String(t.className), title: t.getAttribute('title') ?? '', color: String(getComputedStyle(t).color) })));
+    type CellInfo = { text: string | null; cls: string; title: string; color: string; background: string };
+    const cells = (key: string): Promise<CellInfo[]> => page.$$eval(`#summary tr[data-key="${key}"] td`, (tds) => tds.map((t): CellInfo => ({ text: t.textContent, cls: String(t.className), title: t.getAttribute('title') ?? '', color: String(getComputedStyle(t).color), background: String(getComputedStyle(t).backgroundColor) })));
+    // The theme's colours for text (charts.green, errorForeground); the paler test icon colours only tint the cell.
     const passed = 'rgb(56, 138, 52)';
-    const failed = 'rgb(229, 20, 0)';
+    const failed = 'rgb(161, 38, 13)';
 
     // KPI: gbm-depth6 0.78 × 420 − 0.30 × 35 = 317.1 meets ≥ 250; gbm-depth3 0.62 × 420 − 0.35 × 35 = 248.15 misses it.
     const kpi = await cells('kpi:retained_revenue');
     assert.deepEqual(kpi.map((c) => c.text), ['✓ 317.1', '✗ 248.15']);
-    assert.deepEqual(kpi.map((c) => c.color), [passed, failed], 'the theme\'s test pass / fail colours');
+    assert.deepEqual(kpi.map((c) => c.color), [passed, failed], 'the theme\'s pass / fail colours');
+    // Tinted with testing.iconPassed / iconFailed (as color-mix results, whose notation is the browser's business).
+    assert.ok(kpi.every((c) => c.background !== 'rgba(0, 0, 0, 0)') && kpi[0].background !== kpi[1].background, kpi.map((c) => c.background).join(' / '));
     assert.ok(kpi[0].cls.split(' ').includes('best') && !kpi[1].cls.split(' ').includes('best'), 'the best run is starred');
     assert.match(kpi[1].title, /bar ≥ 250 EUR\/1k customers: misses the goal/);
     const kpiHead = await page.$eval('#summary tr[data-key="kpi:retained_revenue"] th', (th) => ({ text: th.textContent, title: th.getAttribute('title') }));

@@ -218,6 +218,8 @@ describe('Compare Runs panel with goals.json (real extension host)', () => {
     assert.deepStrictEqual(await cells('goals'), ['✓', '✗ 3 unmet']);
     const drawn = await ui<string[]>('/eval', { expression: 'document.querySelector(\'[data-metric="loss"] canvas\')?.dataset.thresholds' });
     assert.deepStrictEqual(drawn?.map((d) => (JSON.parse(d) as { label: string }[]).map((l) => l.label)), [['threshold ≤ 0.3']]);
+    await ui('/eval', { expression: 'document.querySelector(\'[data-metric="loss"]\')?.scrollIntoView()' });
+    await ui('/screenshot', { name: 'compare-goals-charts' });
     await ui('/eval', { expression: 'document.querySelector(\'#summary\')?.scrollIntoView()' });
     await ui('/screenshot', { name: 'compare-goals' });
   });
