@@ -47,6 +47,66 @@ export const SliceGroupSchema = z.object({
 });
 export type SliceGroup = z.infer<typeof SliceGroupSchema>;
 
+/** `info`: a goal without a threshold (a direction only, nothing to pass or fail). */
+export const VerdictSchema = z.enum(['pass', 'fail', 'unknown', 'info']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** One goal from goals.json: a business KPI, a metric goal or a production constraint. */
+export const GoalDefinitionSchema = z.object({
+  kind: z.enum(['kpi', 'metric', 'constraint']),
+  /** The KPI or metric name, or the constraint's key. */
+  name: z.string(),
+  /** What people read (`Peak memory` for a constraint). */
+  label: z.string(),
+  unit: z.string().optional(),
+  goal: z.enum(['min', 'max']).optional(),
+  threshold: z.number().optional(),
+  /** The bar as shown: `≥ 0.7`. */
+  bar: z.string().optional(),
+  description: z.string().optional(),
+  owner: z.string().optional(),
+  formula: z.string().optional(),
+});
+export type GoalDefinition = z.infer<typeof GoalDefinitionSchema>;
+
+/** One goal for one run: value and verdict; an unknown value is null and `reason` says why. */
+export const GoalCellSchema = z.object({
+  value: z.number().nullable(),
+  shown: z.string().nullable(),
+  verdict: VerdictSchema,
+  reason: z.string().optional(),
+});
+export type GoalCell = z.infer<typeof GoalCellSchema>;
+
+/** A run's cost formatted with formatCost, or unknown with the reason. */
+export const CostCellSchema = z.discriminatedUnion('known', [
+  z.object({ known: z.literal(true), amount: z.number().nonnegative(), shown: z.string(), detail: z.string() }),
+  z.object({ known: z.literal(false), reason: z.string() }),
+]);
+export type CostCell = z.infer<typeof CostCellSchema>;
+
+export const RunGoalCellsSchema = z.object({
+  runId: z.string(),
+  state: z.enum(['met', 'unmet', 'unknown', 'none']),
+  badge: z.string(),
+  /** One cell per definition, in the definitions' order. */
+  checks: z.array(GoalCellSchema),
+  cost: CostCellSchema,
+});
+export type RunGoalCells = z.infer<typeof RunGoalCellsSchema>;
+
+/** KPIs, metric goals, constraints and cost of the compared runs, when goals.json declares any. */
+export const CompareGoalsSchema = z.object({
+  definitions: z.array(GoalDefinitionSchema),
+  /** One per compared run, in run order. */
+  runs: z.array(RunGoalCellsSchema),
+  /** Per definition: indices of the runs holding the best known value. */
+  best: z.array(z.array(z.number().int().nonnegative())),
+  totalCost: z.object({ shown: z.string(), unknownRuns: z.number().int().nonnegative() }).optional(),
+}).refine((g) => g.best.length === g.definitions.length && g.runs.every((r) => r.checks.length === g.definitions.length),
+  { message: 'every run needs one goal cell per definition' });
+export type CompareGoals = z.infer<typeof CompareGoalsSchema>;
+
 export const ComparePayloadSchema = z.object({
   runs: z.array(ComparedRunSchema),
   params: z.array(RowSchema),
@@ -60,7 +120,9 @@ export const ComparePayloadSchema = z.object({
   series: z.record(z.string(), z.record(z.string(), SeriesSchema)),
   /** Numeric params, for the scatter chart's choices. */
   numericParams: z.array(z.string()),
-});
+  goals: CompareGoalsSchema.optional(),
+}).refine((p) => !p.goals || (p.goals.runs.length === p.runs.length && p.goals.runs.every((g, i) => g.runId === p.runs[i].id) && p.goals.best.every((b) => b.every((i) => i < p.runs.length))),
+  { message: 'goals must list the compared runs, in their order', path: ['goals'] });
 export type ComparePayload = z.infer<typeof ComparePayloadSchema>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [

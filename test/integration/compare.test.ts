@@ -153,3 +153,81 @@ describe('Compare Runs panel (real extension host)', () => {
     });
   });
 });
+
+describe('Compare Runs panel with goals.json (real extension host)', () => {
+  let api: MlopsApi;
+  let G1 = '';
+  let G2 = '';
+  let goalsFile = '';
+  let before_: string | undefined;
+  const goals = (accuracyThreshold: number) => JSON.stringify({
+    formatVersion: 1,
+    metrics: [{ name: 'loss', goal: 'min', threshold: 0.3 }, { name: 'accuracy', goal: 'max', threshold: accuracyThreshold }],
+    kpis: [{ name: 'value_eur', description: 'EUR per 100 customers', unit: 'EUR', formula: 'accuracy * 100 - loss * 20', goal: 'max', threshold: 75 }],
+    budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05 } },
+  }, null, 2);
+  const cells = (key: string) => page(`#summary tr[data-key="${key}"] td`);
+
+  before(async function () {
+    if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
+    api = await activate();
+    await api.stores.ready();
+    const root = workspaceRoot();
+    goalsFile = path.join(root, '.mlops', 'goals.json');
+    before_ = fs.existsSync(goalsFile) ? fs.readFileSync(goalsFile, 'utf8') : undefined;
+    fs.writeFileSync(goalsFile, goals(0.85));
+    const log = (name: string, losses: number[], accuracy: number) => (JSON.parse(cli(['run', 'log', '-e', 'compare-goals', '-n', name, '--no-git', '--duration', '90',
+      ...losses.flatMap((l, i) => ['--metric', `loss=${l}@${i}`]), '--metric', `accuracy=${accuracy}`, '--json'], root)) as { id: string }).id;
+    G1 = log('goals-g1', [0.69, 0.35, 0.25], 0.88);
+    G2 = log('goals-g2', [0.69, 0.42, 0.36], 0.8);
+    // G1 recorded its own cost (as a trainer with a billing API would); G2 has no hardware, so no rate prices it.
+    const runFile = path.join(root, '.mlops', 'runs', G1, 'run.json');
+    const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { meta: Record<string, unknown> };
+    run.meta.cost = { amount: 1.25, currency: 'EUR' };
+    fs.writeFileSync(runFile, JSON.stringify(run, null, 2));
+    await vscode.commands.executeCommand('mlops.refresh');
+    await until(() => {
+      const s = api.stores.get(root);
+      return s?.goals?.metrics.find((m) => m.name === 'accuracy')?.threshold === 0.85 && s.runs.get(G1)?.meta.cost && s.runs.get(G2);
+    }, 15_000, 'the runs and goals.json in the store');
+  });
+  after(() => {
+    api?.comparePanel()?.dispose();
+    if (!goalsFile) { return; }
+    if (before_ === undefined) { fs.rmSync(goalsFile, { force: true }); } else { fs.writeFileSync(goalsFile, before_); }
+  });
+
+  it('sends the KPI, goal and cost rows and draws them with ✓/✗, the best run starred, threshold lines on the charts', async () => {
+    await vscode.commands.executeCommand('mlops.compareRuns', { runIds: [G1, G2], root: workspaceRoot() });
+    const panel = await until(() => api.comparePanel(), 10_000, 'panel');
+    // What the host sends: the goal definitions and, per run, values, verdicts and cost.
+    const c = await panel.build();
+    assert.deepStrictEqual(c.goals?.definitions.map((d) => [d.kind, d.name, d.unit ?? null, d.goal, d.threshold]),
+      [['kpi', 'value_eur', 'EUR', 'max', 75], ['metric', 'loss', null, 'min', 0.3], ['metric', 'accuracy', null, 'max', 0.85]]);
+    assert.deepStrictEqual(c.goals?.runs.map((r) => [r.runId, r.checks.map((x) => x.verdict), r.cost.known ? r.cost.shown : r.cost.reason]), [
+      [G1, ['pass', 'pass', 'pass'], '1.25 EUR'],
+      [G2, ['fail', 'fail', 'fail'], 'no hardware recorded, so no rate applies'],
+    ]);
+
+    // What the page shows. KPI: 0.88 × 100 − 0.25 × 20 = 83 ≥ 75; 0.8 × 100 − 0.36 × 20 = 72.8 misses it.
+    await until(async () => (await cells('kpi:value_eur')).join(' | ') === '✓ 83 | ✗ 72.8', 30_000, 'the KPI row');
+    assert.deepStrictEqual(await page('#summary tr[data-key="kpi:value_eur"] td.best'), ['✓ 83']);
+    assert.deepStrictEqual(await cells('metric:loss'), ['✓ 0.25', '✗ 0.36']);
+    assert.deepStrictEqual(await cells('metric:accuracy'), ['✓ 0.88', '✗ 0.8']);
+    assert.deepStrictEqual(await cells('cost'), ['1.25 EUR', '? unknown']);
+    assert.deepStrictEqual(await cells('goals'), ['✓', '✗ 3 unmet']);
+    const drawn = await ui<string[]>('/eval', { expression: 'document.querySelector(\'[data-metric="loss"] canvas\')?.dataset.thresholds' });
+    assert.deepStrictEqual(drawn?.map((d) => (JSON.parse(d) as { label: string }[]).map((l) => l.label)), [['threshold ≤ 0.3']]);
+    await ui('/eval', { expression: 'document.querySelector(\'[data-metric="loss"]\')?.scrollIntoView()' });
+    await ui('/screenshot', { name: 'compare-goals-charts' });
+    await ui('/eval', { expression: 'document.querySelector(\'#summary\')?.scrollIntoView()' });
+    await ui('/screenshot', { name: 'compare-goals' });
+  });
+
+  it('follows an edit of goals.json without reopening', async () => {
+    fs.writeFileSync(goalsFile, goals(0.75));
+    await until(async () => (await cells('metric:accuracy')).join(' | ') === '✓ 0.88 | ✓ 0.8', 15_000, 'the new verdict on the page');
+    assert.match((await page('#summary tr[data-key="metric:accuracy"] th')).join(), /≥ 0\.75/);
+    assert.deepStrictEqual(await cells('goals'), ['✓', '✗ 2 unmet']);
+  });
+});

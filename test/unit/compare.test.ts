@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { parseGoals, type Goals } from '../../src/core/goals';
 import { csvCell, downsampleMinMax, metricDirection, metricWords, prepareComparison, toCsv, toSeries } from '../../src/core/compare/prepare';
 import { ComparePayloadSchema, HostMessageSchema, WebviewMessageSchema } from '../../src/protocol/compare';
 import type { MetricPoint, Run } from '../../src/core';
-import { loadMessage } from '../../src/vscode/compare/message';
+import { loadMessage, toPayload } from '../../src/vscode/compare/message';
 
 function run(id: string, name: string, params: Run['params'], extra: Partial<Run> = {}): Run {
   return { formatVersion: 1, id, experiment: 'e', name, status: 'finished', startTime: '2026-11-26T10:00:00.000Z', params, tags: [], dataVersions: [], meta: {}, ...extra };
@@ -107,5 +108,125 @@ describe('compare: data preparation', () => {
     const size = Buffer.byteLength(JSON.stringify({ type: 'load', payload: p }));
     assert.ok(size < 2 * 1024 * 1024, `${size} bytes`);
     assert.ok(p.series.loss.R0.steps.length <= 1000);
+  });
+
+  describe('goals.json rows', () => {
+    // The example from issue 11: a KPI from recall and false-positive rate, thresholds, constraints and a budget.
+    const GOALS = JSON.stringify({
+      formatVersion: 1,
+      metrics: [
+        { name: 'recall', goal: 'max', threshold: 0.7 },
+        { name: 'false_positive_rate', goal: 'min', threshold: 0.2 },
+        { name: 'accuracy@fold=1', goal: 'max' },
+      ],
+      kpis: [
+        { name: 'retained_revenue', description: 'EUR kept per 1,000 customers', unit: 'EUR/1k customers', formula: 'recall * 420 - false_positive_rate * 35', goal: 'max', threshold: 250, owner: 'Head of retention' },
+        { name: 'recall_per_fpr', formula: 'recall / false_positive_rate', goal: 'max' },
+      ],
+      constraints: { maxPeakMemoryBytes: 2147483648, hardware: ['cpu-only'] },
+      budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2.5 }, limits: { total: 1000, perExperiment: 300 } },
+    });
+    function goalsOf(text = GOALS): Goals {
+      const doc = parseGoals(text);
+      assert.deepEqual(doc.problems.filter((p) => p.severity === 'error'), []);
+      return doc.goals!;
+    }
+    const GiB = 2 ** 30;
+    const inputs = () => [
+      // A meets everything and records its own cost.
+      { run: run('A', 'a', {}, { meta: { peakMemoryBytes: GiB, hardware: { cores: 4 }, cost: { amount: 1.2, currency: 'EUR' } } }),
+        points: [...pts('recall', [0.5, 0.78]), ...pts('false_positive_rate', [0.15]), ...pts('accuracy@fold=1', [0.9])] },
+      // B misses recall, the KPI and peak memory; priced by the budget: 1 h × 4 cores × 0.05 EUR.
+      { run: run('B', 'b', {}, { meta: { peakMemoryBytes: 3 * GiB, durationMs: 3_600_000, hardware: { cores: 4 } } }),
+        points: [...pts('recall', [0.6]), ...pts('false_positive_rate', [0.3]), ...pts('accuracy@fold=1', [0.8])] },
+      // C logged no false-positive rate, no duration, no hardware.
+      { run: run('C', 'c', {}), points: [...pts('recall', [0.72]), ...pts('fpr_other', [0])] },
+    ];
+
+    it('a row per KPI, metric goal and constraint: values, verdicts, unknown with its reason, the best run', () => {
+      const p = prepareComparison(inputs(), { goalsFile: goalsOf() });
+      const g = p.goals!;
+      assert.deepEqual(g.definitions.map((d) => [d.kind, d.name, d.bar ?? null]), [
+        ['kpi', 'retained_revenue', '≥ 250'], ['kpi', 'recall_per_fpr', null],
+        ['metric', 'recall', '≥ 0.7'], ['metric', 'false_positive_rate', '≤ 0.2'], ['metric', 'accuracy@fold=1', null],
+        ['constraint', 'maxPeakMemoryBytes', '≤ 2.0 GiB'], ['constraint', 'hardware', 'one of cpu-only'],
+      ]);
+      const kpi = g.definitions[0];
+      assert.deepEqual([kpi.unit, kpi.goal, kpi.threshold, kpi.owner, kpi.formula, kpi.description],
+        ['EUR/1k customers', 'max', 250, 'Head of retention', 'recall * 420 - false_positive_rate * 35', 'EUR kept per 1,000 customers']);
+      const col = (j: number) => g.runs.map((r) => [r.checks[j].verdict, r.checks[j].value, r.checks[j].reason ?? null]);
+      assert.deepEqual(col(0).map(([v, x]) => [v, x === null ? null : Math.round((x as number) * 100) / 100]), [['pass', 322.35], ['fail', 241.5], ['unknown', null]]);
+      assert.match(String(g.runs[2].checks[0].reason), /false_positive_rate/);
+      assert.deepEqual(col(1).map(([v]) => v), ['info', 'info', 'info'], 'a KPI without a threshold is shown, not checked');
+      assert.deepEqual(col(2), [['pass', 0.78, null], ['fail', 0.6, null], ['pass', 0.72, null]]);
+      assert.deepEqual(col(3), [['pass', 0.15, null], ['fail', 0.3, null], ['unknown', null, 'not logged']]);
+      assert.deepEqual(col(4), [['info', 0.9, null], ['info', 0.8, null], ['info', null, 'not logged']]);
+      assert.deepEqual(g.runs.map((r) => r.checks[5].shown), ['1.0 GiB', '3.0 GiB', null]);
+      assert.deepEqual(col(5).map(([v]) => v), ['pass', 'fail', 'unknown']);
+      assert.deepEqual(g.best, [[0], [0], [0], [0], [0], [], []]);
+      assert.deepEqual(g.runs.map((r) => [r.runId, r.state, r.badge]), [['A', 'met', '✓'], ['B', 'unmet', '✗ 4 unmet'], ['C', 'unknown', '? 4 unknown']]);
+    });
+
+    it('the cost row: recorded or priced by the budget, formatted, unknown with its reason, and the total', () => {
+      const g = prepareComparison(inputs(), { goalsFile: goalsOf() }).goals!;
+      assert.deepEqual(g.runs.map((r) => (r.cost.known ? r.cost.shown : `? ${r.cost.reason}`)), ['1.20 EUR', '0.200 EUR', '? no duration recorded']);
+      assert.match(g.runs[1].cost.known ? g.runs[1].cost.detail : '', /4 cores × 0\.05 EUR\/h/);
+      assert.deepEqual(g.totalCost, { shown: '1.40 EUR', unknownRuns: 1 });
+    });
+
+    it('goals.json decides which way a metric is better for the ★ of its metric rows, unless declared elsewhere', () => {
+      const goalsFile = goalsOf();
+      // By its name false_positive_rate would be "higher is better"; goals.json says min.
+      assert.deepEqual(prepareComparison(inputs(), { goalsFile }).metrics.find((r) => r.key === 'false_positive_rate last')!.best, [0]);
+      assert.deepEqual(prepareComparison(inputs()).metrics.find((r) => r.key === 'false_positive_rate last')!.best, [1]);
+      assert.deepEqual(prepareComparison(inputs(), { goalsFile, goals: { false_positive_rate: 'max' } }).metrics.find((r) => r.key === 'false_positive_rate last')!.best, [1]);
+    });
+
+    it('without goals.json nothing changes: no goals rows, the recorded cost stays a meta row', () => {
+      const p = prepareComparison(inputs());
+      assert.equal(p.goals, undefined);
+      assert.deepEqual(p.meta.find((r) => r.key === 'cost')?.values, ['1.2 EUR', null, null]);
+      assert.equal(prepareComparison(inputs(), { goalsFile: goalsOf() }).meta.find((r) => r.key === 'cost'), undefined, 'the goals cost row replaces it');
+    });
+
+    it('the message carries the goals and the page schema accepts it; misaligned goals are rejected', () => {
+      const p = prepareComparison(inputs(), { goalsFile: goalsOf() });
+      const msg = loadMessage(p);
+      const parsed = HostMessageSchema.safeParse(msg);
+      assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+      assert.deepEqual(parsed.data.type === 'load' && parsed.data.payload.goals, JSON.parse(JSON.stringify(p.goals)));
+      const payload = toPayload(p) as unknown as { goals: { runs: { checks: unknown[]; runId: string }[]; best: number[][] }; runs: unknown[] };
+      const broken = structuredClone(payload);
+      broken.goals.runs[1].checks.pop();
+      assert.ok(!ComparePayloadSchema.safeParse(broken).success, 'a run with a cell missing');
+      const reordered = structuredClone(payload);
+      reordered.goals.runs.reverse();
+      assert.ok(!ComparePayloadSchema.safeParse(reordered).success, 'goals of other runs');
+      const outOfRange = structuredClone(payload);
+      outOfRange.goals.best[0] = [7];
+      assert.ok(!ComparePayloadSchema.safeParse(outOfRange).success, 'a best run that is not compared');
+      const badVerdict = structuredClone(payload) as unknown as { goals: { runs: { checks: { verdict: string }[] }[] } };
+      badVerdict.goals.runs[0].checks[0].verdict = 'maybe';
+      assert.ok(!ComparePayloadSchema.safeParse(badVerdict).success);
+    });
+
+    it('a goals file with a broken KPI still gives the other rows; the broken KPI is unknown with the parse error', () => {
+      const text = GOALS.replace('recall / false_positive_rate', 'recall / (');
+      const p = prepareComparison(inputs(), { goalsFile: parseGoals(text).goals! });
+      const j = p.goals!.definitions.findIndex((d) => d.name === 'recall_per_fpr');
+      assert.ok(j >= 0);
+      assert.deepEqual(p.goals!.runs.map((r) => r.checks[j].value), [null, null, null]);
+      assert.match(p.goals!.runs[0].checks[j].reason ?? '', /does not parse/);
+      assert.equal(p.goals!.runs[0].checks[0].verdict, 'pass');
+    });
+
+    it('the CSV gains the goals, KPI, goal, constraint and cost rows', () => {
+      const csv = toCsv(prepareComparison(inputs(), { goalsFile: goalsOf() }));
+      assert.match(csv, /\r\ngoals,✓,✗ 4 unmet,\? 4 unknown\r\n/);
+      assert.match(csv, /\r\nkpi: retained_revenue \(≥ 250\),322\.35\d*,241\.5\d*,\r\n/);
+      assert.match(csv, /\r\nmetric: recall \(≥ 0\.7\),0\.78,0\.6,0\.72\r\n/);
+      assert.match(csv, /\r\nconstraint: Hardware \(one of cpu-only\),cpu-only,cpu-only,\r\n/);
+      assert.match(csv, /\r\ncost,1\.20 EUR,0\.200 EUR,\r\n$/);
+    });
   });
 });

@@ -3,6 +3,9 @@
 import './zodSetup';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
 import { HostMessageSchema, type ComparePayload, type Row, type WebviewMessage } from '../../src/protocol/compare';
+import { css, el } from './dom';
+import { goalRows, thresholdsOf } from './goals';
+import { suggestedBounds, thresholdPlugin } from './threshold';
 import { button, checkbox } from './toolkit';
 
 Chart.register(...registerables);
@@ -16,19 +19,6 @@ const saved = (vscode.getState() ?? {}) as { options?: Partial<ViewOptions>; run
 const opts: ViewOptions = { logScale: false, smoothing: 0, xAxis: 'step', onlyDiff: true, ...saved.options };
 let payload: ComparePayload | undefined;
 const charts: Chart[] = [];
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; cls?: string; attrs?: Record<string, string> } = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.text !== undefined) { e.textContent = props.text; }
-  if (props.cls) { e.className = props.cls; }
-  for (const [k, v] of Object.entries(props.attrs ?? {})) { e.setAttribute(k, v); }
-  for (const k of kids) { e.append(k); }
-  return e;
-}
-
-function css(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
 
 function saveState(): void {
   vscode.setState({ options: opts, runIds: payload?.runs.map((r) => r.id) ?? saved.runIds ?? [] });
@@ -80,13 +70,15 @@ function render(): void {
 
   const fg = css('--vscode-foreground', '#333');
   const grid = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
+  const font = css('--vscode-font-family', 'sans-serif');
   const metricNames = Object.keys(p.series);
   app.append(el('h2', { text: 'Metrics' }));
   if (!metricNames.length) { app.append(el('p', { cls: 'muted', text: 'These runs have no metric series.' })); }
   const chartsEl = el('div', { cls: 'charts' });
   app.append(chartsEl);
   for (const name of metricNames) {
-    const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `${name} over ${opts.xAxis}` } });
+    const lines = thresholdsOf(p.goals, name);
+    const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `${name} over ${opts.xAxis}${lines.map((l) => `; ${l.label}`).join('')}` } });
     const card = el('section', { cls: 'card', attrs: { 'data-metric': name } }, el('header', {}, el('span', { text: name }),
       button('PNG', () => vscode.postMessage({ type: 'exportPng', name, dataUrl: canvas.toDataURL('image/png') }), { title: `Save the ${name} chart as PNG` })), canvas);
     chartsEl.append(card);
@@ -98,10 +90,10 @@ function render(): void {
       return [{ label: r.name, data: xs.map((x, i) => ({ x, y: opts.logScale && ys[i] <= 0 ? NaN : ys[i] })), borderColor: r.color, backgroundColor: r.color, borderWidth: 1.5, pointRadius: s.values.length <= 30 ? 2.5 : 0, tension: 0 }];
     });
     const cfg: ChartConfiguration<'line', { x: number; y: number }[]> = {
-      type: 'line', data: { datasets },
+      type: 'line', data: { datasets }, plugins: lines.length ? [thresholdPlugin(lines, fg, font)] : [],
       options: { animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false, interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: { x: { type: 'linear', title: { display: true, text: opts.xAxis === 'time' ? 'seconds' : 'step', color: fg }, ticks: { color: fg }, grid: { color: grid } },
-          y: { type: opts.logScale ? 'logarithmic' : 'linear', ticks: { color: fg }, grid: { color: grid } } },
+          y: { type: opts.logScale ? 'logarithmic' : 'linear', ticks: { color: fg }, grid: { color: grid }, ...suggestedBounds(lines, opts.logScale) } },
         plugins: { legend: { labels: { color: fg, boxWidth: 12 } }, tooltip: { enabled: true } } },
     };
     charts.push(new Chart(canvas, cfg));
@@ -134,12 +126,13 @@ function render(): void {
 
   app.append(el('h2', { text: 'Summary' }));
   app.append(el('div', { cls: 'toolbar' }, checkbox('Only differences', opts.onlyDiff, (v) => { opts.onlyDiff = v; saveState(); render(); }, 'opt-diff'),
-    el('span', { cls: 'muted', text: '★ best value per metric row (lower is better for loss-like metrics)' })));
+    el('span', { cls: 'muted', text: `★ best value per metric row (lower is better for loss-like metrics)${p.goals ? '; ✓ meets the goal, ✗ misses it, ? unknown' : ''}` })));
   const table = el('table', { attrs: { id: 'summary' } });
   const head = el('tr', {}, el('th', { text: '' }));
   for (const r of p.runs) { const sw = el('span', { cls: 'swatch' }); sw.style.background = r.color; head.append(el('th', {}, sw, ' ', el('span', { text: r.name }))); }
   table.append(el('thead', {}, head));
   const body = el('tbody');
+  if (p.goals) { goalRows(body, p.goals, p.runs.length); }
   const section = (title: string, rows: Row[], rowClass: string) => {
     const shown = opts.onlyDiff && rowClass === 'param' ? rows.filter((r) => r.differs) : rows;
     body.append(el('tr', { cls: 'section' }, el('th', { text: title, attrs: { colspan: String(p.runs.length + 1) } })));

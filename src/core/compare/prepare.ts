@@ -9,7 +9,9 @@ import { MAX_POINTS, SLICE, reduceMetrics, round, type ReducedMetrics } from './
 
 export { MAX_POINTS, downsampleIndices, downsampleMinMax, toSeries } from './reduce';
 import type { DataVersion, ModelVersion, Run } from '../store/schemas';
-import type { Cell, Comparison, Row, SliceGroup } from './types';
+import { evaluateRun, formatCost, goalsBadge, type RunGoals } from '../goals/evaluate';
+import type { Goals } from '../goals/document';
+import type { Cell, Comparison, ComparisonGoals, CostCell, GoalDefinition, Row, SliceGroup } from './types';
 
 
 /**
@@ -45,14 +47,19 @@ export function runColor(index: number): string {
   return index < base.length ? base[index] : `hsl(${Math.round((index * 137.508) % 360)}, 55%, 50%)`;
 }
 
-/** A run to compare, with its metric points, or with them already reduced (from the series cache). */
-export type CompareInput = { run: Run; points: readonly MetricPoint[] } | { run: Run; reduced: ReducedMetrics };
+/**
+ * A run to compare, with its metric points, or with them already reduced (from the series cache). `modelSizeBytes`:
+ * its largest registered model artifact, which the model-size constraint falls back on.
+ */
+export type CompareInput = ({ run: Run; points: readonly MetricPoint[] } | { run: Run; reduced: ReducedMetrics }) & { modelSizeBytes?: number };
 
 export interface CompareContext {
   dataVersions?: readonly DataVersion[];
   modelVersions?: readonly ModelVersion[];
-  /** Declared metric directions (experiment metricGoals or the setting). */
+  /** Declared metric directions (experiment metricGoals or the setting). goals.json's metric goals count too. */
   goals?: Readonly<Record<string, 'min' | 'max'>>;
+  /** The usable part of `.mlops/goals.json`: KPI, metric goal, constraint and cost rows, threshold lines. */
+  goalsFile?: Goals;
   /** A slice group is flagged for a run when max − min across its slices exceeds this. */
   sliceThreshold?: number;
   maxPoints?: number;
@@ -75,6 +82,10 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   const maxPoints = ctx.maxPoints ?? MAX_POINTS;
   const reduced = inputs.map((i) => ('reduced' in i ? i.reduced : reduceMetrics(i.points, maxPoints)));
   const summaries = reduced.map((r) => r.summaries);
+  // goals.json says which way a metric is better; a direction declared for the experiment or in the settings wins.
+  const directions: Record<string, 'min' | 'max'> = {};
+  for (const g of ctx.goalsFile?.metrics ?? []) { if (!Object.hasOwn(directions, g.name)) { directions[g.name] = g.goal; } }
+  Object.assign(directions, ctx.goals);
 
   const paramKeys = [...new Set(inputs.flatMap(({ run }) => Object.keys(run.params)))].sort((a, b) => a.localeCompare(b));
   const params = paramKeys.map((k) => row(k, inputs.map(({ run }) => (k in run.params ? run.params[k] : null))));
@@ -83,7 +94,7 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   const metricNames = [...new Set(summaries.flatMap((s) => [...s.keys()]))].filter((n) => !SLICE.test(n)).sort((a, b) => a.localeCompare(b));
   const metrics: Row[] = [];
   for (const name of metricNames) {
-    const dir = metricDirection(name, ctx.goals);
+    const dir = metricDirection(name, directions);
     for (const stat of ['last', 'min', 'max'] as const) {
       const values = summaries.map((s) => { const m: MetricSummary | undefined = s.get(name); const v = m?.[stat]; return v === undefined || Number.isNaN(v) ? null : round(v); });
       metrics.push(row(`${name} ${stat}`, values, { best: bestOf(values, dir), direction: dir }));
@@ -94,7 +105,8 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
     row('duration', inputs.map(({ run }) => (run.meta.durationMs === undefined ? null : formatDuration(run.meta.durationMs)))),
     row('peak memory', inputs.map(({ run }) => (run.meta.peakMemoryBytes === undefined ? null : formatBytes(run.meta.peakMemoryBytes)))),
     row('hardware', inputs.map(({ run }) => { const h = run.meta.hardware; return h ? [h.cpu, h.cores ? `${h.cores} cores` : undefined, ...(h.gpus ?? [])].filter(Boolean).join(', ') || null : null; })),
-    row('cost', inputs.map(({ run }) => (run.meta.cost ? `${run.meta.cost.amount} ${run.meta.cost.currency}` : null))),
+    // With goals.json the goals' cost row (recorded or priced by the budget's rates) takes the place of this one.
+    ...(ctx.goalsFile ? [] : [row('cost', inputs.map(({ run }) => (run.meta.cost ? `${run.meta.cost.amount} ${run.meta.cost.currency}` : null)))]),
     row('status', inputs.map(({ run }) => run.status)),
   ].filter((r) => r.values.some((v) => v !== null));
 
@@ -112,7 +124,7 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   }
   const slices: SliceGroup[] = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([group, set]) => {
     const sliceNames = [...set].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-    const dir = metricDirection(group.split('@')[0], ctx.goals);
+    const dir = metricDirection(group.split('@')[0], directions);
     return {
       group,
       slices: sliceNames,
@@ -134,7 +146,56 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
       if (sr) { series[name][run.id] = sr; }
     }
   });
-  return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams };
+  const goals = ctx.goalsFile && inputs.length
+    ? compareGoals(ctx.goalsFile, inputs.map((input, i) => evaluateRun(ctx.goalsFile!, { run: input.run, metrics: summaries[i], modelSizeBytes: input.modelSizeBytes })), inputs.map((i) => i.run.id))
+    : undefined;
+  return { runs, params, metrics, meta, lineage, slices, sliceThreshold: threshold, series, numericParams, ...(goals ? { goals } : {}) };
+}
+
+function costCell(g: RunGoals): CostCell {
+  return g.cost.known ? { known: true, amount: g.cost.amount, shown: formatCost(g.cost.amount, g.cost.currency), detail: g.cost.detail } : { known: false, reason: g.cost.reason };
+}
+
+/**
+ * The goals rows of a comparison from each run's evaluation (checks come in goals.json's order: KPIs, metric goals,
+ * then constraints, the same for every run, so a check's index is its definition's).
+ */
+export function compareGoals(file: Goals, evaluated: readonly RunGoals[], runIds: readonly string[]): ComparisonGoals {
+  const kpiByName = new Map(file.kpis.map((k) => [k.name, k]));
+  const metricByName = new Map(file.metrics.map((m) => [m.name, m]));
+  const definitions: GoalDefinition[] = (evaluated[0]?.checks ?? []).map((c) => {
+    const d: GoalDefinition = { kind: c.kind, name: c.name, label: c.label };
+    if (c.unit !== undefined) { d.unit = c.unit; }
+    if (c.goal !== undefined) { d.goal = c.goal; }
+    if (c.threshold !== undefined) { d.threshold = c.threshold; }
+    if (c.bar !== undefined) { d.bar = c.bar; }
+    const source = c.kind === 'kpi' ? kpiByName.get(c.name) : c.kind === 'metric' ? metricByName.get(c.name) : undefined;
+    if (source?.description !== undefined) { d.description = source.description; }
+    if (c.kind === 'kpi') {
+      const k = kpiByName.get(c.name);
+      if (k?.owner !== undefined) { d.owner = k.owner; }
+      if (k) { d.formula = k.formula; }
+    }
+    return d;
+  });
+  const runs = evaluated.map((g, i) => ({
+    runId: runIds[i],
+    state: g.state,
+    badge: goalsBadge(g),
+    checks: definitions.map((_, j) => {
+      const c = g.checks[j];
+      const known = c?.value !== undefined && Number.isFinite(c.value);
+      return { value: known ? c.value! : null, shown: c?.shown ?? (known ? String(c.value) : null), verdict: c?.verdict ?? 'unknown', ...(c?.reason !== undefined ? { reason: c.reason } : {}) };
+    }),
+    cost: costCell(g),
+  }));
+  const best = definitions.map((d, j) => (d.kind === 'constraint' || !d.goal ? [] : bestOf(runs.map((r) => r.checks[j].value), d.goal)));
+  const known = evaluated.flatMap((g) => (g.cost.known ? [g.cost] : []));
+  const currencies = new Set(known.map((c) => c.currency));
+  const totalCost = known.length && currencies.size === 1
+    ? { shown: formatCost(known.reduce((sum, c) => sum + c.amount, 0), known[0].currency), unknownRuns: evaluated.length - known.length }
+    : undefined;
+  return { definitions, runs, best, ...(totalCost ? { totalCost } : {}) };
 }
 
 /** A cell that is nothing but a decimal number (as a spreadsheet would read it): `-0.5`, `+3`, `1e-4`. */
@@ -162,5 +223,11 @@ export function toCsv(p: Comparison): string {
   add('meta', p.meta);
   add('lineage', p.lineage);
   for (const g of p.slices) { lines.push([`spread: ${g.group}`, ...g.perRun.map((r) => r.spread)].map(q).join(',')); }
+  if (p.goals) {
+    const goals = p.goals;
+    lines.push(['goals', ...goals.runs.map((r) => r.badge)].map(q).join(','));
+    goals.definitions.forEach((d, j) => { lines.push([`${d.kind}: ${d.label}${d.bar ? ` (${d.bar})` : ''}`, ...goals.runs.map((r) => r.checks[j].value ?? r.checks[j].shown)].map(q).join(',')); });
+    lines.push(['cost', ...goals.runs.map((r) => (r.cost.known ? r.cost.shown : null))].map(q).join(','));
+  }
   return lines.join('\r\n') + '\r\n';
 }

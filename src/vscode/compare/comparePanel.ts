@@ -60,7 +60,8 @@ export class ComparePanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => { void this.handle(m); }),
       stores.onDidChange((changes) => {
-        const touched = changes.some(({ state, change }) => state.root === this.root && this.runIds.some((id) => change.metrics.has(id) || change.runs.has(id)));
+        // goals.json changes the KPI, goal and cost rows and the threshold lines of every compared run.
+        const touched = changes.some(({ state, change }) => state.root === this.root && (change.goals || this.runIds.some((id) => change.metrics.has(id) || change.runs.has(id))));
         if (touched) { this.scheduleRefresh(); }
       }),
     );
@@ -103,8 +104,10 @@ export class ComparePanel implements vscode.Disposable {
     });
     const goals: Record<string, 'min' | 'max'> = { ...vscode.workspace.getConfiguration('mlops.compare').get<Record<string, 'min' | 'max'>>('metricGoals', {}) };
     for (const e of state.experiments) { if (runs.some((r) => r.experiment === e.name)) { Object.assign(goals, e.metricGoals ?? {}); } }
-    return prepareComparison(runs.map((run, i) => ({ run, reduced: reduced[i] })), {
-      dataVersions: state.dataVersions, modelVersions: state.modelVersions, goals,
+    // KPIs and verdicts are evaluated on the summaries just read rather than taken from state.goalsOf, whose
+    // metrics may not be loaded yet (then every metric goal would read "unknown").
+    return prepareComparison(runs.map((run, i) => ({ run, reduced: reduced[i], modelSizeBytes: state.modelSizeOf(run.id) })), {
+      dataVersions: state.dataVersions, modelVersions: state.modelVersions, goals, goalsFile: state.goals,
       sliceThreshold: vscode.workspace.getConfiguration('mlops.compare').get<number>('sliceSpreadThreshold', 0.05),
     });
   }
