@@ -14,6 +14,9 @@ const common = {
   minify: production,
   logLevel: 'warning',
   define: { MLOPS_VERSION: JSON.stringify(pkg.version) },
+  // Prefer a package's ES module build: jsonc-parser's CommonJS (UMD) build loads its parts with a require() that
+  // a bundle cannot see, so bundled it fails at run time with "Cannot find module './impl/format'".
+  mainFields: ['module', 'main'],
 };
 
 const targets = [

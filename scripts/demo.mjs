@@ -73,6 +73,14 @@ with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(
             b -= args.lr * g
         acc = sum((predict(w, b, x) > 0.5) == y for x, y in zip(vx, vy)) / len(vy)
         run.log_metrics({"loss": loss / len(xs), "val_accuracy": acc}, step=epoch)
+    # The figures the goals in .mlops/goals.json are about: recall and false-positive rate on the validation set,
+    # and the model's inference latency.
+    flagged = [predict(w, b, x) > 0.3 for x in vx]
+    positives = sum(vy) or 1
+    negatives = (len(vy) - sum(vy)) or 1
+    run.log_metrics({"recall": sum(f and y for f, y in zip(flagged, vy)) / positives,
+                     "false_positive_rate": sum(f and not y for f, y in zip(flagged, vy)) / negatives})
+    run.benchmark(lambda x: predict(w, b, x), vx[0], repeat=200)
     with open(f"models/logreg-lr{args.lr}.pkl", "wb") as f:
         pickle.dump((w, b), f)
     run.log_model("churn-logreg", f"models/logreg-lr{args.lr}.pkl")
@@ -82,7 +90,46 @@ with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(
 let seed = 42;
 const rand = () => { seed = (seed * 1664525 + 1013904223) % 4294967296; return seed / 4294967296; };
 
-function writeWorkspace() {
+// Goals for the churn model: which metrics matter, what the business gets from them, what production allows and what
+// experiments may cost. The GBM experiment is priced on an A100 and sits near its budget.
+const GOALS = {
+  formatVersion: 1,
+  metrics: [
+    { name: 'recall', goal: 'max', threshold: 0.7, description: 'Share of customers about to leave that the model flags' },
+    { name: 'false_positive_rate', goal: 'min', threshold: 0.2, description: 'Share of staying customers flagged anyway' },
+    { name: 'accuracy', goal: 'max', threshold: 0.8 },
+    { name: 'val_loss', goal: 'min' },
+  ],
+  kpis: [
+    { name: 'retained_revenue', description: 'Monthly revenue kept per 1,000 customers: each churner caught keeps 420 EUR, each needless retention offer costs 35 EUR',
+      unit: 'EUR / 1k customers', formula: 'recall * 420 - false_positive_rate * 35', goal: 'max', threshold: 250, target: 320, owner: 'Head of customer retention' },
+    { name: 'wasted_offers', description: 'Retention offers sent per 1,000 customers to people who would have stayed (80% of customers stay)',
+      unit: 'offers / 1k customers', formula: 'false_positive_rate * 1000 * 0.8', goal: 'min', threshold: 180, owner: 'Marketing operations' },
+  ],
+  constraints: { maxPeakMemoryBytes: 4 * 1024 ** 3, maxLatencyMsP95: 25, maxTrainingDurationMs: 3 * 3600_000, hardware: ['cpu-only', 'a100'], python: '>=3.9' },
+  budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2.5, hardware: { a100: 3.2 } }, limits: { total: 60, perExperiment: 20, experiments: { 'gbm-tuning': 25 } } },
+};
+
+/** Production figures the CLI's `run log` does not take: hardware, memory, latency and realistic training times. */
+async function recordProduction(runs) {
+  const { Store } = await import(path.join(repo, 'out', 'src', 'core', 'index.js'));
+  const store = await Store.open(ws);
+  const gbm = { hours: [2.1, 2.4, 2.6], latency: [9.5, 14.2, 31.0] };
+  for (const [i, r] of runs.entries()) {
+    const isGbm = r.experiment === 'gbm-tuning';
+    const k = isGbm ? i - 3 : i;
+    await store.updateRun(r.id, (run) => {
+      run.meta.durationMs = Math.round((isGbm ? gbm.hours[k] : 0.4 + k * 0.2) * 3600_000);
+      run.meta.hardware = isGbm ? { label: 'a100', cores: 8, gpus: ['NVIDIA A100 40GB'], platform: 'linux' } : { cores: 4, platform: 'linux' };
+      run.meta.peakMemoryBytes = Math.round((isGbm ? 2.5 + k * 0.6 : 0.6 + k * 0.1) * 1024 ** 3);
+      run.meta.latencyMsP95 = isGbm ? gbm.latency[k] : 1.2 + k * 0.3;
+      run.meta.latencyMsP50 = run.meta.latencyMsP95 * 0.6;
+      run.meta.python = '3.11.9';
+    });
+  }
+}
+
+async function writeWorkspace() {
   if (fs.existsSync(ws)) {
     if (!fs.existsSync(path.join(ws, '.mlops-demo'))) {
       throw new Error(`${ws} exists and was not made by the demo; move it away or set MLOPS_DEMO_WORKSPACE`);
@@ -104,6 +151,7 @@ function writeWorkspace() {
   gitIn('add', '.');
   gitIn('commit', '-qm', 'Churn demo: data and requirements');
   mlops('init');
+  fs.writeFileSync(path.join(ws, '.mlops', 'goals.json'), JSON.stringify(GOALS, null, 2) + '\n');
 
   const v1 = mlopsJson('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v1');
   const experiments = { baseline: [['logreg-C0.1', { model: 'logreg', C: 0.1 }], ['logreg-C1', { model: 'logreg', C: 1 }], ['logreg-C10', { model: 'logreg', C: 10 }]],
@@ -123,11 +171,14 @@ function writeWorkspace() {
       }
       const acc = 0.74 + quality * 0.018;
       a.push('--metric', `accuracy=${acc.toFixed(4)}@24`);
+      // What the business KPIs in goals.json are computed from.
+      a.push('--metric', `recall=${(0.55 + quality * 0.045).toFixed(4)}`, '--metric', `false_positive_rate=${(0.3 - quality * 0.025 + 0.001).toFixed(4)}`);
       for (let fold = 1; fold <= 5; fold++) a.push('--metric', `accuracy@fold=${fold}=${(acc + (rand() - 0.5) * (quality === 5 ? 0.12 : 0.03)).toFixed(4)}`);
       if (quality === 6) a.push('--tag', 'candidate');
       runs.push(mlopsJson(...a));
     }
   }
+  await recordProduction(runs);
   const best = runs[runs.length - 1];
   const second = runs[runs.length - 2];
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5.pkl'), `demo weights of ${second.name}\n`);
@@ -209,7 +260,7 @@ async function openInServer() {
   await new Promise(() => {});
 }
 
-writeWorkspace();
+await writeWorkspace();
 if (flag('--no-open')) process.exit(0);
 const hasCode = !flag('--server') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasCode) {

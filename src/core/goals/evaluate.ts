@@ -83,13 +83,25 @@ export function hardwareLabels(run: Run): string[] | undefined {
 
 const HOUR = 3_600_000;
 
+/** A known cost whose explanation is written only when read (most runs are only summed). */
+class KnownCost {
+  readonly known = true as const;
+  constructor(readonly amount: number, readonly currency: string, readonly basis: 'recorded' | 'rate', private readonly explain: () => string) {}
+  get detail(): string { return this.explain(); }
+  toJSON() { return { known: true, amount: this.amount, currency: this.currency, basis: this.basis, detail: this.detail }; }
+}
+
+function known(amount: number, currency: string, basis: 'recorded' | 'rate', explain: () => string): RunCost {
+  return new KnownCost(amount, currency, basis, explain);
+}
+
 /** A run's cost: `meta.cost` when recorded, else duration × the rate of its hardware. */
 export function runCost(goals: Goals, run: Run): RunCost {
   const budget = goals.budget;
   const recorded = run.meta.cost;
   if (recorded) {
     if (budget && recorded.currency !== budget.currency) { return { known: false, reason: `cost recorded in ${recorded.currency}; the budget counts ${budget.currency}` }; }
-    return { known: true, amount: recorded.amount, currency: recorded.currency, basis: 'recorded', detail: 'recorded by the run (meta.cost)' };
+    return known(recorded.amount, recorded.currency, 'recorded', () => 'recorded by the run (meta.cost)');
   }
   if (!budget) { return { known: false, reason: 'no budget in goals.json to price runs by' }; }
   const ms = run.meta.durationMs;
@@ -102,7 +114,7 @@ export function runCost(goals: Goals, run: Run): RunCost {
   for (const label of labels) {
     const rate = byLabel && Object.hasOwn(byLabel, label) ? byLabel[label] : undefined;
     if (rate !== undefined) {
-      return { known: true, amount: hours * rate, currency: budget.currency, basis: 'rate', detail: `${formatDuration(ms)} × ${formatNumber(rate)} ${budget.currency}/h (${label})` };
+      return known(hours * rate, budget.currency, 'rate', () => `${formatDuration(ms)} × ${formatNumber(rate)} ${budget.currency}/h (${label})`);
     }
   }
   const hw = run.meta.hardware!;
@@ -110,12 +122,13 @@ export function runCost(goals: Goals, run: Run): RunCost {
   const cores = hw.cores;
   if (gpus > 0 && rates.gpuHour !== undefined) {
     const cpu = cores !== undefined && rates.cpuCoreHour !== undefined ? cores * rates.cpuCoreHour : 0;
-    return { known: true, amount: hours * (gpus * rates.gpuHour + cpu), currency: budget.currency, basis: 'rate',
-      detail: `${formatDuration(ms)} × ${gpus} GPU × ${formatNumber(rates.gpuHour)}${cpu ? ` + ${cores} cores × ${formatNumber(rates.cpuCoreHour!)}` : ''} ${budget.currency}/h` };
+    const gpuHour = rates.gpuHour;
+    return known(hours * (gpus * gpuHour + cpu), budget.currency, 'rate',
+      () => `${formatDuration(ms)} × (${gpus} GPU × ${formatNumber(gpuHour)}${cpu ? ` + ${cores} cores × ${formatNumber(rates.cpuCoreHour!)}` : ''}) ${budget.currency}/h`);
   }
   if (gpus === 0 && cores !== undefined && rates.cpuCoreHour !== undefined) {
-    return { known: true, amount: hours * cores * rates.cpuCoreHour, currency: budget.currency, basis: 'rate',
-      detail: `${formatDuration(ms)} × ${cores} cores × ${formatNumber(rates.cpuCoreHour)} ${budget.currency}/h` };
+    const coreHour = rates.cpuCoreHour;
+    return known(hours * cores * coreHour, budget.currency, 'rate', () => `${formatDuration(ms)} × ${cores} cores × ${formatNumber(coreHour)} ${budget.currency}/h`);
   }
   return { known: false, reason: `no rate in the budget for this hardware (${labels.join(', ')}${gpus === 0 && cores === undefined ? ', core count not recorded' : ''})` };
 }
@@ -124,44 +137,89 @@ function lastValue(metrics: RunFacts['metrics'], name: string): number | undefin
   return metrics?.get(name)?.last;
 }
 
-function constraintChecks(goals: Goals, f: RunFacts): GoalCheck[] {
+// PEP 440 matching costs about 0.3 ms a call, and a store holds thousands of runs on a handful of Python versions.
+const satisfiesMemo = new Map<string, boolean | undefined>();
+
+function pythonSatisfies(version: string, range: string): boolean | undefined {
+  const key = `${range}\u0000${version}`;
+  if (satisfiesMemo.has(key)) { return satisfiesMemo.get(key); }
+  let ok: boolean | undefined;
+  try { ok = satisfies(version, range); } catch { ok = undefined; }
+  if (satisfiesMemo.size >= 1000) { satisfiesMemo.clear(); }
+  satisfiesMemo.set(key, ok);
+  return ok;
+}
+
+/**
+ * One check's result. A class so that thousands of runs cost little: every instance has the same shape, and the
+ * text shown (`1.2 GiB`, `0.8123`) is made only when someone reads it. `toJSON` gives the plain fields.
+ */
+class Check implements GoalCheck {
+  constructor(
+    readonly kind: GoalCheck['kind'], readonly name: string, readonly label: string, readonly verdict: Verdict,
+    readonly value: number | undefined, readonly bar: string | undefined, readonly threshold: number | undefined,
+    readonly goal: 'min' | 'max' | undefined, readonly unit: string | undefined, readonly reason: string | undefined,
+    private readonly show: ((n: number) => string) | string | undefined,
+  ) {}
+
+  get shown(): string | undefined {
+    if (typeof this.show === 'string') { return this.show; }
+    return this.value === undefined ? undefined : (this.show ?? formatNumber)(this.value);
+  }
+
+  toJSON(): GoalCheck {
+    const out: GoalCheck = { kind: this.kind, name: this.name, label: this.label, verdict: this.verdict };
+    if (this.value !== undefined) { out.value = this.value; }
+    const shown = this.shown;
+    if (shown !== undefined) { out.shown = shown; }
+    if (this.bar !== undefined) { out.bar = this.bar; }
+    if (this.threshold !== undefined) { out.threshold = this.threshold; }
+    if (this.goal !== undefined) { out.goal = this.goal; }
+    if (this.unit !== undefined) { out.unit = this.unit; }
+    if (this.reason !== undefined) { out.reason = this.reason; }
+    return out;
+  }
+}
+
+const ms = (n: number) => `${formatNumber(n)} ms`;
+
+function constraintChecks(goals: Goals, f: RunFacts, out: GoalCheck[]): void {
   const c = goals.constraints;
   const m = f.run.meta;
-  const out: GoalCheck[] = [];
   const upper = (name: string, label: string, limit: number | undefined, value: number | undefined, show: (n: number) => string, missing: string) => {
     if (limit === undefined) { return; }
     const bar = `≤ ${show(limit)}`;
-    if (value === undefined) { out.push({ kind: 'constraint', name, label, bar, threshold: limit, goal: 'min', verdict: 'unknown', reason: missing }); return; }
-    out.push({ kind: 'constraint', name, label, value, shown: show(value), bar, threshold: limit, goal: 'min', verdict: value <= limit ? 'pass' : 'fail' });
+    out.push(value === undefined
+      ? new Check('constraint', name, label, 'unknown', undefined, bar, limit, 'min', undefined, missing, show)
+      : new Check('constraint', name, label, value <= limit ? 'pass' : 'fail', value, bar, limit, 'min', undefined, undefined, show));
   };
   upper('maxPeakMemoryBytes', 'Peak memory', c.maxPeakMemoryBytes, m.peakMemoryBytes, formatBytes, 'peak memory not recorded (Run Script records it)');
-  upper('maxLatencyMsP95', 'Latency p95', c.maxLatencyMsP95, m.latencyMsP95, (n) => `${formatNumber(n)} ms`, 'latency not recorded (run.benchmark in the Python logger records it)');
+  upper('maxLatencyMsP95', 'Latency p95', c.maxLatencyMsP95, m.latencyMsP95, ms, 'latency not recorded (run.benchmark in the Python logger records it)');
   upper('maxModelSizeBytes', 'Model size', c.maxModelSizeBytes, m.modelSizeBytes ?? f.modelSizeBytes, formatBytes, 'no model logged by this run');
   upper('maxTrainingDurationMs', 'Training duration', c.maxTrainingDurationMs, m.durationMs, formatDuration, f.run.status === 'running' ? 'still running' : 'duration not recorded');
   if (c.hardware) {
     const labels = hardwareLabels(f.run);
     const bar = `one of ${c.hardware.join(', ')}`;
-    if (!labels) {
-      out.push({ kind: 'constraint', name: 'hardware', label: 'Hardware', bar, verdict: 'unknown', reason: 'hardware not recorded' });
-    } else {
-      const ok = labels.some((l) => c.hardware!.includes(l));
-      out.push({ kind: 'constraint', name: 'hardware', label: 'Hardware', shown: labels[0], bar, verdict: ok ? 'pass' : 'fail' });
-    }
+    out.push(!labels
+      ? new Check('constraint', 'hardware', 'Hardware', 'unknown', undefined, bar, undefined, undefined, undefined, 'hardware not recorded', undefined)
+      : new Check('constraint', 'hardware', 'Hardware', labels.some((l) => c.hardware!.includes(l)) ? 'pass' : 'fail', undefined, bar, undefined, undefined, undefined, undefined, labels[0]));
   }
   if (c.python !== undefined) {
     const v = m.python;
-    const bar = c.python;
-    if (!v) {
-      out.push({ kind: 'constraint', name: 'python', label: 'Python', bar, verdict: 'unknown', reason: 'Python version not recorded' });
-    } else {
-      let ok: boolean | undefined;
-      try { ok = satisfies(v, c.python); } catch { ok = undefined; }
-      out.push(ok === undefined
-        ? { kind: 'constraint', name: 'python', label: 'Python', shown: v, bar, verdict: 'unknown', reason: `'${v}' is not a PEP 440 version` }
-        : { kind: 'constraint', name: 'python', label: 'Python', shown: v, bar, verdict: ok ? 'pass' : 'fail' });
-    }
+    const ok = v ? pythonSatisfies(v, c.python) : undefined;
+    const reason = !v ? 'Python version not recorded' : ok === undefined ? `'${v}' is not a PEP 440 version` : undefined;
+    out.push(new Check('constraint', 'python', 'Python', ok === undefined ? 'unknown' : ok ? 'pass' : 'fail', undefined, c.python, undefined, undefined, undefined, reason, v));
   }
-  return out;
+}
+
+/** Bars (`≥ 250`) depend only on the goal: made once per goal object, not once per run. */
+const bars = new WeakMap<object, string | undefined>();
+
+function barFor(g: { goal: 'min' | 'max'; threshold?: number }): string | undefined {
+  if (bars.has(g)) { return bars.get(g); }
+  const bar = g.threshold === undefined ? undefined : barOf(g.goal, g.threshold);
+  bars.set(g, bar);
+  return bar;
 }
 
 /** Every goal, KPI and constraint of `goals` for one run, and its cost. */
@@ -172,23 +230,22 @@ export function evaluateRun(goals: Goals, f: RunFacts): RunGoals {
   for (const k of goals.kpis) {
     const v: FormulaValue = k.parsed ? evaluateFormula(k.parsed, lookup) : { ok: false, reason: `the formula does not parse: ${k.formulaError ?? 'error'}` };
     kpis.set(k.name, v);
-    const base = { kind: 'kpi' as const, name: k.name, label: k.name, unit: k.unit, goal: k.goal, threshold: k.threshold,
-      bar: k.threshold === undefined ? undefined : barOf(k.goal, k.threshold) };
-    if (!v.ok) { checks.push({ ...base, verdict: k.threshold === undefined ? 'info' : 'unknown', reason: v.reason }); continue; }
-    checks.push({ ...base, value: v.value, shown: formatNumber(v.value), verdict: k.threshold === undefined ? 'info' : meets(k.goal, v.value, k.threshold) ? 'pass' : 'fail' });
+    const t = k.threshold;
+    checks.push(v.ok
+      ? new Check('kpi', k.name, k.name, t === undefined ? 'info' : meets(k.goal, v.value, t) ? 'pass' : 'fail', v.value, barFor(k), t, k.goal, k.unit, undefined, undefined)
+      : new Check('kpi', k.name, k.name, t === undefined ? 'info' : 'unknown', undefined, barFor(k), t, k.goal, k.unit, v.reason, undefined));
   }
   for (const g of goals.metrics) {
     const v = lookup(g.name);
-    const base = { kind: 'metric' as const, name: g.name, label: g.name, goal: g.goal, threshold: g.threshold,
-      bar: g.threshold === undefined ? undefined : barOf(g.goal, g.threshold) };
+    const t = g.threshold;
     if (v === undefined || Number.isNaN(v)) {
       const reason = f.metrics === undefined ? 'metrics not loaded yet' : v === undefined ? 'not logged' : 'the last value is NaN';
-      checks.push({ ...base, verdict: g.threshold === undefined ? 'info' : 'unknown', reason });
-      continue;
+      checks.push(new Check('metric', g.name, g.name, t === undefined ? 'info' : 'unknown', undefined, barFor(g), t, g.goal, undefined, reason, undefined));
+    } else {
+      checks.push(new Check('metric', g.name, g.name, t === undefined ? 'info' : meets(g.goal, v, t) ? 'pass' : 'fail', v, barFor(g), t, g.goal, undefined, undefined, undefined));
     }
-    checks.push({ ...base, value: v, shown: formatNumber(v), verdict: g.threshold === undefined ? 'info' : meets(g.goal, v, g.threshold) ? 'pass' : 'fail' });
   }
-  checks.push(...constraintChecks(goals, f));
+  constraintChecks(goals, f, checks);
   let met = 0;
   let unmet = 0;
   let unknown = 0;

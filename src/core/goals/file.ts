@@ -4,7 +4,7 @@
  * this version does not know). A file that is not valid JSON is never edited: the edit is refused with the error.
  */
 import * as path from 'node:path';
-import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser';
+import { applyEdits, format, modify, type FormattingOptions } from 'jsonc-parser';
 import { MlopsError } from '../errors';
 import type { EntityFiles } from '../store/entities';
 import { writeFileAtomic } from '../store/fsutil';
@@ -21,7 +21,6 @@ export interface GoalsRead {
   doc: GoalsDocument;
 }
 
-const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
 
 export class GoalsFileStore {
   constructor(private readonly files: EntityFiles, private readonly dir: string) {}
@@ -87,5 +86,20 @@ function upsert(text: string, key: 'metrics' | 'kpis', name: string, value: obje
   const list = Object.hasOwn(raw, key) ? raw[key] : [];
   if (!Array.isArray(list)) { throw new MlopsError(`'${key}' in goals.json is not a list; fix it first (the file was not changed)`, 'corrupt'); }
   const at = list.findIndex((e) => e !== null && typeof e === 'object' && (e as Record<string, unknown>).name === name);
-  return applyEdits(text, modify(text, [key, at >= 0 ? at : -1], value, { formattingOptions: FORMAT }));
+  // The edit is made compact and then only its own text is formatted, in the file's indentation: formatting through
+  // `modify` would re-indent the neighbouring entries too.
+  const edits = modify(text, [key, at >= 0 ? at : -1], value, {});
+  const next = applyEdits(text, edits);
+  const [edit] = edits;
+  if (!edit) { return next; }
+  return applyEdits(next, format(next, { offset: edit.offset, length: edit.content.length }, formattingOf(text)));
+}
+
+/** The file's own indentation (tabs, or the smallest indent in spaces) and line ends. */
+function formattingOf(text: string): FormattingOptions {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  if (/^\t/m.test(text)) { return { insertSpaces: false, tabSize: 4, eol }; }
+  let unit = 0;
+  for (const m of text.matchAll(/^( +)\S/gm)) { if (!unit || m[1].length < unit) { unit = m[1].length; } }
+  return { insertSpaces: true, tabSize: unit || 2, eol };
 }
