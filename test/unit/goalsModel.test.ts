@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {
   Store, StoreState, childrenOf, describeFilter, isRunSort, kpiSort, matchesFilter, sortRuns, type ViewNode, type ViewOptions,
 } from '../../src/core';
-import { goalsChildrenOf, goalsRootNodes, type GoalsNode } from '../../src/core/views/goalsModel';
+import { goalsChildrenOf, goalsRootNodes, spendText, type GoalsNode } from '../../src/core/views/goalsModel';
 import { tmpDir } from './helpers';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -201,6 +201,7 @@ describe('Goals view nodes', () => {
     assert.equal(rows[1].contextValue, 'mlops.goals.spend.over');
     assert.match(rows[1].tooltip ?? '', /\*\*over budget\*\*/);
     assert.match(rows[0].tooltip ?? '', /1 run of unknown cost/);
+    assert.equal(spendText({ spent: 0, limit: 10, state: 'ok', knownRuns: 0, unknownRuns: 2 }, 'EUR'), '0 / 10.00 EUR', 'nothing spent reads 0, not 0.000');
   });
 
   it('an experiment without a limit shows its spend and "no limit"', async () => {

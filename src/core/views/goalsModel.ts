@@ -276,7 +276,7 @@ function constraintNodes(state: StoreState, f: GoalsFacts): GoalsNode[] {
 
 /** `312 / 500 EUR`, or `12.40 EUR` without a limit. */
 export function spendText(s: Spend, currency: string): string {
-  const amount = (v: number) => formatCost(v, currency).slice(0, -(currency.length + 1));
+  const amount = (v: number) => (v === 0 ? '0' : formatCost(v, currency).slice(0, -(currency.length + 1)));
   return s.limit === undefined ? formatCost(s.spent, currency) : `${amount(s.spent)} / ${formatCost(s.limit, currency)}`;
 }
 
