@@ -63,7 +63,9 @@ describe('goals in the sidebar: run badges and the Goals view (real extension ho
   });
 
   it('without goals.json: the Goals view is empty (its welcome shows) and run rows are as before', async () => {
+    // (A suite before this one may just have removed its goals.json: wait for the watcher to tell the store.)
     fs.rmSync(file, { force: true });
+    await until(async () => (await goalsKids()).length === 0, 10_000, 'an empty Goals view');
     assert.deepStrictEqual(await goalsKids(), []);
     const c1 = await until(async () => { const n = await row(C1); return n?.description?.startsWith('loss') ? n : undefined; }, 10_000, 'metrics loaded');
     assert.match(c1.description ?? '', /^loss 0\.33 · [^·]+$/);
@@ -142,7 +144,9 @@ describe('goals in the sidebar: run badges and the Goals view (real extension ho
     write(goals());
     await until(async () => /1 of \d+ runs meet ≥ 80/.test((await goalsKids(await section('KPIs')))[0]?.description ?? ''), 10_000, 'KPI at 80');
     write(goals(70));
-    await until(async () => /2 of \d+ runs meet ≥ 70/.test((await goalsKids(await section('KPIs')))[0]?.description ?? ''), 10_000, 'KPI at 70 after the edit');
+    // logreg-c1 (77.7) now meets it too, and so may runs other suites logged.
+    const meeting = await until(async () => /(\d+) of \d+ runs meet ≥ 70/.exec((await goalsKids(await section('KPIs')))[0]?.description ?? '') ?? undefined, 10_000, 'KPI at 70 after the edit');
+    assert.ok(Number(meeting[1]) >= 2, meeting[0]);
     await until(async () => /score 77\.7 · ✗ 2 unmet/.test((await row(C1))?.description ?? ''), 10_000, 'row follows the edit');
 
     const broken = '{\n  "formatVersion": 1,\n  "kpis": [{ "name": "score", "formula": "accuracy * * 2" }]\n}\n';
