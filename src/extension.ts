@@ -1,7 +1,7 @@
 // Composition root: creates the adapter-layer objects and registers them. No logic lives here.
 import * as vscode from 'vscode';
 import { onLockEvent, type Run, type ViewNode } from './core';
-import { Commands, ContextKeys, Views } from './vscode/ids';
+import { Commands, ContextKeys, InternalCommands, Views } from './vscode/ids';
 import { createLog } from './vscode/log';
 import { WorkspaceStores } from './vscode/stores';
 import { MlopsTree } from './vscode/tree';
@@ -12,7 +12,8 @@ import { initStore } from './vscode/commands/initStore';
 import { addRunTag, copyRunId, deleteRuns, logRun, markRun, removeRunTag, renameRun, restoreRun, revealFile } from './vscode/run/runCommands';
 import { tagData } from './vscode/commands/dataCommands';
 import { registerModel, setModelStage } from './vscode/commands/modelCommands';
-import { filterRuns, loadMore, revealDataVersion, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
+import { filterRuns, loadMore, revealDataVersion, revealExperiment, revealModelVersion, revealRun, sortRuns, type Trees } from './vscode/commands/viewCommands';
+import { GoalsTree } from './vscode/goals/goalsView';
 import { LintDiagnostics } from './vscode/lint/lintDiagnostics';
 import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDependency, type FindingRef } from './vscode/lint/lintActions';
 import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
@@ -58,7 +59,11 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     context.subscriptions.push(tree, view);
     return { tree, view };
   };
-  const trees: Trees = { experiments: make('experiments', Views.experiments), data: make('data', Views.data), models: make('models', Views.models) };
+  const goalsTree = new GoalsTree(stores, log);
+  const goalsView = vscode.window.createTreeView(Views.goals, { treeDataProvider: goalsTree, showCollapseAll: true });
+  context.subscriptions.push(goalsTree, goalsView);
+  const trees: Trees = { experiments: make('experiments', Views.experiments), data: make('data', Views.data), models: make('models', Views.models),
+    goals: { tree: goalsTree, view: goalsView } };
   const status = new RunningStatus(stores);
   const updateContext = () => {
     void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, stores.list().length > 0);
@@ -88,12 +93,13 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.setModelStage, (t?: unknown, stage?: string, opts?: unknown) => setModelStage(stores, t, stage, opts));
   reg(Commands.revealFile, (t?: unknown) => revealFile(stores, t));
   reg(Commands.copyRunId, (t?: unknown) => copyRunId(stores, t));
-  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f));
+  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f, stores));
   reg(Commands.clearRunFilter, () => viewState.setFilter({}));
-  reg(Commands.sortRuns, (s?: string) => sortRuns(viewState, s));
+  reg(Commands.sortRuns, (s?: string) => sortRuns(viewState, s, stores));
   reg(Commands.loadMoreRuns, (n?: ViewNode) => loadMore(viewState, trees, n));
   reg(Commands.revealRun, (a: { runId: string; root?: string }) => revealRun(stores, viewState, trees, a));
   reg(Commands.revealDataVersion, (a: { versionId: string; root?: string }) => revealDataVersion(stores, trees, a));
+  reg(InternalCommands.revealExperiment, (a: { experiment: string; root?: string }) => revealExperiment(stores, trees, a));
   reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string }) => revealModelVersion(stores, trees, a));
   reg(Commands.showRunning, async () => {
     await vscode.commands.executeCommand(`${Views.experiments}.focus`);

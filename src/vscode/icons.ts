@@ -45,6 +45,18 @@ const SYMBOL: Record<NodeSymbol, Picture> = {
   reproducedFrom: { id: 'history' },
   model: { id: 'package' },
   artifact: { id: 'file-binary' },
+  error: { id: 'error', color: 'problemsErrorIcon.foreground' },
+  goalMet: { id: 'pass', color: 'testing.iconPassed' },
+  goalUnmet: { id: 'error', color: 'testing.iconFailed' },
+  goalUnknown: { id: 'question', color: 'disabledForeground' },
+  goalInfo: { id: 'info' },
+  kpis: { id: 'target' },
+  metricGoals: { id: 'graph-line' },
+  constraints: { id: 'server-environment' },
+  budget: { id: 'credit-card' },
+  budgetOk: { id: 'credit-card' },
+  budgetNear: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+  budgetOver: { id: 'error', color: 'problemsErrorIcon.foreground' },
 };
 
 /** The codicon and theme colour for what the core says a node's icon stands for. */

@@ -38,11 +38,20 @@ export const Commands = {
   openGoalsFile: 'mlops.openGoalsFile',
 } as const;
 
+/**
+ * Commands the views run on a click, registered but not contributed in package.json (so never in the palette and
+ * not part of the checked `Commands` list).
+ */
+export const InternalCommands = {
+  revealExperiment: 'mlops.revealExperiment',
+} as const;
+
 export const Views = {
   container: 'mlops',
   experiments: 'mlops.experiments',
   data: 'mlops.data',
   models: 'mlops.models',
+  goals: 'mlops.goals',
 } as const;
 
 export const Settings = {

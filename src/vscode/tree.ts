@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, type StoreState, type ViewName, type ViewNode,
+  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, sortNeedsMetrics, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
 import { themeIconOf } from './icons';
@@ -51,8 +51,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
     await this.stores.ready();
     const states = this.stores.list();
     const opts = this.options();
-    if (element?.kind === 'experiment' && (needsMetrics(opts.filter) || opts.sort.startsWith('metric'))) {
-      // Filtering or sorting by a metric needs every run's summary: load them first, with progress on the view.
+    if (element?.kind === 'experiment' && (needsMetrics(opts.filter) || sortNeedsMetrics(opts.sort))) {
+      // Filtering or sorting by a metric, a KPI or goals needs every run's summary: load them first, with progress on the view.
       const state = states.find((s) => s.root === element.root);
       if (state) {
         await vscode.window.withProgress({ location: { viewId: VIEW_IDS[this.view] } }, () => this.loadMetrics(state, state.runs.list(element.experiment).map((r) => r.id)));
@@ -175,7 +175,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
     const fire = new Set<ViewNode>();
     let root = false;
     for (const { state, change } of changes) {
-      if (change.full || change.experiments || change.models || change.data) { root = true; continue; }
+      // goals.json changes every run row's badge, KPI and tooltip (and what "meets all goals" or a KPI sort shows).
+      if (change.full || change.experiments || change.models || change.data || change.goals) { root = true; continue; }
       for (const id of change.runs) {
         const run = state.runs.get(id);
         const expId = run ? `${state.root}|exp|${run.experiment}` : this.parents.get(`${state.root}|run|${id}`);
@@ -184,7 +185,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       }
       const metricRuns = [...change.metrics].map((id) => this.nodes.get(`${state.root}|run|${id}`)).filter((n): n is ViewNode => Boolean(n));
       if (metricRuns.length) { this.refreshRuns(metricRuns); }
-      if (this.viewState.sort.startsWith('metric') || needsMetrics(this.viewState.filter)) {
+      if (sortNeedsMetrics(this.viewState.sort) || needsMetrics(this.viewState.filter)) {
         for (const n of metricRuns) { const exp = this.nodes.get(this.parents.get(n.id) ?? ''); if (exp) { fire.add(exp); } }
       }
     }

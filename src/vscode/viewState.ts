@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RUN_SORTS, isFilterActive, type RunFilter, type RunSort } from '../core';
+import { isFilterActive, isRunSort, type RunFilter, type RunSort } from '../core';
 import { ContextKeys, Settings, StateKeys } from './ids';
 
 /**
@@ -21,9 +21,9 @@ export class ViewState {
 
   get sort(): RunSort {
     const saved = this.memento.get<string>(StateKeys.runSort);
-    if (saved && (RUN_SORTS as readonly string[]).includes(saved)) { return saved as RunSort; }
+    if (isRunSort(saved)) { return saved; }
     const configured = vscode.workspace.getConfiguration().get<string>(Settings.defaultSort, 'newest');
-    return (RUN_SORTS as readonly string[]).includes(configured) ? configured as RunSort : 'newest';
+    return isRunSort(configured) ? configured : 'newest';
   }
 
   async setFilter(filter: RunFilter): Promise<void> {

@@ -1,6 +1,7 @@
 // The words the views use for runs, data versions and models: labels, short descriptions and Markdown tooltips.
 // User text (names, params, tags, notes) is escaped before it goes into Markdown.
 import { formatBytes, formatDuration } from '../format';
+import { formatCost, goalsBadge, type GoalCheck, type RunGoals, type Verdict } from '../goals/evaluate';
 import type { MetricSummary } from '../store/metrics';
 import type { DataVersion, ModelVersion, ParamValue, Run } from '../store/schemas';
 
@@ -38,15 +39,53 @@ export function headlineOf(summaries: Map<string, MetricSummary> | undefined, co
   return [...summaries.values()].sort((a, b) => a.name.localeCompare(b.name))[0];
 }
 
-export function runDescription(run: Run, summaries: Map<string, MetricSummary> | undefined, headline: string | undefined, now: number): string {
+/**
+ * A run row's description: headline metric, then (with goals.json) the first KPI and the goal badge, then when.
+ * Goal parts wait until the run's metrics are loaded, so a row never flashes "unknown" while they load.
+ */
+export function runDescription(run: Run, summaries: Map<string, MetricSummary> | undefined, headline: string | undefined, now: number, goals?: RunGoals): string {
   const parts: string[] = [];
   const h = headlineOf(summaries, headline);
   if (h) { parts.push(`${h.name} ${formatValue(h.last)}`); }
+  if (goals && summaries) {
+    const [name, v] = goals.kpis.entries().next().value ?? [];
+    if (name !== undefined) { parts.push(`${name} ${v?.ok ? formatValue(v.value) : '?'}`); }
+    const badge = goalsBadge(goals);
+    if (badge) { parts.push(badge); }
+  }
   parts.push(run.status === 'running' ? `running ${relativeTime(run.startTime, now).replace(' ago', '')}` : relativeTime(run.endTime ?? run.startTime, now));
   return parts.join(' · ');
 }
 
-export function runTooltip(run: Run, summaries: Map<string, MetricSummary> | undefined, models: readonly ModelVersion[], dataLabel: (ref: Run['dataVersions'][number]) => string): string {
+export const VERDICT_MARK: Record<Verdict, string> = { pass: '✓', fail: '✗', unknown: '?', info: '·' };
+
+/** One goal as a Markdown list item: verdict mark, name, value, bar, and why it is unknown. */
+export function goalCheckLine(c: GoalCheck): string {
+  const value = c.shown !== undefined ? ` ${escapeMarkdown(c.shown)}${c.unit ? ` ${escapeMarkdown(c.unit)}` : ''}` : '';
+  const bar = c.bar !== undefined ? ` (${escapeMarkdown(c.bar)})` : c.goal ? ` (${c.goal === 'max' ? 'higher' : 'lower'} is better, no threshold)` : '';
+  const reason = c.reason && (c.verdict === 'unknown' || c.value === undefined) ? `: ${c.verdict === 'unknown' ? 'unknown, ' : ''}${escapeMarkdown(c.reason)}` : '';
+  return `- ${VERDICT_MARK[c.verdict]} **${escapeMarkdown(c.label)}**${value}${bar}${reason}`;
+}
+
+/** The Goals part of a run's tooltip: every KPI, metric goal and constraint with its verdict, then the cost. */
+export function goalsTooltip(g: RunGoals): string[] {
+  const md: string[] = [];
+  const counts = [g.met ? `${g.met} met` : '', g.unmet ? `${g.unmet} unmet` : '', g.unknown ? `${g.unknown} unknown` : ''].filter(Boolean).join(', ');
+  md.push(`**Goals**${counts ? `: ${counts}` : ''}`);
+  const section = (kind: GoalCheck['kind'], title: string) => {
+    const checks = g.checks.filter((c) => c.kind === kind);
+    if (checks.length) { md.push('', `*${title}*`, '', ...checks.map(goalCheckLine)); }
+  };
+  section('kpi', 'KPIs');
+  section('metric', 'Metric goals');
+  section('constraint', 'Constraints');
+  md.push('', g.cost.known
+    ? `Cost: ${escapeMarkdown(formatCost(g.cost.amount, g.cost.currency))} · ${escapeMarkdown(g.cost.detail)}`
+    : `Cost: unknown, ${escapeMarkdown(g.cost.reason)}`);
+  return md;
+}
+
+export function runTooltip(run: Run, summaries: Map<string, MetricSummary> | undefined, models: readonly ModelVersion[], dataLabel: (ref: Run['dataVersions'][number]) => string, goals?: RunGoals): string {
   const md: string[] = [];
   md.push(`**${escapeMarkdown(run.name)}** — ${run.status}  `);
   md.push(`\`${run.id}\` · experiment ${escapeMarkdown(run.experiment)}`);
@@ -78,6 +117,7 @@ export function runTooltip(run: Run, summaries: Map<string, MetricSummary> | und
   if (models.length) {
     md.push('', `**Models**: ${models.map((m) => `${escapeMarkdown(m.model)} v${m.version} (${m.stage})`).join(', ')}`);
   }
+  if (goals) { md.push('', ...goalsTooltip(goals)); }
   if (run.tags.length) { md.push('', `Tags: ${run.tags.map(escapeMarkdown).join(', ')}`); }
   if (run.notes) { md.push('', escapeMarkdown(run.notes)); }
   return md.join('\n');

@@ -1,5 +1,6 @@
 // Filtering and sorting of runs for the Experiments view: plain data in, plain data out.
 import { MlopsError } from '../errors';
+import type { RunGoals } from '../goals/evaluate';
 import type { MetricSummary } from '../store/metrics';
 import { RUN_STATUSES, type Run, type RunStatus } from '../store/schemas';
 
@@ -20,10 +21,40 @@ export interface RunFilter {
   text?: string;
   /** Compares the metric's last value. Runs without that metric do not match. */
   metric?: MetricThreshold;
+  /** Only runs that meet every goal, KPI and constraint of goals.json that has a bar (badge ✓). */
+  meetsGoals?: boolean;
 }
 
 export const RUN_SORTS = ['newest', 'oldest', 'name', 'metric-desc', 'metric-asc'] as const;
-export type RunSort = (typeof RUN_SORTS)[number];
+/** A fixed sort, or by a KPI of goals.json: `kpi-desc:retained_revenue` (highest first), `kpi-asc:NAME`. */
+export type RunSort = (typeof RUN_SORTS)[number] | `kpi-desc:${string}` | `kpi-asc:${string}`;
+
+const KPI_SORT = /^kpi-(desc|asc):(.+)$/;
+
+/** The KPI a sort orders by, and which way; undefined for the fixed sorts. */
+export function kpiSortOf(sort: string): { kpi: string; descending: boolean } | undefined {
+  const m = KPI_SORT.exec(sort);
+  return m ? { kpi: m[2], descending: m[1] === 'desc' } : undefined;
+}
+
+export function kpiSort(kpi: string, descending: boolean): RunSort {
+  return `kpi-${descending ? 'desc' : 'asc'}:${kpi}`;
+}
+
+export function isRunSort(s: unknown): s is RunSort {
+  return typeof s === 'string' && ((RUN_SORTS as readonly string[]).includes(s) || kpiSortOf(s) !== undefined);
+}
+
+/** What the sort quick pick and the view say about a sort. */
+export function sortLabel(sort: RunSort): string {
+  const k = kpiSortOf(sort);
+  return k ? `KPI ${k.kpi}, ${k.descending ? 'highest' : 'lowest'} first` : SORT_LABELS[sort as (typeof RUN_SORTS)[number]];
+}
+
+/** Whether a sort reads metric summaries (headline metric and KPIs, which are computed from metrics). */
+export function sortNeedsMetrics(sort: RunSort): boolean {
+  return sort.startsWith('metric') || kpiSortOf(sort) !== undefined;
+}
 
 export const SORT_LABELS: Record<RunSort, string> = {
   'newest': 'Newest first',
@@ -45,7 +76,7 @@ export function formatThreshold(t: MetricThreshold): string {
 }
 
 export function isFilterActive(f: RunFilter): boolean {
-  return Boolean(f.statuses?.length || f.tag || f.text || f.metric);
+  return Boolean(f.statuses?.length || f.tag || f.text || f.metric || f.meetsGoals);
 }
 
 export function describeFilter(f: RunFilter): string {
@@ -54,15 +85,21 @@ export function describeFilter(f: RunFilter): string {
   if (f.tag) { parts.push(`#${f.tag}`); }
   if (f.text) { parts.push(`"${f.text}"`); }
   if (f.metric) { parts.push(formatThreshold(f.metric)); }
+  if (f.meetsGoals) { parts.push('meets all goals'); }
   return parts.join(', ');
 }
 
-/** Whether the filter needs metric summaries (only a metric threshold does). */
+/** Whether the filter needs metric summaries (a metric threshold does, and goals, which are checked on metrics). */
 export function needsMetrics(f: RunFilter): boolean {
-  return f.metric !== undefined;
+  return f.metric !== undefined || Boolean(f.meetsGoals);
 }
 
-export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, MetricSummary>): boolean {
+/**
+ * `goals` is the run's evaluation against goals.json (undefined without goals): "meets all goals" matches only a
+ * run whose every goal with a bar is met, so an unknown value or a store without goals never matches.
+ */
+export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, MetricSummary>, goals?: RunGoals): boolean {
+  if (f.meetsGoals && goals?.state !== 'met') { return false; }
   if (f.statuses?.length && !f.statuses.includes(run.status)) { return false; }
   if (f.tag && !run.tags.includes(f.tag)) { return false; }
   if (f.text) {
@@ -82,32 +119,44 @@ export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, Metr
 }
 
 /**
- * Sorts a copy. Metric sorts put runs without the metric (or without loaded summaries) last, newest first among
- * themselves, so the order is stable while summaries load.
+ * Sorts a copy. Metric and KPI sorts put runs without the value (not logged, not loaded yet, a KPI that cannot be
+ * computed) last, newest first among themselves, so the order is stable while summaries load. `goalsOf` gives a
+ * run's evaluation against goals.json (only KPI sorts ask).
  */
-export function sortRuns(runs: readonly Run[], sort: RunSort, headline: string | undefined, metricsOf: (id: string) => Map<string, MetricSummary> | undefined): Run[] {
+export function sortRuns(runs: readonly Run[], sort: RunSort, headline: string | undefined, metricsOf: (id: string) => Map<string, MetricSummary> | undefined,
+  goalsOf: (id: string) => RunGoals | undefined = () => undefined): Run[] {
   const byNewest = (a: Run, b: Run) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
   const out = [...runs];
+  const byValue = (sign: number, val: (r: Run) => number | undefined) => {
+    const values = new Map(out.map((r) => [r.id, val(r)]));
+    return out.sort((a, b) => {
+      const va = values.get(a.id);
+      const vb = values.get(b.id);
+      if (va === undefined && vb === undefined) { return byNewest(a, b); }
+      if (va === undefined) { return 1; }
+      if (vb === undefined) { return -1; }
+      return sign * (va - vb) || byNewest(a, b);
+    });
+  };
+  const k = kpiSortOf(sort);
+  if (k) {
+    return byValue(k.descending ? -1 : 1, (r) => {
+      const v = goalsOf(r.id)?.kpis.get(k.kpi);
+      return v?.ok && !Number.isNaN(v.value) ? v.value : undefined;
+    });
+  }
   switch (sort) {
     case 'newest': return out.sort(byNewest);
     case 'oldest': return out.sort((a, b) => byNewest(b, a));
     case 'name': return out.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || byNewest(a, b));
     case 'metric-desc':
     case 'metric-asc': {
-      const sign = sort === 'metric-desc' ? -1 : 1;
-      const val = (r: Run) => {
+      return byValue(sort === 'metric-desc' ? -1 : 1, (r) => {
         const v = headline ? metricsOf(r.id)?.get(headline)?.last : undefined;
         return v === undefined || Number.isNaN(v) ? undefined : v;
-      };
-      return out.sort((a, b) => {
-        const va = val(a);
-        const vb = val(b);
-        if (va === undefined && vb === undefined) { return byNewest(a, b); }
-        if (va === undefined) { return 1; }
-        if (vb === undefined) { return -1; }
-        return sign * (va - vb) || byNewest(a, b);
       });
     }
+    default: return out.sort(byNewest);
   }
 }
 

@@ -29,7 +29,10 @@ export type NodeSymbol =
   | 'workspaceFolder' | 'problem' | 'missing' | 'experiment' | 'more' | 'filter' | 'loading' | 'info'
   | 'params' | 'metrics' | 'meta' | 'lineage'
   | 'duration' | 'memory' | 'hardware' | 'cost' | 'python' | 'environment' | 'exitCode'
-  | 'commit' | 'dataset' | 'dataVersion' | 'hash' | 'reproducedFrom' | 'model' | 'artifact';
+  | 'commit' | 'dataset' | 'dataVersion' | 'hash' | 'reproducedFrom' | 'model' | 'artifact'
+  // The Goals view (goalsModel.ts): a goal some run meets, none meets, none knows, one without a bar; spend states.
+  | 'error' | 'goalMet' | 'goalUnmet' | 'goalUnknown' | 'goalInfo' | 'kpis' | 'metricGoals' | 'constraints'
+  | 'budget' | 'budgetOk' | 'budgetNear' | 'budgetOver';
 
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
@@ -129,8 +132,9 @@ function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
 
 /** The runs an experiment node shows after filter and sort, and how many there are in all. */
 export function visibleRuns(state: StoreState, experiment: string, opts: ViewOptions): Run[] {
-  const runs = state.runs.list(experiment).filter((r) => matchesFilter(r, opts.filter, state.metrics.peek(r.id)));
-  return sortRuns(runs, opts.sort, opts.headline, (id) => state.metrics.peek(id));
+  const goalsOf = (id: string) => state.goalsOf(id);
+  const runs = state.runs.list(experiment).filter((r) => matchesFilter(r, opts.filter, state.metrics.peek(r.id), opts.filter.meetsGoals ? goalsOf(r.id) : undefined));
+  return sortRuns(runs, opts.sort, opts.headline, (id) => state.metrics.peek(id), goalsOf);
 }
 
 export function experimentChildren(state: StoreState, experimentNode: ViewNode, opts: ViewOptions): ViewNode[] {
@@ -152,10 +156,12 @@ export function experimentChildren(state: StoreState, experimentNode: ViewNode, 
 
 export function runNode(state: StoreState, run: Run, opts: Pick<ViewOptions, 'headline' | 'now'>): ViewNode {
   const summaries = state.metrics.peek(run.id);
+  // With goals.json: the goal badge and first KPI in the row, every goal in the tooltip. The icon stays the status.
+  const goals = state.goalsOf(run.id);
   return {
     id: `${rootKey(state.root)}|run|${run.id}`, kind: 'run', view: 'experiments', root: state.root, runId: run.id, experiment: run.experiment,
-    label: run.name, description: runDescription(run, summaries, opts.headline, opts.now),
-    tooltip: runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d)),
+    label: run.name, description: runDescription(run, summaries, opts.headline, opts.now, goals),
+    tooltip: runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d), goals),
     icon: { status: run.status }, contextValue: `mlops.run.${run.status}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
   };
 }

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import {
-  RUN_SORTS, RUN_STATUSES, SORT_LABELS, describeFilter, formatThreshold, isFilterActive, isRunStatus, matchesFilter, parseMetricThreshold, MlopsError,
-  type RunFilter, type RunSort, type ViewNode,
+  RUN_SORTS, RUN_STATUSES, describeFilter, formatThreshold, isFilterActive, isRunSort, isRunStatus, kpiSort, kpiSortOf, matchesFilter,
+  parseMetricThreshold, sortLabel, MlopsError, type RunFilter, type RunSort, type ViewNode,
 } from '../../core';
+import type { GoalsNode } from '../../core/views/goalsModel';
+import type { GoalsTree } from '../goals/goalsView';
 import { Views } from '../ids';
 import type { WorkspaceStores } from '../stores';
 import type { MlopsTree } from '../tree';
@@ -13,10 +15,16 @@ export interface Trees {
   experiments: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
   data: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
   models: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
+  goals: { tree: GoalsTree; view: vscode.TreeView<GoalsNode> };
+}
+
+/** KPI names declared in any store's goals.json, in file order, without repeats. */
+function kpiNames(stores: WorkspaceStores | undefined): string[] {
+  return [...new Set((stores?.list() ?? []).flatMap((s) => s.goals?.kpis.map((k) => k.name) ?? []))];
 }
 
 /** `MLOps: Filter Runs…`: a filter object for non-interactive use, or a menu of filter kinds. */
-export async function filterRuns(viewState: ViewState, arg?: RunFilter): Promise<RunFilter | undefined> {
+export async function filterRuns(viewState: ViewState, arg?: RunFilter, stores?: WorkspaceStores): Promise<RunFilter | undefined> {
   if (arg && typeof arg === 'object' && !isViewNode(arg)) {
     await viewState.setFilter(arg);
     return viewState.filter;
@@ -27,6 +35,8 @@ export async function filterRuns(viewState: ViewState, arg?: RunFilter): Promise
     { label: '$(tag) Tag…', description: f.tag, key: 'tag' },
     { label: '$(search) Text…', description: f.text, key: 'text' },
     { label: '$(graph-line) Metric threshold…', description: f.metric ? formatThreshold(f.metric) : undefined, key: 'metric' },
+    { label: f.meetsGoals ? '$(pass) Any goals (turn off "meets all goals")' : '$(pass) Meets all goals',
+      description: f.meetsGoals ? 'on' : stores && !stores.list().some((s) => s.goals) ? 'no goals.json yet' : 'every goal, KPI and constraint with a bar met (✓)', key: 'goals' },
     ...(isFilterActive(f) ? [{ label: '$(clear-all) Clear filter', description: describeFilter(f), key: 'clear' }] : []),
   ], { placeHolder: 'Filter the Experiments view' });
   if (!pick) { return undefined; }
@@ -57,6 +67,9 @@ export async function filterRuns(viewState: ViewState, arg?: RunFilter): Promise
       if (t.trim()) { f.metric = parseMetricThreshold(t); } else { delete f.metric; }
       break;
     }
+    case 'goals':
+      if (f.meetsGoals) { delete f.meetsGoals; } else { f.meetsGoals = true; }
+      break;
     case 'clear':
       await viewState.setFilter({});
       return {};
@@ -65,16 +78,25 @@ export async function filterRuns(viewState: ViewState, arg?: RunFilter): Promise
   return f;
 }
 
-export async function sortRuns(viewState: ViewState, arg?: string): Promise<RunSort | undefined> {
+/** `MLOps: Sort Runs…`: the fixed sorts, and highest/lowest first by each KPI of goals.json. */
+export async function sortRuns(viewState: ViewState, arg?: string, stores?: WorkspaceStores): Promise<RunSort | undefined> {
   let sort = arg;
+  const kpis = kpiNames(stores);
   if (!sort) {
     const current = viewState.sort;
-    sort = (await vscode.window.showQuickPick(RUN_SORTS.map((s) => ({ label: SORT_LABELS[s], description: s === current ? '(current)' : undefined, s })), { placeHolder: 'Sort runs by' }))?.s;
+    const choices: RunSort[] = [...RUN_SORTS, ...kpis.flatMap((k) => [kpiSort(k, true), kpiSort(k, false)])];
+    sort = (await vscode.window.showQuickPick(choices.map((s) => ({ label: sortLabel(s), description: s === current ? '(current)' : undefined, s })), { placeHolder: 'Sort runs by' }))?.s;
     if (!sort) { return undefined; }
   }
-  if (!(RUN_SORTS as readonly string[]).includes(sort)) { throw new MlopsError(`unknown sort '${sort}': use one of ${RUN_SORTS.join(', ')}`); }
-  await viewState.setSort(sort as RunSort);
-  return sort as RunSort;
+  if (!isRunSort(sort)) {
+    throw new MlopsError(`unknown sort '${sort}': use one of ${RUN_SORTS.join(', ')}, or kpi-desc:NAME / kpi-asc:NAME for a KPI of goals.json`);
+  }
+  const k = kpiSortOf(sort);
+  if (k && stores && !kpis.includes(k.kpi)) {
+    throw new MlopsError(`no KPI '${k.kpi}' in goals.json${kpis.length ? `: declared are ${kpis.join(', ')}` : ''}`, 'not-found');
+  }
+  await viewState.setSort(sort);
+  return sort;
 }
 
 export function loadMore(viewState: ViewState, trees: Trees, node?: ViewNode): void {
@@ -93,7 +115,7 @@ export async function revealRun(stores: WorkspaceStores, viewState: ViewState, t
   const state = stores.findRun(arg.runId, arg.root);
   const run = state?.runs.get(arg.runId);
   if (!state || !run) { throw new MlopsError(`no run with id ${arg.runId}`, 'not-found'); }
-  if (!matchesFilter(run, viewState.filter, state.metrics.peek(run.id))) {
+  if (!matchesFilter(run, viewState.filter, state.metrics.peek(run.id), state.goalsOf(run.id))) {
     const a = await vscode.window.showInformationMessage(`MLOps: run ${run.name} is hidden by the filter (${describeFilter(viewState.filter)})`, 'Clear Filter');
     if (a !== 'Clear Filter') { return false; }
     await viewState.setFilter({});
@@ -114,6 +136,18 @@ export async function revealRun(stores: WorkspaceStores, viewState: ViewState, t
     viewState.pages.set(expId, (viewState.pages.get(expId) ?? 1) + 1);
   }
   return false;
+}
+
+/** Shows an experiment in the Experiments view, expanded (the Goals view's budget rows). */
+export async function revealExperiment(stores: WorkspaceStores, trees: Trees, arg: { experiment: string; root?: string }): Promise<boolean> {
+  await stores.ready();
+  const state = stores.list().find((s) => (!arg?.root || s.root === arg.root) && s.experimentNames().includes(arg?.experiment));
+  if (!state) { throw new MlopsError(`no experiment '${String(arg?.experiment)}'`, 'not-found'); }
+  const node = await trees.experiments.tree.resolvePath([...folderPrefix(stores, state.root, 'experiments'), `${state.root}|exp|${arg.experiment}`]);
+  if (!node) { return false; }
+  await vscode.commands.executeCommand(`${Views.experiments}.focus`);
+  await trees.experiments.view.reveal(node, { select: true, focus: true, expand: true });
+  return true;
 }
 
 export async function revealDataVersion(stores: WorkspaceStores, trees: Trees, arg: { versionId: string; root?: string }): Promise<boolean> {
