@@ -191,10 +191,15 @@ describe('Compare Runs panel with goals.json (real extension host)', () => {
       return s?.goals?.metrics.find((m) => m.name === 'accuracy')?.threshold === 0.85 && s.runs.get(G1)?.meta.cost && s.runs.get(G2);
     }, 15_000, 'the runs and goals.json in the store');
   });
-  after(() => {
+  after(async () => {
     api?.comparePanel()?.dispose();
     if (!goalsFile) { return; }
     if (before_ === undefined) { fs.rmSync(goalsFile, { force: true }); } else { fs.writeFileSync(goalsFile, before_); }
+    // The workspace is shared by every suite: these runs would become other suites' best runs.
+    const root = workspaceRoot();
+    for (const id of [G1, G2].filter(Boolean)) { fs.rmSync(path.join(root, '.mlops', 'runs', id), { recursive: true, force: true }); }
+    fs.rmSync(path.join(root, '.mlops', 'experiments', 'compare-goals.json'), { force: true });
+    await vscode.commands.executeCommand('mlops.refresh');
   });
 
   it('sends the KPI, goal and cost rows and draws them with ✓/✗, the best run starred, threshold lines on the charts', async () => {

@@ -244,3 +244,11 @@ describe('goal results as JSON', () => {
     assert.deepEqual(json.cost, { known: true, amount: 1, currency: 'EUR', basis: 'rate', detail: '30 min 0 s × 2 cores × 1 EUR/h' });
   });
 });
+
+describe('cost text', () => {
+  it('whole amounts above 100, cents above 1, three decimals below, and no misleading 0.000', async () => {
+    const { formatCost } = await import('../../src/core/goals');
+    assert.deepEqual([formatCost(312.4, 'EUR'), formatCost(12.5, 'EUR'), formatCost(0.125, 'EUR'), formatCost(0, 'EUR'), formatCost(0.00004, 'EUR'), formatCost(0.0005, 'EUR')],
+      ['312 EUR', '12.50 EUR', '0.125 EUR', '0 EUR', '< 0.001 EUR', '0.001 EUR']);
+  });
+});

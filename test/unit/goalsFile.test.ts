@@ -114,6 +114,10 @@ describe('goals in the in-memory store state', () => {
     const first = state.goalsOf(runId)!;
     assert.equal(first.state, 'unmet');
     assert.equal(state.goalsOf(runId), first, 'cached while nothing changed');
+    const goalsBefore = state.goals;
+    await state.apply(change);
+    assert.equal(state.goals, goalsBefore, 'a save with the same text keeps the goals');
+    assert.equal(state.goalsOf(runId), first, 'and what was evaluated');
     fs.writeFileSync(s.goalsFile(), '{"formatVersion": 1, oops');
     await state.apply(change);
     assert.equal(state.goals, undefined, 'a broken file gives no goals');

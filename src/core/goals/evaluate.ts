@@ -267,6 +267,9 @@ export function goalsBadge(g: RunGoals): string {
 }
 
 export function formatCost(amount: number, currency: string): string {
+  if (amount === 0) { return `0 ${currency}`; }
+  // A one-second run on a laptop costs a fraction of a cent: say so rather than print 0.000.
+  if (amount > 0 && amount < 0.0005) { return `< 0.001 ${currency}`; }
   const digits = amount >= 100 ? 0 : amount >= 1 ? 2 : 3;
   return `${amount.toFixed(digits)} ${currency}`;
 }

@@ -143,7 +143,10 @@ export class StoreState {
 
   private async loadGoals(): Promise<void> {
     try {
-      this.goalsFile = await this.store.goals.read();
+      const next = await this.store.goals.read();
+      // A save without a change (or a touch) keeps what was evaluated: the goals are the same.
+      if (this.goalsFile && !this.goalsReadError && next.exists === this.goalsFile.exists && next.text === this.goalsFile.text) { return; }
+      this.goalsFile = next;
       this.goalsReadError = undefined;
     } catch (e) {
       this.goalsFile = undefined;
