@@ -245,8 +245,27 @@ async function openInServer() {
     const container = page.locator('.activitybar [aria-label^="MLOps"]').first();
     try { await container.click({ timeout: 15000 }); } catch { /* no MLOps container yet */ }
     await page.waitForTimeout(2000);
-    // Open a few rows so the picture shows runs, their details, data versions and model stages.
-    for (const label of ['gbm-tuning', 'gbm-d5-slow', 'Lineage', 'churn', 'churn-classifier']) {
+    // Room for the rows: no secondary side bar, and a side bar wide enough for the goal badges and KPIs.
+    try { await page.keyboard.press('Control+Alt+KeyB'); } catch { /* no secondary side bar */ }
+    try {
+      // The sash between the side bar and the editor: the vertical one nearest the side bar's right edge.
+      const side = await page.locator('.part.sidebar').first().boundingBox();
+      const sashes = await page.locator('.monaco-sash.vertical').all();
+      for (const sash of sashes) {
+        const box = await sash.boundingBox();
+        if (!box || !side || Math.abs(box.x + box.width / 2 - (side.x + side.width)) > 6) { continue; }
+        const x = box.x + box.width / 2;
+        const y = box.y + box.height / 2;
+        await page.mouse.move(x, y); await page.mouse.down(); await page.mouse.move(880, y, { steps: 10 }); await page.mouse.up();
+        break;
+      }
+    } catch { /* keep the default width */ }
+    // Data and Models folded: the picture is about runs and their goals.
+    for (const pane of ['Data', 'Models']) {
+      try { await page.locator(`.pane-header[aria-label^="${pane}"]`).first().click({ timeout: 5000 }); } catch { /* pane not there */ }
+    }
+    // Open the experiments so their runs show goal badges and the first KPI.
+    for (const label of ['baseline', 'gbm-tuning']) {
       try { await page.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 5000 }); await page.waitForTimeout(500); } catch { /* row not there */ }
     }
     await page.waitForTimeout(1500);
