@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ModelStage, NodeIcon, NodeSymbol, RunStatus } from '../core';
+import type { BaseNode, ModelStage, NodeIcon, NodeSymbol, RunStatus } from '../core';
 
 /** A codicon id and, optionally, a theme colour id. */
 interface Picture { id: string; color?: string }
@@ -67,4 +67,16 @@ export function pictureOf(icon: NodeIcon): Picture {
 export function themeIconOf(icon: NodeIcon): vscode.ThemeIcon {
   const p = pictureOf(icon);
   return new vscode.ThemeIcon(p.id, p.color ? new vscode.ThemeColor(p.color) : undefined);
+}
+
+/** The TreeItem of any MLOps view node: label, state, id, description, Markdown tooltip, icon and context value. */
+export function baseTreeItem(node: BaseNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, node.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
+    : node.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = node.id;
+  item.description = node.description;
+  if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
+  if (node.icon) { item.iconPath = themeIconOf(node.icon); }
+  item.contextValue = node.contextValue;
+  return item;
 }

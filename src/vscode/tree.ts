@@ -3,7 +3,7 @@ import {
   childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, sortNeedsMetrics, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
-import { themeIconOf } from './icons';
+import { baseTreeItem } from './icons';
 import { Commands, Views } from './ids';
 import type { Log } from './log';
 import type { StoreChange, WorkspaceStores } from './stores';
@@ -69,13 +69,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   }
 
   getTreeItem(node: ViewNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.label, node.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
-      : node.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = node.id;
-    item.description = node.description;
-    if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
-    if (node.icon) { item.iconPath = themeIconOf(node.icon); }
-    item.contextValue = node.contextValue;
+    const item = baseTreeItem(node);
     item.command = this.commandFor(node);
     if (node.file && (node.kind === 'problem' || node.kind === 'info')) { item.resourceUri = vscode.Uri.file(node.file); }
     return item;

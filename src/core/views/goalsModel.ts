@@ -12,7 +12,7 @@ import {
 import type { Run } from '../store/schemas';
 import { escapeMarkdown, formatValue } from './describe';
 import type { StoreState } from './storeState';
-import type { NodeIcon } from './treeModel';
+import type { BaseNode } from './treeModel';
 
 export type GoalsNodeKind = 'folder' | 'section' | 'kpi' | 'metricGoal' | 'constraint' | 'spend' | 'total' | 'problems' | 'problem' | 'info';
 
@@ -26,19 +26,8 @@ export interface FileRange {
   endCharacter: number;
 }
 
-export interface GoalsNode {
-  /** Unique within the view and stable across refreshes. */
-  id: string;
+export interface GoalsNode extends BaseNode {
   kind: GoalsNodeKind;
-  /** Workspace folder of the store. */
-  root: string;
-  label: string;
-  description?: string;
-  /** Markdown; user text inside is escaped. */
-  tooltip?: string;
-  icon?: NodeIcon;
-  contextValue?: string;
-  collapsible: 'none' | 'collapsed' | 'expanded';
   section?: GoalsSection;
   /** The run a click reveals (a goal's best run). */
   runId?: string;

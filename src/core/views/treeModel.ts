@@ -37,11 +37,10 @@ export type NodeSymbol =
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
 
-export interface ViewNode {
+/** What every node of every MLOps view has: the adapter turns these into a TreeItem the same way for each view. */
+export interface BaseNode {
   /** Unique within its view and stable across refreshes (the adapter uses it as TreeItem.id). */
   id: string;
-  kind: NodeKind;
-  view: ViewName;
   /** Workspace folder of the store this node belongs to. */
   root: string;
   label: string;
@@ -52,6 +51,11 @@ export interface ViewNode {
   /** `mlops.<kind>` plus qualifiers, matched by menus in package.json. */
   contextValue?: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
+}
+
+export interface ViewNode extends BaseNode {
+  kind: NodeKind;
+  view: ViewName;
   runId?: string;
   experiment?: string;
   dataset?: string;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { mapLimit, messageOf, type StoreState } from '../../core';
 import { goalsChildrenOf, type GoalsNode } from '../../core/views/goalsModel';
-import { themeIconOf } from '../icons';
+import { baseTreeItem } from '../icons';
 import { Commands, InternalCommands, Views } from '../ids';
 import type { Log } from '../log';
 import type { StoreChange, WorkspaceStores } from '../stores';
@@ -48,13 +48,7 @@ export class GoalsTree implements vscode.TreeDataProvider<GoalsNode>, vscode.Dis
   }
 
   getTreeItem(node: GoalsNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.label, node.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
-      : node.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = node.id;
-    item.description = node.description;
-    if (node.tooltip) { item.tooltip = new vscode.MarkdownString(node.tooltip, true); }
-    if (node.icon) { item.iconPath = themeIconOf(node.icon); }
-    item.contextValue = node.contextValue;
+    const item = baseTreeItem(node);
     item.command = this.commandFor(node);
     return item;
   }
