@@ -1155,6 +1155,18 @@ def _hardware():
                     break
     except (OSError, ValueError, IndexError):
         pass
+    # The same rule as the extension: no nvidia-smi means no NVIDIA GPUs (an empty list); a failing one leaves the
+    # list out, so the run's hardware class stays unknown rather than passing as cpu-only.
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        hw["gpus"] = []
+    else:
+        try:
+            out = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, timeout=10, check=True).stdout.decode("utf-8", "replace")
+            hw["gpus"] = [line.strip() for line in out.splitlines() if line.strip()]
+        except (OSError, subprocess.SubprocessError):
+            pass
     return hw
 
 

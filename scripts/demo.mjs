@@ -120,7 +120,7 @@ async function recordProduction(runs) {
     const k = isGbm ? i - 3 : i;
     await store.updateRun(r.id, (run) => {
       run.meta.durationMs = Math.round((isGbm ? gbm.hours[k] : 0.4 + k * 0.2) * 3600_000);
-      run.meta.hardware = isGbm ? { label: 'a100', cores: 8, gpus: ['NVIDIA A100 40GB'], platform: 'linux' } : { cores: 4, platform: 'linux' };
+      run.meta.hardware = isGbm ? { label: 'a100', cores: 8, gpus: ['NVIDIA A100 40GB'], platform: 'linux' } : { cores: 4, gpus: [], platform: 'linux' };
       run.meta.peakMemoryBytes = Math.round((isGbm ? 2.5 + k * 0.6 : 0.6 + k * 0.1) * 1024 ** 3);
       run.meta.latencyMsP95 = isGbm ? gbm.latency[k] : 1.2 + k * 0.3;
       run.meta.latencyMsP50 = run.meta.latencyMsP95 * 0.6;

@@ -739,6 +739,26 @@ class MetaMetrics(StoreCase):
         self.assertIn("no run %s" % run.id, str(e.exception))
         self.assertFalse(os.path.exists(os.path.join(self.root, ".mlops", "models")))
 
+    def test_gpus_are_an_empty_list_without_nvidia_smi_and_the_names_with_one(self):
+        saved = os.environ.get("PATH", "")
+        fake = tempfile.mkdtemp()
+        try:
+            os.environ["PATH"] = fake
+            self.assertEqual(read_json(self.run_file(self.start()))["meta"]["hardware"]["gpus"], [],
+                             "no NVIDIA driver: no GPUs, so budgets can price the run as cpu-only")
+            smi = os.path.join(fake, "nvidia-smi")
+            with open(smi, "w") as f:
+                f.write("#!/bin/sh\necho 'NVIDIA A100-SXM4-40GB, 40960 MiB'\n")
+            os.chmod(smi, 0o755)
+            self.assertEqual(read_json(self.run_file(self.start()))["meta"]["hardware"]["gpus"], ["NVIDIA A100-SXM4-40GB, 40960 MiB"])
+            with open(smi, "w") as f:
+                f.write("#!/bin/sh\nexit 9\n")
+            self.assertNotIn("gpus", read_json(self.run_file(self.start()))["meta"]["hardware"],
+                             "a failing nvidia-smi leaves the list out: unknown, not none")
+        finally:
+            os.environ["PATH"] = saved
+            shutil.rmtree(fake, ignore_errors=True)
+
     def test_hardware_label_at_start_and_later_keeps_what_hardware_holds(self):
         run = self.start(hardware_label="cpu-only")
         hardware = read_json(self.run_file(run))["meta"]["hardware"]

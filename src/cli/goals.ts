@@ -149,8 +149,9 @@ export const GOALS_COMMANDS: Record<string, Command> = {
       }
       const { rows, problems: storeProblems } = await loadRunRows(store, { experiment });
       const sizes = await modelSizes(store, g.goals);
+      // Whether a name has been logged is a question about the whole store, not the experiment shown.
       const known = new Set<string>();
-      for (const r of rows) { for (const name of r.metrics.keys()) { known.add(name); } }
+      for (const r of experiment ? (await loadRunRows(store)).rows : rows) { for (const name of r.metrics.keys()) { known.add(name); } }
       // Without a single run the warnings would only say "nothing logged yet" of every name; the core skips them then.
       const extra = g.read.doc.goals ? unknownMetricProblems(g.read.text, g.read.doc.goals, known) : [];
       const rowGoals = new RowGoals(g.goals, sizes.sizeOf);

@@ -48,7 +48,7 @@ function goalsPayload() {
     budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05 } },
   })).goals!;
   return prepareComparison([
-    { run: run('01G', 'gbm-depth6', { depth: 6 }, { meta: { durationMs: 5_400_000, peakMemoryBytes: 2 ** 30, hardware: { cores: 8 } } }),
+    { run: run('01G', 'gbm-depth6', { depth: 6 }, { meta: { durationMs: 5_400_000, peakMemoryBytes: 2 ** 30, hardware: { cores: 8, gpus: [] } } }),
       points: [...curve('recall', 30, (i) => 0.5 + 0.28 * (i / 29)), ...curve('false_positive_rate', 30, (i) => 0.45 - 0.15 * (i / 29)), ...curve('loss', 30, (i) => 1 / (i + 2))] },
     { run: run('01H', 'gbm-depth3', { depth: 3 }, { meta: { peakMemoryBytes: 3 * 2 ** 30 } }),
       points: [...curve('recall', 30, (i) => 0.45 + 0.17 * (i / 29)), ...curve('false_positive_rate', 30, (i) => 0.4 - 0.05 * (i / 29)), ...curve('loss', 30, (i) => 1 / (i + 1.5))] },

@@ -50,9 +50,9 @@ interface RunSpec { experiment: string; name: string; metrics: Record<string, nu
  */
 const RUNS: RunSpec[] = [
   { experiment: 'churn-gbm', name: 'good', metrics: { recall: 0.8, false_positive_rate: 0.1 },
-    meta: { durationMs: 3_600_000, peakMemoryBytes: GIB, python: '3.11.2', hardware: { cores: 4, label: 'cpu-only' } } },
+    meta: { durationMs: 3_600_000, peakMemoryBytes: GIB, python: '3.11.2', hardware: { cores: 4, label: 'cpu-only', gpus: [] } } },
   { experiment: 'churn-gbm', name: 'weak', metrics: { recall: 0.6, false_positive_rate: 0.3 },
-    meta: { durationMs: 60_000, peakMemoryBytes: 3 * GIB, python: '3.8.10', hardware: { cores: 2, label: 'cpu-only' }, cost: { amount: 250, currency: 'EUR' } } },
+    meta: { durationMs: 60_000, peakMemoryBytes: 3 * GIB, python: '3.8.10', hardware: { cores: 2, label: 'cpu-only', gpus: [] }, cost: { amount: 250, currency: 'EUR' } } },
   { experiment: 'baseline', name: 'over', metrics: { recall: 0.75, false_positive_rate: 0.15 },
     meta: { durationMs: 120_000, cost: { amount: 400, currency: 'EUR' } } },
   { experiment: 'baseline', name: 'unknown', metrics: { accuracy: 0.5 }, meta: {} },

@@ -134,10 +134,10 @@ describe('compare: data preparation', () => {
     const GiB = 2 ** 30;
     const inputs = () => [
       // A meets everything and records its own cost.
-      { run: run('A', 'a', {}, { meta: { peakMemoryBytes: GiB, hardware: { cores: 4 }, cost: { amount: 1.2, currency: 'EUR' } } }),
+      { run: run('A', 'a', {}, { meta: { peakMemoryBytes: GiB, hardware: { cores: 4, gpus: [] }, cost: { amount: 1.2, currency: 'EUR' } } }),
         points: [...pts('recall', [0.5, 0.78]), ...pts('false_positive_rate', [0.15]), ...pts('accuracy@fold=1', [0.9])] },
       // B misses recall, the KPI and peak memory; priced by the budget: 1 h × 4 cores × 0.05 EUR.
-      { run: run('B', 'b', {}, { meta: { peakMemoryBytes: 3 * GiB, durationMs: 3_600_000, hardware: { cores: 4 } } }),
+      { run: run('B', 'b', {}, { meta: { peakMemoryBytes: 3 * GiB, durationMs: 3_600_000, hardware: { cores: 4, gpus: [] } } }),
         points: [...pts('recall', [0.6]), ...pts('false_positive_rate', [0.3]), ...pts('accuracy@fold=1', [0.8])] },
       // C logged no false-positive rate, no duration, no hardware.
       { run: run('C', 'c', {}), points: [...pts('recall', [0.72]), ...pts('fpr_other', [0])] },

@@ -34,7 +34,7 @@ describe('run environment (real child processes)', () => {
     process.env.PATH = tmpDir();
     try {
       const { hardware, problems } = await describeHardware();
-      assert.equal(hardware.gpus, undefined);
+      assert.deepEqual(hardware.gpus, [], "no NVIDIA driver: an empty GPU list, so the run counts as cpu-only");
       assert.ok(hardware.cores > 0);
       assert.deepEqual(problems, []);
     } finally { process.env.PATH = saved; }

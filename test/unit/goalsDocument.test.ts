@@ -150,6 +150,12 @@ describe('goals.json reading', () => {
     assert.deepEqual(unknownMetricProblems(text, doc.goals!, new Set()), [], 'an empty store warns about nothing');
   });
 
+  it('a duplicate KPI\'s formula is not the one warned about', () => {
+    const text = JSON.stringify({ formatVersion: 1, kpis: [{ name: 'a', formula: 'foo_metric + 1' }, { name: 'a', formula: 'x' }] });
+    const warnings = unknownMetricProblems(text, parseGoals(text).goals!, new Set(['recall']));
+    assert.deepEqual(warnings.map((w) => [w.path, at(text, w)]), [['kpis[0].formula', 'foo_metric']]);
+  });
+
   it('rawOffsetOf maps decoded string positions to raw ones', () => {
     assert.equal(rawOffsetOf('"abc"', 0), 1);
     assert.equal(rawOffsetOf('"a\\"c"', 2), 4);

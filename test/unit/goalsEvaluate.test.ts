@@ -113,7 +113,7 @@ describe('production constraints', () => {
   const C = goals({ constraints: { maxPeakMemoryBytes: 1000, maxLatencyMsP95: 50, maxModelSizeBytes: 500, maxTrainingDurationMs: 60_000, hardware: ['cpu-only', 'a100'], python: '>=3.10,<3.13' } });
 
   it('checks each recorded meta-metric against its limit', () => {
-    const ok = evaluateRun(C, { run: run({ meta: { peakMemoryBytes: 1000, latencyMsP95: 12.5, modelSizeBytes: 400, durationMs: 59_000, hardware: { cores: 8 }, python: '3.11.4' } }), metrics: new Map() });
+    const ok = evaluateRun(C, { run: run({ meta: { peakMemoryBytes: 1000, latencyMsP95: 12.5, modelSizeBytes: 400, durationMs: 59_000, hardware: { cores: 8, gpus: [] }, python: '3.11.4' } }), metrics: new Map() });
     assert.deepEqual(ok.checks.map((c) => [c.name, c.verdict]), [
       ['maxPeakMemoryBytes', 'pass'], ['maxLatencyMsP95', 'pass'], ['maxModelSizeBytes', 'pass'], ['maxTrainingDurationMs', 'pass'], ['hardware', 'pass'], ['python', 'pass'],
     ]);
@@ -136,9 +136,19 @@ describe('production constraints', () => {
     const g = evaluateRun(C, { run: run({ meta: { hardware: { label: 'a100', gpus: ['A100'] } } }), metrics: new Map(), modelSizeBytes: 900 });
     assert.equal(check(g.checks, 'maxModelSizeBytes').verdict, 'fail');
     assert.equal(check(g.checks, 'hardware').verdict, 'pass');
-    assert.deepEqual(hardwareLabels(run({ meta: { hardware: { label: 'a100', gpus: ['A100'] } } })), ['a100', 'gpu']);
-    assert.deepEqual(hardwareLabels(run({ meta: { hardware: { cores: 2 } } })), ['cpu-only']);
+    assert.deepEqual(hardwareLabels(run({ meta: { hardware: { label: 'a100', gpus: ['A100'] } } })), ['a100'], 'a recorded label is the label');
+    assert.deepEqual(hardwareLabels(run({ meta: { hardware: { cores: 2, gpus: [] } } })), ['cpu-only']);
+    assert.deepEqual(hardwareLabels(run({ meta: { hardware: { cores: 2, gpus: ['T4'] } } })), ['gpu']);
+    assert.equal(hardwareLabels(run({ meta: { hardware: { cores: 2 } } })), undefined, 'no GPU list recorded: not assumed CPU-only');
     assert.equal(hardwareLabels(run()), undefined);
+  });
+
+  it('a GPU run whose writer did not record its GPUs, or that is labelled, does not pass as cpu-only', () => {
+    const cpuOnly = goals({ constraints: { hardware: ['cpu-only'] } });
+    const check1 = evaluateRun(cpuOnly, { run: run({ meta: { hardware: { cores: 8 } } }), metrics: new Map() }).checks[0];
+    assert.deepEqual([check1.verdict, check1.reason], ['unknown', 'hardware not recorded']);
+    const check2 = evaluateRun(cpuOnly, { run: run({ meta: { hardware: { cores: 8, label: 'a100' } } }), metrics: new Map() }).checks[0];
+    assert.equal(check2.verdict, 'fail');
   });
 
   it('a Python version that is not PEP 440 is unknown, not a crash', () => {
@@ -155,13 +165,13 @@ describe('cost and budget', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(runCost(B, run({ meta: { cost: { amount: 7, currency: 'EUR' }, durationMs: hour } })))), { known: true, amount: 7, currency: 'EUR', basis: 'recorded', detail: 'recorded by the run (meta.cost)' });
     const byLabel = runCost(B, run({ meta: { durationMs: 2 * hour, hardware: { label: 'a100', gpus: ['A100'] } } }));
     assert.ok(byLabel.known && byLabel.amount === 6, JSON.stringify(byLabel));
-    const byClass = runCost(B, run({ meta: { durationMs: hour / 2, hardware: { cores: 16 } } }));
+    const byClass = runCost(B, run({ meta: { durationMs: hour / 2, hardware: { cores: 16, gpus: [] } } }));
     assert.ok(byClass.known && byClass.amount === 0.2, 'cpu-only label rate beats per-core rate');
     const C2 = goals({ budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2 } } });
     const gpu = runCost(C2, run({ meta: { durationMs: hour, hardware: { cores: 4, gpus: ['T4', 'T4'] } } }));
     assert.ok(gpu.known && Math.abs(gpu.amount - (2 * 2 + 4 * 0.05)) < 1e-12, JSON.stringify(gpu));
     assert.equal(gpu.detail, '1 h 0 min × (2 GPU × 2 + 4 cores × 0.05) EUR/h');
-    const cpu = runCost(C2, run({ meta: { durationMs: 3 * hour, hardware: { cores: 4 } } }));
+    const cpu = runCost(C2, run({ meta: { durationMs: 3 * hour, hardware: { cores: 4, gpus: [] } } }));
     assert.ok(cpu.known && Math.abs(cpu.amount - 0.6) < 1e-12);
   });
 
@@ -170,7 +180,10 @@ describe('cost and budget', () => {
     assert.equal(why(runCost(B, run({ meta: { hardware: { cores: 2 } } }))), 'no duration recorded');
     assert.equal(why(runCost(B, run({ status: 'running', meta: { hardware: { cores: 2 } } }))), 'still running: no duration yet');
     assert.equal(why(runCost(B, run({ meta: { durationMs: hour } }))), 'no hardware recorded, so no rate applies');
-    assert.match(why(runCost(goals({ budget: { currency: 'EUR', rates: { gpuHour: 1 } } }), run({ meta: { durationMs: hour, hardware: { cores: 2 } } }))), /no rate in the budget for this hardware \(cpu-only\)/);
+    assert.match(why(runCost(goals({ budget: { currency: 'EUR', rates: { gpuHour: 1 } } }), run({ meta: { durationMs: hour, hardware: { cores: 2, gpus: [] } } }))), /no rate in the budget for this hardware \(cpu-only, 0 GPU\)/);
+    assert.equal(why(runCost(B, run({ meta: { durationMs: hour, hardware: { cores: 2 } } }))), 'the run did not record whether it had GPUs, so no rate applies');
+    assert.equal(why(runCost(goals({ budget: { currency: 'EUR', rates: { cpuCoreHour: 1e308 } } }), run({ meta: { durationMs: 2 * hour, hardware: { cores: 8, gpus: [] } } }))),
+      'the cost is too large to compute (check the rates in goals.json)');
     assert.equal(why(runCost(B, run({ meta: { cost: { amount: 1, currency: 'USD' } } }))), 'cost recorded in USD; the budget counts EUR');
     assert.equal(why(runCost(goals({}), run({ meta: { durationMs: 1 } }))), 'no budget in goals.json to price runs by');
   });
@@ -189,6 +202,8 @@ describe('cost and budget', () => {
     ]);
     assert.deepEqual([report.total.spent, report.total.limit, report.total.state, report.total.unknownRuns], [53, 100, 'ok', 1]);
     assert.equal(budgetReport(goals({}), [], []), undefined);
+    const zero = budgetReport(goals({ budget: { currency: 'EUR', limits: { perExperiment: 0 } } }), ['none'], [])!;
+    assert.equal(zero.experiments[0].state, 'ok', 'nothing spent of a zero budget is not "near" it');
   });
 
   it('estimates the next run as the median of the latest five known costs', () => {
@@ -235,7 +250,7 @@ describe('goals across runs', () => {
 describe('goal results as JSON', () => {
   it('a check and a cost serialise to their plain fields, with the text shown', () => {
     const g = evaluateRun(goals({ metrics: [{ name: 'recall', goal: 'max', threshold: 0.7 }], constraints: { maxPeakMemoryBytes: 2048 },
-      budget: { currency: 'EUR', rates: { cpuCoreHour: 1 } } }), { run: run({ meta: { peakMemoryBytes: 4096, durationMs: 1_800_000, hardware: { cores: 2 } } }), metrics: metrics({ recall: 0.75 }) });
+      budget: { currency: 'EUR', rates: { cpuCoreHour: 1 } } }), { run: run({ meta: { peakMemoryBytes: 4096, durationMs: 1_800_000, hardware: { cores: 2, gpus: [] } } }), metrics: metrics({ recall: 0.75 }) });
     const json = JSON.parse(JSON.stringify(g)) as { checks: unknown[]; cost: unknown };
     assert.deepEqual(json.checks, [
       { kind: 'metric', name: 'recall', label: 'recall', verdict: 'pass', value: 0.75, shown: '0.75', bar: '≥ 0.7', threshold: 0.7, goal: 'max' },

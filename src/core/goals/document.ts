@@ -258,8 +258,12 @@ export function unknownMetricProblems(text: string, goals: Goals, known: Readonl
   const r = new Reader(text, tree);
   const out: GoalsProblem[] = [];
   const kpisNode = findNodeAtLocation(tree, ['kpis']);
+  const seen = new Set<unknown>();
   (kpisNode?.children ?? []).forEach((kpiNode, i) => {
     const name: unknown = findNodeAtLocation(kpiNode, ['name'])?.value;
+    // A later KPI of the same name is ignored (and reported as a duplicate): its formula is not the one checked.
+    if (seen.has(name)) { return; }
+    seen.add(name);
     const k = goals.kpis.find((x) => x.name === name);
     if (!k?.parsed) { return; }
     const formulaNode = findNodeAtLocation(kpiNode, ['formula']);

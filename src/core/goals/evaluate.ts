@@ -71,14 +71,17 @@ function barOf(goal: 'min' | 'max', threshold: number, show: (n: number) => stri
   return `${goal === 'max' ? '≥' : '≤'} ${show(threshold)}`;
 }
 
-/** The labels a run's hardware answers to: its recorded label, and `gpu` or `cpu-only` by what it had. */
+/**
+ * The label a run's hardware answers to: its recorded label; else `gpu` or `cpu-only` by its recorded GPU list;
+ * else undefined. A run that recorded no GPU list (a writer that did not look) is not assumed to be CPU-only:
+ * that would let a GPU run pass a `cpu-only` constraint and be priced at the CPU rate.
+ */
 export function hardwareLabels(run: Run): string[] | undefined {
   const hw = run.meta.hardware;
   if (!hw) { return undefined; }
-  const out: string[] = [];
-  if (typeof hw.label === 'string') { out.push(hw.label); }
-  out.push(hw.gpus?.length ? 'gpu' : 'cpu-only');
-  return out;
+  if (typeof hw.label === 'string') { return [hw.label]; }
+  if (Array.isArray(hw.gpus)) { return [hw.gpus.length ? 'gpu' : 'cpu-only']; }
+  return undefined;
 }
 
 const HOUR = 3_600_000;
@@ -92,6 +95,8 @@ class KnownCost {
 }
 
 function known(amount: number, currency: string, basis: 'recorded' | 'rate', explain: () => string): RunCost {
+  // Finite rates can still multiply to Infinity (a rate of 1e308 for two hours).
+  if (!Number.isFinite(amount)) { return { known: false, reason: 'the cost is too large to compute (check the rates in goals.json)' }; }
   return new KnownCost(amount, currency, basis, explain);
 }
 
@@ -108,8 +113,9 @@ export function runCost(goals: Goals, run: Run): RunCost {
   if (ms === undefined) { return { known: false, reason: run.status === 'running' ? 'still running: no duration yet' : 'no duration recorded' }; }
   const hours = ms / HOUR;
   const rates = budget.rates ?? {};
-  const labels = hardwareLabels(run);
-  if (!labels) { return { known: false, reason: 'no hardware recorded, so no rate applies' }; }
+  const hw = run.meta.hardware;
+  if (!hw) { return { known: false, reason: 'no hardware recorded, so no rate applies' }; }
+  const labels = hardwareLabels(run) ?? [];
   const byLabel = rates.hardware;
   for (const label of labels) {
     const rate = byLabel && Object.hasOwn(byLabel, label) ? byLabel[label] : undefined;
@@ -117,8 +123,10 @@ export function runCost(goals: Goals, run: Run): RunCost {
       return known(hours * rate, budget.currency, 'rate', () => `${formatDuration(ms)} × ${formatNumber(rate)} ${budget.currency}/h (${label})`);
     }
   }
-  const hw = run.meta.hardware!;
-  const gpus = hw.gpus?.length ?? 0;
+  if (!Array.isArray(hw.gpus)) {
+    return { known: false, reason: labels.length ? `no rate in the budget for this hardware (${labels.join(', ')})` : 'the run did not record whether it had GPUs, so no rate applies' };
+  }
+  const gpus = hw.gpus.length;
   const cores = hw.cores;
   if (gpus > 0 && rates.gpuHour !== undefined) {
     const cpu = cores !== undefined && rates.cpuCoreHour !== undefined ? cores * rates.cpuCoreHour : 0;
@@ -130,7 +138,7 @@ export function runCost(goals: Goals, run: Run): RunCost {
     const coreHour = rates.cpuCoreHour;
     return known(hours * cores * coreHour, budget.currency, 'rate', () => `${formatDuration(ms)} × ${cores} cores × ${formatNumber(coreHour)} ${budget.currency}/h`);
   }
-  return { known: false, reason: `no rate in the budget for this hardware (${labels.join(', ')}${gpus === 0 && cores === undefined ? ', core count not recorded' : ''})` };
+  return { known: false, reason: `no rate in the budget for this hardware (${[...labels, `${gpus} GPU`].join(', ')}${gpus === 0 && cores === undefined ? ', core count not recorded' : ''})` };
 }
 
 function lastValue(metrics: RunFacts['metrics'], name: string): number | undefined {
@@ -302,7 +310,7 @@ export interface BudgetReport {
 
 function spendState(spent: number, limit: number | undefined): SpendState {
   if (limit === undefined) { return 'no-limit'; }
-  return spent > limit ? 'over' : spent >= limit * NEAR_LIMIT ? 'near' : 'ok';
+  return spent > limit ? 'over' : limit > 0 && spent >= limit * NEAR_LIMIT ? 'near' : 'ok';
 }
 
 export function experimentLimit(goals: Goals, experiment: string): number | undefined {

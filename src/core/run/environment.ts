@@ -58,7 +58,9 @@ export async function describeHardware(): Promise<{ hardware: Hardware; problems
   const problems: string[] = [];
   if (cpus[0]?.model) { hw.cpu = cpus[0].model.trim(); }
   const gpus = await run('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader'], 10_000);
-  if (gpus.ok && gpus.stdout.trim()) { hw.gpus = gpus.stdout.trim().split('\n').map((l) => l.trim()); }
+  // No nvidia-smi means no NVIDIA driver: the run is recorded with no GPUs (an empty list, which budgets and the
+  // cpu-only constraint can rely on). A failing nvidia-smi leaves the list out: unknown, not "none".
+  if (gpus.ok) { hw.gpus = gpus.stdout.trim() ? gpus.stdout.trim().split('\n').map((l) => l.trim()) : []; } else if (gpus.missing) { hw.gpus = []; }
   if (!gpus.ok && !gpus.missing) { problems.push(`nvidia-smi failed, so the run records no GPUs (${gpus.cause})`); }
   return { hardware: hw, problems };
 }

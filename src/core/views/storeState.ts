@@ -81,6 +81,7 @@ export class StoreState {
   /** `.mlops/goals.json` as last read (with its problems), or why it could not be read. */
   goalsFile: GoalsRead | undefined;
   goalsReadError: string | undefined;
+  private modelSizes: Map<string, number> | undefined;
   private readonly evaluated = new Map<string, { run: Run; sums: unknown; size: number | undefined; result: RunGoals }>();
 
   constructor(readonly store: Store) {
@@ -138,6 +139,7 @@ export class StoreState {
     const [ms, vs] = await Promise.all([this.store.listModels(), this.store.listModelVersions()]);
     this.models = ms.items;
     this.modelVersions = vs.items;
+    this.modelSizes = undefined;
     this.problemsOf.models = [...ms.problems, ...vs.problems];
   }
 
@@ -163,9 +165,12 @@ export class StoreState {
 
   /** Largest artifact registered from a run (what the model-size constraint falls back on). */
   modelSizeOf(runId: string): number | undefined {
-    let size: number | undefined;
-    for (const v of this.modelVersions) { if (v.runId === runId && (size === undefined || v.artifact.sizeBytes > size)) { size = v.artifact.sizeBytes; } }
-    return size;
+    // Built once per model listing: goalsOf asks for every run on every refresh of the views.
+    if (!this.modelSizes) {
+      this.modelSizes = new Map();
+      for (const v of this.modelVersions) { this.modelSizes.set(v.runId, Math.max(this.modelSizes.get(v.runId) ?? 0, v.artifact.sizeBytes)); }
+    }
+    return this.modelSizes.get(runId);
   }
 
   /**
