@@ -73,14 +73,17 @@ async function scanCsv(absPath: string, fp: FileProfile, pending: Pending[], out
   const parser = stream.pipe(parse({
     delimiter: csv?.delimiter ?? (fp.format === 'tsv' ? '\t' : ','),
     quote: csv?.quote || '"',
-    bom: true, relax_column_count: true, relax_quotes: true, info: true, skip_empty_lines: false,
+    bom: true, relax_column_count: true, relax_quotes: true, raw: true, skip_empty_lines: false,
   }));
-  let previousEnd = 0;
+  // csv-parse's `info.lines` counts a CRLF inside quotes twice, so lines are counted from each record's raw text.
+  let nextLine = 1;
   let first = true;
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const start = previousEnd + 1;
-      previousEnd = rec.info.lines;
+    for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+      const start = nextLine;
+      // `raw` ends with the record's line break (only its \r for CRLF): drop it, count the breaks inside.
+      const breaks = rec.raw.replace(/(\r\n|\r|\n)$/, '').match(/\r\n|\r|\n/g)?.length ?? 0;
+      nextLine = start + 1 + breaks;
       const isHeader = first && csv?.header !== false;
       first = false;
       if (isHeader || (rec.record.length === 1 && rec.record[0] === '' && fp.columns.length > 1)) { continue; }
