@@ -64,7 +64,12 @@ function codesForNames(x: ColumnProfile, y: ColumnProfile): boolean {
   const cx = categorySet(x);
   const cy = categorySet(y);
   if (!cx || !cy || cx.length !== cy.length || cx.length < 2) { return false; }
-  const codes = (c: ValueCount[]) => c.every((v) => /^-?\d+$/.test(v.value));
+  // Codes as encoders write them: 0..k-1 or 1..k.
+  const codes = (c: ValueCount[]) => {
+    if (!c.every((v) => /^\d+$/.test(v.value))) { return false; }
+    const ns = c.map((v) => Number(v.value)).sort((p, q) => p - q);
+    return ns.every((n, i) => n === ns[0] + i) && (ns[0] === 0 || ns[0] === 1);
+  };
   const names = (c: ValueCount[]) => c.some((v) => !isNumberText(v.value));
   if (!((codes(cx) && names(cy)) || (codes(cy) && names(cx)))) { return false; }
   const counts = (c: ValueCount[]) => c.map((v) => v.count).sort((p, q) => p - q).join(',');
