@@ -3,6 +3,7 @@
  * (types, counts, missing, complete value counts spelled canonically, top 20, the numeric sample), so the drift
  * code can be checked against EXPECTED.json before and independently of the real profiler.
  */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -65,3 +66,47 @@ export function profileCsv(file: string, opts: { sampleSize?: number; valueCap?:
   const { header, rows } = readCsv(file);
   return profileFromTable(path.basename(file), header, rows, opts);
 }
+
+/**
+ * Relative closeness as EXPECTED.json asks (1e-6). p-values that underflow are equal when both are ≤ 1e-300:
+ * SciPy's exact KS recursion reaches the subnormal 5e-324 for Titanic's PassengerId (D = 1), and a value that deep
+ * carries no relative precision worth comparing.
+ */
+export function close(actual: number | undefined, expected: number, what: string, tol = 1e-6): void {
+  assert.ok(actual !== undefined && Number.isFinite(actual), `${what}: got ${actual}, expected ${expected}`);
+  if (expected === 0 || actual === 0) { assert.equal(actual, expected, what); return; }
+  if (Math.abs(expected) <= 1e-300 && Math.abs(actual) <= 1e-300) return;
+  assert.ok(Math.abs(actual / expected - 1) <= tol, `${what}: got ${actual}, expected ${expected} (relative ${Math.abs(actual / expected - 1)})`);
+}
+
+export interface ExpectedColumn {
+  column: string; column_type: 'num' | 'cat'; reference_n: number; current_n: number; n_unique_combined: number;
+  test: string; threshold: number; statistic?: number | 'inf'; drift_score: number; drift_detected: boolean;
+  zero_key?: string; categories?: number; std_reference?: number;
+  psi: { value: number; threshold: number; drift_detected: boolean; binning: { kind: 'sturges' | 'values'; bins: number } };
+}
+export interface ExpectedPair {
+  reference: string; current: string; reference_rows: number; current_rows: number;
+  columns_only_in_reference: string[]; columns_only_in_current: string[];
+  columns: ExpectedColumn[];
+  dataset: { number_of_columns: number; number_of_drifted_columns: number; share_of_drifted_columns: number; drift_share: number; dataset_drift: boolean };
+}
+
+/** Every pair of EXPECTED.json (`pairs` and `real_pairs`), named, with paths resolved. */
+export function expectedPairs(): { name: string; pair: ExpectedPair; refFile: string; curFile: string }[] {
+  const expected = JSON.parse(fs.readFileSync(path.join(DRIFT_CORPUS, 'EXPECTED.json'), 'utf8')) as {
+    pairs: Record<string, Record<string, unknown>>; real_pairs: Record<string, ExpectedPair>;
+  };
+  const out: { name: string; pair: ExpectedPair; refFile: string; curFile: string }[] = [];
+  const add = (name: string, pair: ExpectedPair): void => {
+    out.push({ name, pair, refFile: path.resolve(DRIFT_CORPUS, pair.reference), curFile: path.resolve(DRIFT_CORPUS, pair.current) });
+  };
+  for (const [group, variants] of Object.entries(expected.pairs)) {
+    for (const [variant, pair] of Object.entries(variants)) {
+      if (typeof pair === 'object' && pair !== null && 'columns' in pair) add(`${group}/${variant}`, pair as ExpectedPair);
+    }
+  }
+  for (const [name, pair] of Object.entries(expected.real_pairs)) add(name, pair);
+  return out;
+}
+
