@@ -330,6 +330,36 @@ function pairDiscrepancies(x: ColumnProfile, y: ColumnProfile, la: string, lb: s
 }
 
 /**
+ * Differences in how the same columns are laid out and written: column order, and whole numbers written with or
+ * without a decimal part (`3.0` vs `3`) in float columns of text files.
+ */
+function layoutDiscrepancies(a: FileProfile, b: FileProfile, pairs: { x: ColumnProfile; y: ColumnProfile }[], la: string, lb: string): Discrepancy[] {
+  const out: Discrepancy[] = [];
+  const orderA = [...pairs].sort((p, q) => p.x.index - q.x.index);
+  if (orderA.some((p, i) => i > 0 && p.y.index < orderA[i - 1].y.index)) {
+    const firstB = [...pairs].sort((p, q) => p.y.index - q.y.index).slice(0, 3).map((p) => quote(p.y.name));
+    const firstA = orderA.slice(0, 3).map((p) => quote(p.x.name));
+    out.push({ kind: 'format', severity: 'info', message: `Column order differs: ${la} starts ${firstA.join(', ')}, ${lb} starts ${firstB.join(', ')}.` });
+  }
+  const textFormat = (fp: FileProfile) => fp.format === 'csv' || fp.format === 'tsv' || fp.format === 'jsonl';
+  if (textFormat(a) && textFormat(b)) {
+    let wholeInB = 0;
+    let wholeInA = 0;
+    const cols: string[] = [];
+    for (const { x, y } of pairs) {
+      if (x.type !== 'float' || y.type !== 'float') { continue; }
+      if (x.typeCounts.integer === 0 && y.typeCounts.integer > 0) { wholeInB += y.typeCounts.integer; cols.push(y.name); }
+      if (y.typeCounts.integer === 0 && x.typeCounts.integer > 0) { wholeInA += x.typeCounts.integer; cols.push(x.name); }
+    }
+    if (wholeInA + wholeInB > 0) {
+      const [always, bare, n] = wholeInB > 0 ? [la, lb, wholeInB] : [lb, la, wholeInA];
+      out.push({ kind: 'format', severity: 'info', message: `Number formatting: ${always} always writes a decimal part (3.0), ${bare} writes whole numbers without one (3): ${n} cells in ${cols.length === 1 ? 'column' : 'columns'} ${cols.map(quote).join(', ')}.` });
+    }
+  }
+  return out;
+}
+
+/**
  * Compares two profiled files. `labels` name the sides in messages (e.g. `titanic:v1` and `legacy:v3`). Never throws:
  * a profile with `error` yields one discrepancy saying so.
  */
@@ -359,7 +389,8 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
     const [without, reason] = ha ? [lb, b.csv?.headerReason] : [la, a.csv?.headerReason];
     d.push({ kind: 'header', severity: 'warning', message: `${without} has no header line${reason ? ` (${reason})` : ''}: its columns have no names and are lined up by position or by profile.` });
   } else if (!ha && !hb) {
-    d.push({ kind: 'header', severity: 'info', message: `Neither ${la} nor ${lb} has a header line: columns are lined up by position or by profile.` });
+    const why = [[a, la], [b, lb]].map(([fp, l]) => ((fp as FileProfile).csv?.headerReason ? `${l as string}: ${(fp as FileProfile).csv?.headerReason ?? ''}` : '')).filter(Boolean);
+    d.push({ kind: 'header', severity: 'info', message: `Neither ${la} nor ${lb} has a header line${why.length ? ` (${why.join('; ')})` : ''}: columns are lined up by position or by profile.` });
   }
   d.push(...formatDiscrepancies(a, b, la, lb));
   const formatOnly = d.length;
@@ -377,7 +408,16 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
   }
   for (const x of onlyA) { result.columns.push({ a: x.name }); d.push({ kind: 'column-only', severity: 'warning', a: x.name, message: `${quote(x.name)} is only in ${la}.` }); }
   for (const y of onlyB) { result.columns.push({ b: y.name }); d.push({ kind: 'column-only', severity: 'warning', b: y.name, message: `${quote(y.name)} is only in ${lb}.` }); }
-  for (const p of pairs) { d.push(...pairDiscrepancies(p.x, p.y, la, lb)); }
+  for (const p of pairs) {
+    const unread = ([[p.x, 'a'], [p.y, 'b']] as const).filter(([c]) => c.error !== undefined);
+    if (unread.length) {
+      for (const [c, side] of unread) { d.push({ kind: 'format', severity: 'warning', [side]: c.name, message: `${quote(c.name)} in ${side === 'a' ? la : lb} could not be read: ${c.error ?? ''}` }); }
+      continue;
+    }
+    d.push(...pairDiscrepancies(p.x, p.y, la, lb));
+  }
+
+  d.push(...layoutDiscrepancies(a, b, pairs, la, lb));
 
   const ma = markersOf(a);
   const mb = markersOf(b);

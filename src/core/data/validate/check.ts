@@ -312,7 +312,7 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
 
   for (const col of schema.columns) {
     const prof = matched.get(col.name);
-    if (!prof) { continue; }
+    if (!prof || prof.error !== undefined) { continue; }
     const accepted = acceptedMarkers(ctx, col);
     const alreadyMissing = new Set(prof.missingMarkers.map((x) => x.value));
     const markerValues = observedValues(prof).items.filter((i) => accepted.has(i.value) && !alreadyMissing.has(i.value));
