@@ -178,6 +178,12 @@ describe('data schema: validateProfile findings', () => {
     assert.match(f.message, /at least 1 value is not/);
   });
 
+  it('type-mismatch: whole floats in a partial sample are accepted for an integer column', () => {
+    const s = schemaOf({ columns: [{ name: 'n', type: 'integer', required: true, nullable: true }] });
+    const fp = csvProfile('f.csv', ['n'], [['2.0'], ['3.0'], ['4'], ['5']], { columns: { 0: { incomplete: true } } });
+    assert.deepEqual(validateProfile(fp, s, { file: 'f.csv' }), []);
+  });
+
   it('type-mismatch: "?" kept as text explains itself, and is no mismatch once the schema accepts "?" as missing', () => {
     const fp = csvProfile('t3.csv', ['Age', 'Sex'], [['22', 'male'], ['?', 'male'], ['?', 'female']], { markers: [''] });
     assert.equal(fp.columns[0].type, 'categorical');
@@ -345,6 +351,10 @@ describe('data schema: locateFindings', () => {
     assert.deepEqual(codes(findings), ['unexpected-category:Sex:error']);
     assert.equal((await locateFindings(file, fp, findings))[0].line, 2);
     assert.deepEqual(await locateFindings(path.join(dir, 'nope.csv'), fp, findings), findings);
+    const meta = path.join(dir, 'meta.csv');
+    fs.writeFileSync(meta, '150,Q,virginica\n1,male,5\n2,F,6\n');
+    const skipped = { ...fp, csv: { ...fp.csv!, skippedLines: 1 } };
+    assert.equal((await locateFindings(meta, skipped, findings))[0].line, 3, 'a metadata line the profiler skipped is not a data row');
     assert.deepEqual(await locateFindings(file, { ...fp, format: 'parquet' }, findings), findings);
   });
 });
