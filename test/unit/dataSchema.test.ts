@@ -298,6 +298,15 @@ describe('data schema: validateProfile findings', () => {
     assert.deepEqual(f.find((x) => x.code === 'unexpected-category')?.examples, ['toString']);
   });
 
+  it('10,000 columns, none in the schema: one finding per column, rename hints found by name', () => {
+    const names = Array.from({ length: 10_000 }, (_, i) => `Col${i}`);
+    const fp = csvProfile('wide.csv', names, [names.map(() => '1')]);
+    const s = schemaOf({ columns: names.map((n) => ({ name: n.toLowerCase(), type: 'integer' as const, required: true, nullable: true })) });
+    const f = validateProfile(fp, s, { file: 'wide.csv' });
+    assert.equal(f.length, 20_000);
+    assert.match(f.find((x) => x.column === 'col9999')?.message ?? '', /the file has "Col9999": add the rename/);
+  });
+
   it('a profile with an error gives no findings (the caller reports the error)', () => {
     assert.deepEqual(validateProfile({ path: 'f.csv', rows: 0, columns: [], error: 'binary file' }, base, { file: 'f.csv' }), []);
   });

@@ -12,6 +12,8 @@ import type { ColumnAlignment, Discrepancy, SourceComparison } from './types';
 const MAX_CATEGORIES = 50;
 /** A likely rename needs at least this profile similarity. */
 const RENAME_SIMILARITY = 0.75;
+/** Unmatched column pairs compared by profile similarity at most (250,000 = 500 × 500). */
+const MAX_SIMILARITY_PAIRS = 250_000;
 
 type Kind = 'numeric' | 'boolean' | 'datetime' | 'text';
 
@@ -113,7 +115,7 @@ export function profileSimilarity(x: ColumnProfile, y: ColumnProfile, rowsX: num
 
 const headerless = (fp: FileProfile): boolean => fp.csv?.header === false;
 
-function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[]; onlyA: ColumnProfile[]; onlyB: ColumnProfile[] } {
+function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[]; onlyA: ColumnProfile[]; onlyB: ColumnProfile[]; skippedSimilarity?: boolean } {
   const colsA = [...a.columns].sort((p, q) => p.index - q.index);
   const colsB = [...b.columns].sort((p, q) => p.index - q.index);
   const pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[] = [];
@@ -134,7 +136,12 @@ function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: 
     for (const x of colsA) { const y = byNameB.get(x.name); if (y && freeB.has(y)) { take(x, y, 'exact'); } }
     const group = (cols: Set<ColumnProfile>) => {
       const m = new Map<string, ColumnProfile[]>();
-      for (const c of cols) { const k = normalizeName(c.name); if (k) { m.set(k, [...(m.get(k) ?? []), c]); } }
+      for (const c of cols) {
+        const k = normalizeName(c.name);
+        const list = m.get(k);
+        if (!k) { continue; }
+        if (list) { list.push(c); } else { m.set(k, [c]); }
+      }
       return m;
     };
     const normB = group(freeB);
@@ -144,6 +151,9 @@ function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: 
     }
   }
   const candidates: { x: ColumnProfile; y: ColumnProfile; s: number }[] = [];
+  // Likely renames are judged pair by pair; beyond a few hundred unmatched columns on each side that is too slow to
+  // be worth it, and the columns are reported as one-sided instead.
+  if (freeA.size * freeB.size > MAX_SIMILARITY_PAIRS) { return { pairs: pairs.sort((p, q) => p.x.index - q.x.index), onlyA: [...freeA], onlyB: [...freeB], skippedSimilarity: true }; }
   for (const x of freeA) {
     for (const y of freeB) {
       const s = profileSimilarity(x, y, a.rows, b.rows);
@@ -229,7 +239,10 @@ function unitScale(x: ColumnProfile, y: ColumnProfile): number | undefined {
 
 function markersOf(fp: FileProfile): Map<string, { column: string; count: number }[]> {
   const out = new Map<string, { column: string; count: number }[]>();
-  const add = (m: string, column: string, count: number) => { out.set(m, [...(out.get(m) ?? []), { column, count }]); };
+  const add = (m: string, column: string, count: number) => {
+    const list = out.get(m);
+    if (list) { list.push({ column, count }); } else { out.set(m, [{ column, count }]); }
+  };
   for (const col of fp.columns) {
     for (const m of col.missingMarkers) { if (m.count > 0) { add(canonicalMarker(fp, m.value), col.name, m.count); } }
     for (const m of textBecauseOfMarker(col)?.markers ?? []) { add(m.value, col.name, m.count); }
@@ -395,7 +408,10 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
   d.push(...formatDiscrepancies(a, b, la, lb));
   const formatOnly = d.length;
 
-  const { pairs, onlyA, onlyB } = align(a, b);
+  const { pairs, onlyA, onlyB, skippedSimilarity } = align(a, b);
+  if (skippedSimilarity) {
+    d.push({ kind: 'rename', severity: 'info', message: `${onlyA.length} columns of ${la} and ${onlyB.length} of ${lb} have no match by name; there are too many to look for renames by profile.` });
+  }
   for (const p of pairs) {
     result.columns.push({ a: p.x.name, b: p.y.name, how: p.how, ...(p.similarity !== undefined ? { similarity: p.similarity } : {}) });
     if (p.how === 'normalized') {

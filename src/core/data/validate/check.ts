@@ -289,10 +289,20 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
 
   const findings: DataFinding[] = [];
   const missingCols = schema.columns.filter((c) => !matched.has(c.name));
-  const nameHint = (name: string, candidates: readonly string[]): string | undefined =>
-    candidates.find((c) => normalizeName(c) === normalizeName(name) && c !== name);
+  // A file column and a schema column whose names differ only by case or punctuation hint at a missing rename.
+  const byNormalized = (names: string[]) => {
+    const m = new Map<string, string>();
+    for (const n of names) { const k = normalizeName(n); if (!m.has(k)) { m.set(k, n); } }
+    return m;
+  };
+  const extraNames = byNormalized(extra.map((e) => e.prof.name));
+  const missingNames = byNormalized(missingCols.map((c) => c.name));
+  const nameHint = (name: string, candidates: Map<string, string>): string | undefined => {
+    const c = candidates.get(normalizeName(name));
+    return c !== name ? c : undefined;
+  };
   for (const col of missingCols) {
-    const near = nameHint(col.name, extra.map((e) => e.prof.name));
+    const near = nameHint(col.name, extraNames);
     const required = col.required !== false;
     findings.push({
       code: 'missing-column', severity: required ? 'error' : 'info', file: opts.file, column: col.name,
@@ -300,7 +310,7 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
     });
   }
   for (const { prof, canonical } of extra) {
-    const near = nameHint(prof.name, missingCols.map((c) => c.name));
+    const near = nameHint(prof.name, missingNames);
     const duplicate = byName.has(canonical) && matched.get(canonical) !== prof;
     findings.push({
       code: 'new-column', severity: schema.allowNewColumns ? 'info' : 'warning', file: opts.file, column: prof.name,
