@@ -2,11 +2,14 @@
 // against it, as a data team would when a new source arrives. Expected numbers are from DISCREPANCIES.md and the
 // raw files (line numbers counted with Python's csv module).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { profileFile } from '../../src/core/data/profile';
 import {
   findingsSarif, locateFindings, parseDataSchema, schemaFromProfile, validateProfile, type DataFinding, type DataSchema, type SchemaSource,
 } from '../../src/core/data/validate';
 import { CORPUS_DATA, I1, I2, I3, T1, T3, TP, corpusProfile } from './dataSchemaFixtures';
+import { tmpDir } from './helpers';
 
 const codes = (fs: DataFinding[]) => fs.map((f) => `${f.code}:${f.column}:${f.severity}`).sort();
 const titanic3: SchemaSource = {
@@ -112,5 +115,22 @@ describe('data schema on the real corpus', () => {
       const located = await locateFindings(path.join(CORPUS_DATA, I1), await corpusProfile(I1), f);
       assert.equal(located[0].line, 2, 'line 1 is "150,4,setosa,versicolor,virginica"');
     });
+  });
+
+  it('dates through the real profiler: an ambiguous day/month format still matches the schema; another format is found and located', async () => {
+    const dir = tmpDir();
+    const ref = path.join(dir, 'ref.csv');
+    fs.writeFileSync(ref, 'day,n\n01/02/2024,1\n03/04/2024,2\n');
+    const schema = schemaFromProfile(await profileFile(ref, { relPath: 'ref.csv' }), 'd');
+    const day = schema.columns[0];
+    assert.equal(day.type, 'datetime');
+    assert.ok(day.format && /^(MM\/DD\/YYYY|DD\/MM\/YYYY)$/.test(day.format), day.format);
+    const cur = path.join(dir, 'cur.csv');
+    fs.writeFileSync(cur, 'day,n\n05/06/2024,1\n2024-06-07,2\n08/06/2024,3\n');
+    const fp = await profileFile(cur, { relPath: 'cur.csv' });
+    const f = validateProfile(fp, schema, { file: 'cur.csv' }).filter((x) => x.code === 'datetime-format');
+    assert.equal(f.length, 1, JSON.stringify(f));
+    assert.equal(f[0].count, 1);
+    assert.equal((await locateFindings(cur, fp, f))[0].line, 3);
   });
 });

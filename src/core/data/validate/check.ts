@@ -5,7 +5,7 @@
  */
 import type { ColumnProfile, ColumnType, FileProfile, ValueCount } from '../profile/schema';
 import { looksLikeMissingMarker, normalizeName, RELATION_WORDS, suggestCanonical } from './categories';
-import { isNativeNull } from './fromProfile';
+import { formatAlternatives, isNativeNull } from './fromProfile';
 import type { DataSchema, SchemaColumn, SchemaSource } from './schemaFile';
 import type { DataFinding, FindingLocator } from './types';
 
@@ -242,7 +242,8 @@ function checkNulls(m: Matched): DataFinding[] {
 function checkDatetimeFormat(m: Matched): DataFinding[] {
   const { col, prof } = m;
   if (!col.format || !prof.datetime) { return []; }
-  const other = prof.datetime.formats.filter((f) => f.value !== col.format && f.count > 0);
+  const format = col.format;
+  const other = prof.datetime.formats.filter((f) => f.count > 0 && !formatAlternatives(f.value).includes(format));
   if (!other.length) { return []; }
   const count = other.reduce((s, f) => s + f.count, 0);
   return [finding(m, {
