@@ -134,6 +134,10 @@ describe('data sources: discrepancies', () => {
     const c = compareSources(a, { path: 'b.csv', rows: 0, columns: [], error: 'binary file' }, labels);
     assert.deepEqual(c.discrepancies, [{ kind: 'format', severity: 'warning', message: 'B (b.csv) could not be profiled: binary file' }]);
     assert.deepEqual(c.columns, []);
+    const malformed = { path: 'c.csv', rows: 1, columns: [{ name: 'x', index: 0 }] } as unknown as typeof a;
+    const m = compareSources(a, malformed, labels);
+    assert.equal(m.summary, 'Nothing was compared: a profile is malformed.');
+    assert.match(m.discrepancies[0].message, /^The profiles could not be compared: /);
   });
 
   it('columns and categories called __proto__ are plain text', () => {

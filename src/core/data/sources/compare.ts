@@ -377,6 +377,20 @@ function layoutDiscrepancies(a: FileProfile, b: FileProfile, pairs: { x: ColumnP
  * a profile with `error` yields one discrepancy saying so.
  */
 export function compareSources(a: FileProfile, b: FileProfile, labels: { a: string; b: string }): SourceComparison {
+  try {
+    return compareProfiles(a, b, labels);
+  } catch (e) {
+    // A profile that passed its schema should never get here; a hand-edited one might. Say so instead of crashing.
+    return {
+      a: { label: labels.a, rows: a?.rows ?? 0, file: a?.path }, b: { label: labels.b, rows: b?.rows ?? 0, file: b?.path },
+      columns: [],
+      discrepancies: [{ kind: 'format', severity: 'warning', message: `The profiles could not be compared: ${e instanceof Error ? e.message : String(e)}` }],
+      summary: 'Nothing was compared: a profile is malformed.',
+    };
+  }
+}
+
+function compareProfiles(a: FileProfile, b: FileProfile, labels: { a: string; b: string }): SourceComparison {
   const la = labels.a;
   const lb = labels.b;
   const result: SourceComparison = {
@@ -406,7 +420,6 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
     d.push({ kind: 'header', severity: 'info', message: `Neither ${la} nor ${lb} has a header line${why.length ? ` (${why.join('; ')})` : ''}: columns are lined up by position or by profile.` });
   }
   d.push(...formatDiscrepancies(a, b, la, lb));
-  const formatOnly = d.length;
 
   const { pairs, onlyA, onlyB, skippedSimilarity } = align(a, b);
   if (skippedSimilarity) {
@@ -443,14 +456,16 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
     d.push({ kind: 'missing-markers', severity: 'warning', message: `Missing values are written differently: ${la} uses ${describeMarkers(ma)}; ${lb} uses ${describeMarkers(mb)}.` });
   }
 
-  const dataDifferences = d.filter((x) => x.kind !== 'format' && x.kind !== 'header' && !(x.kind === 'rename' && x.severity === 'info')).length;
-  if (d.length === formatOnly && formatOnly > 0) {
-    result.summary = 'No data difference: only the file format differs.';
-  } else if (d.length === 0) {
+  const nonData = d.filter((x) => x.kind === 'format' || x.kind === 'header' || (x.kind === 'rename' && x.severity === 'info'));
+  const dataDifferences = d.length - nonData.length;
+  if (d.length === 0) {
     result.summary = 'No difference found in the profiles.';
+  } else if (dataDifferences === 0) {
+    result.summary = nonData.every((x) => x.kind === 'format')
+      ? 'No data difference: only the file format differs.'
+      : 'No data difference: only the file format, header or column names differ.';
   } else {
-    const n = d.length;
-    result.summary = `${n} ${n === 1 ? 'discrepancy' : 'discrepancies'} (${dataDifferences} about the data).`;
+    result.summary = `${d.length} ${d.length === 1 ? 'discrepancy' : 'discrepancies'}, ${dataDifferences} about the data.`;
   }
   return result;
 }
