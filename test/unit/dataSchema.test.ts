@@ -338,15 +338,15 @@ describe('data schema: locateFindings', () => {
     assert.equal(findings[0].line, undefined, 'the input is not changed');
   });
 
-  it('JSON Lines: a null or absent key is the missing row', async () => {
+  it('JSON Lines: a null or absent key is the missing row; a BOM does not hide line 1', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'f.jsonl');
-    fs.writeFileSync(file, '{"id": 1, "Sex": "male", "Age": 3}\n\n{"id": null, "Sex": "male", "Age": 4}\n{"Sex": "x", "Age": 5}\n');
-    const fp = { ...csvProfile('f.jsonl', ['id', 'Sex', 'Age'], [['1', 'male', '3'], [null, 'male', '4'], [null, 'x', '5']]), format: 'jsonl' as const };
+    fs.writeFileSync(file, '\uFEFF{"id": 1, "Sex": "M", "Age": 3}\n\n{"id": null, "Sex": "male", "Age": 4}\n{"Sex": "x", "Age": 5}\n');
+    const fp = { ...csvProfile('f.jsonl', ['id', 'Sex', 'Age'], [['1', 'M', '3'], [null, 'male', '4'], [null, 'x', '5']]), format: 'jsonl' as const };
     delete fp.csv;
     const located = await locateFindings(file, fp, validateProfile(fp, s, { file: 'f.jsonl' }));
     assert.equal(located.find((f) => f.code === 'null-rate')?.line, 3);
-    assert.equal(located.find((f) => f.code === 'unexpected-category')?.line, 4);
+    assert.equal(located.find((f) => f.code === 'unexpected-category')?.line, 1, 'the first line starts with a byte order mark');
     assert.equal(located.find((f) => f.code === 'missing-column')?.line, undefined, 'JSON Lines has no header line');
   });
 

@@ -106,8 +106,9 @@ async function scanJsonl(absPath: string, pending: Pending[], out: DataFinding[]
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (!text.trim()) { continue; }
       let obj: unknown;
       try { obj = JSON.parse(text); } catch { continue; }
