@@ -31,6 +31,7 @@ export const Commands = {
   extractNotebookToScript: 'mlops.extractNotebookToScript',
   restartAndRunAll: 'mlops.restartAndRunAll',
   compareRuns: 'mlops.compareRuns',
+  compareDataVersions: 'mlops.compareDataVersions',
   addPythonLogger: 'mlops.addPythonLogger',
   runScriptAsExperiment: 'mlops.runScriptAsExperiment',
   reproduceRun: 'mlops.reproduceRun',
