@@ -8,7 +8,7 @@ import type { DataComparePanel } from '../../src/vscode/data/comparePanel';
 import { DataComparePanel as PanelClass } from '../../src/vscode/data/comparePanel';
 import type { DataComparePayload } from '../../src/protocol/dataCompare';
 import { EXTENSION_ID } from '../../src/vscode/ids';
-import { activate, cli, stub, ui, until, workspaceRoot } from './helpers';
+import { activate, cli, scriptInputs, stub, ui, until, workspaceRoot } from './helpers';
 
 // Three versions of a dataset of its own, tagged by the CLI (so the other suites' data stays as it was).
 const DATASET = 'dcmp-test';
@@ -81,6 +81,17 @@ describe('Compare Data Versions panel (real extension host)', () => {
   it('from two selected versions: the older one is the reference, whatever the selection order', async () => {
     const p = await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions', byTag('v3'), [byTag('v3'), byTag('v1')]);
     assert.strictEqual(p?.title, `${DATASET} v1 ↔ v3`);
+  });
+
+  it('from the palette: dataset, version A, then version B of any dataset; "Other Versions…" asks the same', async () => {
+    const inputs = scriptInputs([DATASET, 'v3', `${DATASET} v2`]);
+    let p: DataComparePanel | undefined;
+    try { p = await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions'); } finally { inputs.restore(); }
+    assert.strictEqual(p?.title, `${DATASET} v3 ↔ v2`, 'A is what was picked first, even when newer');
+    assert.deepStrictEqual(inputs.asked, ['pick:Dataset of version A (the reference)', `pick:Version A of ${DATASET} (the reference)`, `pick:Version B to compare with ${DATASET} v3 (any dataset)`]);
+    const more = scriptInputs([DATASET, 'v1', `${DATASET} v2`]);
+    try { assert.strictEqual(await p.handle({ type: 'pickVersions' }), true); } finally { more.restore(); }
+    assert.deepStrictEqual(panels().map((x) => x.title).sort(), [`${DATASET} v1 ↔ v2`, `${DATASET} v3 ↔ v2`]);
   });
 
   it('refuses a ref that names no version, and the same version twice, with one clear message each', async () => {
