@@ -63,6 +63,10 @@ export const ColumnDriftSchema = z.object({
   currentMissing: Count,
   distinctCombined: Count,
   sampled: z.boolean(),
+  /** Why this test was chosen, in words. */
+  choice: z.string().optional(),
+  /** What a reader should know about how the column was tested (sampled, top categories + other, …). */
+  notes: z.array(z.string()).optional(),
   chart: DriftChartSchema,
 });
 export type ColumnDriftRow = z.infer<typeof ColumnDriftSchema>;
@@ -117,6 +121,8 @@ export const DataComparePayloadSchema = z.object({
   sources: SourceComparisonSchema,
   a: ComparedVersionSchema,
   b: ComparedVersionSchema,
+  /** Problems reading the drift settings (goals.json or policy.json `drift`): the defaults were used for those. */
+  problems: z.array(z.string()).optional(),
 });
 export type DataComparePayload = z.infer<typeof DataComparePayloadSchema>;
 

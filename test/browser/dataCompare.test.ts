@@ -56,7 +56,8 @@ function report(): DataComparePayload {
     categorical(PROTO, 0.0004, 0.18, 'minor', ['S', 'C', 'Q']),
     categorical(QUOTED, 0.5, 0.01, 'none', ['male', 'female']),
     numeric(LONG, 0.02, 0.12, 'minor', 8),
-    categorical(RTL, 0.003, 0.4, 'major', [SCRIPT_CATEGORY, XSS_FLAG, 'שלום', 'plain']),
+    // The report's optional explanation of the test and its notes.
+    Object.assign(categorical(RTL, 0.003, 0.4, 'major', [SCRIPT_CATEGORY, XSS_FLAG, 'שלום', 'plain']), { choice: 'reference has 891 values (≤ 1000), categorical with 4 categories (> 2)', notes: [`top categories + other (${XSS_FLAG})`] }),
     { ...numeric(COMMA_NEWLINE, 0.6, 0.03, 'none'), test: 'wasserstein', score: 0.04, threshold: 0.1, rule: 'distance ≥ 0.1', drifted: false },
     { ...numeric(FORMULA, 0.01, 0.11, 'minor', 6), statistic: undefined },
   ];
@@ -76,7 +77,7 @@ function report(): DataComparePayload {
       { kind: 'rename', severity: 'info', a: 'Sex', b: 'gender', message: `likely rename ${XSS_ALERT}` },
     ],
   };
-  return { drift, sources, a: { label: 'titanic v1', dataset: 'titanic', versionId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }, b: { label: `titanic ${RTL}`, dataset: 'titanic', versionId: '01JBBBBBBBBBBBBBBBBBBBBBBB' } };
+  return { problems: [`goals.json drift.share: expected a number, got ${XSS_FLAG}`], drift, sources, a: { label: 'titanic v1', dataset: 'titanic', versionId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }, b: { label: `titanic ${RTL}`, dataset: 'titanic', versionId: '01JBBBBBBBBBBBBBBBBBBBBBBB' } };
 }
 
 /** RFC 4180, as a spreadsheet reads it. */
@@ -175,6 +176,7 @@ describe('Compare Data Versions webview in a real browser', function () {
     assert.equal(await page.$eval('#discrepancies tbody tr[data-kind="rename"] td:nth-child(3)', (t) => t.textContent), `likely rename ${XSS_ALERT}`);
     assert.deepEqual(await page.$$eval('#alignment tbody tr', (trs) => trs.map((t) => Array.from(t.querySelectorAll('td')).slice(0, 3).map((td) => td.textContent).join(' | '))), [
       'age | age | same name', `${PROTO} | __PROTO__ | name ignoring case and punctuation`, `${XSS_FLAG} | — | only in A`, 'Sex | gender | likely rename (profile similarity)', '— | boat | only in B']);
+    assert.deepEqual(await page.$$eval('#settings-problems li', (lis) => lis.map((l) => l.textContent)), [`goals.json drift.share: expected a number, got ${XSS_FLAG}`]);
     assert.deepEqual(await page.$$eval('#untested li', (lis) => lis.map((l) => l.textContent)), [`${XSS_FLAG}: only in A`, 'boat: only in B', 'embarked_at: datetime columns are not tested']);
 
     // Nothing was parsed as HTML or ran: no <img>, no flag, no alert, no CSP violation, no page error.
@@ -233,6 +235,8 @@ describe('Compare Data Versions webview in a real browser', function () {
     await page.waitForFunction((name) => document.querySelector('#chart header .column-name')?.textContent === name, RTL);
     assert.equal(await page.$eval('#columns tbody tr[data-index="5"]', (tr) => tr.getAttribute('aria-selected')), 'true');
     assert.match(await page.$eval('#chart header .muted', (s) => s.textContent ?? ''), /^chi-square p-value 0\.003 \(p < 0\.05\): drift · PSI 0\.4, major$/);
+    assert.equal(await page.$eval('#chart header .choice', (s) => s.textContent), 'Test chosen because reference has 891 values (≤ 1000), categorical with 4 categories (> 2)');
+    assert.deepEqual(await page.$$eval('#chart header .notes li', (lis) => lis.map((l) => l.textContent)), [`top categories + other (${XSS_FLAG})`]);
     const categoryInk = await ink(page);
     assert.ok(categoryInk > 500, `the category bars have ink (${categoryInk} pixels)`);
     // What Chart.js was given: the categories as labels (painted on the canvas, not in the DOM), "(other)" for B's tail.

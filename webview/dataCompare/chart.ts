@@ -10,7 +10,7 @@ import { num } from './format';
 
 Chart.register(...registerables);
 
-const MAX_LABEL = 32;
+const MAX_LABEL = 24;
 const short = (s: string) => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s);
 
 /**

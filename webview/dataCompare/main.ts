@@ -52,7 +52,12 @@ function header(p: DataComparePayload): HTMLElement[] {
     el('span', { cls: `badge class-${d.class}`, text: d.drift ? 'Dataset drift' : 'No dataset drift' }), ' ',
     el('span', { cls: `badge class-${d.class}`, text: `class ${d.class}`, attrs: { title: 'What retraining uses to decide how much may run unattended' } }), ' ',
     el('span', { text: `${d.drifted} of ${d.columns} column${d.columns === 1 ? '' : 's'} drifted (${percent(d.share)}); dataset drift at ≥ ${percent(d.driftShare)}` }));
-  return [title, summary];
+  const out = [title, summary];
+  if (p.problems?.length) {
+    out.push(el('div', { cls: 'settings-problems', attrs: { id: 'settings-problems' } }, el('span', { text: 'Drift settings (the defaults were used where they are unreadable):' }),
+      el('ul', {}, ...p.problems.map((x) => el('li', { text: x })))));
+  }
+  return out;
 }
 
 function columnRow(c: ColumnDriftRow, index: number): HTMLTableRowElement {
@@ -63,7 +68,7 @@ function columnRow(c: ColumnDriftRow, index: number): HTMLTableRowElement {
   // A very long name is cut to three lines on screen (all of it in the tooltip and the exports).
   el('th', { cls: 'column-name', attrs: { scope: 'row', dir: 'auto', title: c.column } }, el('span', { cls: 'clamp', text: c.column })),
   el('td', { cls: typeDiffers ? 'differs' : '', text: typeDiffers ? `${c.referenceType} / ${c.currentType}` : c.referenceType, attrs: typeDiffers ? { title: 'the types differ' } : {} }),
-  el('td', { text: TEST_SHORT[c.test], attrs: { title: `${TEST_NAMES[c.test]}: drift when ${c.rule}${c.sampled ? ' (on the stored sample)' : ''}` } }),
+  el('td', { text: TEST_SHORT[c.test], attrs: { title: `${TEST_NAMES[c.test]}: drift when ${c.rule}${c.sampled ? ' (on the stored sample)' : ''}${c.choice ? `\nchosen because ${c.choice}` : ''}` } }),
   el('td', { cls: 'num', text: num(c.score), attrs: { title: `${scoreKind(c.test)}${c.statistic !== undefined ? `; statistic ${num(c.statistic)}` : ''}` } }),
   el('td', { cls: 'num', text: num(c.threshold), attrs: { title: c.rule } }),
   el('td', { cls: c.drifted ? 'verdict drift' : 'verdict', text: verdict(c) }),
@@ -110,7 +115,9 @@ function chartCard(p: DataComparePayload, c: ColumnDriftRow | undefined): HTMLEl
   if (!c) { card.append(el('p', { cls: 'muted', text: 'Select a column to see its distributions in A and B.' })); return card; }
   const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `Distribution of ${c.column} in A and B, as shares of rows` } });
   card.append(el('header', {}, el('span', { cls: 'column-name', text: c.column, attrs: { dir: 'auto' } }),
-    el('span', { cls: 'muted', text: `${TEST_NAMES[c.test]} ${scoreKind(c.test)} ${num(c.score)} (${c.rule}): ${verdict(c)} · PSI ${num(c.psi.value)}, ${c.class}` })),
+    el('span', { cls: 'muted', text: `${TEST_NAMES[c.test]} ${scoreKind(c.test)} ${num(c.score)} (${c.rule}): ${verdict(c)} · PSI ${num(c.psi.value)}, ${c.class}` }),
+  ...(c.choice ? [el('span', { cls: 'muted choice', text: `Test chosen because ${c.choice}` })] : []),
+  ...(c.notes?.length ? [el('ul', { cls: 'notes muted' }, ...c.notes.map((n) => el('li', { text: n })))] : [])),
   el('div', { cls: 'canvas-box' }, canvas));
   // Drawn once the canvas is in the page, so Chart.js can measure it.
   queueMicrotask(() => { chart = drawColumn(canvas, c, { a: p.a.label, b: p.b.label }); });

@@ -9,12 +9,12 @@ import type { SourceComparison } from '../../core/data/sources/types';
 import type { ComparedVersion, DataComparePayload } from '../../protocol/dataCompare';
 
 /** What `compareData` (src/core/data/report.ts) returns. */
-export interface DataComparisonResult { drift: DriftReport; sources: SourceComparison; a: DataVersion; b: DataVersion }
+export interface DataComparisonResult { drift: DriftReport; sources: SourceComparison; a: DataVersion; b: DataVersion; problems?: string[] }
 
 const compared = (v: DataVersion): ComparedVersion => ({ label: `${v.dataset} ${dataVersionLabel(v)}`, dataset: v.dataset, versionId: v.id });
 
 export function toDataPayload(r: DataComparisonResult): DataComparePayload {
-  return { drift: r.drift, sources: r.sources, a: compared(r.a), b: compared(r.b) };
+  return { drift: r.drift, sources: r.sources, a: compared(r.a), b: compared(r.b), ...(r.problems?.length ? { problems: r.problems } : {}) };
 }
 
 /** The report of two `DATASET[:VERSION_OR_TAG]` refs of one store. */
