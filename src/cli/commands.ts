@@ -12,6 +12,7 @@ import { RUN_COMMANDS } from './run';
 import { RUNS_COMMANDS } from './runs';
 import { EXPERIMENTS_COMMANDS } from './experiments';
 import { DATA_COMMANDS } from './data';
+import { DATA_QUALITY_COMMANDS } from './dataQuality';
 import { MODEL_COMMANDS } from './model';
 import { TRASH_COMMANDS } from './trash';
 import { GOALS_COMMANDS } from './goals';
@@ -34,7 +35,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 };
 
 const COMMANDS: Record<string, Command> = {
-  ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...MODEL_COMMANDS,
+  ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
   ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...LINT_COMMANDS,
 };
 

@@ -4,6 +4,8 @@ import { formatBytes, parseDataRef, type DataVersion, type ManifestEntry, type S
 import { compareManifests, isSame, verifyAgainst, type ManifestDiff } from '../core/data/compare';
 import { list, required, str, type Command } from './context';
 import { localTime, plural, printJson, reportProblems, table } from './output';
+import { readDataSchema, versionFindings } from '../core/data/check';
+import { findingsText } from './dataQuality';
 
 /** `DATASET[:VERSION_OR_TAG]` to a version with its manifest. */
 async function versionOf(store: Store, ref: string): Promise<{ version: DataVersion; entries: ManifestEntry[]; problems: StoreProblem[] }> {
@@ -32,17 +34,29 @@ function diffLines(d: ManifestDiff, words: { added: string; removed: string }): 
 
 export const DATA_COMMANDS: Record<string, Command> = {
   'data tag': {
-    options: { dataset: { type: 'string', short: 'd' }, tag: { type: 'string', multiple: true, short: 't' } }, positionals: 1,
+    options: { dataset: { type: 'string', short: 'd' }, tag: { type: 'string', multiple: true, short: 't' }, 'no-profile': { type: 'boolean' } }, positionals: 1,
     async run({ io, values, positionals, json, store: open }) {
       const dataset = required(values, 'dataset', 'data tag');
       const store = await open();
-      const r = await store.tagData({ path: path.resolve(io.cwd, positionals[0]), dataset, tags: list(values, 'tag') });
-      if (json) { printJson(io, { version: r.version, reused: r.reused, addedTags: r.addedTags }); } else {
+      const r = await store.tagData({ path: path.resolve(io.cwd, positionals[0]), dataset, tags: list(values, 'tag'), profile: !values['no-profile'] });
+      // Every new version is checked against the dataset's common schema, when it has one; tagging itself never fails on data.
+      const schema = r.profile ? await readDataSchema(store, dataset) : undefined;
+      const findings = r.profile && schema?.schema ? versionFindings(r.version, r.profile, schema.schema) : [];
+      const profiled = r.profile?.files.map((f) => ({ path: f.path, rows: f.rows, columns: f.columns.length, ...(f.error ? { error: f.error } : {}) }));
+      if (json) { printJson(io, { version: r.version, reused: r.reused, addedTags: r.addedTags, profile: profiled, findings }); } else {
         const v = r.version;
         const what = `${plural(v.fileCount, 'file')}, ${formatBytes(v.sizeBytes)}, sha256 ${short(v.contentHash)}`;
         io.stdout(r.reused
           ? `Content unchanged: dataset '${dataset}' version ${v.id} already holds it (${what})${r.addedTags.length ? `; added tag${r.addedTags.length === 1 ? '' : 's'} ${r.addedTags.join(', ')}` : ''}\n`
           : `Tagged ${v.source} as dataset '${dataset}' version ${v.id} (${what})${v.tags.length ? ` [${v.tags.join(', ')}]` : ''}\n`);
+        for (const f of r.profile?.files ?? []) {
+          io.stdout(f.error ? `Not profiled: ${f.path}: ${f.error}\n` : `Profiled ${f.path}: ${plural(f.rows, 'row')} × ${plural(f.columns.length, 'column')}\n`);
+        }
+        if (schema?.exists && !schema.schema) { io.stdout(`Not checked: ${store.rel(schema.file)} cannot be used: ${schema.problems.join('; ')}\n`); }
+        if (schema?.schema) {
+          io.stdout(findingsText(findings));
+          io.stdout(`Checked against ${store.rel(schema.file)}: ${findings.length ? plural(findings.length, 'finding') : 'no findings'}\n`);
+        }
       }
       return 0;
     },

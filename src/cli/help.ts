@@ -42,14 +42,33 @@ export const USAGE: Record<string, string> = {
   'trash empty': 'mlops trash empty [--older-than AGE] [--json]\n'
     + '  Delete trashed runs for good (all, or those trashed more than AGE ago: 30d, 12h, 90m) and list them.',
   'experiments list': 'mlops experiments list [--json]\n  List experiments with their run counts.',
-  'data tag': 'mlops data tag PATH --dataset NAME [--tag T]... [--json]\n'
+  'data tag': 'mlops data tag PATH --dataset NAME [--tag T]... [--no-profile] [--json]\n'
     + '  Hash a file or folder (a manifest, never a copy) as a version of NAME. Identical content reuses the\n'
-    + '  existing version and only adds the tags.',
+    + '  existing version and only adds the tags. Each tabular file (CSV, TSV, JSON Lines, Parquet) is profiled\n'
+    + '  into <id>.profile.json, and checked against the dataset\'s schema.json when it has one.',
   'data list': 'mlops data list [--dataset NAME] [--json]\n  List data versions, newest first.',
   'data show': 'mlops data show DATASET[:VERSION_OR_TAG] [--json]\n  One data version: tags, source, counts and its files.',
   'data verify': 'mlops data verify DATASET[:VERSION_OR_TAG] [PATH] [--json]\n'
     + '  Re-hash the version\'s source (or PATH) and list changed, missing and new files; exit 1 when anything differs.',
   'data diff': 'mlops data diff DATASET[:VERSION_OR_TAG] DATASET[:VERSION_OR_TAG] [--json]\n  Files added, removed and changed between two versions.',
+  'data profile': 'mlops data profile DATASET[:VERSION_OR_TAG] [--force] [--source PATH] [--json]\n'
+    + '  Column by column: type, missing values and their markers, distinct values, range or top categories. A version\n'
+    + '  without a profile (or with --force) is profiled from its source, or from PATH, after checking it still holds\n'
+    + '  the version\'s content.',
+  'data check': 'mlops data check PATH --dataset NAME [--source S] [--format text|json|sarif]\n'
+    + '  Check a file or folder against the dataset\'s common schema (.mlops/datasets/NAME/schema.json): missing and new\n'
+    + '  columns, types, ranges, unexpected categories (with the mapping to add), null rates, datetime formats and\n'
+    + '  missing-value markers. Exits 1 when a finding is an error.',
+  'data schema': 'mlops data schema DATASET[:VERSION_OR_TAG] [--file PATH] [--print] [--json]\n'
+    + '  Write the dataset\'s schema.json from a version\'s profile, for editing (never replaces an existing one;\n'
+    + '  --print writes it to stdout instead).',
+  'data compare': 'mlops data compare A B [--file PATH] [--json]\n'
+    + '  Discrepancies between two sources (versions of one or two datasets, DATASET[:VERSION_OR_TAG]): column\n'
+    + '  alignment and renames, types, category spellings with the mapping between them, missing-value markers,\n'
+    + '  unit scale, header and row counts.',
+  'data drift': 'mlops data drift REFERENCE CURRENT [--method auto|ks|chisquare|z|wasserstein|jensenshannon|psi] [--file PATH] [--json]\n'
+    + '  Drift per column with Evidently\'s default tests and PSI, the share of drifted columns, and a class (none,\n'
+    + '  minor, major) for each column and the dataset, from the stored profiles.',
   'model register': 'mlops model register --name M --run RUN --artifact PATH [--json]\n  Register PATH, produced by run RUN, as the next version of model M.',
   'model promote': 'mlops model promote M VERSION --stage none|staging|production|archived [--keep-production] [--json]\n'
     + '  Move a model version to a stage; promoting to production archives the previous production version\n'
@@ -78,6 +97,6 @@ Global options (anywhere on the line):
 A negative number stands as a value (mlops run log-metric delta -0.5); '--' ends the options.
 
 Exit codes: 0 success; 1 failure (not found, damaged or newer-format store files, errors in goals.json, I/O,
-data verify found differences; list commands still print the readable entities); 2 bad usage or invalid input (unknown option,
+data verify found differences, data check found an error; list commands still print the readable entities); 2 bad usage or invalid input (unknown option,
 bad k=v, bad name, bad --filter).
 `;

@@ -6,8 +6,10 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { MlopsError, messageOf } from '../errors';
 import { hashPath, type HashProgress } from '../data/hash';
-import { NOFOLLOW, parseJson, toJson, writeFileAtomic, type StoreProblem } from './fsutil';
-import { byIdDesc, dedupe, describeIssues, nameMatches, nowIso, type EntityFiles, type IdentityCheck, type ReadResult } from './entities';
+import { createFileExclusive, NOFOLLOW, parseJson, toJson, writeFileAtomic, type StoreProblem } from './fsutil';
+import { byIdDesc, dedupe, describeIssues, nameMatches, nowIso, type EntityFiles, type IdentityCheck, type Parsed, type ReadResult } from './entities';
+import { DataProfileSchema, type DataProfile } from '../data/profile/schema';
+import { buildVersionProfile, type ProfileProgress } from '../data/versionProfile';
 import { assertId, assertName, assertText, newId, printable } from './ids';
 import { withFileLock } from './lock';
 import { DataVersionSchema, DatasetSchema, FORMAT_VERSION, ManifestEntrySchema, type DataVersion, type Dataset, type ManifestEntry } from './schemas';
@@ -19,6 +21,18 @@ export interface TagDataInput {
   description?: string;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
+  /** Profile the version's tabular files (default true); a file that cannot be profiled never fails the tagging. */
+  profile?: boolean;
+  /** Called before each tabular file is profiled. */
+  onProfileProgress?: (p: ProfileProgress) => void;
+}
+
+export interface TagDataResult {
+  version: DataVersion;
+  reused: boolean;
+  addedTags: string[];
+  /** The version's profile: written now, or already there for a reused version; absent with `profile: false`. */
+  profile?: DataProfile;
 }
 
 /** `versions/<id>.json` must carry that id, and the dataset of the folder it is in. */
@@ -38,6 +52,10 @@ export class DataStore {
   versionsDir(name: string): string { return path.join(this.datasetDir(name), 'versions'); }
   versionFile(dataset: string, id: string): string { return path.join(this.versionsDir(dataset), `${assertId(id, 'data version id')}.json`); }
   manifestFile(dataset: string, id: string): string { return path.join(this.versionsDir(dataset), `${assertId(id, 'data version id')}.manifest.jsonl`); }
+  /** `<id>.profile.json`: what the version's tabular files hold, column by column (written when it is tagged). */
+  profileFile(dataset: string, id: string): string { return path.join(this.versionsDir(dataset), `${assertId(id, 'data version id')}.profile.json`); }
+  /** `datasets/<d>/schema.json`: the common schema every version and source of the dataset is checked against. */
+  schemaFile(dataset: string): string { return path.join(this.datasetDir(dataset), 'schema.json'); }
 
   /** A path as stored: relative to the workspace with `/`, or absolute when outside it. */
   sourceOf(abs: string): string {
@@ -53,7 +71,7 @@ export class DataStore {
    * Hashes a file or folder and records it as a version of `dataset`. Identical content (same content hash) reuses
    * the existing version and only adds the new tags. Cancelling (signal) before the end writes nothing.
    */
-  async tag(input: TagDataInput): Promise<{ version: DataVersion; reused: boolean; addedTags: string[] }> {
+  async tag(input: TagDataInput): Promise<TagDataResult> {
     assertName(input.dataset, 'dataset');
     const tags = dedupe(input.tags ?? []);
     for (const t of tags) { assertText(t, 'tag', 100); }
@@ -64,9 +82,11 @@ export class DataStore {
     const existing = (await this.listVersions(input.dataset)).items.find((v) => v.contentHash === hashed.contentHash);
     if (existing) {
       const addedTags = tags.filter((t) => !existing.tags.includes(t));
-      if (addedTags.length === 0) { return { version: existing, reused: true, addedTags }; }
-      const version = await this.updateVersion(input.dataset, existing.id, (v) => { v.tags = dedupe([...v.tags, ...addedTags]); });
-      return { version, reused: true, addedTags };
+      const version = addedTags.length === 0 ? existing : await this.updateVersion(input.dataset, existing.id, (v) => { v.tags = dedupe([...v.tags, ...addedTags]); });
+      // A version tagged before profiles existed gets its profile now, from the same content.
+      const profile = input.profile === false ? undefined : await this.readProfile(input.dataset, existing.id).then((p) => (p.ok ? p.value : undefined))
+        ?? await this.writeNewProfile(version, abs, hashed.entries, input);
+      return { version, reused: true, addedTags, profile };
     }
     const version: DataVersion = {
       formatVersion: FORMAT_VERSION,
@@ -87,7 +107,64 @@ export class DataStore {
     // The manifest first: a version file never points at a manifest that is not there.
     await writeFileAtomic(manifest, hashed.entries.map((e) => JSON.stringify(e)).join('\n') + (hashed.entries.length ? '\n' : ''));
     await writeFileAtomic(file, toJson(version));
-    return { version, reused: false, addedTags: tags };
+    const profile = input.profile === false ? undefined : await this.writeNewProfile(version, abs, hashed.entries, input);
+    return { version, reused: false, addedTags: tags, profile };
+  }
+
+  /**
+   * Profiles the files of `source` (the version's manifest entries) and writes `<id>.profile.json`. Never throws for
+   * bad data: a file that cannot be read is a file profile with `error`. Cancelling writes no profile (the version
+   * stays; `mlops data profile` can make the profile later).
+   */
+  private async writeNewProfile(version: DataVersion, source: string, entries: readonly ManifestEntry[], input: Pick<TagDataInput, 'signal' | 'onProfileProgress'>): Promise<DataProfile | undefined> {
+    const profile = await buildVersionProfile(version, source, entries, { signal: input.signal, onProgress: input.onProfileProgress });
+    if (input.signal?.aborted) { return undefined; }
+    await this.writeProfile(profile);
+    return profile;
+  }
+
+  async writeProfile(profile: DataProfile): Promise<void> {
+    const file = this.profileFile(profile.dataset, profile.versionId);
+    await this.files.guard.checkWrite(file);
+    await writeFileAtomic(file, toJson(profile));
+  }
+
+  /** The stored profile of a version; `missing` when it has none (tagged before profiles, or with profiling off). */
+  readProfile(dataset: string, id: string): Promise<Parsed<DataProfile>> {
+    return this.files.read(this.profileFile(dataset, id), DataProfileSchema);
+  }
+
+  /**
+   * (Re-)profiles an existing version from its source, after checking that the files there still hold the
+   * version's content (a profile must describe the version, not whatever the folder holds today).
+   */
+  async profileVersion(dataset: string, id: string, opts: { signal?: AbortSignal; onProgress?: (p: ProfileProgress) => void; source?: string } = {}): Promise<DataProfile> {
+    const version = this.files.strict(await this.files.read(this.versionFile(dataset, id), DataVersionSchema, versionIdentity), `no version ${id} of dataset '${dataset}'`);
+    const source = opts.source ?? path.resolve(this.root, version.source);
+    const hashed = await hashPath(source, { signal: opts.signal });
+    if (hashed.contentHash !== version.contentHash) {
+      throw new MlopsError(`${source} no longer holds ${dataset} version ${id} (its content hash differs); profile it from a copy of that data with --source PATH`, 'conflict');
+    }
+    const profile = await buildVersionProfile(version, source, hashed.entries, { signal: opts.signal, onProgress: opts.onProgress });
+    if (opts.signal?.aborted) { throw new MlopsError('cancelled; nothing was written', 'cancelled'); }
+    await this.writeProfile(profile);
+    return profile;
+  }
+
+  /** The dataset's schema.json as text; `missing` when the dataset has none. */
+  readSchemaText(dataset: string): ReturnType<EntityFiles['readText']> {
+    return this.files.readText(this.schemaFile(dataset));
+  }
+
+  /** Writes a new schema.json; never replaces one (it is edited by people). */
+  async createSchema(dataset: string, text: string): Promise<string> {
+    const file = this.schemaFile(dataset);
+    await this.files.guard.ensureDir(this.datasetDir(dataset));
+    await this.files.guard.checkWrite(file);
+    if (!await createFileExclusive(file, text)) {
+      throw new MlopsError(`${this.files.rel(file)} already exists; edit it, or delete it first to write a new one`, 'conflict');
+    }
+    return file;
   }
 
   /** Read-modify-write of one version under its lock, written back to the file it was read from. */
@@ -116,7 +193,7 @@ export class DataStore {
   /** Versions of one dataset, or of all datasets, newest first. */
   async listVersions(dataset?: string): Promise<ReadResult<DataVersion>> {
     const out = await readVersionFolders(this.files, this.datasetsDir, dataset, 'dataset', (dir) => this.files.readAll(dir, DataVersionSchema, {
-      accept: (e) => e.endsWith('.json'),
+      accept: (e) => e.endsWith('.json') && !e.endsWith('.profile.json'),
       identity: versionIdentity,
     }));
     out.items.sort(byIdDesc);

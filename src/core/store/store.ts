@@ -17,7 +17,8 @@ import { createFileExclusive, toJson } from './fsutil';
 import { EntityFiles, nowIso, type Parsed, type ReadResult } from './entities';
 import { StoreGuard } from './guard';
 import { RunStore, type NewRun } from './runs';
-import { DataStore, type TagDataInput } from './dataVersions';
+import { DataStore, type TagDataInput, type TagDataResult } from './dataVersions';
+import type { DataProfile } from '../data/profile/schema';
 import { ModelStore, type RegisterModelInput } from './models';
 import { PolicyStore } from './policy';
 import { GoalsFileStore } from '../goals/file';
@@ -31,7 +32,7 @@ import {
 
 export { describeIssues, type Parsed, type ReadResult } from './entities';
 export type { NewRun } from './runs';
-export type { TagDataInput } from './dataVersions';
+export type { TagDataInput, TagDataResult } from './dataVersions';
 export type { RegisterModelInput } from './models';
 
 export const STORE_DIR = '.mlops';
@@ -121,6 +122,8 @@ export class Store {
   datasetDir(name: string): string { return this.data.datasetDir(name); }
   dataVersionFile(dataset: string, id: string): string { return this.data.versionFile(dataset, id); }
   manifestFile(dataset: string, id: string): string { return this.data.manifestFile(dataset, id); }
+  dataProfileFile(dataset: string, id: string): string { return this.data.profileFile(dataset, id); }
+  dataSchemaFile(dataset: string): string { return this.data.schemaFile(dataset); }
   modelDir(name: string): string { return this.models.modelDir(name); }
   modelVersionFile(name: string, version: number): string { return this.models.versionFile(name, version); }
   policyFile(): string { return this.policy.file; }
@@ -151,7 +154,9 @@ export class Store {
   restoreRun(id: string): Promise<void> { return this.runs.restore(id); }
 
   ensureDataset(name: string, description?: string): Promise<Dataset> { return this.data.ensureDataset(name, description); }
-  tagData(input: TagDataInput): Promise<{ version: DataVersion; reused: boolean; addedTags: string[] }> { return this.data.tag(input); }
+  tagData(input: TagDataInput): Promise<TagDataResult> { return this.data.tag(input); }
+  readDataProfile(dataset: string, id: string): Promise<Parsed<DataProfile>> { return this.data.readProfile(dataset, id); }
+  profileDataVersion(dataset: string, id: string, opts?: Parameters<DataStore['profileVersion']>[2]): Promise<DataProfile> { return this.data.profileVersion(dataset, id, opts); }
   updateDataVersion(dataset: string, id: string, mutate: (v: DataVersion) => DataVersion | void): Promise<DataVersion> { return this.data.updateVersion(dataset, id, mutate); }
   listDatasets(): Promise<ReadResult<Dataset>> { return this.data.listDatasets(); }
   listDataVersions(dataset?: string): Promise<ReadResult<DataVersion>> { return this.data.listVersions(dataset); }

@@ -7,6 +7,7 @@ import { messageOf } from '../errors';
 import type { StoreProblem } from '../store/fsutil';
 import { MetricSummaryCache } from '../store/metricCache';
 import { RunIndex } from '../store/runIndex';
+import { DataQuality } from './dataQuality';
 import type { DataVersion, Dataset, Experiment, Model, ModelVersion, Run } from '../store/schemas';
 import type { Store } from '../store/store';
 import { isId } from '../store/ids';
@@ -84,7 +85,11 @@ export class StoreState {
   private modelSizes: Map<string, number> | undefined;
   private readonly evaluated = new Map<string, { run: Run; sums: unknown; size: number | undefined; result: RunGoals }>();
 
+  /** Profiles, schema findings and drift of data versions, read lazily. */
+  readonly quality: DataQuality;
+
   constructor(readonly store: Store) {
+    this.quality = new DataQuality(store, () => this.dataVersions);
     this.runs = new RunIndex(store);
     this.metrics = new MetricSummaryCache(this.runs.catalog);
   }
@@ -132,6 +137,7 @@ export class StoreState {
     const [ds, vs] = await Promise.all([this.store.listDatasets(), this.store.listDataVersions()]);
     this.datasets = ds.items;
     this.dataVersions = vs.items;
+    this.quality.clear();
     this.problemsOf.data = [...ds.problems, ...vs.problems];
   }
 
@@ -155,6 +161,7 @@ export class StoreState {
       this.goalsReadError = messageOf(e);
     }
     this.evaluated.clear();
+    this.quality.clearDrift();
   }
 
   /** The usable goals, when the file declares any (a file with errors still gives its valid entries). */

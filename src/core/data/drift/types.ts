@@ -53,6 +53,10 @@ export interface ColumnDrift {
   distinctCombined: number;
   /** True when a side had more values than its stored sample, so the test ran on the sample. */
   sampled: boolean;
+  /** Why this test was chosen, in words (e.g. "reference has 600 values (≤ 1000), numeric with 1039 distinct (> 5)"). */
+  choice?: string;
+  /** What a reader should know about how this column was tested (sampled, top categories + other, an infinite statistic). */
+  notes?: string[];
   /** Histogram / category bars for the panel: the same bins on both sides, as shares of each side. */
   chart: { kind: 'histogram'; edges: number[]; reference: number[]; current: number[] } | { kind: 'categories'; labels: string[]; reference: number[]; current: number[]; otherReference?: number; otherCurrent?: number };
 }

@@ -68,6 +68,7 @@ export const ColumnProfileSchema = z.looseObject({
     counts: z.array(ValueCountSchema).describe('every distinct value with its count while complete (numbers spelled canonically: 3.0 → "3"); empty otherwise'),
   }),
   warnings: z.array(z.string()).optional().describe('e.g. mixed types, a very long field'),
+  error: z.string().optional().describe('this column could not be read (e.g. a Parquet type or encoding the reader does not support); the other columns are profiled'),
 });
 export type ColumnProfile = z.infer<typeof ColumnProfileSchema>;
 
@@ -81,6 +82,7 @@ export const CsvDialectSchema = z.looseObject({
   encoding: z.string().describe('utf-8; other encodings are read as utf-8 with replacement characters counted in warnings'),
   raggedRows: count.describe('rows with a different number of fields than the header'),
   firstRaggedLine: z.number().int().positive().optional(),
+  skippedLines: count.optional().describe('lines before the data that are neither header nor data (a metadata line such as scikit-learn\'s `150,4,setosa,…`)'),
 });
 export type CsvDialect = z.infer<typeof CsvDialectSchema>;
 

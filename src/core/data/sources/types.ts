@@ -35,4 +35,6 @@ export interface SourceComparison {
   b: { label: string; rows: number; file?: string };
   columns: ColumnAlignment[];
   discrepancies: Discrepancy[];
+  /** One sentence for people, e.g. "No data difference: only the file format differs." */
+  summary?: string;
 }

@@ -1,0 +1,2 @@
+export { driftBetween, driftOptionsFrom, CHART_CATEGORIES } from './drift';
+export * from './types';

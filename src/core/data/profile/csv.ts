@@ -1,0 +1,114 @@
+/**
+ * CSV / TSV profiling: sniff the dialect on the first 64 KiB, then stream the file through csv-parse into one
+ * accumulator per column.
+ */
+import * as fs from 'node:fs';
+import { parse } from 'csv-parse';
+import { ColumnAccumulator } from './column';
+import type { CsvDialect, FileFormat, FileProfile } from './schema';
+import { SNIFF_BYTES, binaryReason, sniff } from './sniff';
+
+export type PartialProfile = Pick<FileProfile, 'format' | 'error' | 'rows' | 'csv' | 'columns' | 'warnings'>;
+
+export async function readHead(absPath: string, bytes: number): Promise<{ head: Buffer; size: number }> {
+  const fh = await fs.promises.open(absPath, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return { head: buf.subarray(0, bytesRead), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Header cells to unique column names, pandas style: `a`, `a.1`, `a.2`; empty cells become `column_N`. */
+export function columnNames(cells: string[], warnings: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const dups = new Set<string>();
+  cells.forEach((cell, i) => {
+    let name = cell === '' ? `column_${i + 1}` : cell;
+    if (cell === '') { warnings.push(`column ${i + 1} has an empty header cell: named ${name}`); }
+    if (seen.has(name)) {
+      dups.add(name);
+      let k = 1;
+      while (seen.has(`${name}.${k}`)) { k++; }
+      name = `${name}.${k}`;
+    }
+    seen.add(name);
+    out.push(name);
+  });
+  for (const d of dups) { warnings.push(`duplicate column name ${JSON.stringify(d)}: later ones renamed ${JSON.stringify(d + '.1')}, …`); }
+  return out;
+}
+
+export async function profileCsv(absPath: string, format: FileFormat, signal?: AbortSignal): Promise<PartialProfile> {
+  const { head, size } = await readHead(absPath, SNIFF_BYTES);
+  if (size === 0) { return { format, error: 'empty file', rows: 0, columns: [] }; }
+  const binary = binaryReason(head);
+  if (binary) { return { format, error: binary, rows: 0, columns: [] }; }
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  // Do not cut a multi-byte character at the end of the sample.
+  let end = head.length;
+  if (size > head.length) { while (end > 0 && (head[end - 1] & 0xc0) === 0x80) { end--; } if (end > 0 && head[end - 1] >= 0xc0) { end--; } }
+  const text = head.subarray(bom ? 3 : 0, end).toString('utf8');
+  if (text.trim() === '') { return { format, error: 'empty file (only blank lines)', rows: 0, columns: [] }; }
+  const truncated = size > head.length;
+  const sniffed = sniff(text, truncated, format === 'tsv');
+  const warnings: string[] = [];
+  const first = sniffed.records[0] ?? [];
+  const width = first.length;
+  const names = sniffed.header ? columnNames(first, warnings) : first.map((_, i) => `column_${i + 1}`);
+  const columns = names.map((name, i) => new ColumnAccumulator(name, i));
+  const dialect: CsvDialect = {
+    delimiter: sniffed.delimiter, quote: '"', header: sniffed.header, headerReason: sniffed.headerReason, bom,
+    lineEnding: sniffed.lineEnding, encoding: 'utf-8', raggedRows: 0,
+  };
+  if (sniffed.skipFirst) { dialect.skippedLines = 1; }
+  let rows = 0;
+  let ragged = 0;
+  let firstRagged: number | undefined;
+  let extra = 0;
+  let skip = sniffed.header || sniffed.skipFirst ? 1 : 0;
+  const parser = parse({
+    delimiter: sniffed.delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true,
+    on_record: (record: string[], context) => {
+      if (skip > 0) { skip--; return null; }
+      if (record.length !== width) {
+        ragged++;
+        if (firstRagged === undefined) { firstRagged = context.lines; }
+        if (record.length > width) { extra++; }
+      }
+      return record;
+    },
+  });
+  const stream = fs.createReadStream(absPath, { highWaterMark: 1 << 20 });
+  stream.pipe(parser);
+  const abort = () => { stream.destroy(); parser.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted')); };
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      rows++;
+      const n = Math.min(record.length, width);
+      for (let i = 0; i < n; i++) {
+        const v = record[i];
+        columns[i].text(v);
+      }
+      if (rows % 4096 === 0 && signal?.aborted) { throw signal.reason instanceof Error ? signal.reason : new Error('aborted'); }
+    }
+  } catch (e) {
+    if (signal?.aborted) { throw e; }
+    return { format, error: `CSV parse error after ${rows} rows: ${(e as Error).message}`, rows: 0, columns: [], csv: dialect };
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    stream.destroy();
+  }
+  dialect.raggedRows = ragged;
+  if (firstRagged !== undefined) { dialect.firstRaggedLine = firstRagged; }
+  if (ragged) { warnings.push(`${ragged} row(s) with a different number of fields than the ${width} columns (first at line ${firstRagged})${extra ? `; ${extra} with extra fields, ignored` : ''}`); }
+  return {
+    format, rows, csv: dialect, columns: columns.map((c) => c.finish(rows)),
+    ...(warnings.length ? { warnings } : {}),
+  };
+}
