@@ -60,6 +60,13 @@ async function pickPair(state: StoreState, a?: DataVersion): Promise<[DataVersio
 
 /** The two versions of a data-tree selection, older first (the reference), or one version and its predecessor. */
 async function fromNodes(state: StoreState, nodes: readonly ViewNode[]): Promise<[DataVersion, DataVersion] | undefined> {
+  // A node that names both sides (the Data tree's "Drift from …" item under a version): that pair, the other as reference.
+  const other = (nodes[0] as { otherVersionId?: unknown } | undefined)?.otherVersionId;
+  if (nodes.length === 1 && typeof other === 'string' && nodes[0].versionId) {
+    const [x, y] = [state.dataVersion(other), state.dataVersion(nodes[0].versionId)];
+    if (!x || !y) { throw new MlopsError(`data version ${!x ? other : nodes[0].versionId} is no longer in the store`, 'not-found'); }
+    return [x, y];
+  }
   const versions = nodes.filter((n) => n.kind === 'dataVersion' && n.versionId).map((n) => state.dataVersion(n.versionId!)).filter((v): v is DataVersion => Boolean(v));
   if (versions.length >= 2) {
     if (versions.length > 2) { void vscode.window.showInformationMessage(`MLOps: comparing the first two of the ${versions.length} selected data versions.`); }
@@ -92,7 +99,7 @@ export async function compareDataVersions(ext: vscode.ExtensionContext, stores: 
     pair = [await resolve(state, clicked.a), await resolve(state, clicked.b)];
   } else {
     const nodes = Array.isArray(all) && all.length > 1 && all.every(isViewNode) ? all : isViewNode(clicked) ? [clicked] : treeSelection();
-    const root = nodes.find((n) => n.kind === 'dataVersion')?.root;
+    const root = nodes.find((n) => n.kind === 'dataVersion' || (n.versionId && 'otherVersionId' in n))?.root;
     state = root ? stores.get(root) : undefined;
     if (state) {
       const inStore = nodes.filter((n) => n.root === root);

@@ -3,7 +3,8 @@
  * and the drift report and source comparison typed against the protocol, so a change on either side is a compile
  * error here rather than a report the page's zod schema refuses.
  */
-import { MlopsError, dataVersionLabel, type DataVersion, type Store } from '../../core';
+import { dataVersionLabel, type DataVersion, type Store } from '../../core';
+import { compareData } from '../../core/data/report';
 import type { DriftReport } from '../../core/data/drift/types';
 import type { SourceComparison } from '../../core/data/sources/types';
 import type { ComparedVersion, DataComparePayload } from '../../protocol/dataCompare';
@@ -17,7 +18,10 @@ export function toDataPayload(r: DataComparisonResult): DataComparePayload {
   return { drift: r.drift, sources: r.sources, a: compared(r.a), b: compared(r.b), ...(r.problems?.length ? { problems: r.problems } : {}) };
 }
 
-/** The report of two `DATASET[:VERSION_OR_TAG]` refs of one store. */
-export function dataComparison(_store: Store, _a: string, _b: string): Promise<DataComparePayload> {
-  return Promise.reject(new MlopsError('comparing data versions needs their profiles, which this build cannot read yet', 'not-found'));
+/**
+ * The report of two `DATASET[:VERSION_OR_TAG]` refs of one store, from their stored profiles (drift settings from
+ * goals.json or policy.json). Rejects with the core's message when a version has no profile or no tabular file.
+ */
+export async function dataComparison(store: Store, a: string, b: string): Promise<DataComparePayload> {
+  return toDataPayload(await compareData(store, a, b));
 }
