@@ -1,6 +1,7 @@
 // `npm run bench`: prints speed and memory figures. Nothing here is asserted; compare with the goals printed.
 import * as path from 'node:path';
 import { benchCompare } from './compare.bench';
+import { benchData } from './data.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchNotebooks } from './notebook.bench';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (!only || only === 'notebooks') { await benchNotebooks(); }
   if (!only || only === 'compare') { await benchCompare(); }
   if (!only || only === 'goals') { await benchGoals(repo); }
+  if (!only || only === 'data') { await benchData(repo); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

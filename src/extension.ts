@@ -27,6 +27,8 @@ import { reproduceRun } from './vscode/run/reproduce';
 import { defineGoals } from './vscode/goals/defineGoals';
 import { openGoalsFile } from './vscode/goals/goalsFile';
 import { GoalsDiagnostics } from './vscode/goals/goalsDiagnostics';
+import { DataDiagnostics } from './vscode/data/dataDiagnostics';
+import { createDataSchema, profileDataVersion } from './vscode/data/schemaCommands';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -130,6 +132,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.defineGoals, (a?: { root?: string }) => defineGoals(stores, a));
   reg(Commands.openGoalsFile, (a?: { root?: string }) => openGoalsFile(stores, a));
   context.subscriptions.push(new GoalsDiagnostics(stores, log));
+  context.subscriptions.push(new DataDiagnostics(stores, log));
+  reg(Commands.createDataSchema, (a?: unknown) => createDataSchema(stores, a));
+  reg(Commands.profileDataVersion, (a?: unknown) => profileDataVersion(stores, a));
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all, () => trees.experiments.view.selection));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });

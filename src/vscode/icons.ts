@@ -57,6 +57,19 @@ const SYMBOL: Record<NodeSymbol, Picture> = {
   budgetOk: { id: 'credit-card' },
   budgetNear: { id: 'warning', color: 'problemsWarningIcon.foreground' },
   budgetOver: { id: 'error', color: 'problemsErrorIcon.foreground' },
+  columns: { id: 'table' },
+  columnNumber: { id: 'symbol-number' },
+  columnBoolean: { id: 'symbol-boolean' },
+  columnDate: { id: 'calendar' },
+  columnCategory: { id: 'symbol-enum' },
+  columnText: { id: 'symbol-string' },
+  findingError: { id: 'error', color: 'problemsErrorIcon.foreground' },
+  findingWarning: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+  findingInfo: { id: 'info', color: 'problemsInfoIcon.foreground' },
+  schemaOk: { id: 'pass', color: 'testing.iconPassed' },
+  driftNone: { id: 'pulse', color: 'testing.iconPassed' },
+  driftMinor: { id: 'pulse', color: 'problemsWarningIcon.foreground' },
+  driftMajor: { id: 'pulse', color: 'problemsErrorIcon.foreground' },
 };
 
 /** The codicon and theme colour for what the core says a node's icon stands for. */

@@ -32,6 +32,8 @@ export const Commands = {
   restartAndRunAll: 'mlops.restartAndRunAll',
   compareRuns: 'mlops.compareRuns',
   compareDataVersions: 'mlops.compareDataVersions',
+  createDataSchema: 'mlops.createDataSchema',
+  profileDataVersion: 'mlops.profileDataVersion',
   addPythonLogger: 'mlops.addPythonLogger',
   runScriptAsExperiment: 'mlops.runScriptAsExperiment',
   reproduceRun: 'mlops.reproduceRun',

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, sortNeedsMetrics, type StoreState, type ViewName, type ViewNode,
@@ -58,6 +59,13 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
         await vscode.window.withProgress({ location: { viewId: VIEW_IDS[this.view] } }, () => this.loadMetrics(state, state.runs.list(element.experiment).map((r) => r.id)));
       }
     }
+    if (element?.kind === 'dataset' || element?.kind === 'dataVersion') {
+      // Profiles, the schema and drift against the previous version are read lazily, when a dataset or version opens.
+      const state = states.find((s) => s.root === element.root);
+      const versions = state?.dataVersions.filter((v) => (element.kind === 'dataset' ? v.dataset === element.dataset : v.id === element.versionId)) ?? [];
+      const prev = element.kind === 'dataVersion' && versions[0] ? state?.quality.previous(versions[0]) : undefined;
+      if (state) { await state.quality.prepare(prev ? [...versions, prev] : versions, { drift: true }).catch((e: unknown) => this.log.warn(`reading data profiles: ${messageOf(e)}`)); }
+    }
     const children = childrenOf(states, element, this.view, opts).map((n) => this.canonical(n, element?.id));
     const needMetrics = children.filter((n) => n.kind === 'run' && !this.stateOf(n)?.metrics.peek(n.runId!));
     if (needMetrics.length) { void this.loadMetricsFor(needMetrics); }
@@ -83,6 +91,11 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       case 'runRef': return { command: Commands.revealRun, title: 'Show Run', arguments: [{ runId: node.runId, root: node.root }] };
       case 'dataRef': return { command: Commands.revealDataVersion, title: 'Show Data Version', arguments: [{ versionId: node.versionId, root: node.root }] };
       case 'modelRef': return { command: Commands.revealModelVersion, title: 'Show Model Version', arguments: [{ model: node.model, version: node.version, root: node.root }] };
+      case 'schemaStatus': return node.file ? { command: 'vscode.open', title: 'Open Schema', arguments: [vscode.Uri.file(node.file)] } : undefined;
+      case 'finding': return node.dataFile ? { command: 'vscode.open', title: 'Open Data File', arguments: [vscode.Uri.file(path.resolve(node.root, node.dataFile)),
+        ...(node.line ? [{ selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] : [])] } : undefined;
+      case 'drift': return { command: Commands.compareDataVersions, title: 'Compare Data Versions',
+        arguments: [{ root: node.root, a: `${node.dataset}:${node.otherVersionId}`, b: `${node.dataset}:${node.versionId}` }] };
       default: return undefined;
     }
   }
@@ -163,7 +176,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private onStoreChange(changes: StoreChange[]): void {
     if (this.view !== 'experiments') {
       // Data and model views are small: any change that can affect them redraws them.
-      if (changes.some(({ change }) => change.full || change.runs.size > 0 || (this.view === 'data' ? change.data : change.models))) { this.refresh(); }
+      // Drift settings live in goals.json, so the data view also redraws when it changes.
+      if (changes.some(({ change }) => change.full || change.runs.size > 0 || (this.view === 'data' ? change.data || change.goals : change.models))) { this.refresh(); }
       return;
     }
     const fire = new Set<ViewNode>();

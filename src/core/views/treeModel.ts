@@ -13,11 +13,13 @@ import {
   modelVersionTooltip, relativeTime, runDescription, runTooltip,
 } from './describe';
 import { matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import { columnNodes, dataQualityNodes, findingNodes, versionBadges } from './dataNodes';
 import type { StoreState } from './storeState';
 
 export type NodeKind =
   | 'folder' | 'experiment' | 'run' | 'group' | 'param' | 'metric' | 'commit' | 'meta' | 'info' | 'more'
-  | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef';
+  | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef'
+  | 'columns' | 'column' | 'schemaStatus' | 'finding' | 'drift';
 
 export type ViewName = 'experiments' | 'data' | 'models';
 
@@ -32,7 +34,10 @@ export type NodeSymbol =
   | 'commit' | 'dataset' | 'dataVersion' | 'hash' | 'reproducedFrom' | 'model' | 'artifact'
   // The Goals view (goalsModel.ts): a goal some run meets, none meets, none knows, one without a bar; spend states.
   | 'error' | 'goalMet' | 'goalUnmet' | 'goalUnknown' | 'goalInfo' | 'kpis' | 'metricGoals' | 'constraints'
-  | 'budget' | 'budgetOk' | 'budgetNear' | 'budgetOver';
+  | 'budget' | 'budgetOk' | 'budgetNear' | 'budgetOver'
+  // Data versions (dataNodes.ts): columns by type, schema findings, drift classes.
+  | 'columns' | 'columnNumber' | 'columnBoolean' | 'columnDate' | 'columnCategory' | 'columnText'
+  | 'findingError' | 'findingWarning' | 'findingInfo' | 'schemaOk' | 'driftNone' | 'driftMinor' | 'driftMajor';
 
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
@@ -65,6 +70,13 @@ export interface ViewNode extends BaseNode {
   group?: 'params' | 'metrics' | 'lineage' | 'meta';
   /** A file to open when the node is clicked. */
   file?: string;
+  /** The profiled file of a data version a `columns` node stands for. */
+  fileIndex?: number;
+  /** A schema finding's data file (workspace-relative or absolute) and 1-based line. */
+  dataFile?: string;
+  line?: number;
+  /** The data version a `drift` node compares with. */
+  otherVersionId?: string;
 }
 
 export interface ViewOptions {
@@ -267,7 +279,7 @@ function datasetNodes(state: StoreState): ViewNode[] {
 export function datasetChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
   return state.dataVersions.filter((v) => v.dataset === node.dataset).map((v) => ({
     id: `${rootKey(state.root)}|dv|${v.id}`, kind: 'dataVersion', view: 'data', root: state.root, dataset: v.dataset, versionId: v.id,
-    label: dataVersionLabel(v), description: dataVersionDescription(v, opts.now), tooltip: dataVersionTooltip(v), icon: { symbol: 'dataVersion' },
+    label: dataVersionLabel(v), description: [dataVersionDescription(v, opts.now), versionBadges(state, v)].filter(Boolean).join(' · '), tooltip: dataVersionTooltip(v), icon: { symbol: 'dataVersion' },
     contextValue: 'mlops.dataVersion', collapsible: 'collapsed', file: state.store.dataVersionFile(v.dataset, v.id),
   }));
 }
@@ -276,7 +288,7 @@ export function dataVersionChildren(state: StoreState, node: ViewNode, opts: Pic
   const v = state.dataVersion(node.versionId!);
   if (!v) { return []; }
   const out: ViewNode[] = [{ id: `${node.id}|hash`, kind: 'info', view: 'data', root: state.root, label: `sha256 ${v.contentHash.slice(0, 16)}…`,
-    description: v.source, tooltip: dataVersionTooltip(v), icon: { symbol: 'hash' }, collapsible: 'none' }];
+    description: v.source, tooltip: dataVersionTooltip(v), icon: { symbol: 'hash' }, collapsible: 'none' }, ...dataQualityNodes(state, node, v)];
   const runs = state.runsUsingDataVersion(v.id);
   for (const r of runs) {
     out.push({ id: `${node.id}|run|${r.id}`, kind: 'runRef', view: 'data', root: state.root, runId: r.id, label: `used by ${r.name}`,
@@ -346,6 +358,8 @@ export function childrenOf(states: readonly StoreState[], node: ViewNode | undef
     case 'group': return groupChildren(state, node, opts);
     case 'dataset': return datasetChildren(state, node, opts);
     case 'dataVersion': return dataVersionChildren(state, node, opts);
+    case 'columns': return columnNodes(state, node);
+    case 'schemaStatus': return findingNodes(state, node);
     case 'model': return modelChildren(state, node, opts);
     case 'modelVersion': return modelVersionChildren(state, node, opts);
     default: return [];

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MlopsError, Store, formatBytes, dataVersionLabel, nameProblem, textProblem, type DataVersion, type HashProgress, type StoreState } from '../../core';
+import { MlopsError, Store, formatBytes, dataVersionLabel, nameProblem, textProblem, type DataVersion, type HashProgress, type ProfileProgress, type StoreState } from '../../core';
 import type { WorkspaceStores } from '../stores';
 import { pickStore } from '../ui';
 
@@ -54,23 +54,33 @@ export async function tagData(stores: WorkspaceStores, uriOrArgs?: vscode.Uri | 
     if (text === undefined) { return undefined; }
     tags = text.split(',').map((t) => t.trim()).filter(Boolean);
   }
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hashing ${path.basename(target)}`, cancellable: true },
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Tagging ${path.basename(target)}`, cancellable: true },
     async (progress, token) => {
       const ctl = new AbortController();
       token.onCancellationRequested(() => ctl.abort());
       let lastPct = 0;
       const onProgress = (p: HashProgress) => {
         const pct = p.bytesTotal ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 100;
-        progress.report({ increment: pct - lastPct, message: `${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` });
+        progress.report({ increment: pct - lastPct, message: `hashing ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` });
         lastPct = pct;
       };
-      return state.store.tagData({ path: target, dataset, tags, signal: ctl.signal, onProgress });
+      // Profiling is the second pass over the data; a file that cannot be profiled never fails the tagging.
+      const onProfileProgress = (p: ProfileProgress) => progress.report({ message: `profiling ${p.file} (${p.index + 1}/${p.total})` });
+      return state.store.tagData({ path: target, dataset, tags, signal: ctl.signal, onProgress, onProfileProgress });
     });
   await stores.notify(state.root, { data: true });
   const v = result.version;
-  void vscode.window.showInformationMessage(result.reused
+  const failed = result.profile?.files.filter((f) => f.error) ?? [];
+  const findings = result.profile ? await state.quality.findings(v) : [];
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const notes = [
+    failed.length ? `${failed.length} file${failed.length === 1 ? '' : 's'} could not be profiled (${failed[0].path}: ${failed[0].error})` : '',
+    findings.length ? `${findings.length} schema finding${findings.length === 1 ? '' : 's'}${errors ? `, ${errors} error${errors === 1 ? '' : 's'}` : ''} (see Problems)` : '',
+  ].filter(Boolean).join('; ');
+  const text = result.reused
     ? `MLOps: ${path.basename(target)} is unchanged since ${dataset} ${dataVersionLabel(v)}${result.addedTags.length ? `; added ${result.addedTags.join(', ')}` : ''}`
-    : `MLOps: tagged ${path.basename(target)} as ${dataset} ${dataVersionLabel(v)} (${v.fileCount} files, ${formatBytes(v.sizeBytes)})`);
+    : `MLOps: tagged ${path.basename(target)} as ${dataset} ${dataVersionLabel(v)} (${v.fileCount} files, ${formatBytes(v.sizeBytes)})`;
+  void (notes ? vscode.window.showWarningMessage(`${text}; ${notes}`) : vscode.window.showInformationMessage(text));
   return v;
 }
 
