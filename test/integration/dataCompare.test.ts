@@ -17,7 +17,8 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 function writeVersion(dir: string, rows: number, shift: number): void {
   fs.mkdirSync(dir, { recursive: true });
   const lines = [`id,age,city,${JSON.stringify(HOSTILE)}`];
-  for (let i = 0; i < rows; i++) { lines.push(`${i},${20 + ((i * 7 + shift) % 50)},${['Paris', 'Lyon', 'Nice'][(i + shift) % 3]},${i % 2}`); }
+  // Ages move up by `shift` years, and `shift` more rows live in Paris: v3 has drifted from v1.
+  for (let i = 0; i < rows; i++) { lines.push(`${i},${20 + ((i * 7) % 50) + shift},${i < shift * 2 ? 'Paris' : ['Paris', 'Lyon', 'Nice'][i % 3]},${i % 2}`); }
   fs.writeFileSync(path.join(dir, 'people.csv'), lines.join('\n') + '\n');
 }
 
@@ -65,8 +66,6 @@ describe('Compare Data Versions panel (real extension host)', () => {
     const other = await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions', { a: `${DATASET}:v2`, b: `${DATASET}:v3` });
     assert.notStrictEqual(other, first);
     assert.deepStrictEqual(panels().map((p) => p.title).sort(), [`${DATASET} v1 ↔ v3`, `${DATASET} v2 ↔ v3`]);
-    // The visible page said ready and got an answer (a report, or why there is none); the hidden one asks when shown.
-    await until(() => other.report ?? other.failure, 30_000, 'the visible page answered');
     // Closing one leaves the other, and forgets the closed pair.
     first.panel.dispose();
     assert.deepStrictEqual(panels().map((p) => p.title), [`${DATASET} v2 ↔ v3`]);
@@ -76,6 +75,16 @@ describe('Compare Data Versions panel (real extension host)', () => {
     const p = await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions', byTag('v2'));
     assert.strictEqual(p?.title, `${DATASET} v1 ↔ v2`);
     assert.deepStrictEqual([p.pair.a, p.pair.b], [`${DATASET}:${ids[0]}`, `${DATASET}:${ids[1]}`]);
+  });
+
+  it('from the Data tree\'s drift item under a version: the pair it reports on', async () => {
+    const drift = await until(async () => (await api.trees.data.tree.getChildren(byTag('v3'))).find((n) => n.kind === 'drift'), 15_000, 'the drift item under v3');
+    const item = api.trees.data.tree.getTreeItem(drift);
+    assert.ok(item.command, 'clicking the drift item runs a command');
+    const p = await vscode.commands.executeCommand<DataComparePanel>(item.command.command, ...((item.command.arguments ?? []) as unknown[]));
+    assert.strictEqual(p?.title, `${DATASET} v2 ↔ v3`);
+    // Its context menu passes the node itself: the same pair, the same panel.
+    assert.strictEqual(await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions', drift), p);
   });
 
   it('from two selected versions: the older one is the reference, whatever the selection order', async () => {
@@ -156,12 +165,19 @@ describe('Compare Data Versions panel (real extension host)', () => {
     // What the page shows is read from the real webview DOM, which only the offline launcher's bridge can see.
     if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
     const p = (await vscode.commands.executeCommand<DataComparePanel>('mlops.compareDataVersions', { a: `${DATASET}:v1`, b: `${DATASET}:v3` }));
+    // A hidden page is not kept alive: it says ready (and gets the report) when shown.
+    p.panel.reveal(vscode.ViewColumn.Active, false);
     await until(() => p.report ?? p.failure, 30_000, 'the report built after the page said ready');
     assert.strictEqual(p.failure, undefined, `the comparison failed: ${p.failure}`);
     await until(async () => (await page('#columns tbody th.column-name')).length >= 3, 30_000, 'the columns table in the page');
     const names = await page('#columns tbody th.column-name');
     assert.ok(names.includes('age') && names.includes('city') && names.includes(HOSTILE), names.join(' | '));
     assert.deepStrictEqual(await page('h1 .version-label'), [`${DATASET} v1`, `${DATASET} v3`]);
+    // The report the core made from the stored profiles, as the page shows it: age drifted (KS), id did not.
+    const age = p.report!.drift.columns.find((c) => c.column === 'age')!;
+    assert.strictEqual(age.drifted, true, JSON.stringify(age));
+    assert.ok(!p.report!.drift.columns.find((c) => c.column === 'id')!.drifted);
+    assert.ok((await page('#columns tbody tr.drifted th.column-name')).includes('age'));
     await ui('/screenshot', { name: 'data-compare-panel' });
   });
 });
