@@ -32,6 +32,8 @@ const targets = [
   // Webviews: one self-contained browser bundle each (Chart.js, the UI toolkit and zod inside; no CDN).
   { ...common, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js', platform: 'browser', format: 'iife',
     target: 'es2022' },
+  { ...common, entryPoints: ['webview/dataCompare/main.ts'], outfile: 'dist/webview/dataCompare.js', platform: 'browser', format: 'iife',
+    target: 'es2022' },
 ];
 
 if (watch) {

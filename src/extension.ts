@@ -19,6 +19,8 @@ import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDepende
 import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
 import { COMPARE_VIEW_TYPE, ComparePanel, ComparePanelSerializer } from './vscode/compare/comparePanel';
 import { compareRuns } from './vscode/compare/compareCommand';
+import { DATA_COMPARE_VIEW_TYPE, DataComparePanel, DataComparePanelSerializer } from './vscode/data/comparePanel';
+import { compareDataVersions, dataCompareSource, restorePair } from './vscode/data/compareCommand';
 import { addPythonLogger } from './vscode/commands/pythonLogger';
 import { runScriptAsExperiment, type RunScriptArgs } from './vscode/run/runScript';
 import { reproduceRun } from './vscode/run/reproduce';
@@ -41,6 +43,8 @@ export interface MlopsApi {
   comparePanel(): ComparePanel | undefined;
   /** Restores a Compare Runs panel as after a window reload (what VS Code calls). */
   compareSerializer: ComparePanelSerializer;
+  /** The open Compare Data Versions panels (one per pair of versions). */
+  dataComparePanels(): DataComparePanel[];
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -57,7 +61,8 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   const viewState = new ViewState(context.workspaceState);
   const make = (name: 'experiments' | 'data' | 'models', id: string) => {
     const tree = new MlopsTree(name, stores, viewState, log);
-    const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name === 'experiments' });
+    // Runs (Compare Runs) and data versions (Compare Data Versions) can be compared by selecting several.
+    const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name !== 'models' });
     context.subscriptions.push(tree, view);
     return { tree, view };
   };
@@ -133,11 +138,16 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all, () => trees.experiments.view.selection));
   const compareSerializer = new ComparePanelSerializer(context, stores, log);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });
+  const dataSource = dataCompareSource(context, stores, log);
+  reg(Commands.compareDataVersions, (clicked?: unknown, all?: unknown) => compareDataVersions(context, stores, log, dataSource, clicked, all, () => trees.data.view.selection));
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(DATA_COMPARE_VIEW_TYPE, new DataComparePanelSerializer(context, log, dataSource, (saved) => restorePair(stores, saved))),
+    { dispose: () => { for (const p of DataComparePanel.all()) { p.dispose(); } } });
 
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer };
+  return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
+    dataComparePanels: () => DataComparePanel.all() };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }
