@@ -3,7 +3,7 @@
  * (value counts and exact distinct up to 10,000 values, a 16 KiB HyperLogLog after that, a DDSketch, a 10,000-value
  * reservoir, a histogram grid of at most 1,024 cells).
  */
-import { DDSketch } from '@datadog/sketches-js';
+import { DDSketch } from './ddsketch';
 import { HyperLogLog, hashNumber, hashString } from './hll';
 import {
   MAX_VALUE_LENGTH, SAMPLE_SIZE, TOP_CATEGORIES, VALUE_COUNT_CAP,
@@ -86,13 +86,16 @@ export class ColumnAccumulator {
 
   /** A CSV cell (or a JSON / Parquet string): classified, then counted. */
   text(s: string, opts?: ReadOptions): void {
+    if (!opts?.textOnly) {
+      // Numbers first: most cells are numbers, and no missing marker is spelled as one.
+      const shape = numberShape(s);
+      if (shape !== 0) { this.number(Number(s), shape === 1); return; }
+    }
     if (isMissingMarker(s)) { this.missingValue(s); return; }
     const len = s.length;
     if (len < this.minLen) { this.minLen = len; }
     if (len > this.maxLen) { this.maxLen = len; }
     if (!opts?.textOnly) {
-      const shape = numberShape(s);
-      if (shape !== 0) { this.number(Number(s), shape === 1); return; }
       if (isBooleanText(s)) { this.bool(s.toLowerCase() === 'true'); return; }
       if (isNonFinite(s)) { this.nonFiniteValue(s); return; }
     }
@@ -124,7 +127,7 @@ export class ColumnAccumulator {
     if (x > this.max) { this.max = x; }
     this.sum += x;
     if (x === 0) { this.zeros++; }
-    (this.sketch ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })).accept(x);
+    (this.sketch ??= new DDSketch(SKETCH_ACCURACY)).accept(x);
     // Reservoir sampling, algorithm R: all values in order while n ≤ SAMPLE_SIZE, then a uniform sample.
     if (n <= SAMPLE_SIZE) { this.sample.push(x); } else {
       const j = Math.floor(this.random() * n);
@@ -173,26 +176,27 @@ export class ColumnAccumulator {
   }
 
   private countNumber(x: number): void {
+    if (this.frozen) { this.hll!.addHash(hashNumber(x)); return; }
     const c = this.numCounts.get(x);
     if (c !== undefined) { this.numCounts.set(x, c + 1); return; }
-    if (!this.frozen) {
-      if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.numCounts.set(x, 1); return; }
-      this.freeze();
-    }
+    if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.numCounts.set(x, 1); return; }
+    this.freeze();
     this.hll!.addHash(hashNumber(x));
   }
 
   private countText(s: string): void {
+    if (this.frozen) { this.hll!.addHash(hashString(s)); return; }
     const c = this.textCounts.get(s);
     if (c !== undefined) { this.textCounts.set(s, c + 1); return; }
-    if (!this.frozen) {
-      if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.textCounts.set(s, 1); return; }
-      this.freeze();
-    }
+    if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.textCounts.set(s, 1); return; }
+    this.freeze();
     this.hll!.addHash(hashString(s));
   }
 
-  /** Past 10,000 distinct values: new values go to the HyperLogLog only; known ones keep exact counts. */
+  /**
+   * Past 10,000 distinct values every value goes to the HyperLogLog only (a map lookup per value costs more than
+   * the rest of the profile on a high-cardinality column); `top` then holds the counts seen until that point.
+   */
   private freeze(): void {
     this.frozen = true;
     this.complete = false;
@@ -210,7 +214,7 @@ export class ColumnAccumulator {
     const c = g.get(k);
     if (c !== undefined) { g.set(k, c + 1); return; }
     g.set(k, 1);
-    while (g.size > GRID_CELLS) { this.coarsen(); }
+    while (this.grid.size > GRID_CELLS) { this.coarsen(); }
   }
 
   private coarsen(): void {
@@ -300,7 +304,7 @@ export class ColumnAccumulator {
       quantiles = QUANTILES.map((q) => ({ q, value: quantileSorted(sorted, q) }));
     } else {
       const sk = this.sketch!;
-      quantiles = QUANTILES.map((q) => ({ q, value: Math.min(max, Math.max(min, sk.getValueAtQuantile(q))) }));
+      quantiles = QUANTILES.map((q) => ({ q, value: Math.min(max, Math.max(min, sk.quantile(q))) }));
     }
     let bins = Math.min(MAX_BINS, Math.ceil(Math.log2(n)) + 1);
     if (type === 'integer') { bins = Math.max(1, Math.min(bins, max - min + 1)); }
@@ -310,7 +314,7 @@ export class ColumnAccumulator {
       quantiles, histogram, sample: this.sample.slice(), sampleSeed: this.seed,
     };
     if (this.sketch && !all) {
-      out.sketch = { kind: 'ddsketch', relativeAccuracy: SKETCH_ACCURACY, proto: Buffer.from(this.sketch.toProto()).toString('base64') };
+      out.sketch = this.sketch.toJson();
     }
     return out;
   }
