@@ -4,6 +4,7 @@ import { benchCompare } from './compare.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchNotebooks } from './notebook.bench';
+import { benchProfile } from './profile.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (!only || only === 'notebooks') { await benchNotebooks(); }
   if (!only || only === 'compare') { await benchCompare(); }
   if (!only || only === 'goals') { await benchGoals(repo); }
+  if (!only || only === 'profile') { await benchProfile(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
