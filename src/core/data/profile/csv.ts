@@ -25,21 +25,28 @@ export async function readHead(absPath: string, bytes: number): Promise<{ head: 
 /** Header cells to unique column names, pandas style: `a`, `a.1`, `a.2`; empty cells become `column_N`. */
 export function columnNames(cells: string[], warnings: string[]): string[] {
   const seen = new Set<string>();
+  /** Next suffix to try per duplicated name (a header of 30,000 equal cells must not cost 30,000² probes). */
+  const nextSuffix = new Map<string, number>();
   const out: string[] = [];
   const dups = new Set<string>();
+  let empty = 0;
   cells.forEach((cell, i) => {
     let name = cell === '' ? `column_${i + 1}` : cell;
-    if (cell === '') { warnings.push(`column ${i + 1} has an empty header cell: named ${name}`); }
+    if (cell === '') { empty++; }
     if (seen.has(name)) {
       dups.add(name);
-      let k = 1;
+      let k = nextSuffix.get(name) ?? 1;
       while (seen.has(`${name}.${k}`)) { k++; }
+      nextSuffix.set(name, k + 1);
       name = `${name}.${k}`;
     }
     seen.add(name);
     out.push(name);
   });
-  for (const d of dups) { warnings.push(`duplicate column name ${JSON.stringify(d)}: later ones renamed ${JSON.stringify(d + '.1')}, …`); }
+  if (empty) { warnings.push(`${empty} empty header cell(s): named column_N after their position`); }
+  const shown = [...dups].slice(0, 5);
+  for (const d of shown) { warnings.push(`duplicate column name ${JSON.stringify(d)}: later ones renamed ${JSON.stringify(d + '.1')}, …`); }
+  if (dups.size > shown.length) { warnings.push(`${dups.size - shown.length} more duplicate column names`); }
   return out;
 }
 

@@ -10,7 +10,7 @@
  */
 
 /** A record longer than this is an error (a text file without line breaks must not grow a string forever). */
-export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+export const MAX_RECORD_CHARS = 32 * 1024 * 1024;
 
 export type RecordSink = (fields: string[], line: number) => void;
 

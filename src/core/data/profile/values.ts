@@ -11,8 +11,6 @@ export const MISSING_MARKERS: readonly string[] = [
 const MISSING = new Set(MISSING_MARKERS);
 const NON_FINITE = new Set(['inf', '-inf', '+inf', 'Inf', '-Inf', '+Inf', 'INF', '-INF', 'Infinity', '-Infinity', '+Infinity']);
 
-export const enum Kind { Missing, Integer, Float, Boolean, Datetime, Text, NonFinite }
-
 /** 0: not a number, 1: integer spelling, 2: float spelling (decimal point or exponent). */
 export function numberShape(s: string): 0 | 1 | 2 {
   const n = s.length;
