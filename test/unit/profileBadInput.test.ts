@@ -187,6 +187,12 @@ describe('data profile: dialects', function () {
     assert.deepEqual(col(pipe, 'c').datetime, { min: '2020-01-31', max: '2020-02-29', formats: [{ value: 'YYYY-MM-DD', count: 2 }] });
   });
 
+  it('Latin-1 text is read as UTF-8 with a warning', async () => {
+    const p = await profileText('latin1.csv', Buffer.from('name,city\nJos\xe9,M\xe1laga\nAna,Sevilla\n', 'latin1'));
+    assert.equal(p.rows, 2);
+    assert.match(p.warnings?.[0] ?? '', /2 byte sequence\(s\).*not UTF-8/);
+  });
+
   it('booleans in any case, missing markers recorded per column', async () => {
     const p = await profileText('b.csv', 'flag,x\nTrue,NA\nfalse,n/a\nTRUE,\nFALSE,1\n');
     assert.equal(col(p, 'flag').type, 'boolean');

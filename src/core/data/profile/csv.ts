@@ -73,6 +73,9 @@ export async function profileCsv(absPath: string, format: FileFormat, signal?: A
     lineEnding: sniffed.lineEnding, encoding: 'utf-8', raggedRows: 0,
   };
   if (sniffed.skipFirst) { dialect.skippedLines = 1; }
+  let undecodable = 0;
+  for (let i = 0; i < text.length; i++) { if (text.charCodeAt(i) === 0xfffd) { undecodable++; } }
+  if (undecodable) { warnings.push(`${undecodable} byte sequence(s) in the first 64 KiB are not UTF-8 (another encoding?): read as U+FFFD`); }
   let rows = 0;
   let ragged = 0;
   let firstRagged: number | undefined;
