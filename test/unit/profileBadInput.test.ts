@@ -294,6 +294,21 @@ describe('data profile: columns past the exact limits (20,000 rows)', function (
   });
 });
 
+describe('data profile: top values of a high-cardinality column', function () {
+  this.timeout(60_000);
+  it('a frequent value keeps its exact count after the column passes 10,000 distinct values', async () => {
+    const lines = ['v,n'];
+    for (let i = 0; i < 30_000; i++) { lines.push(i % 3 === 0 ? 'same,7' : `v${i},${i}`); }
+    const p = await profileText('heavy.csv', lines.join('\n'));
+    const v = col(p, 'v');
+    assert.equal(v.values.complete, false);
+    assert.deepEqual(v.top[0], { value: 'same', count: 10_000 });
+    assert.equal(v.top.length, 20);
+    assert.ok(Math.abs(v.distinct - 20_001) / 20_001 < 0.02, String(v.distinct));
+    assert.deepEqual(col(p, 'n').top[0], { value: '7', count: 10_001 }, 'every third row, and row 7');
+  });
+});
+
 describe('data profile: HyperLogLog on sequential keys', function () {
   this.timeout(60_000);
   it('estimates 200,000 and 1,290,000 sequential numbers and strings within 1.5% (FNV-1a hashing ran 1.7% high)', () => {

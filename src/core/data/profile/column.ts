@@ -19,6 +19,8 @@ const GRID_CELLS = 1024;
 const MAX_BINS = 50;
 /** Text columns with at most this many distinct values (and at most half as many as values) are categorical. */
 const CATEGORICAL_MAX = 1000;
+/** Values still counted exactly once a column has more than 10,000 distinct values. */
+const HEAVY_HITTERS = 100;
 
 /** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
 export function mulberry32(seed: number): () => number {
@@ -66,6 +68,9 @@ export class ColumnAccumulator {
   private readonly numCounts = new Map<number, number>();
   private readonly textCounts = new Map<string, number>();
   private frozen = false;
+  /** After the freeze: the most frequent values so far, keyed by 30 bits of their hash, still counted exactly. */
+  private distinctAtFreeze = 0;
+  private heavy: Map<number, { value: string | number; count: number }> | undefined;
   private complete = true;
   private hll: HyperLogLog | undefined;
   private longValues = 0;
@@ -176,7 +181,13 @@ export class ColumnAccumulator {
   }
 
   private countNumber(x: number): void {
-    if (this.frozen) { this.hll!.addHash(hashNumber(x)); return; }
+    if (this.frozen) {
+      const h = hashNumber(x);
+      this.hll!.addHash(h);
+      const e = this.heavy!.get(h & 0x3fffffff);
+      if (e !== undefined && e.value === x) { e.count++; }
+      return;
+    }
     const c = this.numCounts.get(x);
     if (c !== undefined) { this.numCounts.set(x, c + 1); return; }
     if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.numCounts.set(x, 1); return; }
@@ -185,7 +196,13 @@ export class ColumnAccumulator {
   }
 
   private countText(s: string): void {
-    if (this.frozen) { this.hll!.addHash(hashString(s)); return; }
+    if (this.frozen) {
+      const h = hashString(s);
+      this.hll!.addHash(h);
+      const e = this.heavy!.get(h & 0x3fffffff);
+      if (e !== undefined && e.value === s) { e.count++; }
+      return;
+    }
     const c = this.textCounts.get(s);
     if (c !== undefined) { this.textCounts.set(s, c + 1); return; }
     if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.textCounts.set(s, 1); return; }
@@ -194,13 +211,29 @@ export class ColumnAccumulator {
   }
 
   /**
-   * Past 10,000 distinct values every value goes to the HyperLogLog only (a map lookup per value costs more than
-   * the rest of the profile on a high-cardinality column); `top` then holds the counts seen until that point.
+   * Past 10,000 distinct values a column feeds its HyperLogLog, and keeps exact counts only for its 100 most
+   * frequent values so far (a small map keyed by their hash, checked with the hash the HyperLogLog needs anyway):
+   * a map lookup of every string costs more than the rest of the profile on a high-cardinality column. `top` is
+   * then exact for those values; a value that first appears after the freeze cannot enter it.
    */
   private freeze(): void {
     this.frozen = true;
     this.complete = false;
     this.hll ??= new HyperLogLog();
+    const all: { value: string | number; count: number }[] = [];
+    for (const [value, count] of this.numCounts) { all.push({ value, count }); }
+    for (const [value, count] of this.textCounts) { all.push({ value, count }); }
+    all.sort((a, b) => b.count - a.count);
+    this.heavy = new Map();
+    for (const e of all.slice(0, HEAVY_HITTERS)) {
+      const h = (typeof e.value === 'number' ? hashNumber(e.value) : hashString(e.value)) & 0x3fffffff;
+      if (!this.heavy.has(h)) { this.heavy.set(h, e); }
+    }
+    // The 10,000 values go into the HyperLogLog now, and their maps are let go.
+    for (const { value } of all) { this.hll.addHash(typeof value === 'number' ? hashNumber(value) : hashString(value)); }
+    this.distinctAtFreeze = all.length;
+    this.numCounts.clear();
+    this.textCounts.clear();
   }
 
   private gridAdd(x: number): void {
@@ -228,7 +261,7 @@ export class ColumnAccumulator {
   }
 
   distinct(): { distinct: number; exact: boolean } {
-    const exactCount = this.numCounts.size + this.textCounts.size;
+    const exactCount = this.numCounts.size + this.textCounts.size + this.distinctAtFreeze;
     if (!this.hll) { return { distinct: exactCount, exact: true }; }
     const hll = this.hll;
     for (const k of this.numCounts.keys()) { hll.addHash(hashNumber(k)); }
@@ -287,6 +320,10 @@ export class ColumnAccumulator {
 
   private valueCounts(): ValueCount[] {
     const out: ValueCount[] = [];
+    if (this.heavy) {
+      for (const { value, count } of this.heavy.values()) { out.push({ value: String(value), count }); }
+      return sortCounts(out);
+    }
     for (const [k, count] of this.numCounts) { out.push({ value: String(k), count }); }
     for (const [value, count] of this.textCounts) { out.push({ value, count }); }
     return sortCounts(out);
