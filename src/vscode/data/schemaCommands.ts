@@ -43,8 +43,9 @@ export async function createDataSchema(stores: WorkspaceStores, arg?: unknown): 
   const file = state.store.dataSchemaFile(version.dataset);
   const existing = await state.quality.schema(version.dataset);
   if (existing.exists) {
-    const open = await vscode.window.showInformationMessage(`MLOps: ${version.dataset} already has a schema (${state.store.rel(file)}); it is never replaced.`, 'Open schema.json');
-    if (open) { await vscode.window.showTextDocument(vscode.Uri.file(file)); }
+    // Not awaited: the command is done (nothing to write); the button only opens the file.
+    void vscode.window.showInformationMessage(`MLOps: ${version.dataset} already has a schema (${state.store.rel(file)}); it is never replaced.`, 'Open schema.json')
+      .then((open) => (open ? vscode.window.showTextDocument(vscode.Uri.file(file)) : undefined));
     return undefined;
   }
   const read = await state.quality.profile(version);
