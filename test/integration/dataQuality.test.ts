@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { MlopsApi } from '../../src/extension';
 import type { ViewNode } from '../../src/core';
-import { activate, until, workspaceRoot } from './helpers';
+import { activate, ui, until, workspaceRoot } from './helpers';
 
 const REPO = process.env.EXT_TEST_REPO_ROOT ?? path.resolve(__dirname, '../../..');
 const TITANIC = path.resolve(REPO, '..', 'shared', 'corpus', 'data', 'titanic', 'mljar-supervised');
@@ -87,5 +87,25 @@ describe('data quality: profiles, schema findings in Problems and the Data view 
     assert.strictEqual(open?.command, 'vscode.open');
     // Problems follow the newest version (the test split): still the Embarked finding, now on its first row.
     await until(() => vscode.languages.getDiagnostics(vscode.Uri.file(dataFile())).find((d) => d.code === 'unexpected-category' && d.range.start.line === 1), 20_000, 'Problems for the newest version');
+  });
+
+  it('the workbench renders the columns and the drift row of a version', async function () {
+    if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
+    await vscode.commands.executeCommand('mlops.data.focus');
+    await until(() => api.trees.data.view.visible, 20_000, 'Data view visible');
+    const [test] = await versionNodes();
+    const children = await kids(test);
+    const sel = '.pane:has(.pane-header[aria-label^="Data"]) .monaco-list-row';
+    const rowsWith = (what: string, text: string) => until(async () => { const r = (await ui<string[]>('/texts', { frame: 'main', selector: sel })) ?? []; return r.some((t) => t.includes(text)) ? r : undefined; }, 20_000, what);
+    // The list renders only the rows in sight: reveal each one before reading it.
+    await api.trees.data.view.reveal(children.find((n) => n.kind === 'drift')!, { expand: false, focus: false, select: false });
+    const top = await rowsWith('the drift row rendered', 'Drift from train');
+    assert.ok(top.some((t) => /Drift from train: minor.*5 of 12 columns drifted/.test(t)), top.join(' | '));
+    const age = (await kids(children.find((n) => n.kind === 'columns'))).find((n) => n.label === 'Age')!;
+    await api.trees.data.view.reveal(age, { expand: false, focus: false, select: true });
+    const rows = await rowsWith('the Age column row rendered', 'Age');
+    assert.ok(rows.some((t) => /Age.*float · 86 missing/.test(t)), rows.join(' | '));
+    const shot = await ui<string>('/screenshot', { name: 'data-view-columns' });
+    assert.ok(shot);
   });
 });
