@@ -17,14 +17,11 @@ const common = {
   // Prefer a package's ES module build: jsonc-parser's CommonJS (UMD) build loads its parts with a require() that
   // a bundle cannot see, so bundled it fails at run time with "Cannot find module './impl/format'".
   mainFields: ['module', 'main'],
-  // @datadog/sketches-js requires protobufjs only inside DDSketch.toProto/fromProto, which we never call (profiles
-  // store quantiles, not protobuf), and does not list it as a dependency: leave that require unresolved.
-  external: ['protobufjs/minimal'],
 };
 
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
-    target: 'node20', external: ['vscode', 'protobufjs/minimal'] },
+    target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
     target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js', platform: 'node', format: 'cjs',

@@ -5,6 +5,7 @@ import { benchData } from './data.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchNotebooks } from './notebook.bench';
+import { benchProfile } from './profile.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   if (!only || only === 'compare') { await benchCompare(); }
   if (!only || only === 'goals') { await benchGoals(repo); }
   if (!only || only === 'data') { await benchData(repo); }
+  if (!only || only === 'profile') { await benchProfile(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

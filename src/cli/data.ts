@@ -4,7 +4,7 @@ import { formatBytes, parseDataRef, type DataVersion, type ManifestEntry, type S
 import { compareManifests, isSame, verifyAgainst, type ManifestDiff } from '../core/data/compare';
 import { list, required, str, type Command } from './context';
 import { localTime, plural, printJson, reportProblems, table } from './output';
-import { readDataSchema, versionFindings } from '../core/data/check';
+import { publicFinding, readDataSchema, versionFindings } from '../core/data/check';
 import { findingsText } from './dataQuality';
 
 /** `DATASET[:VERSION_OR_TAG]` to a version with its manifest. */
@@ -43,7 +43,7 @@ export const DATA_COMMANDS: Record<string, Command> = {
       const schema = r.profile ? await readDataSchema(store, dataset) : undefined;
       const findings = r.profile && schema?.schema ? versionFindings(r.version, r.profile, schema.schema) : [];
       const profiled = r.profile?.files.map((f) => ({ path: f.path, rows: f.rows, columns: f.columns.length, ...(f.error ? { error: f.error } : {}) }));
-      if (json) { printJson(io, { version: r.version, reused: r.reused, addedTags: r.addedTags, profile: profiled, findings }); } else {
+      if (json) { printJson(io, { version: r.version, reused: r.reused, addedTags: r.addedTags, profile: profiled, findings: findings.map(publicFinding) }); } else {
         const v = r.version;
         const what = `${plural(v.fileCount, 'file')}, ${formatBytes(v.sizeBytes)}, sha256 ${short(v.contentHash)}`;
         io.stdout(r.reused

@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { MlopsError, parseDataRef, type Store } from '../core';
-import { hasErrors, readDataSchema } from '../core/data/check';
+import { hasErrors, publicFinding, readDataSchema } from '../core/data/check';
 import { buildVersionProfile } from '../core/data/versionProfile';
 import { tabularFormat } from '../core/data/profile';
 import type { ColumnProfile, DataProfile, FileProfile } from '../core/data/profile/schema';
@@ -147,9 +147,9 @@ export const DATA_QUALITY_COMMANDS: Record<string, Command> = {
         findings.push(...await locateFindings(abs, fp, validateProfile(fp, schema, { file, source: named ?? sourceFor(schema, file) })));
       }
       if (format === 'json') {
-        printJson(io, { dataset, findings, notProfiled, schemaProblems: problems });
+        printJson(io, { dataset, findings: findings.map(publicFinding), notProfiled, schemaProblems: problems });
       } else if (format === 'sarif') {
-        io.raw(JSON.stringify(findingsSarif(findings, { toolVersion: VERSION }), null, 2) + '\n');
+        io.raw(JSON.stringify(findingsSarif(findings.map(publicFinding), { toolVersion: VERSION }), null, 2) + '\n');
       } else {
         io.stdout(findingsText(findings));
         for (const n of notProfiled) { io.stdout(`${n}\n`); }

@@ -178,6 +178,12 @@ describe('data schema: validateProfile findings', () => {
     assert.match(f.message, /at least 1 value is not/);
   });
 
+  it('type-mismatch: whole floats in a partial sample are accepted for an integer column', () => {
+    const s = schemaOf({ columns: [{ name: 'n', type: 'integer', required: true, nullable: true }] });
+    const fp = csvProfile('f.csv', ['n'], [['2.0'], ['3.0'], ['4'], ['5']], { columns: { 0: { incomplete: true } } });
+    assert.deepEqual(validateProfile(fp, s, { file: 'f.csv' }), []);
+  });
+
   it('type-mismatch: "?" kept as text explains itself, and is no mismatch once the schema accepts "?" as missing', () => {
     const fp = csvProfile('t3.csv', ['Age', 'Sex'], [['22', 'male'], ['?', 'male'], ['?', 'female']], { markers: [''] });
     assert.equal(fp.columns[0].type, 'categorical');
@@ -292,6 +298,15 @@ describe('data schema: validateProfile findings', () => {
     assert.deepEqual(f.find((x) => x.code === 'unexpected-category')?.examples, ['toString']);
   });
 
+  it('10,000 columns, none in the schema: one finding per column, rename hints found by name', () => {
+    const names = Array.from({ length: 10_000 }, (_, i) => `Col${i}`);
+    const fp = csvProfile('wide.csv', names, [names.map(() => '1')]);
+    const s = schemaOf({ columns: names.map((n) => ({ name: n.toLowerCase(), type: 'integer' as const, required: true, nullable: true })) });
+    const f = validateProfile(fp, s, { file: 'wide.csv' });
+    assert.equal(f.length, 20_000);
+    assert.match(f.find((x) => x.column === 'col9999')?.message ?? '', /the file has "Col9999": add the rename/);
+  });
+
   it('a profile with an error gives no findings (the caller reports the error)', () => {
     assert.deepEqual(validateProfile({ path: 'f.csv', rows: 0, columns: [], error: 'binary file' }, base, { file: 'f.csv' }), []);
   });
@@ -323,15 +338,15 @@ describe('data schema: locateFindings', () => {
     assert.equal(findings[0].line, undefined, 'the input is not changed');
   });
 
-  it('JSON Lines: a null or absent key is the missing row', async () => {
+  it('JSON Lines: a null or absent key is the missing row; a BOM does not hide line 1', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'f.jsonl');
-    fs.writeFileSync(file, '{"id": 1, "Sex": "male", "Age": 3}\n\n{"id": null, "Sex": "male", "Age": 4}\n{"Sex": "x", "Age": 5}\n');
-    const fp = { ...csvProfile('f.jsonl', ['id', 'Sex', 'Age'], [['1', 'male', '3'], [null, 'male', '4'], [null, 'x', '5']]), format: 'jsonl' as const };
+    fs.writeFileSync(file, '\uFEFF{"id": 1, "Sex": "M", "Age": 3}\n\n{"id": null, "Sex": "male", "Age": 4}\n{"Sex": "x", "Age": 5}\n');
+    const fp = { ...csvProfile('f.jsonl', ['id', 'Sex', 'Age'], [['1', 'M', '3'], [null, 'male', '4'], [null, 'x', '5']]), format: 'jsonl' as const };
     delete fp.csv;
     const located = await locateFindings(file, fp, validateProfile(fp, s, { file: 'f.jsonl' }));
     assert.equal(located.find((f) => f.code === 'null-rate')?.line, 3);
-    assert.equal(located.find((f) => f.code === 'unexpected-category')?.line, 4);
+    assert.equal(located.find((f) => f.code === 'unexpected-category')?.line, 1, 'the first line starts with a byte order mark');
     assert.equal(located.find((f) => f.code === 'missing-column')?.line, undefined, 'JSON Lines has no header line');
   });
 
@@ -345,6 +360,10 @@ describe('data schema: locateFindings', () => {
     assert.deepEqual(codes(findings), ['unexpected-category:Sex:error']);
     assert.equal((await locateFindings(file, fp, findings))[0].line, 2);
     assert.deepEqual(await locateFindings(path.join(dir, 'nope.csv'), fp, findings), findings);
+    const meta = path.join(dir, 'meta.csv');
+    fs.writeFileSync(meta, '150,Q,virginica\n1,male,5\n2,F,6\n');
+    const skipped = { ...fp, csv: { ...fp.csv!, skippedLines: 1 } };
+    assert.equal((await locateFindings(meta, skipped, findings))[0].line, 3, 'a metadata line the profiler skipped is not a data row');
     assert.deepEqual(await locateFindings(file, { ...fp, format: 'parquet' }, findings), findings);
   });
 });

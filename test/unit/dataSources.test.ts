@@ -4,6 +4,7 @@ import { csvProfile } from './dataSchemaFixtures';
 
 const labels = { a: 'A', b: 'B' };
 const kinds = (c: SourceComparison) => c.discrepancies.map((d) => d.kind);
+const of = (c: SourceComparison, kind: Discrepancy['kind']) => c.discrepancies.filter((d) => d.kind === kind);
 const one = (c: SourceComparison, kind: Discrepancy['kind'], col?: string): Discrepancy => {
   const r = c.discrepancies.filter((d) => d.kind === kind && (col === undefined || d.a === col || d.b === col));
   assert.equal(r.length, 1, `${kind} ${col ?? ''}: ${JSON.stringify(c.discrepancies, null, 1)}`);
@@ -133,6 +134,10 @@ describe('data sources: discrepancies', () => {
     const c = compareSources(a, { path: 'b.csv', rows: 0, columns: [], error: 'binary file' }, labels);
     assert.deepEqual(c.discrepancies, [{ kind: 'format', severity: 'warning', message: 'B (b.csv) could not be profiled: binary file' }]);
     assert.deepEqual(c.columns, []);
+    const malformed = { path: 'c.csv', rows: 1, columns: [{ name: 'x', index: 0 }] } as unknown as typeof a;
+    const m = compareSources(a, malformed, labels);
+    assert.equal(m.summary, 'Nothing was compared: a profile is malformed.');
+    assert.match(m.discrepancies[0].message, /^The profiles could not be compared: /);
   });
 
   it('columns and categories called __proto__ are plain text', () => {
@@ -141,5 +146,15 @@ describe('data sources: discrepancies', () => {
     const c = compareSources(a, b, labels);
     assert.deepEqual(c.columns.map((x) => [x.a, x.b, x.how]), [['__proto__', '__PROTO__', 'normalized'], ['constructor', 'constructor', 'exact']]);
     assert.match(one(c, 'category-sets').message, /only in A: "toString"; only in B: "hasOwnProperty"/);
+  });
+
+  it('10,000 columns on each side: exact matches, and one-sided columns without a pairwise search', () => {
+    const names = range(10_000, (i) => `c${i}`);
+    const a = csvProfile('a.csv', names, [names.map(String)]);
+    const b = csvProfile('b.csv', names.map((n, i) => (i < 5_000 ? n : `other${i}`)), [names.map(String)]);
+    const c = compareSources(a, b, labels);
+    assert.equal(c.columns.filter((x) => x.how === 'exact').length, 5_000);
+    assert.equal(of(c, 'column-only').length, 10_000);
+    assert.match(c.discrepancies.find((d) => d.kind === 'rename')?.message ?? '', /^5000 columns of A and 5000 of B have no match by name; there are too many/);
   });
 });

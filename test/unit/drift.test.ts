@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { driftBetween, driftOptionsFrom, DEFAULT_DRIFT_OPTIONS, type ColumnDrift, type DriftReport } from '../../src/core/data/drift';
+import { profileFile } from '../../src/core/data/profile';
 import type { FileProfile } from '../../src/core/data/profile/schema';
 import { close, columnProfile, expectedPairs, profileCsv, profileFromTable, type ExpectedPair } from './driftFixtures';
 
@@ -60,6 +61,14 @@ describe('driftBetween on profiles of the corpus pairs matches EXPECTED.json', (
       const report = driftBetween(withoutCounts(profileCsv(refFile)), withoutCounts(profileCsv(curFile)));
       assertMatchesExpected(report, pair);
       assert.ok(report.columns.every((c) => !c.sampled));
+    });
+  }
+
+  // The real profiler (profileFile) on the pairs the issue names: Titanic train vs test, num_small and cat_large.
+  for (const { name, pair, refFile, curFile } of expectedPairs().filter((p) => /^(titanic|num_small|cat_large)/.test(p.name))) {
+    it(`${name} from real profiles (profileFile)`, async () => {
+      const [ref, cur] = await Promise.all([profileFile(refFile), profileFile(curFile)]);
+      assertMatchesExpected(driftBetween(ref, cur), pair);
     });
   }
 
@@ -241,6 +250,15 @@ describe('driftBetween: bad input never throws and never yields NaN', () => {
     assert.deepEqual(r.skipped.map((s) => s.column), ['x', 'd']);
     assert.match(r.skipped[0].reason, /more than one column named "x"/);
     assert.match(r.skipped[1].reason, /datetime/);
+    assert.deepEqual(r.columns.map((c) => c.column), ['x']);
+  });
+
+  it('a column the profiler could not read is skipped with its error', () => {
+    const ref = table(['x', 'y'], seq(10, (i) => [i, i]));
+    const cur = table(['x', 'y'], seq(10, (i) => [i, i]));
+    cur.columns[1].error = 'unsupported Parquet type INT96';
+    const r = driftBetween(ref, cur);
+    assert.deepEqual(r.skipped, [{ column: 'y', reason: 'could not be read in the current version: unsupported Parquet type INT96' }]);
     assert.deepEqual(r.columns.map((c) => c.column), ['x']);
   });
 

@@ -47,3 +47,10 @@ export function versionFindings(version: DataVersion, profile: DataProfile, sche
 }
 
 export const hasErrors = (findings: readonly DataFinding[]): boolean => findings.some((f) => f.severity === 'error');
+
+/** A finding as printed or exported: without the internal `locate` hint used to find its line. */
+export function publicFinding(f: DataFinding): Omit<DataFinding, 'locate'> {
+  const { locate: _locate, ...rest } = f;
+  void _locate;
+  return rest;
+}

@@ -88,8 +88,8 @@ export function dataQualityNodes(state: StoreState, node: ViewNode, v: DataVersi
     const usable = !!schema.schema;
     out.push({ ...base, id: `${node.id}|schema`, kind: 'schemaStatus',
       label: !usable ? 'Schema cannot be used' : findings.length ? `Schema: ${findings.length} finding${findings.length === 1 ? '' : 's'}` : 'Schema: no findings',
-      description: !usable ? schema.problems[0] : errors ? `${errors} error${errors === 1 ? '' : 's'}` : undefined,
-      tooltip: !usable ? escapeMarkdown(schema.problems.join('\n')) : `Checked against ${escapeMarkdown(state.store.rel(schema.file))}`,
+      description: !usable ? schema.problems[0] : [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', schema.problems.length ? `${schema.problems.length} problem${schema.problems.length === 1 ? '' : 's'} in schema.json` : ''].filter(Boolean).join(' · ') || undefined,
+      tooltip: [`Checked against ${escapeMarkdown(state.store.rel(schema.file))}`, ...schema.problems.map((p) => `⚠ ${escapeMarkdown(p)}`)].join('  \n'),
       icon: { symbol: !usable ? 'problem' : errors ? 'findingError' : findings.length ? 'findingWarning' : 'schemaOk' },
       contextValue: 'mlops.dataSchema', collapsible: findings.length ? 'collapsed' : 'none', file: schema.file });
   }

@@ -342,6 +342,7 @@ export function driftBetween(ref: FileProfile, cur: FileProfile, opts?: Partial<
   for (const [name, rc] of refCols) {
     const cc = curCols.get(name);
     if (!cc) continue;
+    if (rc.error || cc.error) { report.skipped.push({ column: name, reason: `could not be read in the ${rc.error ? 'reference' : 'current version'}: ${rc.error ?? cc.error}` }); continue; }
     if (rc.type === 'datetime' || cc.type === 'datetime') { report.skipped.push({ column: name, reason: 'datetime column: drift tests compare numbers and categories' }); continue; }
     if (rc.count === 0) { report.skipped.push({ column: name, reason: `no values in the reference (${rc.missing} missing)` }); continue; }
     if (cc.count === 0) { report.skipped.push({ column: name, reason: `no values in the current version (${cc.missing} missing)` }); continue; }

@@ -3,7 +3,7 @@
  * (value counts and exact distinct up to 10,000 values, a 16 KiB HyperLogLog after that, a DDSketch, a 10,000-value
  * reservoir, a histogram grid of at most 1,024 cells).
  */
-import { DDSketch } from '@datadog/sketches-js';
+import { DDSketch } from './ddsketch';
 import { HyperLogLog, hashNumber, hashString } from './hll';
 import {
   MAX_VALUE_LENGTH, SAMPLE_SIZE, TOP_CATEGORIES, VALUE_COUNT_CAP,
@@ -19,6 +19,8 @@ const GRID_CELLS = 1024;
 const MAX_BINS = 50;
 /** Text columns with at most this many distinct values (and at most half as many as values) are categorical. */
 const CATEGORICAL_MAX = 1000;
+/** Values still counted exactly once a column has more than 10,000 distinct values. */
+const HEAVY_HITTERS = 100;
 
 /** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
 export function mulberry32(seed: number): () => number {
@@ -66,6 +68,9 @@ export class ColumnAccumulator {
   private readonly numCounts = new Map<number, number>();
   private readonly textCounts = new Map<string, number>();
   private frozen = false;
+  /** After the freeze: the most frequent values so far, keyed by 30 bits of their hash, still counted exactly. */
+  private distinctAtFreeze = 0;
+  private heavy: Map<number, { value: string | number; count: number }> | undefined;
   private complete = true;
   private hll: HyperLogLog | undefined;
   private longValues = 0;
@@ -86,13 +91,16 @@ export class ColumnAccumulator {
 
   /** A CSV cell (or a JSON / Parquet string): classified, then counted. */
   text(s: string, opts?: ReadOptions): void {
+    if (!opts?.textOnly) {
+      // Numbers first: most cells are numbers, and no missing marker is spelled as one.
+      const shape = numberShape(s);
+      if (shape !== 0) { this.number(Number(s), shape === 1); return; }
+    }
     if (isMissingMarker(s)) { this.missingValue(s); return; }
     const len = s.length;
     if (len < this.minLen) { this.minLen = len; }
     if (len > this.maxLen) { this.maxLen = len; }
     if (!opts?.textOnly) {
-      const shape = numberShape(s);
-      if (shape !== 0) { this.number(Number(s), shape === 1); return; }
       if (isBooleanText(s)) { this.bool(s.toLowerCase() === 'true'); return; }
       if (isNonFinite(s)) { this.nonFiniteValue(s); return; }
     }
@@ -124,7 +132,7 @@ export class ColumnAccumulator {
     if (x > this.max) { this.max = x; }
     this.sum += x;
     if (x === 0) { this.zeros++; }
-    (this.sketch ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })).accept(x);
+    (this.sketch ??= new DDSketch(SKETCH_ACCURACY)).accept(x);
     // Reservoir sampling, algorithm R: all values in order while n ≤ SAMPLE_SIZE, then a uniform sample.
     if (n <= SAMPLE_SIZE) { this.sample.push(x); } else {
       const j = Math.floor(this.random() * n);
@@ -173,30 +181,59 @@ export class ColumnAccumulator {
   }
 
   private countNumber(x: number): void {
+    if (this.frozen) {
+      const h = hashNumber(x);
+      this.hll!.addHash(h);
+      const e = this.heavy!.get(h & 0x3fffffff);
+      if (e !== undefined && e.value === x) { e.count++; }
+      return;
+    }
     const c = this.numCounts.get(x);
     if (c !== undefined) { this.numCounts.set(x, c + 1); return; }
-    if (!this.frozen) {
-      if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.numCounts.set(x, 1); return; }
-      this.freeze();
-    }
+    if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.numCounts.set(x, 1); return; }
+    this.freeze();
     this.hll!.addHash(hashNumber(x));
   }
 
   private countText(s: string): void {
+    if (this.frozen) {
+      const h = hashString(s);
+      this.hll!.addHash(h);
+      const e = this.heavy!.get(h & 0x3fffffff);
+      if (e !== undefined && e.value === s) { e.count++; }
+      return;
+    }
     const c = this.textCounts.get(s);
     if (c !== undefined) { this.textCounts.set(s, c + 1); return; }
-    if (!this.frozen) {
-      if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.textCounts.set(s, 1); return; }
-      this.freeze();
-    }
+    if (this.numCounts.size + this.textCounts.size < VALUE_COUNT_CAP) { this.textCounts.set(s, 1); return; }
+    this.freeze();
     this.hll!.addHash(hashString(s));
   }
 
-  /** Past 10,000 distinct values: new values go to the HyperLogLog only; known ones keep exact counts. */
+  /**
+   * Past 10,000 distinct values a column feeds its HyperLogLog, and keeps exact counts only for its 100 most
+   * frequent values so far (a small map keyed by their hash, checked with the hash the HyperLogLog needs anyway):
+   * a map lookup of every string costs more than the rest of the profile on a high-cardinality column. `top` is
+   * then exact for those values; a value that first appears after the freeze cannot enter it.
+   */
   private freeze(): void {
     this.frozen = true;
     this.complete = false;
     this.hll ??= new HyperLogLog();
+    const all: { value: string | number; count: number }[] = [];
+    for (const [value, count] of this.numCounts) { all.push({ value, count }); }
+    for (const [value, count] of this.textCounts) { all.push({ value, count }); }
+    all.sort((a, b) => b.count - a.count);
+    this.heavy = new Map();
+    for (const e of all.slice(0, HEAVY_HITTERS)) {
+      const h = (typeof e.value === 'number' ? hashNumber(e.value) : hashString(e.value)) & 0x3fffffff;
+      if (!this.heavy.has(h)) { this.heavy.set(h, e); }
+    }
+    // The 10,000 values go into the HyperLogLog now, and their maps are let go.
+    for (const { value } of all) { this.hll.addHash(typeof value === 'number' ? hashNumber(value) : hashString(value)); }
+    this.distinctAtFreeze = all.length;
+    this.numCounts.clear();
+    this.textCounts.clear();
   }
 
   private gridAdd(x: number): void {
@@ -210,7 +247,7 @@ export class ColumnAccumulator {
     const c = g.get(k);
     if (c !== undefined) { g.set(k, c + 1); return; }
     g.set(k, 1);
-    while (g.size > GRID_CELLS) { this.coarsen(); }
+    while (this.grid.size > GRID_CELLS) { this.coarsen(); }
   }
 
   private coarsen(): void {
@@ -224,7 +261,7 @@ export class ColumnAccumulator {
   }
 
   distinct(): { distinct: number; exact: boolean } {
-    const exactCount = this.numCounts.size + this.textCounts.size;
+    const exactCount = this.numCounts.size + this.textCounts.size + this.distinctAtFreeze;
     if (!this.hll) { return { distinct: exactCount, exact: true }; }
     const hll = this.hll;
     for (const k of this.numCounts.keys()) { hll.addHash(hashNumber(k)); }
@@ -283,6 +320,10 @@ export class ColumnAccumulator {
 
   private valueCounts(): ValueCount[] {
     const out: ValueCount[] = [];
+    if (this.heavy) {
+      for (const { value, count } of this.heavy.values()) { out.push({ value: String(value), count }); }
+      return sortCounts(out);
+    }
     for (const [k, count] of this.numCounts) { out.push({ value: String(k), count }); }
     for (const [value, count] of this.textCounts) { out.push({ value, count }); }
     return sortCounts(out);
@@ -300,7 +341,7 @@ export class ColumnAccumulator {
       quantiles = QUANTILES.map((q) => ({ q, value: quantileSorted(sorted, q) }));
     } else {
       const sk = this.sketch!;
-      quantiles = QUANTILES.map((q) => ({ q, value: Math.min(max, Math.max(min, sk.getValueAtQuantile(q))) }));
+      quantiles = QUANTILES.map((q) => ({ q, value: Math.min(max, Math.max(min, sk.quantile(q))) }));
     }
     let bins = Math.min(MAX_BINS, Math.ceil(Math.log2(n)) + 1);
     if (type === 'integer') { bins = Math.max(1, Math.min(bins, max - min + 1)); }
@@ -310,7 +351,7 @@ export class ColumnAccumulator {
       quantiles, histogram, sample: this.sample.slice(), sampleSeed: this.seed,
     };
     if (this.sketch && !all) {
-      out.sketch = { kind: 'ddsketch', relativeAccuracy: SKETCH_ACCURACY, proto: Buffer.from(this.sketch.toProto()).toString('base64') };
+      out.sketch = this.sketch.toJson();
     }
     return out;
   }

@@ -1,10 +1,10 @@
 /**
  * CSV / TSV profiling: sniff the dialect on the first 64 KiB, then stream the file through csv-parse into one
- * accumulator per column.
+ * accumulator per column (the scanner: see scanner.ts for why not csv-parse on the full pass).
  */
 import * as fs from 'node:fs';
-import { parse } from 'csv-parse';
 import { ColumnAccumulator } from './column';
+import { CsvScanner } from './scanner';
 import type { CsvDialect, FileFormat, FileProfile } from './schema';
 import { SNIFF_BYTES, binaryReason, sniff } from './sniff';
 
@@ -25,21 +25,28 @@ export async function readHead(absPath: string, bytes: number): Promise<{ head: 
 /** Header cells to unique column names, pandas style: `a`, `a.1`, `a.2`; empty cells become `column_N`. */
 export function columnNames(cells: string[], warnings: string[]): string[] {
   const seen = new Set<string>();
+  /** Next suffix to try per duplicated name (a header of 30,000 equal cells must not cost 30,000² probes). */
+  const nextSuffix = new Map<string, number>();
   const out: string[] = [];
   const dups = new Set<string>();
+  let empty = 0;
   cells.forEach((cell, i) => {
     let name = cell === '' ? `column_${i + 1}` : cell;
-    if (cell === '') { warnings.push(`column ${i + 1} has an empty header cell: named ${name}`); }
+    if (cell === '') { empty++; }
     if (seen.has(name)) {
       dups.add(name);
-      let k = 1;
+      let k = nextSuffix.get(name) ?? 1;
       while (seen.has(`${name}.${k}`)) { k++; }
+      nextSuffix.set(name, k + 1);
       name = `${name}.${k}`;
     }
     seen.add(name);
     out.push(name);
   });
-  for (const d of dups) { warnings.push(`duplicate column name ${JSON.stringify(d)}: later ones renamed ${JSON.stringify(d + '.1')}, …`); }
+  if (empty) { warnings.push(`${empty} empty header cell(s): named column_N after their position`); }
+  const shown = [...dups].slice(0, 5);
+  for (const d of shown) { warnings.push(`duplicate column name ${JSON.stringify(d)}: later ones renamed ${JSON.stringify(d + '.1')}, …`); }
+  if (dups.size > shown.length) { warnings.push(`${dups.size - shown.length} more duplicate column names`); }
   return out;
 }
 
@@ -66,42 +73,37 @@ export async function profileCsv(absPath: string, format: FileFormat, signal?: A
     lineEnding: sniffed.lineEnding, encoding: 'utf-8', raggedRows: 0,
   };
   if (sniffed.skipFirst) { dialect.skippedLines = 1; }
+  let undecodable = 0;
+  for (let i = 0; i < text.length; i++) { if (text.charCodeAt(i) === 0xfffd) { undecodable++; } }
+  if (undecodable) { warnings.push(`${undecodable} byte sequence(s) in the first 64 KiB are not UTF-8 (another encoding?): read as U+FFFD`); }
   let rows = 0;
   let ragged = 0;
   let firstRagged: number | undefined;
   let extra = 0;
   let skip = sniffed.header || sniffed.skipFirst ? 1 : 0;
-  const parser = parse({
-    delimiter: sniffed.delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true,
-    on_record: (record: string[], context) => {
-      if (skip > 0) { skip--; return null; }
-      if (record.length !== width) {
-        ragged++;
-        if (firstRagged === undefined) { firstRagged = context.lines; }
-        if (record.length > width) { extra++; }
-      }
-      return record;
-    },
-  });
-  const stream = fs.createReadStream(absPath, { highWaterMark: 1 << 20 });
-  stream.pipe(parser);
-  const abort = () => { stream.destroy(); parser.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted')); };
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      rows++;
-      const n = Math.min(record.length, width);
-      for (let i = 0; i < n; i++) {
-        const v = record[i];
-        columns[i].text(v);
-      }
-      if (rows % 4096 === 0 && signal?.aborted) { throw signal.reason instanceof Error ? signal.reason : new Error('aborted'); }
+  const scanner = new CsvScanner(sniffed.delimiter, sniffed.lineEnding === 'cr', (record, line) => {
+    if (skip > 0) { skip--; return; }
+    rows++;
+    const len = record.length;
+    if (len !== width) {
+      ragged++;
+      if (firstRagged === undefined) { firstRagged = line; }
+      if (len > width) { extra++; }
     }
+    const m = len < width ? len : width;
+    for (let i = 0; i < m; i++) { columns[i].text(record[i]); }
+  });
+  const stream = fs.createReadStream(absPath, { encoding: 'utf8', highWaterMark: 4 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      if (signal?.aborted) { throw signal.reason instanceof Error ? signal.reason : new Error('aborted'); }
+      scanner.push(chunk);
+    }
+    scanner.push('', true);
   } catch (e) {
     if (signal?.aborted) { throw e; }
-    return { format, error: `CSV parse error after ${rows} rows: ${(e as Error).message}`, rows: 0, columns: [], csv: dialect };
+    return { format, error: `CSV read error after ${rows} rows: ${(e as Error).message}`, rows: 0, columns: [], csv: dialect };
   } finally {
-    signal?.removeEventListener('abort', abort);
     stream.destroy();
   }
   dialect.raggedRows = ragged;

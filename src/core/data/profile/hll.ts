@@ -21,20 +21,38 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-/** 32-bit hash of a string (FNV-1a over UTF-16 code units, then the murmur finaliser). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix(h ^ s.length);
+/** One murmur3_32 block step. */
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-/** 32-bit hash of a number from its float64 bits (0 and -0 hash alike). */
+const SEED = 0x9747b28c;
+
+/**
+ * murmur3_32 of a string, two UTF-16 code units per block. (FNV-1a was tried first: on sequential keys such as
+ * `u1`…`u1290000` its estimates ran 1–1.7 % high, twice the expected error; murmur3 stays within about 1 %.)
+ */
+export function hashString(s: string): number {
+  const n = s.length;
+  let h = SEED;
+  let i = 0;
+  for (; i + 1 < n; i += 2) { h = mix(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)); }
+  if (i < n) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  return fmix(h ^ n);
+}
+
+/** murmur3_32 of a number's float64 bits (0 and -0 hash alike). */
 export function hashNumber(n: number): number {
   f64[0] = n + 0;
-  return fmix(Math.imul(u32[0] ^ 0x9e3779b9, 0x01000193) ^ fmix(u32[1]));
+  return fmix(mix(mix(SEED, u32[0]), u32[1]) ^ 8);
 }
 
 export class HyperLogLog {

@@ -13,6 +13,7 @@ import type { FileFormat, FileProfile } from './schema';
 export * from './schema';
 export { ColumnAccumulator, mulberry32, quantileSorted, sampleSeedOf, QUANTILES } from './column';
 export { HyperLogLog } from './hll';
+export { DDSketch, type DDSketchJson } from './ddsketch';
 export { MISSING_MARKERS } from './values';
 
 const EXTENSIONS: readonly [string, FileFormat][] = [

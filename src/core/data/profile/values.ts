@@ -11,8 +11,6 @@ export const MISSING_MARKERS: readonly string[] = [
 const MISSING = new Set(MISSING_MARKERS);
 const NON_FINITE = new Set(['inf', '-inf', '+inf', 'Inf', '-Inf', '+Inf', 'INF', '-INF', 'Infinity', '-Infinity', '+Infinity']);
 
-export const enum Kind { Missing, Integer, Float, Boolean, Datetime, Text, NonFinite }
-
 /** 0: not a number, 1: integer spelling, 2: float spelling (decimal point or exponent). */
 export function numberShape(s: string): 0 | 1 | 2 {
   const n = s.length;
@@ -73,6 +71,13 @@ export function datetimeOf(s: string): { format: string; key: string } | undefin
   if (n < 8 || n > 35) { return undefined; }
   const c = s.charCodeAt(0);
   if (c < 48 || c > 57) { return undefined; }
+  if (n === 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45) {
+    // YYYY-MM-DD, the common case, without regular expressions.
+    if (!digits(s, 0, 4) || !digits(s, 5, 7) || !digits(s, 8, 10)) { return undefined; }
+    const month = (s.charCodeAt(5) - 48) * 10 + s.charCodeAt(6) - 48;
+    const day = (s.charCodeAt(8) - 48) * 10 + s.charCodeAt(9) - 48;
+    return month < 1 || month > 12 || day < 1 || day > 31 ? undefined : { format: 'YYYY-MM-DD', key: s };
+  }
   for (const { re, format } of DATE_RES) {
     if (!re.test(s)) { continue; }
     if (format.startsWith('YYYY')) {
@@ -95,8 +100,19 @@ export function datetimeOf(s: string): { format: string; key: string } | undefin
   return undefined;
 }
 
+const MARKER_FIRST = new Set(MISSING_MARKERS.filter((m) => m !== '').map((m) => m.charCodeAt(0)));
+const MARKER_MAX = Math.max(...MISSING_MARKERS.map((m) => m.length));
+
 export function isMissingMarker(s: string): boolean {
+  const n = s.length;
+  if (n === 0) { return true; }
+  if (n > MARKER_MAX || !MARKER_FIRST.has(s.charCodeAt(0))) { return false; }
   return MISSING.has(s);
+}
+
+function digits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) { return false; } }
+  return true;
 }
 
 export function isNonFinite(s: string): boolean {

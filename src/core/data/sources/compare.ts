@@ -12,6 +12,8 @@ import type { ColumnAlignment, Discrepancy, SourceComparison } from './types';
 const MAX_CATEGORIES = 50;
 /** A likely rename needs at least this profile similarity. */
 const RENAME_SIMILARITY = 0.75;
+/** Unmatched column pairs compared by profile similarity at most (250,000 = 500 × 500). */
+const MAX_SIMILARITY_PAIRS = 250_000;
 
 type Kind = 'numeric' | 'boolean' | 'datetime' | 'text';
 
@@ -113,7 +115,7 @@ export function profileSimilarity(x: ColumnProfile, y: ColumnProfile, rowsX: num
 
 const headerless = (fp: FileProfile): boolean => fp.csv?.header === false;
 
-function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[]; onlyA: ColumnProfile[]; onlyB: ColumnProfile[] } {
+function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[]; onlyA: ColumnProfile[]; onlyB: ColumnProfile[]; skippedSimilarity?: boolean } {
   const colsA = [...a.columns].sort((p, q) => p.index - q.index);
   const colsB = [...b.columns].sort((p, q) => p.index - q.index);
   const pairs: { x: ColumnProfile; y: ColumnProfile; how: NonNullable<ColumnAlignment['how']>; similarity?: number }[] = [];
@@ -134,7 +136,12 @@ function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: 
     for (const x of colsA) { const y = byNameB.get(x.name); if (y && freeB.has(y)) { take(x, y, 'exact'); } }
     const group = (cols: Set<ColumnProfile>) => {
       const m = new Map<string, ColumnProfile[]>();
-      for (const c of cols) { const k = normalizeName(c.name); if (k) { m.set(k, [...(m.get(k) ?? []), c]); } }
+      for (const c of cols) {
+        const k = normalizeName(c.name);
+        const list = m.get(k);
+        if (!k) { continue; }
+        if (list) { list.push(c); } else { m.set(k, [c]); }
+      }
       return m;
     };
     const normB = group(freeB);
@@ -144,6 +151,9 @@ function align(a: FileProfile, b: FileProfile): { pairs: { x: ColumnProfile; y: 
     }
   }
   const candidates: { x: ColumnProfile; y: ColumnProfile; s: number }[] = [];
+  // Likely renames are judged pair by pair; beyond a few hundred unmatched columns on each side that is too slow to
+  // be worth it, and the columns are reported as one-sided instead.
+  if (freeA.size * freeB.size > MAX_SIMILARITY_PAIRS) { return { pairs: pairs.sort((p, q) => p.x.index - q.x.index), onlyA: [...freeA], onlyB: [...freeB], skippedSimilarity: true }; }
   for (const x of freeA) {
     for (const y of freeB) {
       const s = profileSimilarity(x, y, a.rows, b.rows);
@@ -229,7 +239,10 @@ function unitScale(x: ColumnProfile, y: ColumnProfile): number | undefined {
 
 function markersOf(fp: FileProfile): Map<string, { column: string; count: number }[]> {
   const out = new Map<string, { column: string; count: number }[]>();
-  const add = (m: string, column: string, count: number) => { out.set(m, [...(out.get(m) ?? []), { column, count }]); };
+  const add = (m: string, column: string, count: number) => {
+    const list = out.get(m);
+    if (list) { list.push({ column, count }); } else { out.set(m, [{ column, count }]); }
+  };
   for (const col of fp.columns) {
     for (const m of col.missingMarkers) { if (m.count > 0) { add(canonicalMarker(fp, m.value), col.name, m.count); } }
     for (const m of textBecauseOfMarker(col)?.markers ?? []) { add(m.value, col.name, m.count); }
@@ -330,10 +343,54 @@ function pairDiscrepancies(x: ColumnProfile, y: ColumnProfile, la: string, lb: s
 }
 
 /**
+ * Differences in how the same columns are laid out and written: column order, and whole numbers written with or
+ * without a decimal part (`3.0` vs `3`) in float columns of text files.
+ */
+function layoutDiscrepancies(a: FileProfile, b: FileProfile, pairs: { x: ColumnProfile; y: ColumnProfile }[], la: string, lb: string): Discrepancy[] {
+  const out: Discrepancy[] = [];
+  const orderA = [...pairs].sort((p, q) => p.x.index - q.x.index);
+  if (orderA.some((p, i) => i > 0 && p.y.index < orderA[i - 1].y.index)) {
+    const firstB = [...pairs].sort((p, q) => p.y.index - q.y.index).slice(0, 3).map((p) => quote(p.y.name));
+    const firstA = orderA.slice(0, 3).map((p) => quote(p.x.name));
+    out.push({ kind: 'format', severity: 'info', message: `Column order differs: ${la} starts ${firstA.join(', ')}, ${lb} starts ${firstB.join(', ')}.` });
+  }
+  const textFormat = (fp: FileProfile) => fp.format === 'csv' || fp.format === 'tsv' || fp.format === 'jsonl';
+  if (textFormat(a) && textFormat(b)) {
+    let wholeInB = 0;
+    let wholeInA = 0;
+    const cols: string[] = [];
+    for (const { x, y } of pairs) {
+      if (x.type !== 'float' || y.type !== 'float') { continue; }
+      if (x.typeCounts.integer === 0 && y.typeCounts.integer > 0) { wholeInB += y.typeCounts.integer; cols.push(y.name); }
+      if (y.typeCounts.integer === 0 && x.typeCounts.integer > 0) { wholeInA += x.typeCounts.integer; cols.push(x.name); }
+    }
+    if (wholeInA + wholeInB > 0) {
+      const [always, bare, n] = wholeInB > 0 ? [la, lb, wholeInB] : [lb, la, wholeInA];
+      out.push({ kind: 'format', severity: 'info', message: `Number formatting: ${always} always writes a decimal part (3.0), ${bare} writes whole numbers without one (3): ${n} cells in ${cols.length === 1 ? 'column' : 'columns'} ${cols.map(quote).join(', ')}.` });
+    }
+  }
+  return out;
+}
+
+/**
  * Compares two profiled files. `labels` name the sides in messages (e.g. `titanic:v1` and `legacy:v3`). Never throws:
  * a profile with `error` yields one discrepancy saying so.
  */
 export function compareSources(a: FileProfile, b: FileProfile, labels: { a: string; b: string }): SourceComparison {
+  try {
+    return compareProfiles(a, b, labels);
+  } catch (e) {
+    // A profile that passed its schema should never get here; a hand-edited one might. Say so instead of crashing.
+    return {
+      a: { label: labels.a, rows: a?.rows ?? 0, file: a?.path }, b: { label: labels.b, rows: b?.rows ?? 0, file: b?.path },
+      columns: [],
+      discrepancies: [{ kind: 'format', severity: 'warning', message: `The profiles could not be compared: ${e instanceof Error ? e.message : String(e)}` }],
+      summary: 'Nothing was compared: a profile is malformed.',
+    };
+  }
+}
+
+function compareProfiles(a: FileProfile, b: FileProfile, labels: { a: string; b: string }): SourceComparison {
   const la = labels.a;
   const lb = labels.b;
   const result: SourceComparison = {
@@ -359,12 +416,15 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
     const [without, reason] = ha ? [lb, b.csv?.headerReason] : [la, a.csv?.headerReason];
     d.push({ kind: 'header', severity: 'warning', message: `${without} has no header line${reason ? ` (${reason})` : ''}: its columns have no names and are lined up by position or by profile.` });
   } else if (!ha && !hb) {
-    d.push({ kind: 'header', severity: 'info', message: `Neither ${la} nor ${lb} has a header line: columns are lined up by position or by profile.` });
+    const why = [[a, la], [b, lb]].map(([fp, l]) => ((fp as FileProfile).csv?.headerReason ? `${l as string}: ${(fp as FileProfile).csv?.headerReason ?? ''}` : '')).filter(Boolean);
+    d.push({ kind: 'header', severity: 'info', message: `Neither ${la} nor ${lb} has a header line${why.length ? ` (${why.join('; ')})` : ''}: columns are lined up by position or by profile.` });
   }
   d.push(...formatDiscrepancies(a, b, la, lb));
-  const formatOnly = d.length;
 
-  const { pairs, onlyA, onlyB } = align(a, b);
+  const { pairs, onlyA, onlyB, skippedSimilarity } = align(a, b);
+  if (skippedSimilarity) {
+    d.push({ kind: 'rename', severity: 'info', message: `${onlyA.length} columns of ${la} and ${onlyB.length} of ${lb} have no match by name; there are too many to look for renames by profile.` });
+  }
   for (const p of pairs) {
     result.columns.push({ a: p.x.name, b: p.y.name, how: p.how, ...(p.similarity !== undefined ? { similarity: p.similarity } : {}) });
     if (p.how === 'normalized') {
@@ -377,7 +437,16 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
   }
   for (const x of onlyA) { result.columns.push({ a: x.name }); d.push({ kind: 'column-only', severity: 'warning', a: x.name, message: `${quote(x.name)} is only in ${la}.` }); }
   for (const y of onlyB) { result.columns.push({ b: y.name }); d.push({ kind: 'column-only', severity: 'warning', b: y.name, message: `${quote(y.name)} is only in ${lb}.` }); }
-  for (const p of pairs) { d.push(...pairDiscrepancies(p.x, p.y, la, lb)); }
+  for (const p of pairs) {
+    const unread = ([[p.x, 'a'], [p.y, 'b']] as const).filter(([c]) => c.error !== undefined);
+    if (unread.length) {
+      for (const [c, side] of unread) { d.push({ kind: 'format', severity: 'warning', [side]: c.name, message: `${quote(c.name)} in ${side === 'a' ? la : lb} could not be read: ${c.error ?? ''}` }); }
+      continue;
+    }
+    d.push(...pairDiscrepancies(p.x, p.y, la, lb));
+  }
+
+  d.push(...layoutDiscrepancies(a, b, pairs, la, lb));
 
   const ma = markersOf(a);
   const mb = markersOf(b);
@@ -387,14 +456,16 @@ export function compareSources(a: FileProfile, b: FileProfile, labels: { a: stri
     d.push({ kind: 'missing-markers', severity: 'warning', message: `Missing values are written differently: ${la} uses ${describeMarkers(ma)}; ${lb} uses ${describeMarkers(mb)}.` });
   }
 
-  const dataDifferences = d.filter((x) => x.kind !== 'format' && x.kind !== 'header' && !(x.kind === 'rename' && x.severity === 'info')).length;
-  if (d.length === formatOnly && formatOnly > 0) {
-    result.summary = 'No data difference: only the file format differs.';
-  } else if (d.length === 0) {
+  const nonData = d.filter((x) => x.kind === 'format' || x.kind === 'header' || (x.kind === 'rename' && x.severity === 'info'));
+  const dataDifferences = d.length - nonData.length;
+  if (d.length === 0) {
     result.summary = 'No difference found in the profiles.';
+  } else if (dataDifferences === 0) {
+    result.summary = nonData.every((x) => x.kind === 'format')
+      ? 'No data difference: only the file format differs.'
+      : 'No data difference: only the file format, header or column names differ.';
   } else {
-    const n = d.length;
-    result.summary = `${n} ${n === 1 ? 'discrepancy' : 'discrepancies'} (${dataDifferences} about the data).`;
+    result.summary = `${d.length} ${d.length === 1 ? 'discrepancy' : 'discrepancies'}, ${dataDifferences} about the data.`;
   }
   return result;
 }

@@ -5,7 +5,7 @@
  */
 import type { ColumnProfile, ColumnType, FileProfile, ValueCount } from '../profile/schema';
 import { looksLikeMissingMarker, normalizeName, RELATION_WORDS, suggestCanonical } from './categories';
-import { isNativeNull } from './fromProfile';
+import { formatAlternatives, isNativeNull } from './fromProfile';
 import type { DataSchema, SchemaColumn, SchemaSource } from './schemaFile';
 import type { DataFinding, FindingLocator } from './types';
 
@@ -242,7 +242,8 @@ function checkNulls(m: Matched): DataFinding[] {
 function checkDatetimeFormat(m: Matched): DataFinding[] {
   const { col, prof } = m;
   if (!col.format || !prof.datetime) { return []; }
-  const other = prof.datetime.formats.filter((f) => f.value !== col.format && f.count > 0);
+  const format = col.format;
+  const other = prof.datetime.formats.filter((f) => f.count > 0 && !formatAlternatives(f.value).includes(format));
   if (!other.length) { return []; }
   const count = other.reduce((s, f) => s + f.count, 0);
   return [finding(m, {
@@ -289,10 +290,20 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
 
   const findings: DataFinding[] = [];
   const missingCols = schema.columns.filter((c) => !matched.has(c.name));
-  const nameHint = (name: string, candidates: readonly string[]): string | undefined =>
-    candidates.find((c) => normalizeName(c) === normalizeName(name) && c !== name);
+  // A file column and a schema column whose names differ only by case or punctuation hint at a missing rename.
+  const byNormalized = (names: string[]) => {
+    const m = new Map<string, string>();
+    for (const n of names) { const k = normalizeName(n); if (!m.has(k)) { m.set(k, n); } }
+    return m;
+  };
+  const extraNames = byNormalized(extra.map((e) => e.prof.name));
+  const missingNames = byNormalized(missingCols.map((c) => c.name));
+  const nameHint = (name: string, candidates: Map<string, string>): string | undefined => {
+    const c = candidates.get(normalizeName(name));
+    return c !== name ? c : undefined;
+  };
   for (const col of missingCols) {
-    const near = nameHint(col.name, extra.map((e) => e.prof.name));
+    const near = nameHint(col.name, extraNames);
     const required = col.required !== false;
     findings.push({
       code: 'missing-column', severity: required ? 'error' : 'info', file: opts.file, column: col.name,
@@ -300,7 +311,7 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
     });
   }
   for (const { prof, canonical } of extra) {
-    const near = nameHint(prof.name, missingCols.map((c) => c.name));
+    const near = nameHint(prof.name, missingNames);
     const duplicate = byName.has(canonical) && matched.get(canonical) !== prof;
     findings.push({
       code: 'new-column', severity: schema.allowNewColumns ? 'info' : 'warning', file: opts.file, column: prof.name,
@@ -312,7 +323,7 @@ export function validateProfile(fp: FileProfile, schema: DataSchema, opts: { fil
 
   for (const col of schema.columns) {
     const prof = matched.get(col.name);
-    if (!prof) { continue; }
+    if (!prof || prof.error !== undefined) { continue; }
     const accepted = acceptedMarkers(ctx, col);
     const alreadyMissing = new Set(prof.missingMarkers.map((x) => x.value));
     const markerValues = observedValues(prof).items.filter((i) => accepted.has(i.value) && !alreadyMissing.has(i.value));

@@ -10,11 +10,24 @@ export function isNativeNull(fp: FileProfile, marker: string): boolean {
   return marker === 'null' && (fp.format === 'parquet' || fp.format === 'jsonl');
 }
 
-function dominantFormat(col: ColumnProfile): string | undefined {
+/** The alternatives of a detected format: the profiler writes `MM/DD/YYYY or DD/MM/YYYY` when the days never pass 12. */
+export function formatAlternatives(detected: string): string[] {
+  return detected.split(/\s+or\s+/).map((f) => f.trim()).filter(Boolean);
+}
+
+/**
+ * The most common detected format. When it is ambiguous, an alternative that another detected format confirms wins,
+ * else the first one; `guessed` then says so.
+ */
+function dominantFormat(col: ColumnProfile): { format: string; guessed?: string } | undefined {
   const formats = col.datetime?.formats ?? [];
   let best: { value: string; count: number } | undefined;
   for (const f of formats) { if (!best || f.count > best.count) { best = f; } }
-  return best?.value;
+  if (!best) { return undefined; }
+  const alternatives = formatAlternatives(best.value);
+  if (alternatives.length < 2) { return { format: best.value }; }
+  const confirmed = alternatives.find((alt) => formats.some((f) => f.value === alt));
+  return confirmed ? { format: confirmed } : { format: alternatives[0], guessed: best.value };
 }
 
 function columnFrom(col: ColumnProfile): SchemaColumn {
@@ -23,7 +36,13 @@ function columnFrom(col: ColumnProfile): SchemaColumn {
     out.values = col.values.counts.map((c) => c.value).sort((x, y) => x.localeCompare(y));
   }
   if ((col.type === 'integer' || col.type === 'float') && col.numeric) { out.range = { min: col.numeric.min, max: col.numeric.max }; }
-  if (col.type === 'datetime') { const f = dominantFormat(col); if (f) { out.format = f; } }
+  if (col.type === 'datetime') {
+    const f = dominantFormat(col);
+    if (f) {
+      out.format = f.format;
+      if (f.guessed) { out.description = `The dates read as ${f.guessed}; ${f.format} was chosen: check it.`; }
+    }
+  }
   return out;
 }
 

@@ -77,6 +77,7 @@ async function scanCsv(absPath: string, fp: FileProfile, pending: Pending[], out
   }));
   // csv-parse's `info.lines` counts a CRLF inside quotes twice, so lines are counted from each record's raw text.
   let nextLine = 1;
+  let toSkip = csv?.skippedLines ?? 0;
   let first = true;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string }>) {
@@ -84,6 +85,7 @@ async function scanCsv(absPath: string, fp: FileProfile, pending: Pending[], out
       // `raw` ends with the record's line break (only its \r for CRLF): drop it, count the breaks inside.
       const breaks = rec.raw.replace(/(\r\n|\r|\n)$/, '').match(/\r\n|\r|\n/g)?.length ?? 0;
       nextLine = start + 1 + breaks;
+      if (toSkip > 0) { toSkip--; continue; }
       const isHeader = first && csv?.header !== false;
       first = false;
       if (isHeader || (rec.record.length === 1 && rec.record[0] === '' && fp.columns.length > 1)) { continue; }
@@ -104,8 +106,9 @@ async function scanJsonl(absPath: string, pending: Pending[], out: DataFinding[]
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (!text.trim()) { continue; }
       let obj: unknown;
       try { obj = JSON.parse(text); } catch { continue; }

@@ -81,7 +81,8 @@ function semanticProblems(schema: DataSchema): string[] {
       if (!col.values) { problems.push(`${where}: has a mapping but no values to map to; add "values"`); }
     }
     if (col.values) {
-      const dup = col.values.filter((v, j) => col.values?.indexOf(v) !== j);
+      const seenValues = new Set<string>();
+      const dup = col.values.filter((v) => { const again = seenValues.has(v); seenValues.add(v); return again; });
       if (dup.length) { problems.push(`${where}: values lists ${[...new Set(dup)].map((v) => `"${v}"`).join(', ')} more than once`); }
     }
     if (col.format !== undefined && col.type !== 'datetime') { problems.push(`${where}: has a datetime format but its type is ${col.type}`); }
