@@ -49,6 +49,14 @@ describe('Compare Data Versions panel (real extension host)', () => {
     }, 15_000, 'the three versions in the Data tree');
   });
   afterEach(() => { for (const p of api.dataComparePanels()) { p.dispose(); } });
+  // The workspace is shared with the other suites (the sidebar's expects the fixture's datasets only).
+  after(async () => {
+    const root = workspaceRoot();
+    fs.rmSync(path.join(root, '.mlops', 'datasets', DATASET), { recursive: true, force: true });
+    fs.rmSync(path.join(root, 'dcmp-src'), { recursive: true, force: true });
+    await vscode.commands.executeCommand('mlops.refresh');
+    await until(async () => !(await api.trees.data.tree.getChildren()).some((n) => n.dataset === DATASET), 15_000, 'the test dataset gone from the Data tree');
+  });
 
   const byTag = (tag: string) => versions.find((v) => v.label === tag)!;
   const panels = () => api.dataComparePanels();
