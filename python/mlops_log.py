@@ -1125,7 +1125,8 @@ def _data_versions(store, dataset):
     except (FileNotFoundError, NotADirectoryError):
         return out
     for n in names:
-        if not n.endswith(".json") or n.startswith(".") or os.path.islink(os.path.join(d, n)):
+        # <id>.profile.json sits next to each version: never parse it as one (it can be large).
+        if not n.endswith(".json") or n.endswith(".profile.json") or n.startswith(".") or os.path.islink(os.path.join(d, n)):
             continue
         try:
             v = _load_json(os.path.join(d, n))
