@@ -254,6 +254,8 @@ describe('view text', () => {
 
   it('escapes user text in Markdown so names cannot inject links or HTML', () => {
     assert.equal(escapeMarkdown('[x](command:evil) <img>'), '\\[x\\]\\(command:evil\\) \\<img\\>');
+    // Tooltips render theme icons: a name spelled like one stays text.
+    assert.equal(escapeMarkdown('$(zap)'), '\\$\\(zap\\)');
   });
 
   it('text filter searches name, id, tags, notes and params', () => {

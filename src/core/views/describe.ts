@@ -6,7 +6,7 @@ import type { MetricSummary } from '../store/metrics';
 import type { DataVersion, ModelVersion, ParamValue, Run } from '../store/schemas';
 
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`);
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>&~$]/g, (c) => `\\${c}`);
 }
 
 export function formatValue(v: number | ParamValue): string {

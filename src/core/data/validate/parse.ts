@@ -108,7 +108,9 @@ function semanticProblems(schema: DataSchema): string[] {
  * column still lets the others be checked; `problems` lists everything wrong, each naming the file and the column or
  * source. Callers that need a trustworthy schema treat any problem as an error.
  */
-export function parseDataSchema(text: string, fileLabel: string): { schema?: DataSchema; problems: string[] } {
+export function parseDataSchema(raw: string, fileLabel: string): { schema?: DataSchema; problems: string[] } {
+  // Editors on Windows may save a byte order mark; it is not part of the JSON.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !tree) {
