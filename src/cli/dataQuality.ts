@@ -198,6 +198,11 @@ export const DATA_QUALITY_COMMANDS: Record<string, Command> = {
       const r = await compareData(store, positionals[0], positionals[1], { file: str(values, 'file'), drift: method ? { method } : {} });
       if (json) { printJson(io, { reference: r.a, current: r.b, drift: r.drift }); } else { driftText(io, r.drift); }
       for (const p of r.problems) { io.stderr(`mlops: warning: drift settings: ${escapeText(p, true)}\n`); }
+      // Nothing tested is not "no drift": retraining must not read it as safe.
+      if (r.drift.dataset.columns === 0) {
+        io.stderr('mlops: no column could be tested for drift (no common column with data on both sides; see "not tested" and "only in" above); try `mlops data compare` to line the columns up\n');
+        return 1;
+      }
       return 0;
     },
   },

@@ -2,6 +2,7 @@
  * Comparing two data versions (of one dataset, or of two datasets that are sources of the same data) from their
  * stored profiles: drift between them and the discrepancies a person must decide about. Nothing re-reads the data.
  */
+import { parse as parseJsonc } from 'jsonc-parser';
 import { MlopsError } from '../errors';
 import { parseDataRef } from '../input';
 import type { Store } from '../store/store';
@@ -65,8 +66,9 @@ function shared(fa: FileProfile[], fb: FileProfile[]): string[] {
 /** Drift options: goals.json `drift`, else policy.json `drift`, else the defaults; overridden by `opts`. */
 export async function driftOptions(store: Store, override: Partial<DriftOptions> = {}): Promise<{ options: DriftOptions; problems: string[] }> {
   const goals = await store.goals.read().catch(() => undefined);
-  const fromGoals = (goals?.doc.goals as Record<string, unknown> | undefined)?.drift;
-  let raw = fromGoals;
+  // `drift` is read from the file's own text: the goals reader keeps only the sections it knows.
+  const parsed: unknown = goals?.exists ? parseJsonc(goals.text.charCodeAt(0) === 0xfeff ? goals.text.slice(1) : goals.text) : undefined;
+  let raw = parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.hasOwn(parsed, 'drift') ? (parsed as { drift: unknown }).drift : undefined;
   if (raw === undefined) {
     const policy = await store.readPolicy().catch(() => undefined);
     raw = (policy as Record<string, unknown> | undefined)?.drift;
@@ -90,11 +92,28 @@ export async function compareData(store: Store, refA: string, refB: string, opts
   const { options, problems } = await driftOptions(store, opts.drift);
   const la = versionLabel(a.version);
   const lb = versionLabel(b.version);
-  return {
-    a: a.version,
-    b: b.version,
-    drift: driftBetween(files.a, files.b, options, { reference: la, current: lb }),
-    sources: compareSources(files.a, files.b, { a: la, b: lb }),
-    problems,
-  };
+  const sources = compareSources(files.a, files.b, { a: la, b: lb });
+  return { a: a.version, b: b.version, drift: driftAligned(files.a, files.b, sources, options, { reference: la, current: lb }), sources, problems };
+}
+
+/**
+ * Drift between two sources whose column names differ only in case or punctuation (`Pclass` / `pclass`): the
+ * current side's columns are tested under the reference's names, and each such column says so in its notes.
+ */
+export function driftAligned(a: FileProfile, b: FileProfile, sources: SourceComparison, options: DriftOptions, labels: { reference: string; current: string }): DriftReport {
+  const renamed = new Map<string, string>();
+  for (const c of sources.columns) {
+    if (c.a !== undefined && c.b !== undefined && c.a !== c.b && c.how === 'normalized') { renamed.set(c.b, c.a); }
+  }
+  if (!renamed.size) { return driftBetween(a, b, options, labels); }
+  const taken = new Set(b.columns.map((c) => c.name));
+  const usable = [...renamed].filter(([, to]) => !taken.has(to));
+  const map = new Map(usable);
+  const report = driftBetween(a, { ...b, columns: b.columns.map((c) => (map.has(c.name) ? { ...c, name: map.get(c.name)! } : c)) }, options, labels);
+  const back = new Map(usable.map(([from, to]) => [to, from]));
+  for (const col of report.columns) {
+    const from = back.get(col.column);
+    if (from !== undefined) { col.notes = [...(col.notes ?? []), `compared with '${from}' of ${labels.current} (the same name but for case or punctuation)`]; }
+  }
+  return report;
 }

@@ -47,7 +47,7 @@ const TYPE_SYMBOL: Record<ColumnProfile['type'], NodeSymbol> = {
 const findingSymbol = (f: Pick<DataFinding, 'severity'>): NodeSymbol => (f.severity === 'error' ? 'findingError' : f.severity === 'warning' ? 'findingWarning' : 'findingInfo');
 
 export function driftSummary(d: DriftReport): string {
-  return `drift ${d.dataset.class}: ${d.dataset.drifted}/${d.dataset.columns} columns`;
+  return d.dataset.columns === 0 ? 'drift not tested' : `drift ${d.dataset.class}: ${d.dataset.drifted}/${d.dataset.columns} columns`;
 }
 
 /** What a version node adds to its description: drift against the previous version and schema findings. */
@@ -96,9 +96,10 @@ export function dataQualityNodes(state: StoreState, node: ViewNode, v: DataVersi
   const drift = state.quality.peekDrift(v.id);
   const prev = state.quality.previous(v);
   if (drift && prev) {
-    out.push({ ...base, id: `${node.id}|drift`, kind: 'drift', label: `Drift from ${prev.tags[0] ?? prev.id.slice(-6)}: ${drift.dataset.class}`,
-      description: `${drift.dataset.drifted} of ${drift.dataset.columns} columns drifted${drift.dataset.drift ? ' · dataset drift' : ''}`,
-      tooltip: driftTooltip(drift), icon: { symbol: drift.dataset.class === 'major' ? 'driftMajor' : drift.dataset.class === 'minor' ? 'driftMinor' : 'driftNone' },
+    const tested = drift.dataset.columns > 0;
+    out.push({ ...base, id: `${node.id}|drift`, kind: 'drift', label: `Drift from ${prev.tags[0] ?? prev.id.slice(-6)}: ${tested ? drift.dataset.class : 'not tested'}`,
+      description: tested ? `${drift.dataset.drifted} of ${drift.dataset.columns} columns drifted${drift.dataset.drift ? ' · dataset drift' : ''}` : 'no common column could be tested',
+      tooltip: driftTooltip(drift), icon: { symbol: !tested ? 'info' : drift.dataset.class === 'major' ? 'driftMajor' : drift.dataset.class === 'minor' ? 'driftMinor' : 'driftNone' },
       contextValue: 'mlops.dataDrift', collapsible: 'none', otherVersionId: prev.id });
   }
   return out;
@@ -127,7 +128,7 @@ export function columnNodes(state: StoreState, node: ViewNode): ViewNode[] {
   if (!v || !f) { return []; }
   const findings = state.quality.peekFindings(v);
   return f.columns.map((c, i) => {
-    const mine = findings.filter((x) => x.column === c.name || (x.file.endsWith(f.path) && x.column === c.name));
+    const mine = findings.filter((x) => x.column === c.name && (x.file === f.path || x.file.endsWith(`/${f.path}`)));
     const worst = mine.find((x) => x.severity === 'error') ?? mine.find((x) => x.severity === 'warning');
     return { view: 'data', root: state.root, dataset: v.dataset, versionId: v.id, id: `${node.id}|col|${i}`, kind: 'column',
       label: c.name, description: columnDescription(c), tooltip: columnTooltip(c, mine),
