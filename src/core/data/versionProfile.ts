@@ -7,7 +7,18 @@ import * as path from 'node:path';
 import { messageOf } from '../errors';
 import type { DataVersion, ManifestEntry } from '../store/schemas';
 import { profileFile, tabularFormat } from './profile';
-import { PROFILE_FORMAT_VERSION, type DataProfile, type FileProfile } from './profile/schema';
+import { describeIssues } from '../store/entities';
+import { FileProfileSchema, PROFILE_FORMAT_VERSION, type DataProfile, type FileProfile } from './profile/schema';
+
+/**
+ * A file profile that its own schema accepts, or the file recorded with an error: a profile that readers would
+ * refuse (say a statistic that overflowed to Infinity, written as null) must never make the whole version unreadable.
+ */
+function readable(fp: FileProfile): FileProfile {
+  const ok = FileProfileSchema.safeParse(JSON.parse(JSON.stringify(fp)));
+  if (ok.success) { return fp; }
+  return { path: fp.path, sha256: fp.sha256, format: fp.format, rows: fp.rows, columns: [], error: `could not be profiled: its statistics are out of range (${describeIssues(ok.error)})` };
+}
 
 /** Tabular files profiled per version; a folder with more lists the rest as skipped. */
 export const MAX_PROFILED_FILES = 200;
@@ -39,7 +50,7 @@ export async function buildVersionProfile(
     }
     opts.onProgress?.({ file: e.path, index, total: Math.min(tabular.length, MAX_PROFILED_FILES) });
     try {
-      files.push(await profileFile(path.join(root, ...e.path.split('/')), { relPath: e.path, sha256: e.sha256, signal: opts.signal }));
+      files.push(readable(await profileFile(path.join(root, ...e.path.split('/')), { relPath: e.path, sha256: e.sha256, signal: opts.signal })));
     } catch (err) {
       if (opts.signal?.aborted) { break; }
       files.push({ path: e.path, sha256: e.sha256, format: tabularFormat(e.path), rows: 0, columns: [], error: `could not be profiled: ${messageOf(err)}` });
