@@ -104,6 +104,17 @@ function columnClass(rows: string[][], i: number): CellClass {
 }
 
 /**
+ * Column names that are numbers counting up by one: `0,1,2` (pandas' `to_csv` of a DataFrame without column
+ * names) or years (`2019,2020,2021`). Three or more, or two years; a data row rarely counts like that.
+ */
+function numberedNames(cells: string[]): boolean {
+  if (cells.length < 2 || !cells.every((c) => /^\d{1,9}$/.test(c))) { return false; }
+  const n = cells.map(Number);
+  if (!n.every((x, i) => i === 0 || x === n[i - 1] + 1)) { return false; }
+  return n.length >= 3 || (n[0] >= 1900 && n[n.length - 1] <= 2100);
+}
+
+/**
  * Header, data or metadata? The first record is a header when its cells are text (or empty) — pandas' default —
  * unless its cells have the same types as the rows below (then it is data: a header-less UCI file). A first line
  * with numbers whose types do not match the rows below (scikit-learn's `150,4,setosa,versicolor,virginica`) is
@@ -128,6 +139,9 @@ export function judgeHeader(records: string[][]): Pick<Sniffed, 'header' | 'skip
       return { header: true, skipFirst: false, headerReason: 'first line is text like every row below; taken as a header (pandas default)' };
     }
     return { header: true, skipFirst: false, headerReason: 'first line is text over typed columns: a header' };
+  }
+  if (first.length === width && numberedNames(typed.map(({ i }) => first[i]))) {
+    return { header: true, skipFirst: false, headerReason: `first line names columns by number (${typed.slice(0, 4).map(({ i }) => first[i]).join(',')}…, as pandas writes a DataFrame without names, or years): a header` };
   }
   const matches = first.length === width && classes.every((c, i) => c === 'missing' || c === below[i] || (c === 'number' && below[i] === 'text'));
   if (matches) {
