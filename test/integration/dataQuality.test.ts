@@ -96,14 +96,16 @@ describe('data quality: profiles, schema findings in Problems and the Data view 
     const [test] = await versionNodes();
     const children = await kids(test);
     const sel = '.pane:has(.pane-header[aria-label^="Data"]) .monaco-list-row';
-    const rowsWith = (what: string, text: string) => until(async () => { const r = (await ui<string[]>('/texts', { frame: 'main', selector: sel })) ?? []; return r.some((t) => t.includes(text)) ? r : undefined; }, 20_000, what);
-    // The list renders only the rows in sight: reveal each one before reading it.
-    await api.trees.data.view.reveal(children.find((n) => n.kind === 'drift')!, { expand: false, focus: false, select: false });
-    const top = await rowsWith('the drift row rendered', 'Drift from train');
+    // The list renders only the rows in sight: reveal each one (again, until it is drawn) before reading it.
+    const rowsWith = (what: string, node: ViewNode, text: string) => until(async () => {
+      await api.trees.data.view.reveal(node, { expand: false, focus: true, select: true });
+      const r = (await ui<string[]>('/texts', { frame: 'main', selector: sel })) ?? [];
+      return r.some((t) => t.includes(text)) ? r : undefined;
+    }, 30_000, what);
+    const top = await rowsWith('the drift row rendered', children.find((n) => n.kind === 'drift')!, 'Drift from train');
     assert.ok(top.some((t) => /Drift from train: minor.*5 of 12 columns drifted/.test(t)), top.join(' | '));
     const age = (await kids(children.find((n) => n.kind === 'columns'))).find((n) => n.label === 'Age')!;
-    await api.trees.data.view.reveal(age, { expand: false, focus: false, select: true });
-    const rows = await rowsWith('the Age column row rendered', 'Age');
+    const rows = await rowsWith('the Age column row rendered', age, 'Age');
     assert.ok(rows.some((t) => /Age.*float · 86 missing/.test(t)), rows.join(' | '));
     const shot = await ui<string>('/screenshot', { name: 'data-view-columns' });
     assert.ok(shot);

