@@ -7,28 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { driftBetween } from '../src/core/data/drift';
-import { profileFile } from '../src/core/data/profile';
+import { mulberry32, profileFile } from '../src/core/data/profile';
 import { DataProfileSchema, type FileProfile } from '../src/core/data/profile/schema';
 import { compareSources } from '../src/core/data/sources';
 import { line, median } from './util';
 
 const ROWS = Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000);
 
-/** A repeatable pseudo-random stream (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A CSV of `rows` rows: two normal-ish floats, a count, a 6-level category, a flag, a 40-level city; `shift` moves it. */
 function writeCsv(file: string, rows: number, seed: number, shift: number): void {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const fd = fs.openSync(file, 'w');
   const cats = ['a', 'b', 'c', 'd', 'e', 'f'];
   const cities = Array.from({ length: 40 }, (_, i) => `city_${i}`);

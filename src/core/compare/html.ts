@@ -11,7 +11,8 @@ export interface CompareHtmlOptions {
   styleUri: string;
 }
 
-export function compareHtml(o: CompareHtmlOptions): string {
+/** The shell every MLOps webview page shares: the CSP above, the bundle's stylesheet and script, and `body`. */
+export function webviewShellHtml(o: CompareHtmlOptions, title: string, body: string): string {
   const csp = [`default-src 'none'`, `script-src 'nonce-${o.nonce}'`, `style-src ${o.cspSource} 'unsafe-inline'`, `img-src ${o.cspSource} data:`, `font-src ${o.cspSource}`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -20,11 +21,15 @@ export function compareHtml(o: CompareHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${o.styleUri}">
-<title>Compare Runs</title>
+<title>${title}</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Loading runs…</p></main>
+${body}
 <script nonce="${o.nonce}" src="${o.scriptUri}"></script>
 </body>
 </html>`;
+}
+
+export function compareHtml(o: CompareHtmlOptions): string {
+  return webviewShellHtml(o, 'Compare Runs', '<main id="app" aria-live="polite"><p class="muted">Loading runs…</p></main>');
 }
