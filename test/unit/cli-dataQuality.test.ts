@@ -215,6 +215,11 @@ describe('mlops data profile|schema|check|compare|drift (real processes, real co
     const hp = JSON.parse(huge.stdout) as { files: { error?: string; columns: { name: string }[] }[] };
     assert.ok(hp.files[0].error !== undefined || hp.files[0].columns.length === 2);
 
+    // An unclosed quote swallows the rest of the file: said, with its line.
+    fs.writeFileSync(path.join(ws, 'open.csv'), 'a,b\n1,"unclosed\n2,3\n4,5\n');
+    ok(['data', 'tag', 'open.csv', '--dataset', 'open'], ws);
+    assert.match(ok(['data', 'profile', 'open'], ws), /warning: a quote opened on line 2 is never closed/);
+
     // A schema.json saved with a byte order mark is read.
     ok(['data', 'schema', 'k:train'], ws);
     const schemaFile = path.join(ws, '.mlops', 'datasets', 'k', 'schema.json');

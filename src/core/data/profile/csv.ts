@@ -100,6 +100,9 @@ export async function profileCsv(absPath: string, format: FileFormat, signal?: A
       scanner.push(chunk);
     }
     scanner.push('', true);
+    if (scanner.unclosedQuoteLine !== undefined) {
+      warnings.push(`a quote opened on line ${scanner.unclosedQuoteLine} is never closed: the rest of the file was read as one field (pandas stops with "EOF inside string")`);
+    }
   } catch (e) {
     if (signal?.aborted) { throw e; }
     return { format, error: `CSV read error after ${rows} rows: ${(e as Error).message}`, rows: 0, columns: [], csv: dialect };

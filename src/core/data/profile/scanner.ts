@@ -22,6 +22,8 @@ export class CsvScanner {
   private readonly fields: string[] = [];
   private readonly delimCode: number;
   records = 0;
+  /** The line where a quote opened that the file never closed (the rest of the file became one field). */
+  unclosedQuoteLine: number | undefined;
 
   constructor(private readonly delimiter: string, private readonly crOnly: boolean, private readonly sink: RecordSink) {
     this.delimCode = delimiter.charCodeAt(0);
@@ -99,6 +101,7 @@ export class CsvScanner {
           const q = text.indexOf('"', a);
           if (q < 0) {
             if (!last) { return -1; }
+            this.unclosedQuoteLine ??= this.line + lines;
             value += text.slice(a);
             i = n;
             break;
