@@ -123,6 +123,14 @@ describe('data versions: profiles in the store and in the Data tree (real corpus
     assert.ok(again.some((n) => n.kind === 'columns'), 'after a data change the tree reads the new profile');
   });
 
+  it('schema.json gets completion and checks in the editor: its JSON Schema is contributed', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { jsonValidation: { fileMatch: string; url: string }[] } };
+    const entry = pkg.contributes.jsonValidation.find((j) => j.fileMatch === '.mlops/datasets/*/schema.json');
+    assert.equal(entry?.url, './schemas/data-schema.schema.json');
+    const shipped = JSON.parse(fs.readFileSync(path.join(REPO, 'schemas', 'data-schema.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
+    assert.ok(shipped.properties.columns && shipped.properties.sources);
+  });
+
   it('createSchema never replaces an existing schema.json', async () => {
     const { store } = await Store.init(tmpDir());
     await store.data.createSchema('titanic', '{"formatVersion": 1, "dataset": "titanic", "columns": []}\n');
