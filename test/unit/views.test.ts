@@ -172,6 +172,7 @@ describe('store change routing', () => {
     assert.equal(classifyChange('mlops.json').full, true);
     assert.equal(classifyChange('models/m/versions/1.json').models, true);
     assert.equal(classifyChange('runs/not-an-id/run.json').runs.size, 0);
+    assert.equal(classifyChange('policy.json').data, true, 'drift settings may live in policy.json');
   });
 
   it('StoreState.apply re-reads only the named run and the new metric lines', async () => {

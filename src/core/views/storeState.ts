@@ -57,6 +57,8 @@ export function classifyChange(relPath: string, into: ChangeSet = emptyChangeSet
     case 'experiments': into.experiments = true; break;
     case 'trash': into.trash = true; break;
     case GOALS_FILE: if (parts.length === 1) { into.goals = true; } break;
+    // policy.json may hold the drift settings (when goals.json has none): drift of data versions is computed again.
+    case 'policy.json': if (parts.length === 1) { into.data = true; } break;
     default: break;
   }
   return into;
