@@ -1,6 +1,7 @@
 // Problems for data files: the findings of each dataset's newest version against the dataset's schema.json, on the
 // data file they are about — at the first offending row when it can be found cheaply (CSV, TSV, JSON Lines), else
 // on the first line (the header). Recomputed when a version, a profile or a schema changes.
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dataFileOf, messageOf, type DataFinding, type DataVersion, type StoreState } from '../../core';
@@ -21,6 +22,8 @@ export class DataDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('mlops-data');
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private generation = 0;
+  /** Located diagnostics per data file, reused while the version, the file and its findings stay the same. */
+  private readonly located = new Map<string, { key: string; diags: vscode.Diagnostic[] }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly stores: WorkspaceStores, private readonly log: Log) {
@@ -53,6 +56,7 @@ export class DataDiagnostics implements vscode.Disposable {
       }
     }
     if (gen !== this.generation) { return; }
+    for (const file of [...this.located.keys()]) { if (!next.has(file)) { this.located.delete(file); } }
     this.collection.clear();
     for (const [file, diags] of next) { this.collection.set(vscode.Uri.file(file), diags); }
   }
@@ -70,8 +74,15 @@ export class DataDiagnostics implements vscode.Disposable {
       // Only files inside the workspace folder get Problems (a version may come from anywhere).
       const rel = path.relative(state.root, abs);
       if (rel.startsWith('..') || path.isAbsolute(rel)) { continue; }
+      // Locating reads the file: skip it when nothing it depends on changed (another dataset was tagged, say).
+      const st = await fsp.stat(abs).catch(() => undefined);
+      const key = `${v.id}\n${st ? `${st.mtimeMs}:${st.size}` : 'gone'}\n${JSON.stringify(mine.map((f) => [f.code, f.severity, f.column, f.message]))}`;
+      const cached = this.located.get(abs);
+      if (cached?.key === key) { out.set(abs, cached.diags); continue; }
       const located = await locateFindings(abs, fp, mine).catch(() => mine);
-      out.set(abs, located.map(toDiagnostic));
+      const diags = located.map(toDiagnostic);
+      this.located.set(abs, { key, diags });
+      out.set(abs, diags);
     }
     return out;
   }
