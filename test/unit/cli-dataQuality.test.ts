@@ -215,6 +215,15 @@ describe('mlops data profile|schema|check|compare|drift (real processes, real co
     const hp = JSON.parse(huge.stdout) as { files: { error?: string; columns: { name: string }[] }[] };
     assert.ok(hp.files[0].error !== undefined || hp.files[0].columns.length === 2);
 
+    // Dates like 01/02/2024 are read the way the column's unambiguous dates prove: day first here, month first there.
+    fs.writeFileSync(path.join(ws, 'dm.csv'), 'd\n01/02/2024\n15/02/2024\n28/02/2024\n05/03/2024\n');
+    fs.writeFileSync(path.join(ws, 'md.csv'), 'd\n01/02/2024\n02/15/2024\n03/01/2024\n');
+    for (const [file, range] of [['dm.csv', ['2024-02-01', '2024-03-05']], ['md.csv', ['2024-01-02', '2024-03-01']]] as const) {
+      ok(['data', 'tag', file, '--dataset', file.replace('.csv', '')], ws);
+      const d = (JSON.parse(ok(['data', 'profile', file.replace('.csv', ''), '--json'], ws)) as { files: { columns: { datetime?: { min: string; max: string } }[] }[] }).files[0].columns[0].datetime;
+      assert.deepEqual([d?.min, d?.max], range, file);
+    }
+
     // An unclosed quote swallows the rest of the file: said, with its line.
     fs.writeFileSync(path.join(ws, 'open.csv'), 'a,b\n1,"unclosed\n2,3\n4,5\n');
     ok(['data', 'tag', 'open.csv', '--dataset', 'open'], ws);

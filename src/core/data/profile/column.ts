@@ -11,6 +11,9 @@ import {
 } from './schema';
 import { datetimeOf, isBooleanText, isMissingMarker, isNonFinite, numberShape } from './values';
 
+/** The format `datetimeOf` gives a date whose day and month are both ≤ 12 and separated by `/`. */
+const AMBIGUOUS_DATE = 'MM/DD/YYYY or DD/MM/YYYY';
+
 export const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 /** DDSketch relative accuracy: quantiles within ±1 % of the true value. */
 const SKETCH_ACCURACY = 0.01;
@@ -78,6 +81,8 @@ export class ColumnAccumulator {
   private readonly dtFormats = new Map<string, number>();
   private dtMin: string | undefined;
   private dtMax: string | undefined;
+  // Dates like 01/02/2024 read either way: their range under each reading, settled by the column's other dates.
+  private ambiguous: { md: [string, string]; dm: [string, string] } | undefined;
   // text
   private minLen = Infinity;
   private maxLen = 0;
@@ -152,9 +157,35 @@ export class ColumnAccumulator {
     this.count++;
     this.tc.datetime++;
     this.dtFormats.set(format, (this.dtFormats.get(format) ?? 0) + 1);
+    if (format === AMBIGUOUS_DATE) {
+      // `key` reads month first; the day-first reading swaps month and day.
+      const dm = `${key.slice(0, 4)}-${key.slice(8, 10)}-${key.slice(5, 7)}${key.slice(10)}`;
+      if (!this.ambiguous) { this.ambiguous = { md: [key, key], dm: [dm, dm] }; } else {
+        const a = this.ambiguous;
+        if (key < a.md[0]) { a.md[0] = key; }
+        if (key > a.md[1]) { a.md[1] = key; }
+        if (dm < a.dm[0]) { a.dm[0] = dm; }
+        if (dm > a.dm[1]) { a.dm[1] = dm; }
+      }
+      this.countText(raw);
+      return;
+    }
     if (this.dtMin === undefined || key < this.dtMin) { this.dtMin = key; }
     if (this.dtMax === undefined || key > this.dtMax) { this.dtMax = key; }
     this.countText(raw);
+  }
+
+  /** The datetime range, ambiguous dates read the way the column's unambiguous ones prove (day first only then). */
+  private datetimeRange(): [string, string] | undefined {
+    let min = this.dtMin;
+    let max = this.dtMax;
+    if (this.ambiguous) {
+      const dayFirst = (this.dtFormats.get('DD/MM/YYYY') ?? 0) > 0 && !this.dtFormats.get('MM/DD/YYYY');
+      const [lo, hi] = dayFirst ? this.ambiguous.dm : this.ambiguous.md;
+      if (min === undefined || lo < min) { min = lo; }
+      if (max === undefined || hi > max) { max = hi; }
+    }
+    return min !== undefined && max !== undefined ? [min, max] : undefined;
   }
 
   string(s: string): void {
@@ -308,8 +339,9 @@ export class ColumnAccumulator {
       values: { complete: this.complete, counts: this.complete ? all : [] },
     };
     if ((type === 'integer' || type === 'float') && this.n > 0) { profile.numeric = this.numericProfile(type); }
-    if (type === 'datetime' && this.dtMin !== undefined && this.dtMax !== undefined) {
-      profile.datetime = { min: this.dtMin, max: this.dtMax, formats: sortCounts([...this.dtFormats].map(([value, count]) => ({ value, count }))) };
+    const range = type === 'datetime' ? this.datetimeRange() : undefined;
+    if (range) {
+      profile.datetime = { min: range[0], max: range[1], formats: sortCounts([...this.dtFormats].map(([value, count]) => ({ value, count }))) };
     }
     if ((type === 'categorical' || type === 'string') && this.maxLen > 0) {
       profile.text = { minLength: this.minLen === Infinity ? 0 : this.minLen, maxLength: this.maxLen };
