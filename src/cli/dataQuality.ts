@@ -2,6 +2,7 @@
 // common schema, how two sources differ and whether data drifted.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MlopsError, parseDataRef, type Store } from '../core';
 import { hasErrors, publicFinding, readDataSchema } from '../core/data/check';
 import { buildVersionProfile } from '../core/data/versionProfile';
@@ -149,7 +150,7 @@ export const DATA_QUALITY_COMMANDS: Record<string, Command> = {
       if (format === 'json') {
         printJson(io, { dataset, findings: findings.map(publicFinding), notProfiled, schemaProblems: problems });
       } else if (format === 'sarif') {
-        io.raw(JSON.stringify(findingsSarif(findings.map(publicFinding), { toolVersion: VERSION }), null, 2) + '\n');
+        io.raw(JSON.stringify(findingsSarif(findings.map(publicFinding), { toolVersion: VERSION, baseUri: pathToFileURL(store.root).href }), null, 2) + '\n');
       } else {
         io.stdout(findingsText(findings));
         for (const n of notProfiled) { io.stdout(`${n}\n`); }

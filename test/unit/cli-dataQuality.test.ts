@@ -90,6 +90,8 @@ describe('mlops data profile|schema|check|compare|drift (real processes, real co
     assert.ok(res);
     assert.equal(res.level, 'error');
     assert.match(res.locations[0].physicalLocation.artifactLocation.uri, /data\/train\.csv$/);
+    const root = (sarif.runs[0] as unknown as { originalUriBaseIds: { SRCROOT: { uri: string } } }).originalUriBaseIds.SRCROOT.uri;
+    assert.equal(new URL('data/train.csv', root).pathname, path.join(fs.realpathSync(ws), 'data', 'train.csv').split(path.sep).join('/'), 'relative to the workspace, as a file:// base');
     assert.equal(res.locations[0].physicalLocation.region?.startLine, 2);
 
     // The mapping the finding suggested fixes it: no error left, exit 0.

@@ -1,4 +1,6 @@
 // SARIF 2.1.0 output of `mlops data check --format sarif` (what GitHub code scanning reads), shaped like the lint's.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FINDING_CODES, type DataFinding, type FindingCode, type FindingSeverity } from './types';
 
 const LEVEL: Record<FindingSeverity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -42,7 +44,9 @@ export function findingsSarif(findings: readonly DataFinding[], opts: { toolVers
         message: { text: f.message },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: f.file.split('\\').join('/').split('/').map(encodeURIComponent).join('/'), ...(base !== undefined ? { uriBaseId: 'SRCROOT' } : {}) },
+            // A file outside the workspace is named by its own file:// URI; the rest relative to SRCROOT.
+            artifactLocation: path.isAbsolute(f.file) || path.win32.isAbsolute(f.file) ? { uri: pathToFileURL(f.file).href }
+              : { uri: f.file.split('\\').join('/').split('/').map(encodeURIComponent).join('/'), ...(base !== undefined ? { uriBaseId: 'SRCROOT' } : {}) },
             ...(f.line !== undefined ? { region: { startLine: f.line } } : {}),
           },
           logicalLocations: [{ name: f.column, kind: 'member' }],
