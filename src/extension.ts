@@ -141,7 +141,12 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   const dataSource = dataCompareSource(context, stores, log);
   reg(Commands.compareDataVersions, (clicked?: unknown, all?: unknown) => compareDataVersions(context, stores, log, dataSource, clicked, all, () => trees.data.view.selection));
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(DATA_COMPARE_VIEW_TYPE, new DataComparePanelSerializer(context, log, dataSource, (saved) => restorePair(stores, saved))),
-    { dispose: () => { for (const p of DataComparePanel.all()) { p.dispose(); } } });
+    { dispose: () => { for (const p of DataComparePanel.all()) { p.dispose(); } } },
+    // Open comparisons follow the store: a re-profile, a schema.json or drift settings (goals.json, policy.json) change.
+    stores.onDidChange((changes) => {
+      const roots = new Set(changes.filter(({ change }) => change.full || change.data || change.goals).map(({ state }) => state.root));
+      for (const p of DataComparePanel.all()) { if (roots.has(p.pair.root)) { void p.refresh(); } }
+    }));
 
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;

@@ -187,5 +187,16 @@ describe('Compare Data Versions panel (real extension host)', () => {
     assert.ok(!p.report!.drift.columns.find((c) => c.column === 'id')!.drifted);
     assert.ok((await page('#columns tbody tr.drifted th.column-name')).includes('age'));
     await ui('/screenshot', { name: 'data-compare-panel' });
+
+    // Drift settings written to goals.json while the panel is open: the report follows without reopening it.
+    const goals = path.join(workspaceRoot(), '.mlops', 'goals.json');
+    const before = fs.existsSync(goals) ? fs.readFileSync(goals, 'utf8') : undefined;
+    try {
+      fs.writeFileSync(goals, '{ "formatVersion": 1, "drift": { "share": 0.01 } }\n');
+      await until(() => p.report?.drift.dataset.driftShare === 0.01, 20_000, 'the report rebuilt with the new drift share');
+      assert.strictEqual(p.report!.drift.dataset.drift, true);
+    } finally {
+      if (before === undefined) { fs.rmSync(goals, { force: true }); } else { fs.writeFileSync(goals, before); }
+    }
   });
 });

@@ -93,8 +93,16 @@ export class DataComparePanel implements vscode.Disposable {
     if (!this.disposed) { await this.panel.webview.postMessage(msg); }
   }
 
+  /**
+   * The store changed (a re-profile, a schema or drift settings): build the report again for a page that is showing.
+   * A failure now (say a version was deleted) goes to the page and the log, not to a notification per change.
+   */
+  async refresh(): Promise<void> {
+    await this.post(false);
+  }
+
   /** Builds the report and posts it once the page is ready; a failure goes to the page, the log and a notification. */
-  private async post(): Promise<void> {
+  private async post(notify = true): Promise<void> {
     if (!this.ready) { return; }
     try {
       const built = await this.source.load(this.pair);
@@ -111,7 +119,7 @@ export class DataComparePanel implements vscode.Disposable {
       this.failure = messageOf(e);
       this.log.error(`data compare: ${this.pair.a} ↔ ${this.pair.b}: ${this.failure}`);
       await this.postMessage({ type: 'failed', message: this.failure });
-      void vscode.window.showErrorMessage(`MLOps: cannot compare ${this.pair.a} with ${this.pair.b}: ${this.failure}`);
+      if (notify) { void vscode.window.showErrorMessage(`MLOps: cannot compare ${this.pair.a} with ${this.pair.b}: ${this.failure}`); }
     }
   }
 
