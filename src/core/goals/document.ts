@@ -8,9 +8,10 @@ import { validRange } from '@renovatebot/pep440';
 import type { z } from 'zod';
 import { FORMAT_VERSION } from '../store/schemas';
 import { parseFormula, FormulaError, type Formula } from './formula';
+import { defaultGateSettings, type GateSettings } from '../gate/types';
 import {
-  BudgetSchema, ConstraintsSchema, KpiSchema, MetricGoalSchema,
-  type Budget, type Constraints, type Kpi, type MetricGoal,
+  BudgetSchema, ConstraintsSchema, GateSchema, IntendedUseSchema, KpiSchema, MetricGoalSchema,
+  type Budget, type Constraints, type IntendedUse, type Kpi, type MetricGoal,
 } from './schema';
 
 export const GOALS_FILE = 'goals.json';
@@ -39,6 +40,9 @@ export interface Goals {
   kpis: CompiledKpi[];
   constraints: Constraints;
   budget?: Budget;
+  /** The production gate's settings, defaults filled in (see gate/types.ts). */
+  gate: GateSettings;
+  intendedUse?: IntendedUse;
 }
 
 export interface GoalsDocument {
@@ -48,7 +52,7 @@ export interface GoalsDocument {
 }
 
 export function emptyGoals(): Goals {
-  return { metrics: [], kpis: [], constraints: {} };
+  return { metrics: [], kpis: [], constraints: {}, gate: defaultGateSettings() };
 }
 
 export function hasGoals(g: Goals | undefined): g is Goals {
@@ -231,6 +235,24 @@ export function parseGoals(text: string): GoalsDocument {
         r.report('warning', ['budget'], 'budget has no rates: only runs that record meta.cost have a known cost', true);
       }
     }
+  }
+  const gate = own(raw, 'gate');
+  if (gate !== undefined) {
+    r.checkKeys(['gate', 'sliceSpread']);
+    const g = r.entry(GateSchema, gate, ['gate']);
+    if (g) {
+      for (const [id, level] of Object.entries(g.checks ?? {})) { if (level) { goals.gate.checks[id as keyof GateSettings['checks']] = level; } }
+      goals.gate.stages = [...new Set(['production', ...(g.stages ?? [])])];
+      if (g.maxSliceSpread !== undefined) { goals.gate.maxSliceSpread = g.maxSliceSpread; }
+      if (g.reproducedTolerance !== undefined) { goals.gate.reproducedTolerance = g.reproducedTolerance; }
+      goals.gate.sliceSpread = new Map(Object.entries(g.sliceSpread ?? {}));
+    }
+  }
+
+  const intended = own(raw, 'intendedUse');
+  if (intended !== undefined) {
+    const u = r.entry(IntendedUseSchema, intended, ['intendedUse']);
+    if (u) { goals.intendedUse = u; }
   }
   return { goals, problems: r.problems };
 }

@@ -5,6 +5,7 @@
  * (the production gate's settings, for one) survive an edit by this one.
  */
 import { z } from 'zod';
+import { CHECK_LEVELS, GATE_CHECKS } from '../gate/types';
 
 const formatVersion = z.number().int().min(1).describe('Format version of this file; readers skip files newer than they understand.');
 const direction = z.enum(['max', 'min'], { error: 'goal must be "max" (higher is better) or "min" (lower is better)' });
@@ -64,6 +65,30 @@ export const BudgetSchema = z.looseObject({
 }).meta({ title: 'Budget' });
 export type Budget = z.infer<typeof BudgetSchema>;
 
+const levelError = { error: `a check is "required" (a failure refuses promotion), "advisory" (shown only) or "off"` };
+
+export const GateSchema = z.looseObject({
+  checks: z.partialRecord(z.enum(GATE_CHECKS, { error: `not a gate check: use ${GATE_CHECKS.join(', ')}` }), z.enum(CHECK_LEVELS, levelError)).optional()
+    .describe('Which checks are required, advisory or off. Defaults: budget advisory, reproduced off, the rest required.'),
+  stages: z.array(z.enum(['staging', 'production'], { error: 'a gated stage is "staging" or "production"' })).optional()
+    .describe('Stages whose promotion runs the gate. Production always does; add "staging" to gate it too.'),
+  maxSliceSpread: amount('maxSliceSpread').optional()
+    .describe('The largest spread (max − min of the last values) a sliced metric such as accuracy@fold=1 may have across its slices. Default 0.05.'),
+  sliceSpread: z.record(z.string().min(1).max(200), amount('a slice spread')).optional()
+    .describe('Per metric (the name before @), a spread other than maxSliceSpread, e.g. {"accuracy": 0.03}.'),
+  reproducedTolerance: amount('reproducedTolerance').optional()
+    .describe('How far a reproduced run\'s goal metrics may be from the original\'s, relative (0.01 = 1 %). Default 0.01.'),
+}).meta({ title: 'Production gate' });
+export type GateSection = z.infer<typeof GateSchema>;
+
+export const IntendedUseSchema = z.looseObject({
+  description: text(4000).optional().describe('What the model is for, in the words of the business.'),
+  users: text(2000).optional().describe('Who uses its predictions.'),
+  outOfScope: text(4000).optional().describe('Uses it was not built or validated for.'),
+  owner: text(200).optional().describe('Who answers for the model.'),
+}).meta({ title: 'Intended use' });
+export type IntendedUse = z.infer<typeof IntendedUseSchema>;
+
 /**
  * The whole file as the JSON Schema ships it. Reading is more forgiving than this (see document.ts): one bad entry
  * is reported and left out while the rest of the file still works.
@@ -74,5 +99,7 @@ export const GoalsSchema = z.looseObject({
   kpis: z.array(KpiSchema).optional().describe('High-level goals: the business metrics stakeholders care about, computed from the low-level ones.'),
   constraints: ConstraintsSchema.optional(),
   budget: BudgetSchema.optional(),
+  gate: GateSchema.optional(),
+  intendedUse: IntendedUseSchema.optional().describe('For the model card: what the model is for, who uses it, what it is not for.'),
 }).meta({ title: 'MLOps Workbench goals' });
 export type GoalsFile = z.infer<typeof GoalsSchema>;

@@ -13,6 +13,9 @@ import { withFileLock } from './lock';
 import { ModelSchema, ModelVersionSchema, FORMAT_VERSION, type Model, type ModelStage, type ModelVersion } from './schemas';
 import type { RunStore } from './runs';
 
+/** What a gated stage change adds to its history entry: who, the waivers and the gate's result (gate/types.ts). */
+export type StageRecord = Omit<ModelVersion['stageHistory'][number], 'stage' | 'at'>;
+
 export interface RegisterModelInput {
   name: string;
   runId: string;
@@ -93,7 +96,7 @@ export class ModelStore {
    * production first archives the versions that are in production (unless `archiveExisting` is false), then writes
    * the new stage: a crash between any two writes leaves at most one production version.
    */
-  async setStage(name: string, version: number, stage: ModelStage, opts: { archiveExisting?: boolean } = {}): Promise<{ version: ModelVersion; archived: ModelVersion[] }> {
+  async setStage(name: string, version: number, stage: ModelStage, opts: { archiveExisting?: boolean; record?: StageRecord } = {}): Promise<{ version: ModelVersion; archived: ModelVersion[] }> {
     const archiveExisting = opts.archiveExisting ?? stage === 'production';
     await this.readVersion(name, version); // a clear "no such version" before any lock is taken
     const lockTarget = path.join(this.modelDir(name), 'model.json');
@@ -112,9 +115,9 @@ export class ModelStore {
           archived.push(other);
         }
       }
-      if (target.stage !== stage) {
+      if (target.stage !== stage || opts.record) {
         target.stage = stage;
-        target.stageHistory = [...target.stageHistory, { stage, at }];
+        target.stageHistory = [...target.stageHistory, { stage, at, ...opts.record }];
         await this.write(name, target);
       }
       return { version: target, archived };

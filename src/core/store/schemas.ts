@@ -174,7 +174,20 @@ export const ModelVersionSchema = z.looseObject({
   runId: id,
   stage: ModelStageSchema,
   createdAt: isoTime,
-  stageHistory: z.array(z.looseObject({ stage: ModelStageSchema, at: isoTime })),
+  stageHistory: z.array(z.looseObject({
+    stage: ModelStageSchema,
+    at: isoTime,
+    /** Who changed the stage (git user.name / user.email), recorded by gated promotions. */
+    by: z.looseObject({ name: z.string(), email: z.string().optional() }).optional(),
+    /** Failed gate checks let through, each with the written reason. */
+    waivers: z.array(z.looseObject({ check: z.string(), reason: z.string().min(1) })).optional(),
+    /** The production gate's result when the change was gated: passed, the commit checked, each check's status. */
+    gate: z.looseObject({
+      passed: z.boolean(),
+      commit: z.string().optional(),
+      checks: z.array(z.looseObject({ id: z.string(), status: z.string(), summary: z.string() })),
+    }).optional(),
+  })),
 }).meta({ title: 'MLOps Workbench model version' });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

@@ -169,7 +169,7 @@ export class Store {
   ensureModel(name: string, description?: string): Promise<Model> { return this.models.ensureModel(name, description); }
   registerModel(input: RegisterModelInput): Promise<ModelVersion> { return this.models.register(input); }
   readModelVersion(name: string, version: number): Promise<ModelVersion> { return this.models.readVersion(name, version); }
-  setModelStage(name: string, version: number, stage: ModelStage, opts: { archiveExisting?: boolean } = {}): Promise<{ version: ModelVersion; archived: ModelVersion[] }> { return this.models.setStage(name, version, stage, opts); }
+  setModelStage(name: string, version: number, stage: ModelStage, opts: Parameters<ModelStore['setStage']>[3] = {}): Promise<{ version: ModelVersion; archived: ModelVersion[] }> { return this.models.setStage(name, version, stage, opts); }
   listModels(): Promise<ReadResult<Model>> { return this.models.listModels(); }
   listModelVersions(name?: string): Promise<ReadResult<ModelVersion>> { return this.models.listVersions(name); }
 }
