@@ -222,6 +222,21 @@ describe('lintAtCommit', () => {
     assert.match((await lintAtCommit(d, 'nope', opts)).problem ?? '', /'nope' names no commit/);
   });
 
+  it('a partial clone reads what it lacks from its remote, and says so clearly when the remote is gone', async () => {
+    const origin = repo();
+    git(origin, 'config', 'uploadpack.allowFilter', 'true');
+    git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+    const old = commit(origin, { 'requirements.txt': 'torchmetrics\n' }, 'old');
+    commit(origin, { 'requirements.txt': 'numpy==1.26.4\n' }, 'new');
+    const clone = path.join(tmpDir(), 'clone');
+    git(origin, 'clone', '-q', '--filter=blob:none', `file://${origin}`, clone);
+    const gone = path.join(tmpDir(), 'clone2');
+    git(origin, 'clone', '-q', '--filter=blob:none', `file://${origin}`, gone);
+    assert.deepEqual(codes(ok(await lintAtCommit(clone, old, opts)).dependencies.filter((x) => x.code === 'unpinned-contrib')), ['requirements.txt:1:unpinned-contrib']);
+    git(gone, 'remote', 'set-url', 'origin', `file://${path.join(tmpDir(), 'no-such-repo')}`);
+    assert.match((await lintAtCommit(gone, old, opts)).problem ?? '', /partial clone that does not hold the files at that commit/);
+  });
+
   it('symbolic links are not followed and submodules are not entered; each is a note', async () => {
     const d = repo();
     write(d, { 'real/requirements.txt': 'torchmetrics\n' });
@@ -255,6 +270,24 @@ describe('lintAtCommit', () => {
 });
 
 describe('gitUser', () => {
+  it('reads the global config git is pointed at by GIT_CONFIG_GLOBAL, as git config does in the user\'s shell', async () => {
+    const cfg = path.join(tmpDir(), 'gitconfig');
+    fs.writeFileSync(cfg, '[user]\n\tname = From Env\n\temail = env@example.com\n');
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = cfg;
+    try {
+      assert.deepEqual(await gitUser(tmpDir()), { name: 'From Env', email: 'env@example.com' });
+    } finally { if (saved === undefined) { delete process.env.GIT_CONFIG_GLOBAL; } else { process.env.GIT_CONFIG_GLOBAL = saved; } }
+  });
+
+  it('starts no git when processes are not allowed (an untrusted workspace): the OS user', async () => {
+    const d = repo();
+    git(d, 'config', 'user.name', 'Repo Config Name');
+    const u = await gitUser(d, { allowProcesses: false });
+    assert.notEqual(u.name, 'Repo Config Name');
+    assert.equal(u.email, undefined);
+  });
+
   it('is the repository\'s user.name and user.email, the repository config first', async () => {
     const d = repo();
     git(d, 'config', 'user.name', 'Ada Lovelace');
@@ -267,12 +300,13 @@ describe('gitUser', () => {
 
   it('falls back to the OS user name without an email: no git config, no repository, no git', async () => {
     const home = tmpDir();
-    const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, PATH: process.env.PATH };
+    const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, PATH: process.env.PATH, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL };
     const osName = (() => { try { return os.userInfo().username; } catch { return undefined; } })();
     try {
       // An empty home: no global user.name or user.email.
       process.env.HOME = home;
       process.env.XDG_CONFIG_HOME = path.join(home, '.config');
+      delete process.env.GIT_CONFIG_GLOBAL;
       const d = repo();
       const u = await gitUser(d);
       assert.equal(u.email, undefined);

@@ -25,6 +25,15 @@ const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
 
 const GIT_TIMEOUT = { block: 15_000 };
 
+/**
+ * simple-git 4 drops every ambient `GIT_*` variable unless it is listed here. The ones that only say which config
+ * files git reads are kept, so `user.name` is what `git config user.name` says in the user's shell (a
+ * GIT_CONFIG_GLOBAL setup, CI) and `safe.directory` set there applies; GIT_DIR and the rest stay dropped.
+ */
+const ALLOWED_ENV = ['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM'];
+
+const gitOptions = (root: string) => ({ baseDir: root, timeout: GIT_TIMEOUT, allowEnvironment: ALLOWED_ENV });
+
 /** What a revision names: the full commit id, or why it cannot be used (one sentence for the gate's output). */
 export type CommitResolution = { id: string; problem?: undefined } | { id?: undefined; problem: string };
 
@@ -74,7 +83,7 @@ function gitMessage(e: unknown): string {
 /** Why git could not be asked at all (missing, or a folder that does not exist), else undefined. */
 function gitFor(root: string): { git: SimpleGit; problem?: undefined } | { git?: undefined; problem: string } {
   try {
-    return { git: simpleGit({ baseDir: root, timeout: GIT_TIMEOUT }) };
+    return { git: simpleGit(gitOptions(root)) };
   } catch (e) {
     return { problem: `cannot read git in ${root}: ${gitMessage(e)}` };
   }
@@ -82,6 +91,9 @@ function gitFor(root: string): { git: SimpleGit; problem?: undefined } | { git?:
 
 function failure(root: string, e: unknown): { problem: string } {
   if (isGitMissing(e)) { return { problem: 'git is not installed (or not on PATH), so the code at the commit cannot be read' }; }
+  if (/from promisor remote/.test(messageOf(e))) {
+    return { problem: `this is a partial clone that does not hold the files at that commit, and git could not fetch them from its remote (${gitMessage(e)}); fetch them, or clone without --filter` };
+  }
   return { problem: `git failed in ${root}: ${gitMessage(e)}` };
 }
 
@@ -162,7 +174,7 @@ async function readBlobs(root: string, oids: readonly string[]): Promise<Map<str
   const out = new Map<string, string>();
   const unique = [...new Set(oids)];
   if (!unique.length) { return out; }
-  const git = simpleGit({ baseDir: root, timeout: GIT_TIMEOUT, input: () => `${unique.join('\n')}\n` });
+  const git = simpleGit({ ...gitOptions(root), input: () => `${unique.join('\n')}\n` });
   const answer: unknown = await git.binaryCatFile(['--batch']);
   if (!Buffer.isBuffer(answer)) { throw new Error('git cat-file --batch gave no bytes'); }
   const buf = answer;
@@ -328,10 +340,12 @@ function osUserName(): string {
 /**
  * Who is acting, for stageHistory: git's `user.name` and `user.email` as git would use them in `root` (the
  * repository's own config first, then the global one); without a git name, the OS user name. Never throws: no git,
- * no repository or no config is the OS user without an email.
+ * no repository or no config is the OS user without an email. `allowProcesses: false` (an untrusted workspace)
+ * runs no git and gives the OS user.
  */
-export async function gitUser(root: string): Promise<Actor> {
-  const g = gitFor(root);
+export async function gitUser(root: string, opts: { allowProcesses?: boolean } = {}): Promise<Actor> {
+  // An untrusted workspace starts no git process: the OS user, as when git is missing.
+  const g: ReturnType<typeof gitFor> = opts.allowProcesses === false ? { problem: 'untrusted' } : gitFor(root);
   const get = async (key: string): Promise<string> => {
     if (!g.git) { return ''; }
     // --get exits 1 without a message when the key is not set: an empty answer.
