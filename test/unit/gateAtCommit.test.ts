@@ -179,6 +179,8 @@ describe('lintAtCommit', () => {
       'projects/churn/requirements.txt': 'numpy==1.26.4\nfancyboost>=4\n',
       'projects/churn/notebooks/eda.ipynb': notebook('m.fit(X, y)\n'),
       'projects/churn/node_modules/x/requirements.txt': 'junk\n',
+      'projects/churn/notebooks/.ipynb_checkpoints/eda-checkpoint.ipynb': notebook('m.fit(X, y)\n'),
+      'projects/churn/.venv/lib/requirements.txt': 'junk\n',
       'projects/other/train.py': 'm.fit(X, y)\n', // outside the workspace: does not cover the notebook
     });
     const ws = path.join(d, 'projects', 'churn');
@@ -261,11 +263,12 @@ describe('lintAtCommit', () => {
     assert.deepEqual(r.dependencies.filter((x) => x.code === 'unpinned-contrib'), []);
   });
 
-  it('the same content in two files is read once and reported for both', async () => {
+  it('the same content in two files is read once and reported for both; an empty file between them reads as empty', async () => {
     const d = repo();
-    const c = commit(d, { 'a/requirements.txt': 'torchmetrics\n', 'b/requirements.txt': 'torchmetrics\n' });
-    assert.deepEqual(codes(ok(await lintAtCommit(d, c, opts)).dependencies.filter((x) => x.code === 'unpinned-contrib')),
-      ['a/requirements.txt:1:unpinned-contrib', 'b/requirements.txt:1:unpinned-contrib']);
+    const c = commit(d, { 'a/requirements.txt': 'torchmetrics\n', 'a/requirements-empty.txt': '', 'b/requirements.txt': 'torchmetrics\n' });
+    const r = ok(await lintAtCommit(d, c, opts));
+    assert.deepEqual(r.dependencyFiles, ['a/requirements-empty.txt', 'a/requirements.txt', 'b/requirements.txt']);
+    assert.deepEqual(codes(r.dependencies), ['a/requirements.txt:1:unpinned-contrib', 'b/requirements.txt:1:unpinned-contrib']);
   });
 });
 
