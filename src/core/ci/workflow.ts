@@ -76,11 +76,11 @@ export function githubWorkflow(opts: CiWorkflowOptions = {}): string {
   const branch = yamlString(opts.defaultBranch || 'main');
   const wd = workingDirectoryOf(opts);
   const lines = [
-    `# MLOps Workbench${opts.version ? ` ${opts.version}` : ''}: lint the dependency files and notebooks, and run the production`,
-    '# gate (mlops gate) for every model version in production or staging that the change touches; the gate\'s',
-    '# result goes to the job summary. Written by "MLOps: Add CI Workflow"; edit it freely.',
-    `# The mlops CLI is vendored in ${CI_CLI_DIR}/ (it needs only Node): commit that folder with this file, and run`,
-    '# "MLOps: Add CI Workflow" again after updating the extension to refresh it. See docs/ci.md.',
+    `# MLOps Workbench${opts.version ? ` ${opts.version}` : ''}: lint the dependency files and notebooks, and run the`,
+    '# production gate (mlops gate) for every model version in production or staging that the change touches;',
+    '# the gate\'s result goes to the job summary. Written by "MLOps: Add CI Workflow"; edit it freely.',
+    `# The mlops CLI is vendored in ${CI_CLI_DIR}/ (it needs only Node): commit that folder with this file, and`,
+    '# run "MLOps: Add CI Workflow" again after updating the extension to refresh it. See docs/ci.md.',
     'name: MLOps',
     '',
     'on:',
