@@ -204,10 +204,12 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     const { clone, ws, env, summary } = await pullRequestClone({ sub: 'ml', typeModule: true });
     const w = workflowOf(clone);
     assert.equal(w.jobs.mlops.defaults?.run['working-directory'], 'ml');
+    const lint = runStep(stepNamed(w, 'mlops lint').run ?? '', ws, env());
+    assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+    assert.match(lint.stdout, /0 findings .* in 1 file/);
     const r = runStep(stepNamed(w, 'mlops gate').run ?? '', ws, env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(fs.readFileSync(summary, 'utf8'), /no model version in production or staging changed/);
-    assert.equal(runStep(stepNamed(w, 'mlops lint').run ?? '', ws, env()).code, 0);
   });
 
   it('runs the GitLab gate script with sh: the Markdown goes to mlops-gate.md, the exit code is the gate\'s', async () => {
