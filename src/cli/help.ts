@@ -69,14 +69,15 @@ export const USAGE: Record<string, string> = {
   'data drift': 'mlops data drift REFERENCE CURRENT [--method auto|ks|chisquare|z|wasserstein|jensenshannon|psi] [--file PATH] [--json]\n'
     + '  Drift per column with Evidently\'s default tests and PSI, the share of drifted columns, and a class (none,\n'
     + '  minor, major) for each column and the dataset, from the stored profiles.',
-  'model register': 'mlops model register --name M --run RUN --artifact PATH [--json]\n  Register PATH, produced by run RUN, as the next version of model M.',
+  'model register': 'mlops model register --name M --run RUN --artifact PATH [--git-tag] [--json]\n  Register PATH, produced by run RUN, as the next version of model M. --git-tag also creates the annotated git\n  tag M@vN.0.0 on the run\'s commit (DVC GTO\'s name; never pushed).',
   'model promote': 'mlops model promote M VERSION|@STAGE --stage none|staging|production|archived [--keep-production]\n'
-    + '                   [--waive CHECK[,CHECK]... --reason TEXT] [--commit REV] [--json]\n'
+    + '                   [--waive CHECK[,CHECK]... --reason TEXT] [--commit REV] [--git-tag] [--json]\n'
     + '  Move a model version to a stage. Production (and staging when goals.json\'s gate.stages lists it) runs the\n'
     + '  gate first (see mlops gate): a required check that fails refuses the move, exit 1, unless it is waived with a\n'
     + '  written reason. Who promoted (git user.name/user.email), the waivers and the gate result are recorded in the\n'
     + '  version\'s stageHistory. Promoting to production archives the previous production version unless\n'
-    + '  --keep-production is given.',
+    + '  --keep-production is given. --git-tag also creates the annotated tag M#STAGE#N (GTO\'s name; N counts the\n'
+    + '  promotions to STAGE) on the run\'s commit, its message holding the gate result; never pushed.',
   'gate': 'mlops gate MODEL VERSION|@STAGE [--format text|json|sarif|markdown] [--commit REV] [--stage production|staging]\n'
     + '       mlops gate --changed-since REV [--format …]\n'
     + '  The production gate: goals and KPIs met, production constraints, spread across data slices, lineage (clean\n'

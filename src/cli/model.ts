@@ -1,36 +1,61 @@
 // `mlops model …`: the model registry.
 import * as path from 'node:path';
-import { MODEL_STAGES, type ModelStage } from '../core';
+import { MODEL_STAGES, messageOf, type ModelStage } from '../core';
+import { tagPromoted, tagRegistered } from '../core/gate/tagging';
+import { tagNameProblem, type CreatedTag } from '../core/git/tags';
 import { gitUser } from '../core/gate/atCommit';
 import { gateText } from '../core/gate/format';
 import { promoteModel } from '../core/gate/promote';
 import type { Waiver } from '../core/gate/types';
-import { UsageError, list, required, str, type Command } from './context';
+import { UsageError, list, required, str, type Command, type Out } from './context';
 import { resolveModelVersionRef } from './gate';
 import { localTime, printJson, reportProblems, table } from './output';
 import { resolveRunRef } from './runRef';
 
+/** A model name git cannot carry in a tag is refused before anything is written. */
+function checkTaggable(name: string): void {
+  const problem = tagNameProblem(name);
+  if (problem) { throw new UsageError(`--git-tag: ${problem}`); }
+}
+
+/**
+ * Creates the tag after the store change. The change stands whatever git says, so a tag git refuses (it exists,
+ * git does not know the user) is an error on stderr and exit 1, the store already updated.
+ */
+async function gitTag(io: Out, make: () => Promise<CreatedTag>, json: boolean): Promise<number> {
+  try {
+    const t = await make();
+    if (t.fellBackToHead) { io.stderr(`mlops: warning: ${t.fellBackToHead}\n`); }
+    if (!json) { io.stdout(`Tagged ${t.commit.slice(0, 12)} as ${t.tag} (not pushed: git push origin ${JSON.stringify(t.tag)})\n`); }
+    return 0;
+  } catch (e) {
+    io.stderr(`mlops: the store was updated, but no git tag was created: ${messageOf(e)}\n`);
+    return 1;
+  }
+}
+
 export const MODEL_COMMANDS: Record<string, Command> = {
   'model register': {
-    options: { name: { type: 'string' }, run: { type: 'string', short: 'r' }, artifact: { type: 'string', short: 'a' } }, positionals: 0,
+    options: { name: { type: 'string' }, run: { type: 'string', short: 'r' }, artifact: { type: 'string', short: 'a' }, 'git-tag': { type: 'boolean' } }, positionals: 0,
     async run({ io, values, json, store: open }) {
       const name = required(values, 'name', 'model register');
       const runRef = required(values, 'run', 'model register');
       const artifact = required(values, 'artifact', 'model register');
       const store = await open();
       const runId = await resolveRunRef(store, runRef);
+      if (values['git-tag']) { checkTaggable(name); }
       const mv = await store.registerModel({ name, runId, artifactPath: path.resolve(io.cwd, artifact) });
       if (json) { printJson(io, mv); } else {
         io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})\n`);
       }
-      return 0;
+      return values['git-tag'] ? gitTag(io, () => tagRegistered(store, mv), json) : 0;
     },
   },
 
   'model promote': {
     options: {
       stage: { type: 'string', short: 's' }, 'keep-production': { type: 'boolean' },
-      waive: { type: 'string', multiple: true }, reason: { type: 'string' }, commit: { type: 'string' },
+      waive: { type: 'string', multiple: true }, reason: { type: 'string' }, commit: { type: 'string' }, 'git-tag': { type: 'boolean' },
     },
     positionals: 2,
     async run({ io, values, positionals, json, store: open }) {
@@ -41,6 +66,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       const reason = str(values, 'reason');
       if (waived.length && reason === undefined) { throw new UsageError('--waive needs --reason TEXT: say why the failed check may go through (it is recorded with your name)'); }
       if (!waived.length && reason !== undefined) { throw new UsageError('--reason goes with --waive CHECK'); }
+      if (values['git-tag']) { checkTaggable(name); }
       const store = await open();
       const version = await resolveModelVersionRef(store, name, versionArg);
       const waivers: Waiver[] = waived.map((check) => ({ check: check as Waiver['check'], reason: reason ?? '' }));
@@ -58,7 +84,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         io.stdout(`Model '${name}' version ${version} is now in ${stage}`
           + `${r.archived.length ? `; archived version${r.archived.length === 1 ? '' : 's'} ${r.archived.map((v) => v.version).join(', ')}` : ''}\n`);
       }
-      return 0;
+      return values['git-tag'] ? gitTag(io, () => tagPromoted(store, r.version, stage, r.gate), json) : 0;
     },
   },
 

@@ -81,4 +81,25 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     assert.equal(mlops(['gate', 'churn', '1', '--changed-since', base], f.ws).code, 2);
     git(f.ws, 'status');
   });
+
+  it('--git-tag: register tags the run\'s commit <model>@vN.0.0, promote tags <model>#<stage>#N with the gate in the message; nothing is pushed', async () => {
+    const f = await gateFixture();
+    const good = await f.version('good', GOOD);
+    const runCommit = git(f.ws, 'rev-parse', 'HEAD').trim();
+    await f.commit();
+    fs.writeFileSync(path.join(f.ws, 'models', 'again.pkl'), 'w');
+    const reg = mlops(['model', 'register', '--name', 'churn', '--run', good.runId, '--artifact', 'models/again.pkl', '--git-tag'], f.ws);
+    assert.equal(reg.code, 0, reg.stderr);
+    assert.match(reg.stdout, /Tagged [0-9a-f]{12} as churn@v2\.0\.0 \(not pushed/);
+    const promote = mlops(['model', 'promote', 'churn', '2', '--stage', 'production', '--git-tag'], f.ws);
+    assert.equal(promote.code, 0, promote.stderr);
+    const refs = git(f.ws, 'for-each-ref', '--format=%(refname:short) %(objecttype) %(*objectname) %(contents:subject)', 'refs/tags').trim().split('\n');
+    assert.deepEqual(refs.map((l) => l.split(' ').slice(0, 3).join(' ')).sort(), [`churn#production#1 tag ${runCommit}`, `churn@v2.0.0 tag ${runCommit}`]);
+    assert.match(git(f.ws, 'tag', '-l', '--format=%(contents)', 'churn#production#1'), /Promote churn version 2 to production\n\nGate: passed/);
+    assert.equal(git(f.ws, 'tag', '-l').trim().split('\n').length, 2);
+    // A name git cannot carry is refused before the store changes.
+    const bad = mlops(['model', 'register', '--name', 'churn model', '--run', good.runId, '--artifact', 'models/again.pkl', '--git-tag'], f.ws);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.ok(!fs.existsSync(path.join(f.ws, '.mlops', 'models', 'churn model')));
+  });
 });

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_STAGES, MlopsError, nameProblem, type ModelStage, type ModelVersion, type StoreState } from '../../core';
+import { gatedSetStage, gatedStageOptions } from '../gate/promote';
+import { tagRegistration } from '../gate/tags';
 import type { WorkspaceStores } from '../stores';
 import { isViewNode, pickStore, resolveRun, skipsConfirmation } from '../ui';
 
@@ -37,7 +39,8 @@ export async function registerModel(stores: WorkspaceStores, target?: unknown, a
     return t.state.store.registerModel({ name, runId: t.run.id, artifactPath: abs, signal: ctl.signal });
   });
   await stores.notify(t.state.root, { models: true });
-  void vscode.window.showInformationMessage(`MLOps: registered ${mv.model} v${mv.version} from run ${t.run.name}`);
+  const tag = await tagRegistration(t.state.root, mv);
+  void vscode.window.showInformationMessage(`MLOps: registered ${mv.model} v${mv.version} from run ${t.run.name}${tag ? `; tagged ${tag}` : ''}`);
   return mv;
 }
 
@@ -70,7 +73,9 @@ const STAGE_TEXT: Record<ModelStage, string> = {
 
 /**
  * `MLOps: Set Model Stage…`. Promoting to production archives the version that was in production, after a
- * confirmation that names it (skipped with `{ skipConfirmation: true }`).
+ * confirmation that names it (skipped with `{ skipConfirmation: true }`). A gated stage (production always) runs the
+ * production gate first (gate/promote.ts); `{ waivers: [{check, reason}] }` or `{ waive: true }` let failed checks
+ * through with a written reason.
  */
 export async function setModelStage(stores: WorkspaceStores, target?: unknown, stageArg?: string, opts?: unknown): Promise<ModelVersion | undefined> {
   const r = await resolveModelVersion(stores, target);
@@ -82,14 +87,12 @@ export async function setModelStage(stores: WorkspaceStores, target?: unknown, s
     if (!stage) { return undefined; }
   }
   if (!(MODEL_STAGES as readonly string[]).includes(stage)) { throw new MlopsError(`unknown stage '${stage}': use one of ${MODEL_STAGES.join(', ')}`); }
+  const gateOpts = gatedStageOptions(opts);
   const current = state.modelVersions.filter((v) => v.model === mv.model && v.stage === 'production' && v.version !== mv.version);
-  if (stage === 'production' && current.length && !skipsConfirmation(opts)) {
+  if (stage === 'production' && current.length && !skipsConfirmation(opts) && !gateOpts.waive) {
     const ok = await vscode.window.showWarningMessage(`Promote ${mv.model} v${mv.version} to production?`,
       { modal: true, detail: `${current.map((v) => `v${v.version}`).join(', ')} will leave production and be archived.` }, 'Promote');
     if (ok !== 'Promote') { return undefined; }
   }
-  const result = await state.store.setModelStage(mv.model, mv.version, stage as ModelStage);
-  await stores.notify(state.root, { models: true });
-  void vscode.window.showInformationMessage(`MLOps: ${mv.model} v${mv.version} is now ${stage}${result.archived.length ? `; archived ${result.archived.map((v) => `v${v.version}`).join(', ')}` : ''}`);
-  return result.version;
+  return (await gatedSetStage(stores, state, mv, stage as ModelStage, gateOpts))?.version;
 }
