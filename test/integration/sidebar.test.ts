@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { GATE_CHECKS } from '../../src/core/gate/types';
 import type { MlopsApi } from '../../src/extension';
 import type { Run, ViewNode } from '../../src/core';
 import { activate, cli, scriptInputs, ui, until, workspaceRoot } from './helpers';
@@ -193,11 +194,16 @@ describe('sidebar: trees, live refresh and commands (real extension host)', () =
     fs.writeFileSync(path.join(workspaceRoot(), 'models', 'v2.pkl'), 'better weights');
     const mv = await vscode.commands.executeCommand<{ version: number; runId: string }>('mlops.registerModel', { runId: C10 }, { name: 'churn', artifact: 'models/v2.pkl' });
     assert.deepStrictEqual([mv?.version, mv?.runId], [2, C10]);
-    await vscode.commands.executeCommand('mlops.setModelStage', { model: 'churn', version: 1 }, 'production', { skipConfirmation: true });
-    const s = scriptInputs(['production']);
-    const { stub } = await import('./helpers');
-    const confirm = stub(vscode.window, 'showWarningMessage', (msg: string) => Promise.resolve(msg.includes('v2 to production') ? 'Promote' : undefined));
-    try { await vscode.commands.executeCommand('mlops.setModelStage', { model: 'churn', version: 2 }); } finally { s.restore(); confirm(); }
+    // What is under test here is the stage change and the tree; the gate has its own suite (gate.test.ts).
+    const goals = path.join(workspaceRoot(), '.mlops', 'goals.json');
+    fs.writeFileSync(goals, JSON.stringify({ formatVersion: 1, gate: { checks: Object.fromEntries(GATE_CHECKS.map((c) => [c, 'off'])) } }));
+    try {
+      await vscode.commands.executeCommand('mlops.setModelStage', { model: 'churn', version: 1 }, 'production', { skipConfirmation: true });
+      const s = scriptInputs(['production']);
+      const { stub } = await import('./helpers');
+      const confirm = stub(vscode.window, 'showWarningMessage', (msg: string) => Promise.resolve(msg.includes('v2 to production') ? 'Promote' : undefined));
+      try { await vscode.commands.executeCommand('mlops.setModelStage', { model: 'churn', version: 2 }); } finally { s.restore(); confirm(); }
+    } finally { fs.rmSync(goals, { force: true }); }
     const read = (n: number) => (JSON.parse(fs.readFileSync(path.join(workspaceRoot(), '.mlops', 'models', 'churn', 'versions', `${n}.json`), 'utf8')) as { stage: string }).stage;
     assert.deepStrictEqual([read(1), read(2)], ['archived', 'production']);
     await until(async () => { const m = await kids('models'); return iconOf('models', (await kids('models', m[0])).find((n) => n.label === 'v2')) === 'rocket'; }, 5000, 'stage icon');
