@@ -239,6 +239,20 @@ describe('lintAtCommit', () => {
     assert.match((await lintAtCommit(gone, old, opts)).problem ?? '', /partial clone that does not hold the files at that commit/);
   });
 
+  it('a repository git refuses (owned by another user) is git\'s own reason, not a throw', async function () {
+    if (process.getuid?.() !== 0) { this.skip(); } // only root can give a folder to another user
+    const d = repo();
+    const c = commit(d, { 'requirements.txt': 'torchmetrics\n' });
+    const chown = (p: string) => { fs.chownSync(p, 65534, 65534); if (fs.statSync(p).isDirectory()) { for (const e of fs.readdirSync(p)) { chown(path.join(p, e)); } } };
+    chown(d);
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = path.join(tmpDir(), 'empty-gitconfig'); // no safe.directory from the machine's config
+    try {
+      assert.match((await lintAtCommit(d, c, opts)).problem ?? '', /dubious ownership.*safe\.directory/);
+      assert.match((await resolveCommit(d, 'HEAD')).problem ?? '', /dubious ownership/);
+    } finally { if (saved === undefined) { delete process.env.GIT_CONFIG_GLOBAL; } else { process.env.GIT_CONFIG_GLOBAL = saved; } }
+  });
+
   it('symbolic links are not followed and submodules are not entered; each is a note', async () => {
     const d = repo();
     write(d, { 'real/requirements.txt': 'torchmetrics\n' });
