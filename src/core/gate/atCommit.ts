@@ -4,10 +4,10 @@
  * workspace's part of the tree at that commit (read from git's objects, never from the working tree, which may have
  * been fixed since), and who the user is (for stageHistory).
  *
- * Cost: whatever the history's length, a check is three git processes — `rev-parse --show-prefix`, one `ls-tree` of
- * the commit and one batched `cat-file --batch` for every file it reads — plus one more `cat-file --batch` for the
- * Python scripts, only when a notebook has a training call no script was seen to cover. simple-git feeds the batch's
- * stdin through its `input` option, so no process is spawned by hand.
+ * Cost: whatever the history's length, a check is two git processes — one `ls-tree` of the commit and one batched
+ * `cat-file --batch` for every file it reads (plus one `rev-parse` when given a revision rather than an id) — and one
+ * more `cat-file --batch` for the Python scripts, only when a notebook has a training call no script was seen to
+ * cover. simple-git feeds the batch's stdin through its `input` option, so no process is spawned by hand.
  *
  * Only plumbing commands that never touch the index or the working tree are run (rev-parse, ls-tree, cat-file,
  * config), so a repository's own configuration cannot make them start other programs (fsmonitor, filters, hooks).
@@ -120,14 +120,15 @@ export async function resolveCommit(root: string, rev: string): Promise<CommitRe
   if (!g.git) { return g; }
   const git = g.git;
   try {
-    if (!(await git.checkIsRepo())) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
-    // --verify -q: a revision that names nothing is an empty answer (exit 1, no message), not an error.
-    // Peeling something that is not a commit (`HEAD^{tree}`) is a message despite -q: whyNoCommit tells it apart.
+    // One process when all is well; the reasons are looked for only when it is not. --verify -q: a revision that
+    // names nothing is an empty answer. Outside a repository, and when peeling something that is not a commit
+    // (`HEAD^{tree}`), git prints a message despite -q: that is an empty answer too, explained below.
     const id = oneLine(await git.raw(['rev-parse', '--verify', '-q', '--end-of-options', `${r}^{commit}`]).catch((e: unknown) => {
       if (isGitMissing(e)) { throw e; }
       return '';
     })).trim();
     if (COMMIT_ID.test(id)) { return { id: id.toLowerCase() }; }
+    if (!(await git.checkIsRepo())) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
     return { problem: await whyNoCommit(git, r) };
   } catch (e) {
     return failure(root, e);
@@ -237,29 +238,16 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
   const notes: string[] = [];
   let entries: TreeEntry[];
   try {
-    let prefix: string;
-    try {
-      prefix = oneLine(await git.raw(['rev-parse', '--show-prefix'])).replace(/\/$/, '');
-    } catch (e) {
-      if (isGitMissing(e)) { return failure(root, e); }
-      // Not a repository (or git refuses it): resolveCommit says which, in the same words as elsewhere.
-      const resolved = await resolveCommit(root, id);
-      return { problem: resolved.problem ?? gitMessage(e) };
-    }
-    try {
-      // --full-tree: paths relative to the tree named, not to the folder git runs in.
-      entries = parseLsTree(await git.raw(['ls-tree', '-r', '-z', '--full-tree', `${id}:${prefix}`]));
-    } catch (e) {
-      if (isGitMissing(e)) { return failure(root, e); }
-      const resolved = await resolveCommit(root, id);
-      if (resolved.problem !== undefined) { return { problem: resolved.problem }; }
-      // The commit is there, the workspace's folder is not: nothing of it existed yet.
-      notes.push(`the folder ${prefix} did not exist at commit ${id.slice(0, 12)}: it held no dependency file or notebook`);
-      entries = [];
-    }
+    // Run in the root, ls-tree lists only the root's part of the tree, with paths relative to it (see --full-tree).
+    entries = parseLsTree(await git.raw(['ls-tree', '-r', '-z', id]));
   } catch (e) {
-    return failure(root, e);
+    if (isGitMissing(e)) { return failure(root, e); }
+    // Not a repository, a commit that is not there, git refusing the repository: resolveCommit says which, in the
+    // same words as elsewhere.
+    const resolved = await resolveCommit(root, id);
+    return { problem: resolved.problem ?? failure(root, e).problem };
   }
+  if (!entries.length) { notes.push(`the workspace folder held no file at commit ${id.slice(0, 12)} (it did not exist yet?)`); }
 
   const patterns: string[] = [];
   for (const p of opts.trainingPatterns ?? DEFAULT_TRAINING_PATTERNS) {
