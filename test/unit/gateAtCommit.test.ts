@@ -86,6 +86,24 @@ describe('resolveCommit', () => {
     } finally { process.env.PATH = savedPath; }
   });
 
+  it('says "not in a git repository" and the other reasons whatever language git speaks', async () => {
+    const saved = { LANG: process.env.LANG, LANGUAGE: process.env.LANGUAGE, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES };
+    process.env.LANG = 'C.UTF-8';
+    process.env.LANGUAGE = 'fr:de';
+    delete process.env.LC_ALL;
+    delete process.env.LC_MESSAGES;
+    try {
+      assert.match((await resolveCommit(tmpDir(), 'HEAD')).problem ?? '', /is not in a git repository/);
+      assert.match((await lintAtCommit(tmpDir(), '0123456789abcdef0123456789abcdef01234567', opts)).problem ?? '', /is not in a git repository/);
+      const d = repo();
+      commit(d, { 'a.txt': 'a\n' });
+      assert.match((await resolveCommit(d, 'HEAD^{tree}')).problem ?? '', /names a tree, not a commit/);
+      assert.match((await lintAtCommit(d, '0123456789abcdef0123456789abcdef01234567', opts)).problem ?? '', /is not in this repository/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) { delete process.env[k]; } else { process.env[k] = v; } }
+    }
+  });
+
   it('a shallow clone missing the commit says to fetch the full history', async () => {
     const origin = repo();
     const old = commit(origin, { 'requirements.txt': 'numpy==1.26.4\n' }, 'old');

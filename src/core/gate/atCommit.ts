@@ -12,7 +12,9 @@
  * Only plumbing commands that never touch the index or the working tree are run (rev-parse, ls-tree, cat-file,
  * config), so a repository's own configuration cannot make them start other programs (fsmonitor, filters, hooks).
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
   isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, DEFAULT_TRAINING_PATTERNS,
@@ -74,10 +76,10 @@ function isGitMissing(e: unknown): boolean {
   return /\bENOENT\b/.test(messageOf(e));
 }
 
-/** git's own message, at most three lines, without the "fatal: " prefix. */
+/** git's own message, at most three lines, without the "fatal: " prefix (French puts a space before the colon). */
 function gitMessage(e: unknown): string {
   const text = (e instanceof Error ? e.message : String(e)).trim();
-  return text.split('\n').map((l) => l.trim().replace(/^(fatal|error): /, '')).filter(Boolean).slice(0, 3).join(' ') || 'git failed';
+  return text.split('\n').map((l) => l.trim().replace(/^(fatal|error)\s?: /, '')).filter(Boolean).slice(0, 3).join(' ') || 'git failed';
 }
 
 /** Why git could not be asked at all (missing, or a folder that does not exist), else undefined. */
@@ -107,6 +109,18 @@ function shortRev(rev: string): string {
 }
 
 /**
+ * Whether a folder is in a git work tree, the way git finds one: a `.git` folder or file at or above it. Asked of
+ * the file system, not of git, whose "not a git repository" is translated in the user's language (simple-git drops
+ * GIT_DIR and GIT_CEILING_DIRECTORIES, so git finds repositories this same way).
+ */
+function inRepository(root: string): boolean {
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) { return true; }
+    if (path.dirname(dir) === dir) { return false; }
+  }
+}
+
+/**
  * The full commit id a revision names in the repository holding `root` (a commit id, a branch, a tag, `HEAD~2`), or
  * the reason it cannot be used: git missing, not a repository, a repository without commits, a revision that names
  * no commit there — and, in a shallow clone, that the history must be fetched (`git fetch --unshallow`).
@@ -128,7 +142,7 @@ export async function resolveCommit(root: string, rev: string): Promise<CommitRe
       return '';
     })).trim();
     if (COMMIT_ID.test(id)) { return { id: id.toLowerCase() }; }
-    if (!(await git.checkIsRepo())) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
+    if (!inRepository(root)) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
     return { problem: await whyNoCommit(git, r) };
   } catch (e) {
     return failure(root, e);
