@@ -295,6 +295,20 @@ describe('lintAtCommit', () => {
     assert.deepEqual(r.dependencies.filter((x) => x.code === 'unpinned-contrib'), []);
   });
 
+  it('a file kept in Git LFS (only a pointer in git) is an unreadable finding and a note, never judged on the pointer text', async () => {
+    const d = repo();
+    const pointer = (n: number) => `version https://git-lfs.github.com/spec/v1\noid sha256:${String(n).repeat(64)}\nsize 1234\n`;
+    const c = commit(d, { 'requirements.txt': pointer(1), 'big.ipynb': pointer(2) });
+    const r = ok(await lintAtCommit(d, c, opts));
+    assert.deepEqual(codes(r.dependencies), ['requirements.txt:1:unreadable']);
+    assert.match(r.dependencies[0].message, /Git LFS pointer/);
+    assert.deepEqual(codes(r.notebookFindings), ['big.ipynb:1:unreadable']);
+    assert.deepEqual(r.notes, [
+      'requirements.txt is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked',
+      'big.ipynb is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked',
+    ]);
+  });
+
   it('the same content in two files is read once and reported for both; an empty file between them reads as empty', async () => {
     const d = repo();
     const c = commit(d, { 'a/requirements.txt': 'torchmetrics\n', 'a/requirements-empty.txt': '', 'b/requirements.txt': 'torchmetrics\n' });

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
-  isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, DEFAULT_TRAINING_PATTERNS,
+  isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, unreadableFinding, DEFAULT_TRAINING_PATTERNS,
   type FileLintOptions, type Finding, type LintOptions,
 } from '../lint';
 import type { Actor } from './types';
@@ -166,6 +166,9 @@ async function whyNoCommit(git: SimpleGit, rev: string): Promise<string> {
     : `${shortRev(rev)} names no commit in this repository`;
 }
 
+/** The first line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md). */
+const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/;
+
 /** One entry of `git ls-tree -r -z`. */
 interface TreeEntry { mode: string; type: string; oid: string; path: string }
 
@@ -297,14 +300,20 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
       if (t === undefined) { notes.push(`${e.path} could not be read from git (its object is missing: a damaged or partial clone?)`); }
       return t;
     };
+    // A file kept in Git LFS is only a pointer in git: not its content, so nothing in it can be judged at the commit.
+    const lfs = (e: TreeEntry, text: string): Finding[] | undefined => {
+      if (!LFS_POINTER.test(text)) { return undefined; }
+      notes.push(`${e.path} is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked`);
+      return unreadableFinding(e.path, 'git holds only a Git LFS pointer to it at that commit, not its content', lintOpts);
+    };
     const dependencies: Finding[] = [];
     for (const e of deps) {
       const text = textOf(e);
-      if (text !== undefined) { dependencies.push(...lintText(e.path, text, lintOpts)); }
+      if (text !== undefined) { dependencies.push(...(lfs(e, text) ?? lintText(e.path, text, lintOpts))); }
     }
     const notebookTexts = notebooks.map((e) => ({ e, text: textOf(e) }));
     const lintNotebooks = (scriptTraining: ReadonlySet<string>, which: typeof notebookTexts) => which.flatMap(({ e, text }) =>
-      text === undefined ? [] : lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
+      text === undefined ? [] : lfs(e, text) ?? lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
     let notebookFindings = lintNotebooks(new Set(), notebookTexts);
     // Only a notebook with a training call no script covers needs the scripts: read them then, and judge again.
     const uncovered = new Set(notebookFindings.filter((f) => f.code === 'notebook-only-training').map((f) => f.file));
