@@ -86,6 +86,24 @@ describe('resolveCommit', () => {
     } finally { process.env.PATH = savedPath; }
   });
 
+  it('says "not in a git repository" and the other reasons whatever language git speaks', async () => {
+    const saved = { LANG: process.env.LANG, LANGUAGE: process.env.LANGUAGE, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES };
+    process.env.LANG = 'C.UTF-8';
+    process.env.LANGUAGE = 'fr:de';
+    delete process.env.LC_ALL;
+    delete process.env.LC_MESSAGES;
+    try {
+      assert.match((await resolveCommit(tmpDir(), 'HEAD')).problem ?? '', /is not in a git repository/);
+      assert.match((await lintAtCommit(tmpDir(), '0123456789abcdef0123456789abcdef01234567', opts)).problem ?? '', /is not in a git repository/);
+      const d = repo();
+      commit(d, { 'a.txt': 'a\n' });
+      assert.match((await resolveCommit(d, 'HEAD^{tree}')).problem ?? '', /names a tree, not a commit/);
+      assert.match((await lintAtCommit(d, '0123456789abcdef0123456789abcdef01234567', opts)).problem ?? '', /is not in this repository/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) { delete process.env[k]; } else { process.env[k] = v; } }
+    }
+  });
+
   it('a shallow clone missing the commit says to fetch the full history', async () => {
     const origin = repo();
     const old = commit(origin, { 'requirements.txt': 'numpy==1.26.4\n' }, 'old');
@@ -197,7 +215,7 @@ describe('lintAtCommit', () => {
     commit(d, { 'late/requirements.txt': 'numpy==1.26.4\n' });
     const r = ok(await lintAtCommit(path.join(d, 'late'), before, opts));
     assert.deepEqual([r.dependencyFiles, r.notebooks, r.dependencies], [[], [], []]);
-    assert.match(r.notes.join('\n'), /the folder late did not exist at commit/);
+    assert.match(r.notes.join('\n'), /the workspace folder held no file at commit [0-9a-f]{12}/);
   });
 
   it('file names with spaces and unicode, in a folder with spaces and unicode, are read and named as they are', async () => {
@@ -239,6 +257,20 @@ describe('lintAtCommit', () => {
     assert.match((await lintAtCommit(gone, old, opts)).problem ?? '', /partial clone that does not hold the files at that commit/);
   });
 
+  it('a repository git refuses (owned by another user) is git\'s own reason, not a throw', async function () {
+    if (process.getuid?.() !== 0) { this.skip(); } // only root can give a folder to another user
+    const d = repo();
+    const c = commit(d, { 'requirements.txt': 'torchmetrics\n' });
+    const chown = (p: string) => { fs.chownSync(p, 65534, 65534); if (fs.statSync(p).isDirectory()) { for (const e of fs.readdirSync(p)) { chown(path.join(p, e)); } } };
+    chown(d);
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = path.join(tmpDir(), 'empty-gitconfig'); // no safe.directory from the machine's config
+    try {
+      assert.match((await lintAtCommit(d, c, opts)).problem ?? '', /dubious ownership.*safe\.directory/);
+      assert.match((await resolveCommit(d, 'HEAD')).problem ?? '', /dubious ownership/);
+    } finally { if (saved === undefined) { delete process.env.GIT_CONFIG_GLOBAL; } else { process.env.GIT_CONFIG_GLOBAL = saved; } }
+  });
+
   it('symbolic links are not followed and submodules are not entered; each is a note', async () => {
     const d = repo();
     write(d, { 'real/requirements.txt': 'torchmetrics\n' });
@@ -261,6 +293,20 @@ describe('lintAtCommit', () => {
     const r = ok(await lintAtCommit(d, c, { ...opts, severity: { 'unpinned-contrib': 'off' } }));
     assert.deepEqual(codes(r.notebookFindings), ['broken.ipynb:1:unreadable']);
     assert.deepEqual(r.dependencies.filter((x) => x.code === 'unpinned-contrib'), []);
+  });
+
+  it('a file kept in Git LFS (only a pointer in git) is an unreadable finding and a note, never judged on the pointer text', async () => {
+    const d = repo();
+    const pointer = (n: number) => `version https://git-lfs.github.com/spec/v1\noid sha256:${String(n).repeat(64)}\nsize 1234\n`;
+    const c = commit(d, { 'requirements.txt': pointer(1), 'big.ipynb': pointer(2) });
+    const r = ok(await lintAtCommit(d, c, opts));
+    assert.deepEqual(codes(r.dependencies), ['requirements.txt:1:unreadable']);
+    assert.match(r.dependencies[0].message, /Git LFS pointer/);
+    assert.deepEqual(codes(r.notebookFindings), ['big.ipynb:1:unreadable']);
+    assert.deepEqual(r.notes, [
+      'requirements.txt is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked',
+      'big.ipynb is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked',
+    ]);
   });
 
   it('the same content in two files is read once and reported for both; an empty file between them reads as empty', async () => {

@@ -4,18 +4,20 @@
  * workspace's part of the tree at that commit (read from git's objects, never from the working tree, which may have
  * been fixed since), and who the user is (for stageHistory).
  *
- * Cost: whatever the history's length, a check is three git processes — `rev-parse --show-prefix`, one `ls-tree` of
- * the commit and one batched `cat-file --batch` for every file it reads — plus one more `cat-file --batch` for the
- * Python scripts, only when a notebook has a training call no script was seen to cover. simple-git feeds the batch's
- * stdin through its `input` option, so no process is spawned by hand.
+ * Cost: whatever the history's length, a check is two git processes — one `ls-tree` of the commit and one batched
+ * `cat-file --batch` for every file it reads (plus one `rev-parse` when given a revision rather than an id) — and one
+ * more `cat-file --batch` for the Python scripts, only when a notebook has a training call no script was seen to
+ * cover. simple-git feeds the batch's stdin through its `input` option, so no process is spawned by hand.
  *
  * Only plumbing commands that never touch the index or the working tree are run (rev-parse, ls-tree, cat-file,
  * config), so a repository's own configuration cannot make them start other programs (fsmonitor, filters, hooks).
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
-  isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, DEFAULT_TRAINING_PATTERNS,
+  isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, unreadableFinding, DEFAULT_TRAINING_PATTERNS,
   type FileLintOptions, type Finding, type LintOptions,
 } from '../lint';
 import type { Actor } from './types';
@@ -74,10 +76,10 @@ function isGitMissing(e: unknown): boolean {
   return /\bENOENT\b/.test(messageOf(e));
 }
 
-/** git's own message, at most three lines, without the "fatal: " prefix. */
+/** git's own message, at most three lines, without the "fatal: " prefix (French puts a space before the colon). */
 function gitMessage(e: unknown): string {
   const text = (e instanceof Error ? e.message : String(e)).trim();
-  return text.split('\n').map((l) => l.trim().replace(/^(fatal|error): /, '')).filter(Boolean).slice(0, 3).join(' ') || 'git failed';
+  return text.split('\n').map((l) => l.trim().replace(/^(fatal|error)\s?: /, '')).filter(Boolean).slice(0, 3).join(' ') || 'git failed';
 }
 
 /** Why git could not be asked at all (missing, or a folder that does not exist), else undefined. */
@@ -107,6 +109,18 @@ function shortRev(rev: string): string {
 }
 
 /**
+ * Whether a folder is in a git work tree, the way git finds one: a `.git` folder or file at or above it. Asked of
+ * the file system, not of git, whose "not a git repository" is translated in the user's language (simple-git drops
+ * GIT_DIR and GIT_CEILING_DIRECTORIES, so git finds repositories this same way).
+ */
+function inRepository(root: string): boolean {
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) { return true; }
+    if (path.dirname(dir) === dir) { return false; }
+  }
+}
+
+/**
  * The full commit id a revision names in the repository holding `root` (a commit id, a branch, a tag, `HEAD~2`), or
  * the reason it cannot be used: git missing, not a repository, a repository without commits, a revision that names
  * no commit there — and, in a shallow clone, that the history must be fetched (`git fetch --unshallow`).
@@ -120,14 +134,15 @@ export async function resolveCommit(root: string, rev: string): Promise<CommitRe
   if (!g.git) { return g; }
   const git = g.git;
   try {
-    if (!(await git.checkIsRepo())) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
-    // --verify -q: a revision that names nothing is an empty answer (exit 1, no message), not an error.
-    // Peeling something that is not a commit (`HEAD^{tree}`) is a message despite -q: whyNoCommit tells it apart.
+    // One process when all is well; the reasons are looked for only when it is not. --verify -q: a revision that
+    // names nothing is an empty answer. Outside a repository, and when peeling something that is not a commit
+    // (`HEAD^{tree}`), git prints a message despite -q: that is an empty answer too, explained below.
     const id = oneLine(await git.raw(['rev-parse', '--verify', '-q', '--end-of-options', `${r}^{commit}`]).catch((e: unknown) => {
       if (isGitMissing(e)) { throw e; }
       return '';
     })).trim();
     if (COMMIT_ID.test(id)) { return { id: id.toLowerCase() }; }
+    if (!inRepository(root)) { return { problem: `${root} is not in a git repository, so the code at commit ${shortRev(r)} cannot be read` }; }
     return { problem: await whyNoCommit(git, r) };
   } catch (e) {
     return failure(root, e);
@@ -150,6 +165,9 @@ async function whyNoCommit(git: SimpleGit, rev: string): Promise<string> {
     ? `commit ${shortRev(rev)} is not in this repository (made in another clone, or lost by a rebase?); fetch it from the repository it was made in (git fetch --all)`
     : `${shortRev(rev)} names no commit in this repository`;
 }
+
+/** The first line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md). */
+const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/;
 
 /** One entry of `git ls-tree -r -z`. */
 interface TreeEntry { mode: string; type: string; oid: string; path: string }
@@ -237,29 +255,16 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
   const notes: string[] = [];
   let entries: TreeEntry[];
   try {
-    let prefix: string;
-    try {
-      prefix = oneLine(await git.raw(['rev-parse', '--show-prefix'])).replace(/\/$/, '');
-    } catch (e) {
-      if (isGitMissing(e)) { return failure(root, e); }
-      // Not a repository (or git refuses it): resolveCommit says which, in the same words as elsewhere.
-      const resolved = await resolveCommit(root, id);
-      return { problem: resolved.problem ?? gitMessage(e) };
-    }
-    try {
-      // --full-tree: paths relative to the tree named, not to the folder git runs in.
-      entries = parseLsTree(await git.raw(['ls-tree', '-r', '-z', '--full-tree', `${id}:${prefix}`]));
-    } catch (e) {
-      if (isGitMissing(e)) { return failure(root, e); }
-      const resolved = await resolveCommit(root, id);
-      if (resolved.problem !== undefined) { return { problem: resolved.problem }; }
-      // The commit is there, the workspace's folder is not: nothing of it existed yet.
-      notes.push(`the folder ${prefix} did not exist at commit ${id.slice(0, 12)}: it held no dependency file or notebook`);
-      entries = [];
-    }
+    // Run in the root, ls-tree lists only the root's part of the tree, with paths relative to it (see --full-tree).
+    entries = parseLsTree(await git.raw(['ls-tree', '-r', '-z', id]));
   } catch (e) {
-    return failure(root, e);
+    if (isGitMissing(e)) { return failure(root, e); }
+    // Not a repository, a commit that is not there, git refusing the repository: resolveCommit says which, in the
+    // same words as elsewhere.
+    const resolved = await resolveCommit(root, id);
+    return { problem: resolved.problem ?? failure(root, e).problem };
   }
+  if (!entries.length) { notes.push(`the workspace folder held no file at commit ${id.slice(0, 12)} (it did not exist yet?)`); }
 
   const patterns: string[] = [];
   for (const p of opts.trainingPatterns ?? DEFAULT_TRAINING_PATTERNS) {
@@ -295,14 +300,20 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
       if (t === undefined) { notes.push(`${e.path} could not be read from git (its object is missing: a damaged or partial clone?)`); }
       return t;
     };
+    // A file kept in Git LFS is only a pointer in git: not its content, so nothing in it can be judged at the commit.
+    const lfs = (e: TreeEntry, text: string): Finding[] | undefined => {
+      if (!LFS_POINTER.test(text)) { return undefined; }
+      notes.push(`${e.path} is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked`);
+      return unreadableFinding(e.path, 'git holds only a Git LFS pointer to it at that commit, not its content', lintOpts);
+    };
     const dependencies: Finding[] = [];
     for (const e of deps) {
       const text = textOf(e);
-      if (text !== undefined) { dependencies.push(...lintText(e.path, text, lintOpts)); }
+      if (text !== undefined) { dependencies.push(...(lfs(e, text) ?? lintText(e.path, text, lintOpts))); }
     }
     const notebookTexts = notebooks.map((e) => ({ e, text: textOf(e) }));
     const lintNotebooks = (scriptTraining: ReadonlySet<string>, which: typeof notebookTexts) => which.flatMap(({ e, text }) =>
-      text === undefined ? [] : lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
+      text === undefined ? [] : lfs(e, text) ?? lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
     let notebookFindings = lintNotebooks(new Set(), notebookTexts);
     // Only a notebook with a training call no script covers needs the scripts: read them then, and judge again.
     const uncovered = new Set(notebookFindings.filter((f) => f.code === 'notebook-only-training').map((f) => f.file));
