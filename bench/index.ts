@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { benchCompare } from './compare.bench';
 import { benchData } from './data.bench';
+import { benchGate } from './gate.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchNotebooks } from './notebook.bench';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   if (!only || only === 'goals') { await benchGoals(repo); }
   if (!only || only === 'data') { await benchData(repo); }
   if (!only || only === 'profile') { await benchProfile(); }
+  if (!only || only === 'gate') { await benchGate(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

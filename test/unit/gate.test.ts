@@ -73,6 +73,16 @@ describe('production gate (real git repositories)', function () {
     assert.equal(c.evidence[0].cell, 0);
   });
 
+  it('a notebook that cannot be read at the commit fails notebooks: nobody can vouch for it', async () => {
+    const f = await gateFixture();
+    fs.writeFileSync(path.join(f.ws, 'broken.ipynb'), '{"cells": [');
+    await f.commit();
+    const v = await f.version('broken', GOOD);
+    const c = check(await runGate(f.store, 'churn', v.version), 'notebooks');
+    assert.equal(c.status, 'fail');
+    assert.match(c.summary, /^cannot read broken\.ipynb \(at [0-9a-f]{12}\)$/);
+  });
+
   it('an artifact overwritten since registration fails lineage; a dirty commit and missing data version too', async () => {
     const f = await gateFixture();
     const v = await f.version('good', GOOD);

@@ -64,12 +64,19 @@ export function dependenciesCheck(level: Level, code: CodeAtCommit): GateCheckRe
 
 export function notebooksCheck(level: Level, code: CodeAtCommit): GateCheckResult {
   if (!code.ok) { return result('notebooks', level, 'skipped', `not checked: ${code.reason}`, [], code.reason); }
-  const failing = code.notebookFindings.filter((f) => f.code === 'notebook-only-training');
+  // A notebook that cannot be read (damaged JSON, a Git LFS pointer) cannot be judged: nobody can vouch for it.
+  const failing = code.notebookFindings.filter((f) => f.code === 'notebook-only-training' || f.code === 'unreadable');
   const evidence = failing.map((f) => findingEvidence(f, true));
   const n = code.notebooks.length;
   if (!failing.length) {
     return result('notebooks', level, 'pass', n ? `${n} notebook${n === 1 ? '' : 's'} at ${short(code.commit)}: no training that exists only in a notebook` : `no notebooks at ${short(code.commit)}`, evidence);
   }
-  const files = [...new Set(failing.map((f) => f.file))];
-  return result('notebooks', level, 'fail', `training only in notebook${files.length === 1 ? '' : 's'} ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} at ${short(code.commit)}: move it to a script`, evidence);
+  const list = (fs: readonly Finding[]) => { const files = [...new Set(fs.map((f) => f.file))]; return `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`; };
+  const training = failing.filter((f) => f.code === 'notebook-only-training');
+  const unreadable = failing.filter((f) => f.code === 'unreadable');
+  const parts = [
+    ...(training.length ? [`training only in ${list(training)}: move it to a script`] : []),
+    ...(unreadable.length ? [`cannot read ${list(unreadable)}`] : []),
+  ];
+  return result('notebooks', level, 'fail', `${parts.join('; ')} (at ${short(code.commit)})`, evidence);
 }

@@ -5,7 +5,6 @@
  * the git user in the version's stageHistory). In an untrusted workspace no git process is started: the code
  * checks are skipped, so production needs a waiver, as the issue asks.
  */
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { ModelStage, ModelVersion, StoreState } from '../../core';
 import { gitUser } from '../../core/gate/atCommit';
@@ -30,11 +29,8 @@ export function gatedStageOptions(opts: unknown): GatedStageOptions {
 }
 
 /** Who is promoting: git's user.name / user.email; the OS user in an untrusted workspace (no git process). */
-async function actor(root: string): Promise<Actor> {
-  if (vscode.workspace.isTrusted) { return gitUser(root); }
-  let name = 'unknown';
-  try { name = os.userInfo().username || name; } catch { /* no user database: keep 'unknown' */ }
-  return { name };
+function actor(root: string): Promise<Actor> {
+  return gitUser(root, { allowProcesses: vscode.workspace.isTrusted });
 }
 
 function trainingPatterns(): readonly string[] | undefined {
