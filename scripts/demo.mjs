@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -110,12 +111,15 @@ const GOALS = {
   budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2.5, hardware: { a100: 3.2 } }, limits: { total: 60, perExperiment: 20, experiments: { 'gbm-tuning': 25 } } },
 };
 
+const FROZEN = 'numpy==2.1.3\npandas==2.2.3\nscikit-learn==1.5.2\n';
+
 /** Production figures the CLI's `run log` does not take: hardware, memory, latency and realistic training times. */
-async function recordProduction(runs) {
+async function recordProduction(runs, only) {
   const { Store } = await import(path.join(repo, 'out', 'src', 'core', 'index.js'));
   const store = await Store.open(ws);
-  const gbm = { hours: [2.1, 2.4, 2.6], latency: [9.5, 14.2, 31.0] };
+  const gbm = { hours: [2.1, 2.4, 2.6], latency: [9.5, 14.2, 21.0] };
   for (const [i, r] of runs.entries()) {
+    if (only && !only.has(r.id)) continue;
     const isGbm = r.experiment === 'gbm-tuning';
     const k = isGbm ? i - 3 : i;
     await store.updateRun(r.id, (run) => {
@@ -125,6 +129,8 @@ async function recordProduction(runs) {
       run.meta.latencyMsP95 = isGbm ? gbm.latency[k] : 1.2 + k * 0.3;
       run.meta.latencyMsP50 = run.meta.latencyMsP95 * 0.6;
       run.meta.python = '3.11.9';
+      // What `pip freeze` gave on the training machine (Run Script records the real one in environment.txt).
+      run.meta.environment = { hash: createHash('sha256').update(FROZEN).digest('hex'), file: 'environment.txt' };
     });
   }
 }
@@ -146,7 +152,8 @@ async function writeWorkspace() {
   fs.writeFileSync(path.join(ws, 'data', 'valid.csv'), rows(100));
   fs.writeFileSync(path.join(ws, 'README.md'), '# Churn model (MLOps Workbench demo)\n\nRuns, data versions and models live in `.mlops/`.\n');
   fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy==2.1.3\nscikit-learn>=1.5\npandas\n');
-  fs.writeFileSync(path.join(ws, '.gitignore'), 'models/\n');
+  // Anchored: a bare `models/` would also ignore .mlops/models, the registry itself.
+  fs.writeFileSync(path.join(ws, '.gitignore'), '/models/\n');
   gitIn('init', '-q', '-b', 'main');
   gitIn('add', '.');
   gitIn('commit', '-qm', 'Churn demo: data and requirements');
@@ -183,10 +190,27 @@ async function writeWorkspace() {
   const second = runs[runs.length - 2];
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5.pkl'), `demo weights of ${second.name}\n`);
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5-slow.pkl'), `demo weights of ${best.name}\n`);
+  // The registry through the production gate (goals.json above; `gate` defaults). v1 (gbm-d5) is consistent on
+  // average but not across folds: it went to production on a recorded waiver. v2 (gbm-d5-slow) passes every check
+  // and replaced it. v3 was trained after a commit that added an unvetted, unpinned library, and is far worse in
+  // one region: it waits in staging, and Set Model Stage → production refuses it (try Waive… or Open Model Card).
   mlops('model', 'register', '--name', 'churn-classifier', '--run', second.id, '--artifact', 'models/gbm-d5.pkl');
-  mlops('model', 'promote', 'churn-classifier', '1', '--stage', 'production');
+  mlops('model', 'promote', 'churn-classifier', '1', '--stage', 'production', '--waive', 'slices',
+    '--reason', 'Fold 3 holds the 40 accounts migrated from the old billing system; accepted for the pilot, fixed by gbm-d5-slow');
   mlops('model', 'register', '--name', 'churn-classifier', '--run', best.id, '--artifact', 'models/gbm-d5-slow.pkl');
-  mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'staging');
+  mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'production');
+  fs.appendFileSync(path.join(ws, 'requirements.txt'), 'lightgbm==4.5.0\ntorchmetrics>=1.4\n');
+  gitIn('add', 'requirements.txt');
+  gitIn('commit', '-qm', 'Try LightGBM with torchmetrics for per-region metrics');
+  const regional = ['run', 'log', '--experiment', 'gbm-tuning', '--name', 'lgbm-regions', '--data', 'churn:v1', '--param', 'model=lightgbm', '--param', 'num_leaves=63',
+    '--metric', 'accuracy=0.871', '--metric', 'recall=0.84', '--metric', 'false_positive_rate=0.14',
+    '--metric', 'accuracy@region=north=0.902', '--metric', 'accuracy@region=east=0.889', '--metric', 'accuracy@region=west=0.881', '--metric', 'accuracy@region=south=0.746'];
+  for (let fold = 1; fold <= 5; fold++) regional.push('--metric', `accuracy@fold=${fold}=${(0.871 + (rand() - 0.5) * 0.02).toFixed(4)}`);
+  const lgbm = mlopsJson(...regional);
+  await recordProduction([...runs.slice(0, 5), lgbm], new Set([lgbm.id]));
+  fs.writeFileSync(path.join(ws, 'models', 'lgbm-regions.pkl'), `demo weights of ${lgbm.name}\n`);
+  mlops('model', 'register', '--name', 'churn-classifier', '--run', lgbm.id, '--artifact', 'models/lgbm-regions.pkl');
+  mlops('model', 'promote', 'churn-classifier', '3', '--stage', 'staging');
   // Real runs from a training script through the Python logger (pure Python: no packages needed).
   fs.copyFileSync(path.join(repo, 'python', 'mlops_log.py'), path.join(ws, 'mlops_log.py'));
   fs.writeFileSync(path.join(ws, 'train.py'), TRAIN_PY);

@@ -155,7 +155,7 @@ export function slicesCheck(level: Level, groups: readonly SliceGroup[], locate?
   const flagged = groups.filter((g) => g.flagged);
   const summary = flagged.length
     ? flagged.map((g) => `spread of ${g.metric} across ${g.key} is ${formatNumber(g.spread)} (> ${formatNumber(g.threshold)}); worst ${g.key}=${g.worst}`).join('; ')
-    : `${groups.length} sliced metric${groups.length === 1 ? '' : 's'} within their spread (largest ${formatNumber(Math.max(...groups.map((g) => g.spread)))})`;
+    : `${groups.length} sliced metric${groups.length === 1 ? ' within its spread' : 's within their spread'} (largest ${formatNumber(Math.max(...groups.map((g) => g.spread)))})`;
   return result('slices', level, flagged.length ? 'fail' : 'pass', summary, evidence);
 }
 
