@@ -70,6 +70,8 @@ const SYMBOL: Record<NodeSymbol, Picture> = {
   driftNone: { id: 'pulse', color: 'testing.iconPassed' },
   driftMinor: { id: 'pulse', color: 'problemsWarningIcon.foreground' },
   driftMajor: { id: 'pulse', color: 'problemsErrorIcon.foreground' },
+  gatePassed: { id: 'verified', color: 'testing.iconPassed' },
+  gateWaived: { id: 'unverified', color: 'editorWarning.foreground' },
 };
 
 /** The codicon and theme colour for what the core says a node's icon stands for. */

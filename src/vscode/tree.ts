@@ -90,6 +90,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       case 'more': return { command: Commands.loadMoreRuns, title: 'Show More', arguments: [node] };
       case 'runRef': return { command: Commands.revealRun, title: 'Show Run', arguments: [{ runId: node.runId, root: node.root }] };
       case 'dataRef': return { command: Commands.revealDataVersion, title: 'Show Data Version', arguments: [{ versionId: node.versionId, root: node.root }] };
+      case 'gate': return { command: Commands.openModelCard, title: 'Open Model Card', arguments: [{ root: node.root, model: node.model, version: node.version, section: 'gate' }] };
       case 'modelRef': return { command: Commands.revealModelVersion, title: 'Show Model Version', arguments: [{ model: node.model, version: node.version, root: node.root }] };
       case 'schemaStatus': return node.file ? { command: 'vscode.open', title: 'Open Schema', arguments: [vscode.Uri.file(node.file)] } : undefined;
       case 'finding': return node.dataFile ? { command: 'vscode.open', title: 'Open Data File', arguments: [vscode.Uri.file(path.resolve(node.root, node.dataFile)),

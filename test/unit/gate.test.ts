@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Store } from '../../src/core';
+import { Store, StoreState } from '../../src/core';
+import { modelVersionChildren } from '../../src/core/views/treeModel';
 import { runGate } from '../../src/core/gate/gate';
 import { gateMarkdown, gateSarif, gateText } from '../../src/core/gate/format';
 import { promoteModel } from '../../src/core/gate/promote';
@@ -247,6 +248,17 @@ describe('gated promotion', function () {
     assert.equal(last.gate?.passed, true);
     assert.equal(last.gate?.checks.find((c) => c.id === 'slices')?.status, 'waived');
     assert.equal(last.gate?.commit, git(f.ws, 'rev-parse', 'HEAD').trim());
+
+    // The Models view shows how it got there: who, the verdict and the waiver, and opens the card's gate section.
+    const state = new StoreState(f.store);
+    await state.load();
+    const node = modelVersionChildren(state, { id: 'mv', kind: 'modelVersion', view: 'models', root: f.ws, model: 'churn', version: v.version, label: '', collapsible: 'collapsed' }, { now: Date.now() })
+      .find((n) => n.kind === 'gate');
+    assert.ok(node);
+    assert.equal(node.label, 'production by Ada Lovelace');
+    assert.equal(node.description, 'gate passed with 1 waiver · waived slices');
+    assert.deepEqual(node.icon, { symbol: 'gateWaived' });
+    assert.match(node.tooltip ?? '', /waived slices: \*region k=b is 2 % of traffic; fixed in the next release\*/);
   });
 
   it('staging is not gated by default, and is when goals.json lists it', async () => {

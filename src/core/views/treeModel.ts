@@ -19,7 +19,7 @@ import type { StoreState } from './storeState';
 export type NodeKind =
   | 'folder' | 'experiment' | 'run' | 'group' | 'param' | 'metric' | 'commit' | 'meta' | 'info' | 'more'
   | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef'
-  | 'columns' | 'column' | 'schemaStatus' | 'finding' | 'drift';
+  | 'columns' | 'column' | 'schemaStatus' | 'finding' | 'drift' | 'gate';
 
 export type ViewName = 'experiments' | 'data' | 'models';
 
@@ -37,7 +37,9 @@ export type NodeSymbol =
   | 'budget' | 'budgetOk' | 'budgetNear' | 'budgetOver'
   // Data versions (dataNodes.ts): columns by type, schema findings, drift classes.
   | 'columns' | 'columnNumber' | 'columnBoolean' | 'columnDate' | 'columnCategory' | 'columnText'
-  | 'findingError' | 'findingWarning' | 'findingInfo' | 'schemaOk' | 'driftNone' | 'driftMinor' | 'driftMajor';
+  | 'findingError' | 'findingWarning' | 'findingInfo' | 'schemaOk' | 'driftNone' | 'driftMinor' | 'driftMajor'
+  // Model versions: how the current stage was reached through the production gate.
+  | 'gatePassed' | 'gateWaived';
 
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
@@ -319,6 +321,23 @@ export function modelChildren(state: StoreState, node: ViewNode, opts: Pick<View
   }));
 }
 
+/**
+ * How the version reached its current stage, when a gated promotion recorded it: who, the gate's verdict and the
+ * waivers with their reasons. Clicking it opens the model card at its gate section.
+ */
+function gateNode(v: ModelVersion, base: string, root: string): ViewNode | undefined {
+  const entry = [...v.stageHistory].reverse().find((h) => h.stage === v.stage);
+  if (!entry || (!entry.gate && !entry.by)) { return undefined; }
+  const waivers = entry.waivers ?? [];
+  const verdict = entry.gate ? (waivers.length ? `gate passed with ${waivers.length} waiver${waivers.length === 1 ? '' : 's'}` : entry.gate.passed ? 'gate passed' : 'gate not passed') : 'not gated';
+  const tooltip = [`**${escapeMarkdown(v.stage)}** since ${entry.at.slice(0, 16).replace('T', ' ')}${entry.by ? ` by ${escapeMarkdown(entry.by.name)}` : ''}  `, `${verdict}  `,
+    ...(entry.gate?.checks ?? []).map((c) => `${c.status === 'pass' ? '✓' : c.status === 'waived' ? '~' : c.status === 'skipped' ? '–' : '✗'} ${escapeMarkdown(c.id)}: ${escapeMarkdown(c.summary)}  `),
+    ...waivers.map((w) => `waived ${escapeMarkdown(w.check)}: *${escapeMarkdown(w.reason)}*  `)].join('\n');
+  return { id: `${base}|gate`, kind: 'gate', view: 'models', root, model: v.model, version: v.version,
+    label: `${v.stage}${entry.by ? ` by ${entry.by.name}` : ''}`, description: `${verdict}${waivers.length ? ` · waived ${waivers.map((w) => w.check).join(', ')}` : ''}`,
+    tooltip, icon: { symbol: waivers.length ? 'gateWaived' : 'gatePassed' }, contextValue: 'mlops.gate', collapsible: 'none' };
+}
+
 export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'now'>): ViewNode[] {
   const v = state.modelVersions.find((m) => m.model === node.model && m.version === node.version);
   if (!v) { return []; }
@@ -336,6 +355,8 @@ export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pi
     out.push({ id: `${base}|commit`, kind: 'commit', view: 'models', root: state.root, label: `commit ${run.git.commit.slice(0, 8)}`, description: run.git.dirty ? 'dirty' : 'clean',
       tooltip: `\`${run.git.commit}\``, icon: { symbol: 'commit' }, contextValue: 'mlops.commit', collapsible: 'none' });
   }
+  const gated = gateNode(v, base, state.root);
+  if (gated) { out.push(gated); }
   for (const d of run?.dataVersions ?? []) {
     const dv = state.dataVersion(d.version);
     out.push({ id: `${base}|data|${d.version}`, kind: 'dataRef', view: 'models', root: state.root, dataset: d.dataset, versionId: d.version,
