@@ -7,6 +7,7 @@ import { MlopsError, Store } from '../../src/core';
 import { CI_CLI_ENTRY, GITHUB_WORKFLOW_PATH, GITLAB_GATE_SCRIPT, githubWorkflow, gitlabCi } from '../../src/core/ci/workflow';
 import { planCiSetup, repositoryFacts, writeCiSetup } from '../../src/core/ci/setup';
 import { CLI, REPO, git, tmpDir } from './helpers';
+import { gateFixture } from './gateFixture';
 
 interface Step { uses?: string; name?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
 interface Workflow {
@@ -164,7 +165,7 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     assert.equal(r.code, 0, r.stdout + r.stderr);
     r = runStep(gate.run ?? '', clone, env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(fs.readFileSync(summary, 'utf8'), /no model version in production or staging changed/);
+    assert.match(fs.readFileSync(summary, 'utf8'), /no model version in production or staging changed since/i);
 
     // The pull request puts a version in production whose run recorded no commit: the gate fails, exit 1, and the
     // summary holds the Markdown verdict.
@@ -178,8 +179,8 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     r = runStep(gate.run ?? '', clone, env());
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const md = fs.readFileSync(summary, 'utf8');
-    assert.match(md, /churn/);
-    assert.match(md, /lineage/i);
+    assert.match(md, /churn v1 → production: REFUSED/);
+    assert.match(md, /\| Lineage \| required \| ❌ fail \| no commit recorded/);
 
     // A push to main after the merge, compared with the commit before it, gates it again; a pushed commit that is
     // not in the clone (a force push) falls back to the parent commit.
@@ -200,6 +201,31 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     assert.match(r.stdout, /requirements\.txt:2:.*error/);
   });
 
+  it('passes a pull request that puts a version meeting the gate in production, with the verdict in the summary', async () => {
+    const f = await gateFixture();
+    const origin = tmpDir('mlops-ci-origin-');
+    git(origin, 'init', '-q', '--bare', '-b', 'main');
+    git(f.ws, 'remote', 'add', 'origin', origin);
+    await writeCiSetup(planCiSetup(f.ws, DIST));
+    await f.commit();
+    git(f.ws, 'push', '-q', 'origin', 'main');
+    git(f.ws, 'checkout', '-q', '-b', 'feature');
+    const good = await f.version('good', { accuracy: 0.91 });
+    await f.store.setModelStage('churn', good.version, 'production');
+    await f.commit();
+    const summary = path.join(tmpDir('mlops-ci-summary-'), 'summary.md');
+    const w = workflowOf(f.ws);
+    const r = runStep(stepNamed(w, 'mlops gate').run ?? '', f.ws, {
+      GITHUB_WORKSPACE: f.ws, GITHUB_EVENT_NAME: 'pull_request', GITHUB_BASE_REF: 'main', GITHUB_STEP_SUMMARY: summary,
+      MLOPS_CLI: path.join(f.ws, CI_CLI_ENTRY), BEFORE: '',
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr + fs.readFileSync(summary, 'utf8'));
+    const md = fs.readFileSync(summary, 'utf8');
+    assert.match(md, /churn v1 → production: PASSED/);
+    assert.match(md, /\| Lineage \| required \| ✅ pass \| commit clean/);
+    assert.match(md, /\| Dependencies at the run's commit \| required \| ✅ pass \|/);
+  });
+
   it('runs from a sub-folder workspace, in a repository whose package.json says "type": "module"', async () => {
     const { clone, ws, env, summary } = await pullRequestClone({ sub: 'ml', typeModule: true });
     const w = workflowOf(clone);
@@ -209,7 +235,7 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     assert.match(lint.stdout, /0 findings .* in 1 file/);
     const r = runStep(stepNamed(w, 'mlops gate').run ?? '', ws, env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(fs.readFileSync(summary, 'utf8'), /no model version in production or staging changed/);
+    assert.match(fs.readFileSync(summary, 'utf8'), /no model version in production or staging changed since/i);
   });
 
   it('runs the GitLab gate script with sh: the Markdown goes to mlops-gate.md, the exit code is the gate\'s', async () => {
@@ -227,7 +253,7 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     assert.match(fs.readFileSync(path.join(clone, 'mlops-gate.md'), 'utf8'), /churn/);
     const none = runStep(GITLAB_GATE_SCRIPT, clone, { ...env, CI_MERGE_REQUEST_DIFF_BASE_SHA: git(clone, 'rev-parse', 'HEAD').trim() }, 'sh');
     assert.equal(none.code, 0, none.stdout + none.stderr);
-    assert.match(fs.readFileSync(path.join(clone, 'mlops-gate.md'), 'utf8'), /no model version in production or staging changed/);
+    assert.match(fs.readFileSync(path.join(clone, 'mlops-gate.md'), 'utf8'), /no model version in production or staging changed since/i);
   });
 
   it('docs/ci.md shows exactly what the generators write', () => {

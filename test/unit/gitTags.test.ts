@@ -109,6 +109,13 @@ describe('model registry as git tags (GTO names, real temp repositories)', () =>
     assert.deepEqual(tags(dir).filter((t) => t.startsWith('churn#production#')), ['churn#production#4', 'churn#production#5', 'churn#production#6']);
   });
 
+  it('gives concurrent promotions of one model to one stage different numbers', async () => {
+    const { dir } = repo();
+    const made = await Promise.all([1, 2, 3, 4].map((v) => createStageTag(dir, { model: 'churn', stage: 'production', message: `Promote churn v${v} to production` })));
+    assert.deepEqual(made.map((m) => m.tag).sort(), ['churn#production#1', 'churn#production#2', 'churn#production#3', 'churn#production#4']);
+    assert.equal(tags(dir).length, 4);
+  });
+
   it('lists the registry events from git for-each-ref', async () => {
     const { dir, ids } = repo(['a', 'b']);
     await createVersionTag(dir, { model: 'churn', version: 1, commit: ids[0], message: tagMessage('Register churn v1', gate) });

@@ -125,6 +125,8 @@ export function githubWorkflow(opts: CiWorkflowOptions = {}): string {
       '          sarif_file: ${{ runner.temp }}/mlops-lint.sarif',
       '          category: mlops-lint',
     ] : []),
+    '      # The gate\'s lineage check hashes each gated version\'s artifact: when artifacts are not committed, fetch them',
+    '      # here first (git lfs pull, dvc pull, a download), or lineage fails with "artifact … is missing".',
     '      - name: mlops gate',
     '        # Also when lint failed: the gate\'s result belongs in the summary either way.',
     '        if: ${{ !cancelled() }}',
