@@ -4,7 +4,7 @@
 import { MlopsError, type Store } from '../core';
 import { changedModelVersions } from '../core/gate/changed';
 import { gateMarkdown, gateSarif, gateText } from '../core/gate/format';
-import { runGate } from '../core/gate/gate';
+import { runGate, type GateOptions } from '../core/gate/gate';
 import type { GateResult } from '../core/gate/types';
 import { UsageError, str, type Command } from './context';
 import { VERSION } from './help';
@@ -32,9 +32,9 @@ export async function resolveModelVersionRef(store: Store, model: string, ref: s
   return n;
 }
 
-async function gateOne(store: Store, model: string, version: number, commit: string | undefined, stage: string | undefined): Promise<GateResult> {
+async function gateOne(store: Store, model: string, version: number, opts: Pick<GateOptions, 'commit' | 'stage' | 'missingArtifact'>): Promise<GateResult> {
   try {
-    return await runGate(store, model, version, { commit, stage });
+    return await runGate(store, model, version, opts);
   } catch (e) {
     // No such model or version: the user named something that is not there.
     if (e instanceof MlopsError && (e.kind === 'not-found' || /has no version/.test(e.message))) { throw new UsageError(e.message); }
@@ -44,7 +44,7 @@ async function gateOne(store: Store, model: string, version: number, commit: str
 
 export const GATE_COMMANDS: Record<string, Command> = {
   'gate': {
-    options: { format: { type: 'string', short: 'f' }, commit: { type: 'string' }, 'changed-since': { type: 'string' }, stage: { type: 'string' } },
+    options: { format: { type: 'string', short: 'f' }, commit: { type: 'string' }, 'changed-since': { type: 'string' }, stage: { type: 'string' }, 'missing-artifact': { type: 'string' } },
     positionals: [0, 2],
     async run({ io, values, positionals, json, store: open }) {
       const format = str(values, 'format') ?? (json ? 'json' : 'text');
@@ -53,6 +53,9 @@ export const GATE_COMMANDS: Record<string, Command> = {
       const commit = str(values, 'commit');
       const stage = str(values, 'stage');
       if (stage !== undefined && !['production', 'staging'].includes(stage)) { throw new UsageError(`--stage is production or staging, not '${stage}'`); }
+      const missing = str(values, 'missing-artifact') ?? 'fail';
+      if (missing !== 'fail' && missing !== 'skip') { throw new UsageError(`--missing-artifact is fail or skip, not '${missing}'`); }
+      const missingArtifact: 'fail' | 'skip' = missing;
       if (since !== undefined && positionals.length) { throw new UsageError('give either MODEL VERSION or --changed-since REV, not both'); }
       if (since === undefined && positionals.length !== 2) { throw new UsageError("'mlops gate' needs MODEL and VERSION (a number or @production), or --changed-since REV"); }
       const store = await open();
@@ -60,7 +63,7 @@ export const GATE_COMMANDS: Record<string, Command> = {
       let damaged = false;
       if (since !== undefined) {
         const changed = await changedModelVersions(store, since);
-        for (const v of changed.versions) { results.push(await gateOne(store, v.model, v.version, commit, stage ?? v.stage)); }
+        for (const v of changed.versions) { results.push(await gateOne(store, v.model, v.version, { commit, stage: stage ?? v.stage, missingArtifact })); }
         for (const p of changed.problems) { io.stderr(`mlops: error: ${p}\n`); }
         damaged = changed.problems.length > 0;
         if (!results.length) {
@@ -72,7 +75,7 @@ export const GATE_COMMANDS: Record<string, Command> = {
       } else {
         const [model, ref] = positionals;
         const version = await resolveModelVersionRef(store, model, ref);
-        results.push(await gateOne(store, model, version, commit, stage));
+        results.push(await gateOne(store, model, version, { commit, stage, missingArtifact }));
       }
       if (format === 'json') {
         printJson(io, since !== undefined ? results : results[0]);

@@ -79,13 +79,14 @@ export const USAGE: Record<string, string> = {
     + '  --keep-production is given. --git-tag also creates the annotated tag M#STAGE#N (GTO\'s name; N counts the\n'
     + '  promotions to STAGE) on the run\'s commit, its message holding the gate result; never pushed.',
   'gate': 'mlops gate MODEL VERSION|@STAGE [--format text|json|sarif|markdown] [--commit REV] [--stage production|staging]\n'
-    + '       mlops gate --changed-since REV [--format …]\n'
+    + '       mlops gate --changed-since REV [--format …] [--missing-artifact fail|skip]\n'
     + '  The production gate: goals and KPIs met, production constraints, spread across data slices, lineage (clean\n'
     + '  commit, data versions, environment, artifact unchanged), dependency files and notebooks at the run\'s commit\n'
     + '  (read with git), budget, and optionally a matching reproduction — each required, advisory or off in\n'
     + '  goals.json\'s "gate". --changed-since gates every version in production or staging whose file changed since\n'
     + '  REV (a pull request\'s base). Markdown suits a CI job summary; SARIF points at goals.json, dependency files\n'
-    + '  and notebooks. Exit 0 when every required check passes, 1 when one fails, 2 on bad usage.',
+    + '  and notebooks. --missing-artifact skip notes an artifact that is not on this machine (a CI checkout) instead\n'
+    + '  of failing lineage. Exit 0 when every required check passes, 1 when one fails, 2 on bad usage.',
   'model list': 'mlops model list [--name M] [--json]\n  List model versions with their stage and producing run.',
   'lint': 'mlops lint [PATH...] [--format text|json|sarif] [--fail-on error|warning|info|none]\n'
     + '  Check dependency files (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml) for\n'

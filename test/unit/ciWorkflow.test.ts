@@ -87,7 +87,7 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     assert.equal(w.jobs.mlops.env.MLOPS_CLI, '${{ github.workspace }}/.mlops-ci/cli.js');
     assert.match(stepNamed(w, 'mlops lint').run ?? '', /lint --fail-on error/);
     const gate = stepNamed(w, 'mlops gate');
-    assert.match(gate.run ?? '', /gate --changed-since "\$since" --format markdown >> "\$GITHUB_STEP_SUMMARY"/);
+    assert.match(gate.run ?? '', /gate --changed-since "\$since" --missing-artifact skip --format markdown >> "\$GITHUB_STEP_SUMMARY"/);
     assert.match(gate.run ?? '', /since="origin\/\$GITHUB_BASE_REF"/);
     assert.equal(gate.env?.BEFORE, '${{ github.event.before }}');
     assert.equal(w.jobs.mlops.defaults, undefined);

@@ -102,6 +102,14 @@ describe('production gate (real git repositories)', function () {
     fs.rmSync(path.join(f.ws, 'models', 'dirty.pkl'));
     const gone = await runGate(f.store, 'churn', dirty.version);
     assert.match(failingText(gone, 'lineage'), /artifact models\/dirty\.pkl cannot be read/);
+
+    // In a CI checkout artifacts are not there: `skip` notes it; a file that is there and changed still fails.
+    fs.rmSync(path.join(f.ws, 'models', 'good.pkl'));
+    const ci = await runGate(f.store, 'churn', v.version, { missingArtifact: 'skip' });
+    assert.equal(check(ci, 'lineage').status, 'pass');
+    assert.match(check(ci, 'lineage').summary, /artifact not on this machine \(not checked\)/);
+    fs.writeFileSync(path.join(f.ws, 'models', 'good.pkl'), 'retrained in place\n');
+    assert.equal(check(await runGate(f.store, 'churn', v.version, { missingArtifact: 'skip' }), 'lineage').status, 'fail');
   });
 
   it('a wide spread across slices fails and names the worst slice; per-metric spreads from goals.json apply', async () => {

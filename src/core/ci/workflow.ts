@@ -63,7 +63,7 @@ export const GITHUB_GATE_SCRIPT = [
   'else',
   '  since="HEAD^"',
   'fi',
-  'node "$MLOPS_CLI" gate --changed-since "$since" --format markdown >> "$GITHUB_STEP_SUMMARY"',
+  'node "$MLOPS_CLI" gate --changed-since "$since" --missing-artifact skip --format markdown >> "$GITHUB_STEP_SUMMARY"',
 ].join('\n');
 
 function indent(text: string, spaces: number): string {
@@ -125,8 +125,8 @@ export function githubWorkflow(opts: CiWorkflowOptions = {}): string {
       '          sarif_file: ${{ runner.temp }}/mlops-lint.sarif',
       '          category: mlops-lint',
     ] : []),
-    '      # The gate\'s lineage check hashes each gated version\'s artifact: when artifacts are not committed, fetch them',
-    '      # here first (git lfs pull, dvc pull, a download), or lineage fails with "artifact … is missing".',
+    '      # Artifacts are rarely in the clone (gitignored, LFS, DVC): --missing-artifact skip notes them instead of failing',
+    '      # lineage (the promotion already checked their hash). Fetch them here and drop the option to check them again.',
     '      - name: mlops gate',
     '        # Also when lint failed: the gate\'s result belongs in the summary either way.',
     '        if: ${{ !cancelled() }}',
@@ -152,7 +152,7 @@ export const GITLAB_GATE_SCRIPT = [
   '  since="HEAD^"',
   'fi',
   'status=0',
-  'node "$MLOPS_CLI" gate --changed-since "$since" --format markdown > mlops-gate.md || status=$?',
+  'node "$MLOPS_CLI" gate --changed-since "$since" --missing-artifact skip --format markdown > mlops-gate.md || status=$?',
   '# With a project access token (api scope) in MLOPS_NOTE_TOKEN, the result is posted on the merge request.',
   'if [ -n "$MLOPS_NOTE_TOKEN" ] && [ -n "$CI_MERGE_REQUEST_IID" ]; then',
   '  node -e \'process.stdout.write(JSON.stringify({ body: require("fs").readFileSync("mlops-gate.md", "utf8") }))\' > mlops-note.json',

@@ -33,6 +33,8 @@ export interface GateOptions {
    * true): CI gating a production version must not fail on a check a person already waived, with a reason, for it.
    */
   recordedWaivers?: boolean;
+  /** `skip`: an artifact not on this machine (CI) is noted, not a lineage failure. Default `fail`. */
+  missingArtifact?: 'fail' | 'skip';
 }
 
 /** The waivers recorded by the promotion that put a version in its current stage (none when it is not in `stage`). */
@@ -175,7 +177,7 @@ export async function runGateWithInputs(store: Store, mv: ModelVersion, opts: Ga
       case 'goals': checks.push(goalFacts ? goalsCheck(l, goalFacts) : gone(id, l)); break;
       case 'constraints': checks.push(goalFacts ? constraintsCheck(l, goalFacts) : gone(id, l)); break;
       case 'slices': checks.push(run ? slicesCheck(l, sliceGroups(metrics, g.goals, settings, await experimentDirections(store, run)), g.locate) : gone(id, l)); break;
-      case 'lineage': checks.push(await lineageCheck(l, store, mv, run, { commitProblem: run?.git && allowProcesses ? commit.problem : undefined, signal: opts.signal })); break;
+      case 'lineage': checks.push(await lineageCheck(l, store, mv, run, { commitProblem: run?.git && allowProcesses ? commit.problem : undefined, signal: opts.signal, missingArtifact: opts.missingArtifact })); break;
       case 'dependencies': checks.push(dependenciesCheck(l, code)); break;
       case 'notebooks': checks.push(notebooksCheck(l, code)); break;
       case 'budget': checks.push(run ? budgetCheck(l, g.goals, run, catalog.list(run.experiment)) : gone(id, l)); break;

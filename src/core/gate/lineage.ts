@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { hashPath } from '../data/hash';
-import { messageOf } from '../errors';
+import { MlopsError, messageOf } from '../errors';
 import type { Store } from '../store/store';
 import type { ModelVersion, Run } from '../store/schemas';
 import { result, type Level } from './checks';
@@ -17,6 +17,11 @@ export interface LineageOptions {
   /** Whether the recorded commit is in the repository (undefined: not asked — no git, untrusted). */
   commitProblem?: string;
   signal?: AbortSignal;
+  /**
+   * `skip`: an artifact that is not on this machine (a CI checkout, where model files are gitignored or in LFS/DVC)
+   * is noted and not checked, rather than failing. A file that is there and differs still fails.
+   */
+  missingArtifact?: 'fail' | 'skip';
 }
 
 export async function lineageCheck(level: Level, store: Store, mv: ModelVersion, run: Run | undefined, opts: LineageOptions = {}): Promise<GateCheckResult> {
@@ -61,6 +66,7 @@ export async function lineageCheck(level: Level, store: Store, mv: ModelVersion,
     }
   }
 
+  let skippedArtifact = false;
   const artifact = path.isAbsolute(mv.artifact.path) ? mv.artifact.path : path.join(store.root, ...mv.artifact.path.split('/'));
   try {
     const h = await hashPath(artifact, { signal: opts.signal });
@@ -72,11 +78,16 @@ export async function lineageCheck(level: Level, store: Store, mv: ModelVersion,
       labels.push(`artifact ${mv.artifact.path} was overwritten`);
     }
   } catch (e) {
-    fail(`artifact ${mv.artifact.path} cannot be read: ${messageOf(e)}`, `artifact ${mv.artifact.path} is missing`);
+    if (opts.missingArtifact === 'skip' && e instanceof MlopsError && e.kind === 'not-found') {
+      skippedArtifact = true;
+      evidence.push({ text: `artifact ${mv.artifact.path} is not on this machine, so its hash was not checked (--missing-artifact skip)` });
+    } else {
+      fail(`artifact ${mv.artifact.path} cannot be read: ${messageOf(e)}`, `artifact ${mv.artifact.path} is missing`);
+    }
   }
 
   const summary = labels.length
     ? labels.slice(0, 3).join('; ') + (labels.length > 3 ? `; and ${labels.length - 3} more` : '')
-    : 'commit clean, data and environment recorded, artifact unchanged';
+    : `commit clean, data and environment recorded, ${skippedArtifact ? 'artifact not on this machine (not checked)' : 'artifact unchanged'}`;
   return result('lineage', level, labels.length ? 'fail' : 'pass', summary, evidence);
 }
