@@ -8,11 +8,11 @@ import { CHECK_TITLES } from '../gate/types';
 import { formatBytes } from '../format';
 import { formatNumber } from '../goals/evaluate';
 import { CARD_SECTION_TITLES, type CardGoal, type CardSectionId, type CardSliceGroup, type ModelCard } from './types';
-import { STATUS_WORD, barText, cardTitle, dateText, directionText, gateHeadline, spreadText, valueText, verdictText } from './text';
+import { STATUS_WORD, showControls, barText, cardTitle, dateText, directionText, gateHeadline, spreadText, valueText, verdictText } from './text';
 
 /** Text for HTML content and attribute values. */
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return showControls(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 const code = (s: string) => `<code>${esc(s)}</code>`;

@@ -6,11 +6,11 @@ import { CARD_SECTION_TITLES, type CardSectionId, type ModelCard } from './types
 import { CHECK_TITLES } from '../gate/types';
 import { formatBytes } from '../format';
 import { formatNumber } from '../goals/evaluate';
-import { STATUS_WORD, barText, cardTitle, dateText, directionText, gateHeadline, spreadText, valueText, verdictText } from './text';
+import { STATUS_WORD, showControls, barText, cardTitle, dateText, directionText, gateHeadline, spreadText, valueText, verdictText } from './text';
 
 /** Text safe in Markdown (and in a table cell): HTML and Markdown syntax escaped, line breaks made spaces. */
 export function mdEscape(s: string): string {
-  return s
+  return showControls(s)
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/\r\n|\r|\n/g, ' ');
@@ -18,7 +18,7 @@ export function mdEscape(s: string): string {
 
 /** Code span text (hashes, paths): in backticks, with any backtick in the data made harmless. */
 function code(s: string): string {
-  return s.includes('`') || s.includes('|') ? mdEscape(s) : `\`${s}\``;
+  return s.includes('`') || s.includes('|') || /[\r\n]/.test(s) ? mdEscape(s) : `\`${showControls(s)}\``;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -47,3 +47,15 @@ export function gateHeadline(card: ModelCard): string {
 export function cardTitle(card: ModelCard): string {
   return `Model card: ${card.model} v${card.version}`;
 }
+
+// C0 and C1 controls (but line breaks and tabs) and the bidi overrides and isolates that reorder what is shown.
+// eslint-disable-next-line no-control-regex
+const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Characters that would be invisible, or would reorder or restyle the text around them, made visible as `\x1b`. */
+export function showControls(s: string): string {
+  return s.replace(UNSEEN, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
