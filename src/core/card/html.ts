@@ -60,7 +60,7 @@ export function sliceChartSvg(s: CardSliceGroup): string {
     const x1 = x(sl.value);
     const label = `${s.key}=${sl.slice}`;
     return `<g class="bar${worst ? ' worst' : ''}"><title>${esc(`${sl.metric}: ${formatNumber(sl.value)}${worst ? ' (worst slice)' : ''}`)}</title>`
-      + `<text x="${LABEL - 8}" y="${y + 16}" text-anchor="end" class="lbl">${esc(shorten(label, 22))}</text>`
+      + `<text x="${LABEL - 8}" y="${y + 16}" text-anchor="end" class="lbl">${esc(shorten(label, 18))}</text>`
       + `<rect x="${Math.min(x0, x1).toFixed(1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0)).toFixed(1)}" height="${ROW - 8}" rx="2"/>`
       + `<text x="${(Math.max(x0, x1) + 6).toFixed(1)}" y="${y + 16}" class="val">${esc(formatNumber(Number(sl.value.toPrecision(4))))}${worst ? ' ◀ worst' : ''}</text></g>`;
   }).join('');
@@ -194,10 +194,10 @@ p { margin: 6px 0; overflow-wrap: anywhere; }
 a { color: var(--link); }
 .muted { color: var(--muted); }
 code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--head); border-radius: 4px; padding: 1px 4px; overflow-wrap: anywhere; }
-code.hash { font-size: 11px; }
+code.hash { font-size: 11px; word-break: break-all; }
 table { border-collapse: collapse; margin: 8px 0 12px; width: 100%; }
 th, td { border: 1px solid var(--border); padding: 5px 9px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-thead th { background: var(--head); font-weight: 600; }
+thead th { background: var(--head); font-weight: 600; white-space: nowrap; overflow-wrap: normal; }
 table.kv th { width: 190px; background: var(--head); font-weight: 600; }
 table.compact { width: auto; min-width: 260px; }
 .v-pass, .s-pass .status { color: var(--pass); font-weight: 600; }
