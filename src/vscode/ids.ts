@@ -15,6 +15,7 @@ export const Commands = {
   restoreRun: 'mlops.restoreRun',
   registerModel: 'mlops.registerModel',
   setModelStage: 'mlops.setModelStage',
+  openModelCard: 'mlops.openModelCard',
   revealFile: 'mlops.revealFile',
   copyRunId: 'mlops.copyRunId',
   filterRuns: 'mlops.filterRuns',
