@@ -31,6 +31,7 @@ import { DataDiagnostics } from './vscode/data/dataDiagnostics';
 import { createDataSchema, profileDataVersion } from './vscode/data/schemaCommands';
 import { MODEL_CARD_VIEW_TYPE, ModelCardPanel, ModelCardPanelSerializer } from './vscode/card/cardPanel';
 import { modelCardSource, openModelCard } from './vscode/card/openModelCard';
+import { addCiWorkflow } from './vscode/ci/addCiWorkflow';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -135,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.reproduceRun, (t?: unknown, o?: unknown) => reproduceRun(context, stores, log, t, o));
   reg(Commands.defineGoals, (a?: { root?: string }) => defineGoals(stores, a));
   reg(Commands.openGoalsFile, (a?: { root?: string }) => openGoalsFile(stores, a));
+  reg(Commands.addCiWorkflow, (a?: unknown) => addCiWorkflow(context, stores, a));
   context.subscriptions.push(new GoalsDiagnostics(stores, log));
   context.subscriptions.push(new DataDiagnostics(stores, log));
   reg(Commands.createDataSchema, (a?: unknown) => createDataSchema(stores, a));

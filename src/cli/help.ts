@@ -70,9 +70,21 @@ export const USAGE: Record<string, string> = {
     + '  Drift per column with Evidently\'s default tests and PSI, the share of drifted columns, and a class (none,\n'
     + '  minor, major) for each column and the dataset, from the stored profiles.',
   'model register': 'mlops model register --name M --run RUN --artifact PATH [--json]\n  Register PATH, produced by run RUN, as the next version of model M.',
-  'model promote': 'mlops model promote M VERSION --stage none|staging|production|archived [--keep-production] [--json]\n'
-    + '  Move a model version to a stage; promoting to production archives the previous production version\n'
-    + '  unless --keep-production is given.',
+  'model promote': 'mlops model promote M VERSION|@STAGE --stage none|staging|production|archived [--keep-production]\n'
+    + '                   [--waive CHECK[,CHECK]... --reason TEXT] [--commit REV] [--json]\n'
+    + '  Move a model version to a stage. Production (and staging when goals.json\'s gate.stages lists it) runs the\n'
+    + '  gate first (see mlops gate): a required check that fails refuses the move, exit 1, unless it is waived with a\n'
+    + '  written reason. Who promoted (git user.name/user.email), the waivers and the gate result are recorded in the\n'
+    + '  version\'s stageHistory. Promoting to production archives the previous production version unless\n'
+    + '  --keep-production is given.',
+  'gate': 'mlops gate MODEL VERSION|@STAGE [--format text|json|sarif|markdown] [--commit REV] [--stage production|staging]\n'
+    + '       mlops gate --changed-since REV [--format …]\n'
+    + '  The production gate: goals and KPIs met, production constraints, spread across data slices, lineage (clean\n'
+    + '  commit, data versions, environment, artifact unchanged), dependency files and notebooks at the run\'s commit\n'
+    + '  (read with git), budget, and optionally a matching reproduction — each required, advisory or off in\n'
+    + '  goals.json\'s "gate". --changed-since gates every version in production or staging whose file changed since\n'
+    + '  REV (a pull request\'s base). Markdown suits a CI job summary; SARIF points at goals.json, dependency files\n'
+    + '  and notebooks. Exit 0 when every required check passes, 1 when one fails, 2 on bad usage.',
   'model list': 'mlops model list [--name M] [--json]\n  List model versions with their stage and producing run.',
   'report': 'mlops report MODEL VERSION [--format md|html] [-o FILE] [--json]\n'
     + '  The model card of a model version for stakeholders: details, intended use, business KPIs against their goals,\n'

@@ -1,7 +1,12 @@
 // `mlops model …`: the model registry.
 import * as path from 'node:path';
 import { MODEL_STAGES, type ModelStage } from '../core';
-import { UsageError, required, str, type Command } from './context';
+import { gitUser } from '../core/gate/atCommit';
+import { gateText } from '../core/gate/format';
+import { promoteModel } from '../core/gate/promote';
+import type { Waiver } from '../core/gate/types';
+import { UsageError, list, required, str, type Command } from './context';
+import { resolveModelVersionRef } from './gate';
 import { localTime, printJson, reportProblems, table } from './output';
 import { resolveRunRef } from './runRef';
 
@@ -23,16 +28,33 @@ export const MODEL_COMMANDS: Record<string, Command> = {
   },
 
   'model promote': {
-    options: { stage: { type: 'string', short: 's' }, 'keep-production': { type: 'boolean' } }, positionals: 2,
+    options: {
+      stage: { type: 'string', short: 's' }, 'keep-production': { type: 'boolean' },
+      waive: { type: 'string', multiple: true }, reason: { type: 'string' }, commit: { type: 'string' },
+    },
+    positionals: 2,
     async run({ io, values, positionals, json, store: open }) {
       const [name, versionArg] = positionals;
       const stage = required(values, 'stage', 'model promote');
       if (!(MODEL_STAGES as readonly string[]).includes(stage)) { throw new UsageError(`unknown stage '${stage}': use one of ${MODEL_STAGES.join(', ')}`); }
-      const version = Number(versionArg.replace(/^v/i, ''));
-      if (!/^v?\d+$/i.test(versionArg) || !Number.isSafeInteger(version) || version < 1) { throw new UsageError(`bad model version '${versionArg}': expected a whole number such as 3`); }
+      const waived = list(values, 'waive').flatMap((w) => w.split(',')).map((w) => w.trim()).filter(Boolean);
+      const reason = str(values, 'reason');
+      if (waived.length && reason === undefined) { throw new UsageError('--waive needs --reason TEXT: say why the failed check may go through (it is recorded with your name)'); }
+      if (!waived.length && reason !== undefined) { throw new UsageError('--reason goes with --waive CHECK'); }
       const store = await open();
-      const r = await store.setModelStage(name, version, stage as ModelStage, { archiveExisting: !values['keep-production'] });
-      if (json) { printJson(io, r); } else {
+      const version = await resolveModelVersionRef(store, name, versionArg);
+      const waivers: Waiver[] = waived.map((check) => ({ check: check as Waiver['check'], reason: reason ?? '' }));
+      const r = await promoteModel(store, name, version, {
+        stage: stage as ModelStage, archiveExisting: !values['keep-production'], waivers, by: await gitUser(store.root), commit: str(values, 'commit'),
+      });
+      for (const w of r.unusedWaivers) { io.stderr(`mlops: warning: '${w}' did not fail, so it was not waived\n`); }
+      if (!r.promoted) {
+        if (json) { printJson(io, { promoted: false, gate: r.gate }); } else { io.stdout(gateText(r.gate)); }
+        io.stderr(`mlops: ${name} v${version} was not moved to ${stage}: the gate refused it (${r.gate.blocking.join(', ')})\n`);
+        return 1;
+      }
+      if (json) { printJson(io, { promoted: true, version: r.version, archived: r.archived, gate: r.gate ?? null }); } else {
+        if (r.gate) { io.stdout(gateText(r.gate)); }
         io.stdout(`Model '${name}' version ${version} is now in ${stage}`
           + `${r.archived.length ? `; archived version${r.archived.length === 1 ? '' : 's'} ${r.archived.map((v) => v.version).join(', ')}` : ''}\n`);
       }

@@ -40,6 +40,7 @@ export const Commands = {
   reproduceRun: 'mlops.reproduceRun',
   defineGoals: 'mlops.defineGoals',
   openGoalsFile: 'mlops.openGoalsFile',
+  addCiWorkflow: 'mlops.addCiWorkflow',
 } as const;
 
 /**
@@ -63,6 +64,7 @@ export const Settings = {
   defaultSort: 'mlops.runs.defaultSort',
   pageSize: 'mlops.runs.pageSize',
   recordGit: 'mlops.git.record',
+  gitTagModelVersions: 'mlops.git.tagModelVersions',
   lintEnabled: 'mlops.lint.enabled',
   lintVetted: 'mlops.lint.vettedPackages',
   lintSeverity: 'mlops.lint.severity',

@@ -1,3 +1,4 @@
+import { GATE_CHECKS } from '../../src/core/gate/types';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -86,6 +87,8 @@ describe('mlops CLI (built bundle, real processes)', function () {
     const v1 = JSON.parse(ok(['model', 'register', '--name', 'churn', '--run', run.id, '--artifact', 'model.pkl', '--json'], ws)) as { version: number; runId: string; stage: string };
     assert.deepEqual([v1.version, v1.runId, v1.stage], [1, run.id, 'none']);
     ok(['model', 'register', '--name', 'churn', '--run', run.id, '--artifact', 'model.pkl'], ws);
+    // The production gate is the subject of gate.test.ts and cli-gate.test.ts; here every check is off.
+    fs.writeFileSync(path.join(ws, '.mlops', 'goals.json'), JSON.stringify({ formatVersion: 1, gate: { checks: Object.fromEntries(GATE_CHECKS.map((c) => [c, 'off'])) } }));
     ok(['model', 'promote', 'churn', '1', '--stage', 'production'], ws);
     assert.match(ok(['model', 'promote', 'churn', 'v2', '--stage', 'production'], ws), /archived version 1/);
     const models = JSON.parse(ok(['model', 'list', '--json'], ws)) as { version: number; stage: string }[];

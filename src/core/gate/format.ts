@@ -1,0 +1,121 @@
+/**
+ * A gate result as people and tools read it: text for a terminal, Markdown for a pull-request comment or a CI job
+ * summary (renders on GitHub and GitLab; every recorded string escaped so a hostile name stays text), and SARIF
+ * 2.1.0 for code scanning, pointing at goals.json, dependency files and notebooks where the evidence is.
+ */
+import { pathToFileURL } from 'node:url';
+import { CHECK_TITLES, GATE_CHECKS, type CheckStatus, type GateCheckResult, type GateResult } from './types';
+
+const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', waived: '~', skipped: '-' };
+const WORD: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', waived: 'waived', skipped: 'skipped' };
+
+function verdictLine(r: GateResult): string {
+  const advisoryFails = r.checks.filter((c) => c.level === 'advisory' && c.status === 'fail').length;
+  const waived = r.checks.filter((c) => c.status === 'waived').length;
+  const head = r.passed
+    ? `PASSED${waived ? ` with ${waived} waiver${waived === 1 ? '' : 's'}` : ''}`
+    : `REFUSED: ${r.blocking.map((id) => `${id} ${r.checks.find((c) => c.id === id)?.status === 'skipped' ? 'not checked' : 'failed'}`).join(', ')}`;
+  return `${head}${advisoryFails ? ` (${advisoryFails} advisory check${advisoryFails === 1 ? '' : 's'} failed)` : ''}`;
+}
+
+/** One line for tag messages and notifications: `gate PASSED for churn v3 → production (8 checks)`. */
+export function gateSummaryLine(r: GateResult): string {
+  return `gate ${verdictLine(r)} for ${r.model} v${r.version} → ${r.stage}`;
+}
+
+export function gateText(r: GateResult): string {
+  const lines = [
+    `Gate for ${r.model} v${r.version} → ${r.stage}: ${verdictLine(r)}`,
+    `  run ${r.runId}${r.commit.id ? `, code at ${r.commit.id.slice(0, 12)}${r.commit.from === 'option' ? ' (--commit)' : ''}` : ''}`,
+  ];
+  const width = Math.max(...r.checks.map((c) => c.id.length), 5);
+  for (const c of r.checks) {
+    lines.push(`  ${MARK[c.status]} ${c.id.padEnd(width)}  ${WORD[c.status].padEnd(7)}  ${c.level === 'advisory' ? '(advisory) ' : ''}${c.summary}`);
+    if (c.waiver) { lines.push(`      waived: ${c.waiver}`); }
+    if (c.status === 'fail' || c.status === 'waived') {
+      const failing = c.evidence.filter((e) => e.failing);
+      for (const e of failing.slice(0, 10)) { lines.push(`      ${e.text}`); }
+      if (failing.length > 10) { lines.push(`      … and ${failing.length - 10} more`); }
+    }
+  }
+  for (const p of r.problems) { lines.push(`  note: ${p}`); }
+  if (!r.passed) {
+    lines.push(`Refused checks can be waived with a written reason: mlops model promote ${r.model} ${r.version} --stage ${r.stage} --waive ${r.blocking[0]} --reason "…"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Markdown-escapes text from the store (names, messages) so it renders as the same text, never as markup. */
+export function mdText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`)).replace(/\r?\n/g, ' ');
+}
+
+const MD_STATUS: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', waived: '⚠️ waived', skipped: '⏭️ skipped' };
+
+export function gateMarkdown(results: readonly GateResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    out.push(`### ${r.passed ? '✅' : '❌'} ${mdText(r.model)} v${r.version} → ${mdText(r.stage)}: ${mdText(verdictLine(r))}`, '');
+    out.push(`Run \`${r.runId}\`${r.commit.id ? `, code at \`${r.commit.id.slice(0, 12)}\`` : ''}${r.commit.problem ? ` (${mdText(r.commit.problem)})` : ''}.`, '');
+    out.push('| Check | Level | Result | Summary |', '|---|---|---|---|');
+    for (const c of r.checks) { out.push(`| ${mdText(CHECK_TITLES[c.id])} | ${c.level} | ${MD_STATUS[c.status]} | ${mdText(c.summary)}${c.waiver ? ` — waived: ${mdText(c.waiver)}` : ''} |`); }
+    out.push('');
+    const detailed = r.checks.filter((c) => (c.status === 'fail' || c.status === 'waived') && c.evidence.some((e) => e.failing));
+    for (const c of detailed) {
+      const failing = c.evidence.filter((e) => e.failing);
+      out.push('<details>', `<summary>${CHECK_TITLES[c.id].replace(/'/g, '&#39;')}: ${failing.length} finding${failing.length === 1 ? '' : 's'}</summary>`, '');
+      for (const e of failing.slice(0, 50)) { out.push(`- ${mdText(e.text)}`); }
+      if (failing.length > 50) { out.push(`- … and ${failing.length - 50} more`); }
+      out.push('', '</details>', '');
+    }
+    for (const p of r.problems) { out.push(`> ${mdText(p)}`, ''); }
+  }
+  return out.join('\n');
+}
+
+const SARIF_HELP: Record<string, string> = {
+  goals: 'The model version misses a metric or KPI threshold in goals.json, or its value is unknown.',
+  constraints: 'A meta-metric (latency, peak memory, model size, training duration, hardware, Python) is outside the production constraints in goals.json, or was not recorded.',
+  slices: 'A sliced metric (name@key=value) varies across data slices by more than the allowed spread: the model is not consistent across data subsets.',
+  lineage: 'The code, data, environment or artifact of the model version is not recorded, or no longer matches what was recorded.',
+  dependencies: 'A dependency file at the run\'s commit holds an unvetted library that is not pinned, or a line pip would reject.',
+  notebooks: 'Training code at the run\'s commit exists only in a notebook.',
+  budget: 'The experiment that produced the model is over its budget.',
+  reproduced: 'No reproduced run matches the original within the tolerance.',
+};
+
+/** SARIF 2.1.0: one result per failing (or waived: suppressed) piece of evidence; locations where the evidence is. */
+export function gateSarif(results: readonly GateResult[], opts: { root: string; version: string }): object {
+  const rules = GATE_CHECKS.map((id) => ({ id: `gate/${id}`, name: id, shortDescription: { text: CHECK_TITLES[id] }, fullDescription: { text: SARIF_HELP[id] } }));
+  const sarifResults: object[] = [];
+  const add = (r: GateResult, c: GateCheckResult) => {
+    const evidence = c.evidence.filter((e) => e.failing);
+    const items = evidence.length ? evidence : [{ text: c.summary }];
+    for (const e of items) {
+      const file = 'file' in e ? e.file : undefined;
+      sarifResults.push({
+        ruleId: `gate/${c.id}`,
+        ruleIndex: GATE_CHECKS.indexOf(c.id),
+        level: c.level === 'required' ? 'error' : 'warning',
+        message: { text: `${r.model} v${r.version}: ${e.text}` },
+        ...(file ? { locations: [{ physicalLocation: {
+          artifactLocation: { uri: file.split('/').map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' },
+          ...('line' in e && e.line ? { region: { startLine: e.line, ...(e.column ? { startColumn: e.column } : {}), ...(e.endLine ? { endLine: e.endLine } : {}), ...(e.endColumn ? { endColumn: e.endColumn } : {}) } } : {}),
+        } }] } : {}),
+        properties: { model: r.model, version: r.version, check: c.id, status: c.status, ...('cell' in e && e.cell !== undefined ? { cell: e.cell } : {}) },
+        ...(c.status === 'waived' ? { suppressions: [{ kind: 'external', justification: c.waiver ?? '' }] } : {}),
+      });
+    }
+  };
+  for (const r of results) { for (const c of r.checks) { if (c.status === 'fail' || c.status === 'waived' || (c.status === 'skipped' && c.level === 'required')) { add(r, c); } } }
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'mlops gate', version: opts.version, rules } },
+      originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(opts.root).href.replace(/\/?$/, '/') } },
+      results: sarifResults,
+    }],
+  };
+}

@@ -1,0 +1,84 @@
+// `mlops gate` and gated `mlops model promote` as real processes on real git repositories: exit codes (0 pass,
+// 1 a required check fails, 2 bad usage), the formats CI reads, --changed-since, and waivers recorded with the
+// git user.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gateFixture } from './gateFixture';
+import { git, mlops } from './helpers';
+
+const GOOD = { 'accuracy': 0.86, 'accuracy@fold=1': 0.85, 'accuracy@fold=2': 0.86 };
+const WIDE = { 'accuracy': 0.86, 'accuracy@fold=1': 0.95, 'accuracy@fold=2': 0.7 };
+
+describe('mlops gate / model promote (built CLI, real git)', function () {
+  this.timeout(120_000);
+
+  it('exit codes: 0 when it passes, 1 when a required check fails, 2 on bad usage; json, markdown and sarif', async () => {
+    const f = await gateFixture();
+    const good = await f.version('good', GOOD);
+    const wide = await f.version('wide', WIDE);
+    const pass = mlops(['gate', 'churn', String(good.version)], f.ws);
+    assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+    assert.match(pass.stdout, /Gate for churn v1 → production: PASSED/);
+    const fail = mlops(['gate', 'churn', `v${wide.version}`, '--format', 'json'], f.ws);
+    assert.equal(fail.code, 1, fail.stderr);
+    const json = JSON.parse(fail.stdout) as { passed: boolean; blocking: string[]; checks: { id: string; status: string }[] };
+    assert.equal(json.passed, false);
+    assert.deepEqual(json.blocking, ['slices']);
+    const md = mlops(['gate', 'churn', String(wide.version), '--format', 'markdown'], f.ws);
+    assert.equal(md.code, 1);
+    assert.match(md.stdout, /^### ❌ churn v2 → production/m);
+    assert.match(md.stdout, /<details>/);
+    const sarif = mlops(['gate', 'churn', String(wide.version), '--format', 'sarif'], f.ws);
+    assert.equal((JSON.parse(sarif.stdout) as { version: string }).version, '2.1.0');
+
+    for (const bad of [['gate', 'churn'], ['gate', 'churn', 'x'], ['gate', 'churn', '9'], ['gate', 'nope', '1'], ['gate', 'churn', '1', '--format', 'pdf'], ['gate', 'churn', '@live'], ['gate', 'churn', '@production']]) {
+      const r = mlops(bad, f.ws);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /^mlops: /);
+    }
+  });
+
+  it('promote: refused with exit 1 and the reasons; --waive needs --reason; a waiver is recorded with the git user', async () => {
+    const f = await gateFixture();
+    const wide = await f.version('wide', WIDE);
+    const refused = mlops(['model', 'promote', 'churn', String(wide.version), '--stage', 'production'], f.ws);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /REFUSED: slices failed/);
+    assert.match(refused.stderr, /not moved to production: the gate refused it \(slices\)/);
+    assert.equal(mlops(['model', 'promote', 'churn', '1', '--stage', 'production', '--waive', 'slices'], f.ws).code, 2);
+    assert.equal(mlops(['model', 'promote', 'churn', '1', '--stage', 'production', '--waive', 'speed', '--reason', 'fast'], f.ws).code, 2);
+    const ok = mlops(['model', 'promote', 'churn', '1', '--stage', 'production', '--waive', 'slices', '--reason', 'fold 2 is a holdout of 40 rows'], f.ws);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /waived: fold 2 is a holdout of 40 rows/);
+    const mv = JSON.parse(fs.readFileSync(path.join(f.ws, '.mlops', 'models', 'churn', 'versions', '1.json'), 'utf8')) as { stage: string; stageHistory: { stage: string; by?: { name: string; email?: string }; waivers?: unknown[] }[] };
+    assert.equal(mv.stage, 'production');
+    const last = mv.stageHistory[mv.stageHistory.length - 1];
+    assert.deepEqual(last.by, { name: 'Ada Lovelace', email: 'ada@example.com' });
+    assert.deepEqual(last.waivers, [{ check: 'slices', reason: 'fold 2 is a holdout of 40 rows' }]);
+    // @production names it now.
+    assert.equal(mlops(['gate', 'churn', '@production'], f.ws).code, 0);
+  });
+
+  it('--changed-since gates every production or staging version whose file changed, and says so when none did', async () => {
+    const f = await gateFixture();
+    const good = await f.version('good', GOOD);
+    const base = await f.commit();
+    const none = mlops(['gate', '--changed-since', base], f.ws);
+    assert.equal(none.code, 0);
+    assert.match(none.stdout, /No model version in production or staging changed since/);
+    const wide = await f.version('wide', WIDE);
+    const promoted = mlops(['model', 'promote', 'churn', String(good.version), '--stage', 'production'], f.ws);
+    assert.equal(promoted.code, 0, promoted.stdout + promoted.stderr);
+    const staged = mlops(['model', 'promote', 'churn', String(wide.version), '--stage', 'staging'], f.ws);
+    assert.equal(staged.code, 0, staged.stdout + staged.stderr);
+    await f.commit();
+    const r = mlops(['gate', '--changed-since', base, '--format', 'json'], f.ws);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const results = JSON.parse(r.stdout) as { version: number; stage: string; passed: boolean }[];
+    assert.deepEqual(results.map((x) => [x.version, x.stage, x.passed]), [[1, 'production', true], [2, 'staging', false]]);
+    assert.equal(mlops(['gate', '--changed-since', 'no-such-rev'], f.ws).code, 2);
+    assert.equal(mlops(['gate', 'churn', '1', '--changed-since', base], f.ws).code, 2);
+    git(f.ws, 'status');
+  });
+});
