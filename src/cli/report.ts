@@ -1,47 +1,13 @@
-// `mlops report MODEL VERSION [--format md|html] [-o FILE]`: the model card for stakeholders. Also the resolver of
-// `VERSION` (`3`, `v3`, `@production`, `@staging`) that `mlops gate` shares.
+// `mlops report MODEL VERSION [--format md|html] [-o FILE]`: the model card for stakeholders, with the production
+// gate run for its gate section. VERSION is read like `mlops gate` reads it (`3`, `v3`, `@production`, `@staging`).
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { MlopsError, type ModelVersion, type Store } from '../core';
-import { buildModelCard, cardHtml, cardMarkdown, type BuildCardOptions } from '../core/card';
-import type { GateResult } from '../core/gate';
+import { MlopsError, messageOf } from '../core';
+import { buildModelCard, cardHtml, cardMarkdown } from '../core/card';
+import { runGate } from '../core/gate';
+import { resolveModelVersionRef } from './gate';
 import { UsageError, str, type Command } from './context';
 import { printJson } from './output';
-
-/** Stages a `@stage` version reference may name: the ones that mean "the version in use". */
-export const STAGE_REFS = ['production', 'staging'] as const;
-
-/**
- * The version number a `VERSION` argument names: `3` or `v3`, or `@production` / `@staging` (the version in that
- * stage; for staging, which may hold several, the highest). Bad syntax is a UsageError (exit 2); a model without a
- * version in that stage is a not-found error (exit 1).
- */
-export async function resolveModelVersionArg(store: Store, model: string, arg: string): Promise<ModelVersion> {
-  const stage = /^@(.+)$/.exec(arg)?.[1];
-  if (stage !== undefined) {
-    if (!(STAGE_REFS as readonly string[]).includes(stage)) { throw new UsageError(`bad version '${arg}': use a number such as 3, or ${STAGE_REFS.map((s) => `@${s}`).join(' or ')}`); }
-    const { items } = await store.listModelVersions(model);
-    if (items.length === 0) { throw new MlopsError(`model '${model}' has no versions`, 'not-found'); }
-    const inStage = items.filter((v) => v.stage === stage).sort((a, b) => b.version - a.version);
-    if (inStage.length === 0) { throw new MlopsError(`model '${model}' has no version in ${stage}`, 'not-found'); }
-    return inStage[0];
-  }
-  if (!/^v?\d+$/i.test(arg)) { throw new UsageError(`bad version '${arg}': expected a whole number such as 3, or ${STAGE_REFS.map((s) => `@${s}`).join(' or ')}`); }
-  const version = Number(arg.replace(/^v/i, ''));
-  if (!Number.isSafeInteger(version) || version < 1) { throw new UsageError(`bad version '${arg}': expected a whole number ≥ 1`); }
-  return store.readModelVersion(model, version);
-}
-
-/**
- * The gate's result for the card. The gate is built in src/core/gate (runGate); until a store can run it, the card
- * says the gate was not run rather than guess.
- */
-export type GateRunner = (store: Store, model: string, version: number, opts: { allowProcesses: boolean }) => Promise<GateResult | undefined>;
-
-let gateRunner: GateRunner = () => Promise.resolve(undefined);
-
-/** Lets the gate module plug itself in (and tests run the card without it). */
-export function setReportGateRunner(run: GateRunner): void { gateRunner = run; }
 
 const FORMATS = ['md', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -73,11 +39,6 @@ async function writeReport(file: string, text: string): Promise<void> {
   }
 }
 
-export async function modelCardText(store: Store, model: string, version: number, format: Format, opts: BuildCardOptions = {}): Promise<string> {
-  const card = await buildModelCard(store, model, version, opts);
-  return format === 'html' ? cardHtml(card) : cardMarkdown(card);
-}
-
 export const REPORT_COMMANDS: Record<string, Command> = {
   'report': {
     options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } }, positionals: 2,
@@ -87,15 +48,18 @@ export const REPORT_COMMANDS: Record<string, Command> = {
       if (outArg === '') { throw new UsageError('-o needs a file name'); }
       const format = formatOf(str(values, 'format'), outArg);
       const store = await open();
-      const mv = await resolveModelVersionArg(store, model, versionArg);
-      const gate = await gateRunner(store, model, mv.version, { allowProcesses: true });
-      const card = await buildModelCard(store, model, mv.version, { gate, allowProcesses: true });
+      const version = await resolveModelVersionRef(store, model, versionArg);
+      // Read first: a version that does not exist is a clear "no version N", not a gate failure.
+      await store.readModelVersion(model, version);
+      let gateProblem: string | undefined;
+      const gate = await runGate(store, model, version, { allowProcesses: true }).catch((e: unknown) => { gateProblem = messageOf(e); return undefined; });
+      const card = await buildModelCard(store, model, version, { gate, gateProblem, allowProcesses: true });
       if (json && !outArg) { printJson(io, card); return 0; }
       const text = format === 'html' ? cardHtml(card) : cardMarkdown(card);
       if (outArg) {
         const file = path.resolve(io.cwd, outArg);
         await writeReport(file, json ? `${JSON.stringify(card, null, 2)}\n` : text);
-        io.stderr(`Wrote the model card of ${model} v${mv.version} to ${file}\n`);
+        io.stderr(`Wrote the model card of ${model} v${version} to ${file}\n`);
       } else {
         // The renderers already show control characters in the data as `\x1b`; the terminal escaping is a no-op then.
         io.stdout(text);

@@ -41,12 +41,15 @@ describe('model card data', () => {
     assert.ok(Math.abs(acc.spread - 0.12) < 1e-9);
     assert.equal(acc.worst, '2');
     assert.equal(acc.goal, 'max');
-    assert.equal(acc.goalFrom, 'goals');
+    // goals.json has a goal for accuracy@fold=1 only, not for accuracy: the direction comes from the name, as in the gate.
+    assert.equal(acc.goalFrom, 'assumed');
     assert.equal(acc.flagged, true);
     const loss = card.slices.find((s) => s.metric === 'loss')!;
     assert.equal(loss.flagged, false);
+    assert.equal(loss.goal, 'min');
+    assert.equal(loss.worst, 'us');
     assert.equal(loss.goalFrom, 'assumed');
-    assert.ok(card.caveats.some((c) => c.includes('higher is assumed')));
+    assert.ok(card.caveats.some((c) => c.includes('lower loss is better; lower is assumed from its name')), card.caveats.join('\n'));
 
     assert.equal(card.data.length, 1);
     assert.equal(card.data[0].label, 'v1');

@@ -14,10 +14,15 @@ describe('mlops report', () => {
     assert.match(r.stdout, /^# Model card: churn v1\n/);
     assert.match(r.stdout, /^## Business KPIs$/m);
     assert.match(r.stdout, /\| \*\*retained\\_revenue\*\* \| EUR kept per 1,000 customers \|/);
+    // The gate runs for the card: the slice spread fails, and without git the code checks are skipped with the reason.
+    assert.match(r.stdout, /^\*\*Not ready for production: goals, slices, dependencies, notebooks block promotion\.\*\*$/m);
+    assert.match(r.stdout, /^\| Consistency across data slices \| required \| ✗ fail \| spread of accuracy across fold is 0\.12/m);
+    assert.match(r.stdout, /^- The gate could not check dependencies at the run's commit or training outside notebooks: .* is not in a git repository/m);
     assert.equal(mlops(['report', 'churn', 'v1'], f.root).stdout.split('\n')[0], '# Model card: churn v1');
 
+    // Read like `mlops gate` reads it: a stage nobody holds is bad usage there too.
     const none = mlops(['report', 'churn', '@production'], f.root);
-    assert.equal(none.code, 1);
+    assert.equal(none.code, 2);
     assert.match(none.stderr, /model 'churn' has no version in production/);
     await f.store.setModelStage('churn', 1, 'production');
     const prod = mlops(['report', 'churn', '@production'], f.root);
@@ -52,9 +57,11 @@ describe('mlops report', () => {
     const f = await cardFixture();
     const cases: [string[], RegExp][] = [
       [['report', 'churn'], /needs 2 arguments/],
-      [['report', 'churn', 'latest'], /bad version 'latest'/],
-      [['report', 'churn', '@archived'], /bad version '@archived'/],
-      [['report', 'churn', '0'], /bad version '0'/],
+      [['report', 'churn', 'latest'], /bad model version 'latest'/],
+      [['report', 'churn', '@latest'], /unknown stage 'latest'/],
+      [['report', 'churn', '@archived'], /has no version in archived/],
+      [['report', 'churn', '0'], /bad model version '0'/],
+      [['report', 'nope', '@staging'], /no model 'nope'/],
       [['report', 'churn', '1', '--format', 'pdf'], /unknown format 'pdf'/],
       [['report', 'churn', '1', '--bogus'], /Unknown option '--bogus'/],
     ];
@@ -78,9 +85,9 @@ describe('mlops report', () => {
     const missing = mlops(['report', 'churn', '9'], f.root);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no version 9/);
-    const noModel = mlops(['report', 'nope', '@staging'], f.root);
+    const noModel = mlops(['report', 'nope', '3'], f.root);
     assert.equal(noModel.code, 1);
-    assert.match(noModel.stderr, /model 'nope' has no versions/);
+    assert.match(noModel.stderr, /model 'nope' has no version 3/);
     const noDir = mlops(['report', 'churn', '1', '-o', path.join(f.root, 'no', 'such', 'card.md')], f.root);
     assert.equal(noDir.code, 1);
     assert.match(noDir.stderr, /does not exist/);
@@ -92,7 +99,7 @@ describe('mlops report', () => {
     assert.equal(r.code, 0, r.stderr);
     const card = JSON.parse(r.stdout) as { model: string; version: number; slices: { metric: string; worst: string }[] };
     assert.equal(card.model, 'churn');
-    assert.deepEqual(card.slices.map((s) => [s.metric, s.worst]), [['accuracy', '2'], ['loss', 'eu']]);
+    assert.deepEqual(card.slices.map((s) => [s.metric, s.worst]), [['accuracy', '2'], ['loss', 'us']]);
   });
 
   it('shows control characters in names as text instead of sending them to the terminal', async () => {

@@ -5,13 +5,13 @@
  */
 import { formatBytes, formatDuration } from '../format';
 import { messageOf } from '../errors';
-import { SLICE } from '../compare/reduce';
 import { emptyGoals, type Goals } from '../goals/document';
 import { evaluateRun, formatNumber, type GoalCheck } from '../goals/evaluate';
 import { summarizeMetrics, type MetricSummary } from '../store/metrics';
 import { DataVersionSchema, ExperimentSchema, type ModelVersion, type Run } from '../store/schemas';
 import type { Store } from '../store/store';
 import { dataVersionLabel } from '../views/describe';
+import { sliceGroups } from '../gate/checks';
 import type { GateResult } from '../gate/types';
 import type { CardDataVersion, CardGoal, CardSliceGroup, CardWaiver, ModelCard } from './types';
 
@@ -23,6 +23,8 @@ export interface BuildCardOptions {
    * options object; reading the card itself never starts a process.
    */
   allowProcesses?: boolean;
+  /** Why the gate could not be run at all (then `gate` is absent and the card says why). */
+  gateProblem?: string;
   now?: Date;
 }
 
@@ -40,32 +42,18 @@ function goalOf(c: GoalCheck, extra: Partial<CardGoal> = {}): CardGoal {
   return out;
 }
 
-/** Groups `name@key=value` metrics by name and key; each group's spread, worst slice and whether it is over the bar. */
-export function sliceGroups(summaries: ReadonlyMap<string, MetricSummary>, goals: Goals, directions: Readonly<Record<string, 'min' | 'max'>> = {}): CardSliceGroup[] {
-  const groups = new Map<string, { metric: string; key: string; slices: { slice: string; metric: string; value: number }[] }>();
-  for (const [name, s] of summaries) {
-    const m = SLICE.exec(name);
-    if (!m || !Number.isFinite(s.last)) { continue; }
-    const [, metric, key, slice] = m;
-    const id = JSON.stringify([metric, key]);
-    let g = groups.get(id);
-    if (!g) { g = { metric, key, slices: [] }; groups.set(id, g); }
-    g.slices.push({ slice, metric: name, value: s.last });
-  }
-  const out: CardSliceGroup[] = [];
-  for (const g of groups.values()) {
-    g.slices.sort((a, b) => a.slice.localeCompare(b.slice, undefined, { numeric: true }));
-    const fromGoals = goals.metrics.find((x) => x.name === g.metric || (SLICE.exec(x.name)?.[1] === g.metric))?.goal;
-    const fromExperiment = directions[g.metric];
-    const goal = fromGoals ?? fromExperiment ?? 'max';
-    const values = g.slices.map((s) => s.value);
-    const spread = Math.max(...values) - Math.min(...values);
-    const worst = g.slices.reduce((w, s) => (goal === 'max' ? s.value < w.value : s.value > w.value) ? s : w);
-    const maxSpread = goals.gate.sliceSpread.get(g.metric) ?? goals.gate.maxSliceSpread;
-    out.push({ metric: g.metric, key: g.key, slices: g.slices, spread, maxSpread, goal, goalFrom: fromGoals ? 'goals' : fromExperiment ? 'experiment' : 'assumed',
-      worst: worst.slice, flagged: spread > maxSpread + 1e-12 });
-  }
-  return out.sort((a, b) => a.metric.localeCompare(b.metric) || a.key.localeCompare(b.key));
+/**
+ * The gate's slice groups (same spread, threshold, worst slice and direction as the `slices` check), with where the
+ * direction came from so the card can say when it was only assumed from the metric's name.
+ */
+export function cardSliceGroups(summaries: ReadonlyMap<string, MetricSummary>, goals: Goals, declared: Readonly<Record<string, 'min' | 'max'>> = {}): CardSliceGroup[] {
+  return sliceGroups(summaries, goals, goals.gate, declared).map((g) => ({
+    metric: g.metric, key: g.key,
+    slices: g.slices.map((s) => ({ slice: s.slice, metric: `${g.metric}@${g.key}=${s.slice}`, value: s.value })),
+    spread: g.spread, maxSpread: g.threshold, goal: g.higherIsBetter ? 'max' : 'min',
+    goalFrom: goals.metrics.some((m) => m.name === g.metric) ? 'goals' : Object.hasOwn(declared, g.metric) ? 'experiment' : 'assumed',
+    worst: g.worst, flagged: g.flagged,
+  }));
 }
 
 function hardwareText(run: Run): string | undefined {
@@ -159,9 +147,9 @@ export async function buildModelCard(store: Store, model: string, version: numbe
     if (g.verdict === 'unknown') { caveats.push(`${g.label} is unknown${g.reason ? `: ${g.reason}` : ''}.`); }
   }
 
-  const slices = sliceGroups(summaries, goals, directions);
+  const slices = cardSliceGroups(summaries, goals, directions);
   for (const s of slices.filter((x) => x.goalFrom === 'assumed')) {
-    caveats.push(`No goal says whether higher or lower ${s.metric} is better; higher is assumed for its worst slice.`);
+    caveats.push(`No goal says whether higher or lower ${s.metric} is better; ${s.goal === 'max' ? 'higher' : 'lower'} is assumed from its name for its worst slice.`);
   }
   const data = run ? await dataOf(store, run, caveats) : [];
   if (run && run.dataVersions.length === 0) { caveats.push('The run recorded no data version: the training and evaluation data are not known.'); }
@@ -185,9 +173,13 @@ export async function buildModelCard(store: Store, model: string, version: numbe
   const modelDescription = await store.listModels().then((r) => r.items.find((m) => m.name === model)?.description).catch(() => undefined);
 
   if (run?.notes) { caveats.unshift(`Run notes: ${run.notes}`); }
+  if (!gate && opts.gateProblem) { caveats.push(`The gate could not be run: ${opts.gateProblem}`); }
   if (gate) {
     for (const p of gate.problems) { caveats.push(`Gate: ${p}`); }
-    for (const c of gate.checks.filter((x) => x.status === 'skipped')) { caveats.push(`The gate could not check ${c.title.toLowerCase()}${c.reason ? `: ${c.reason}` : ''}.`); }
+    // Checks skipped for the same reason (no git: dependencies and notebooks) make one caveat.
+    const byReason = new Map<string, string[]>();
+    for (const c of gate.checks.filter((x) => x.status === 'skipped')) { byReason.set(c.reason ?? '', [...byReason.get(c.reason ?? '') ?? [], c.title.toLowerCase()]); }
+    for (const [reason, titles] of byReason) { caveats.push(`The gate could not check ${titles.join(' or ')}${reason ? `: ${reason}` : ''}.`); }
   }
   if (run?.git?.dirty) { caveats.push(`The run was made from uncommitted changes${run.git.diffHash ? ` (diff hash ${run.git.diffHash.slice(0, 12)}…)` : ''}: the commit alone does not reproduce it.`); }
 

@@ -164,7 +164,7 @@ export function cardBody(card: ModelCard): string {
     gate += p(esc(`Checked ${dateText(g.evaluatedAt)} for ${g.stage}${g.commit.id ? ` at commit ${g.commit.id.slice(0, 12)}` : ''}${g.commit.problem ? ` (${g.commit.problem})` : ''}.`), 'muted');
     gate += g.checks.map((c) => `<div class="check s-${c.status}"><p class="check-head">`
       + `<span class="status">${esc(STATUS_WORD[c.status])}</span> <strong>${esc(c.title || CHECK_TITLES[c.id])}</strong> <span class="muted">${esc(c.level)}</span> — ${esc(c.summary)}</p>`
-      + (c.reason ? p(esc(c.reason), 'muted') : '') + (c.waiver ? p(`Waived: ${esc(c.waiver)}`) : '')
+      + (c.reason && !c.summary.includes(c.reason) ? p(esc(c.reason), 'muted') : '') + (c.waiver ? p(`Waived: ${esc(c.waiver)}`) : '')
       + (c.evidence.length ? `<ul>${c.evidence.map((x) => `<li${x.failing ? ' class="failing"' : ''}>${x.file ? `${code(`${x.file}${x.line ? `:${x.line}` : ''}`)} ` : ''}${esc(x.text)}</li>`).join('')}</ul>` : '')
       + '</div>').join('');
     if (g.problems.length) { gate += `<ul class="problems">${g.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`; }

@@ -106,7 +106,7 @@ export function cardMarkdown(card: ModelCard): string {
   if (g) {
     gateBody.push(`_${e(`Checked ${dateText(g.evaluatedAt)} for ${g.stage}${g.commit.id ? ` at commit ${g.commit.id.slice(0, 12)}` : ''}${g.commit.problem ? ` (${g.commit.problem})` : ''}.`)}_`, '');
     gateBody.push(table(['Check', 'Level', 'Status', 'Summary'], g.checks.map((c) => [e(c.title || CHECK_TITLES[c.id]), c.level, e(STATUS_WORD[c.status]),
-      e(c.summary + (c.reason ? ` (${c.reason})` : '') + (c.waiver ? ` — waived: ${c.waiver}` : ''))])), '');
+      e(c.summary + (c.reason && !c.summary.includes(c.reason) ? ` (${c.reason})` : '') + (c.waiver ? ` — waived: ${c.waiver}` : ''))])), '');
     const failing = g.checks.flatMap((c) => c.evidence.filter((x) => x.failing).map((x) => [e(c.id), x.file ? code(`${x.file}${x.line ? `:${x.line}` : ''}`) : '', e(x.text)]));
     if (failing.length) { gateBody.push('Why:', '', table(['Check', 'Where', 'Evidence'], failing), ''); }
     for (const p of g.problems) { gateBody.push(`- ${e(p)}`); }

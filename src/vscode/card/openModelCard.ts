@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import { MlopsError, type ModelVersion } from '../../core';
+import { MlopsError, messageOf, type ModelVersion } from '../../core';
 import { buildModelCard, CARD_SECTIONS } from '../../core/card';
-import type { GateResult } from '../../core/gate';
-import type { Store } from '../../core';
+import { runGate } from '../../core/gate';
 import { CARD_EXPORT_FORMATS, type CardExportFormat } from '../../protocol/modelCard';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
@@ -24,14 +23,6 @@ function isArgs(x: unknown): x is OpenModelCardArgs {
   return typeof x === 'object' && x !== null && typeof (x as OpenModelCardArgs).model === 'string' && typeof (x as OpenModelCardArgs).version === 'number';
 }
 
-/**
- * The gate's result for the card. runGate (src/core/gate/gate.ts) plugs in here; until then the card says the gate
- * was not run. `allowProcesses` is false in an untrusted workspace: checks that need git or Python are then skipped.
- */
-export type CardGateRunner = (store: Store, model: string, version: number, opts: { allowProcesses: boolean }) => Promise<GateResult | undefined>;
-let gateRunner: CardGateRunner = () => Promise.resolve(undefined);
-export function setCardGateRunner(run: CardGateRunner): void { gateRunner = run; }
-
 export function modelCardSource(stores: WorkspaceStores): ModelCardSource {
   return {
     async load(t) {
@@ -39,8 +30,10 @@ export function modelCardSource(stores: WorkspaceStores): ModelCardSource {
       const state = stores.get(t.root);
       if (!state) { throw new MlopsError(`the store in ${t.root} is not open`, 'no-store'); }
       const allowProcesses = vscode.workspace.isTrusted;
-      const gate = await gateRunner(state.store, t.model, t.version, { allowProcesses });
-      return buildModelCard(state.store, t.model, t.version, { gate, allowProcesses });
+      // Untrusted: no git or Python process; the checks that need one are skipped and the card says why.
+      let gateProblem: string | undefined;
+      const gate = await runGate(state.store, t.model, t.version, { allowProcesses }).catch((e: unknown) => { gateProblem = messageOf(e); return undefined; });
+      return buildModelCard(state.store, t.model, t.version, { gate, gateProblem, allowProcesses });
     },
   };
 }
