@@ -46,12 +46,15 @@ describe('Open Model Card panel (real extension host)', () => {
     assert.strictEqual(panel.failure, undefined);
     assert.strictEqual(panel.card?.model, MODEL);
     assert.strictEqual(panel.card?.details.stage, 'none');
+    assert.ok(panel.card?.gate, 'the gate ran for the card');
+    assert.deepStrictEqual(panel.card.gate.checks.map((c) => c.id).slice(0, 2), ['goals', 'constraints']);
     if (process.env.EXT_TEST_UI_BRIDGE) {
       const headings = await until(async () => { const h = await page('section h2'); return h.length >= 11 && h; }, 20_000, 'the card in the webview');
       assert.deepStrictEqual(headings.slice(0, 11), ['Model details', 'Intended use', 'Business KPIs', 'Model metrics', 'Results by slice',
         'Training and evaluation data', 'Production constraints', 'Dependencies', 'Lineage', 'Production gate', 'Caveats']);
       assert.ok((await page('#details td')).includes(MODEL));
-      assert.ok((await page('#gate .headline')).some((t) => t.startsWith('The gate was not run') || t.startsWith('Ready for') || t.startsWith('Not ready for')));
+      assert.ok((await page('#gate .headline')).some((t) => t.startsWith('Ready for production') || t.startsWith('Not ready for production')));
+      assert.ok((await page('#gate .check-head strong')).includes('Goals and KPIs'), 'each gate check is listed');
       // Scrolled to the gate: the page marks the section it was sent to.
       await until(async () => (await page('section.focus h2')).includes('Production gate'), 10_000, 'the gate section scrolled to');
     }
