@@ -31,6 +31,8 @@ const targets = [
     target: 'es2022' },
   { ...common, entryPoints: ['webview/dataCompare/main.ts'], outfile: 'dist/webview/dataCompare.js', platform: 'browser', format: 'iife',
     target: 'es2022' },
+  { ...common, entryPoints: ['webview/modelCard/main.ts'], outfile: 'dist/webview/modelCard.js', platform: 'browser', format: 'iife',
+    target: 'es2022' },
 ];
 
 if (watch) {

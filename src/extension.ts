@@ -29,6 +29,8 @@ import { openGoalsFile } from './vscode/goals/goalsFile';
 import { GoalsDiagnostics } from './vscode/goals/goalsDiagnostics';
 import { DataDiagnostics } from './vscode/data/dataDiagnostics';
 import { createDataSchema, profileDataVersion } from './vscode/data/schemaCommands';
+import { MODEL_CARD_VIEW_TYPE, ModelCardPanel, ModelCardPanelSerializer } from './vscode/card/cardPanel';
+import { modelCardSource, openModelCard } from './vscode/card/openModelCard';
 import { addCiWorkflow } from './vscode/ci/addCiWorkflow';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
@@ -46,6 +48,8 @@ export interface MlopsApi {
   compareSerializer: ComparePanelSerializer;
   /** The open Compare Data Versions panels (one per pair of versions). */
   dataComparePanels(): DataComparePanel[];
+  /** The open model card panels (one per model version). */
+  modelCardPanels(): ModelCardPanel[];
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -150,11 +154,27 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
       for (const p of DataComparePanel.all()) { if (roots.has(p.pair.root)) { void p.refresh(); } }
     }));
 
+  const cardSource = modelCardSource(stores);
+  reg(Commands.openModelCard, (arg?: unknown) => openModelCard(context, stores, log, cardSource, arg));
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(MODEL_CARD_VIEW_TYPE, new ModelCardPanelSerializer(context, log, cardSource)),
+    { dispose: () => { for (const p of ModelCardPanel.all()) { p.dispose(); } } },
+    // An open card follows the store: its run's metrics or record, a stage change, goals.json or a data version.
+    stores.onDidChange((changes) => {
+      for (const { state, change } of changes) {
+        for (const p of ModelCardPanel.all()) {
+          if (p.target.root !== state.root) { continue; }
+          const runId = p.card?.details.runId;
+          const runChanged = runId === undefined ? change.runs.size > 0 || change.metrics.size > 0 : change.runs.has(runId) || change.metrics.has(runId);
+          if (change.full || change.models || change.goals || change.data || runChanged) { void p.refresh(); }
+        }
+      }
+    }));
+
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all() };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all() };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -17,6 +17,7 @@ import { MODEL_COMMANDS } from './model';
 import { TRASH_COMMANDS } from './trash';
 import { GOALS_COMMANDS } from './goals';
 import { BUDGET_COMMANDS } from './budget';
+import { REPORT_COMMANDS } from './report';
 import { GATE_COMMANDS } from './gate';
 
 export type { CliIo } from './context';
@@ -37,7 +38,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
-  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...LINT_COMMANDS,
+  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...LINT_COMMANDS,
 };
 
 /** Options of every command; they may stand anywhere on the line, before, between or after the command words. */

@@ -88,6 +88,11 @@ export const USAGE: Record<string, string> = {
     + '  and notebooks. --missing-artifact skip notes an artifact that is not on this machine (a CI checkout) instead\n'
     + '  of failing lineage. Exit 0 when every required check passes, 1 when one fails, 2 on bad usage.',
   'model list': 'mlops model list [--name M] [--json]\n  List model versions with their stage and producing run.',
+  'report': 'mlops report MODEL VERSION [--format md|html] [-o FILE] [--json]\n'
+    + '  The model card of a model version for stakeholders: details, intended use, business KPIs against their goals,\n'
+    + '  metric goals, results by slice, data, production constraints, dependencies, lineage, the production gate with\n'
+    + '  its waivers, and caveats. VERSION is a number, @production or @staging. Markdown (renders on GitHub) or one\n'
+    + '  self-contained HTML file (no scripts; the format follows -o FILE.html unless given); stdout unless -o.',
   'lint': 'mlops lint [PATH...] [--format text|json|sarif] [--fail-on error|warning|info|none]\n'
     + '  Check dependency files (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml) for\n'
     + '  unpinned and unvetted ("contrib") libraries, and Python files and notebooks for contrib imports. Folders are\n'
