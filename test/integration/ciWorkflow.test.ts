@@ -31,7 +31,7 @@ describe('Add CI Workflow (real extension host)', function () {
     assert.ok('pull_request' in w.on);
     const steps = w.jobs.mlops.steps;
     assert.strictEqual(steps[0].with?.['fetch-depth'], 0);
-    assert.match(steps.find((s) => s.name === 'mlops gate')?.run ?? '', /gate --changed-since "\$since" --format markdown >> "\$GITHUB_STEP_SUMMARY"/);
+    assert.match(steps.find((s) => s.name === 'mlops gate')?.run ?? '', /gate --changed-since "\$since" --missing-artifact skip --format markdown >> "\$GITHUB_STEP_SUMMARY"/);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, workflow);
 
     // The vendored CLI really runs, with Node alone.

@@ -84,6 +84,22 @@ describe('Set Model Stage through the production gate (real extension host)', fu
     assert.deepStrictEqual(read(2).stageHistory[read(2).stageHistory.length - 1].waivers?.[0], { check: 'goals', reason: 'Shadow deployment next to v1 for a week' });
   });
 
+  it('Show Details on a refusal opens the model card of that version, with the gate that refused it', async () => {
+    fs.writeFileSync(path.join(root, 'models', 'gate-test.pkl'), 'weights v3');
+    const mv = await vscode.commands.executeCommand<{ version: number }>('mlops.registerModel', { runId: RUN }, { name: MODEL, artifact: 'models/gate-test.pkl' });
+    assert.strictEqual(mv?.version, 3);
+    const restoreError = stub(vscode.window, 'showErrorMessage', (() => Promise.resolve('Show Details')) as typeof vscode.window.showErrorMessage);
+    try {
+      await vscode.commands.executeCommand('mlops.setModelStage', { model: MODEL, version: 3 }, 'production', { skipConfirmation: true });
+      const panel = await until(() => api.modelCardPanels().find((p) => p.card?.model === MODEL && p.card.version === 3), 30_000, 'the model card of v3');
+      assert.strictEqual(read(3).stage, 'none');
+      assert.strictEqual(panel.card?.gate?.passed, false);
+    } finally {
+      restoreError();
+      for (const p of api.modelCardPanels()) { p.dispose(); }
+    }
+  });
+
   it('staging is not gated by default: the version moves and the user is recorded', async () => {
     await vscode.commands.executeCommand('mlops.setModelStage', { model: MODEL, version: 1 }, 'staging', { skipConfirmation: true });
     const v = read(1);
