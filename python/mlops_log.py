@@ -1171,6 +1171,27 @@ def _hardware():
     return hw
 
 
+def _environment():
+    """The installed distributions as sorted ``name==version`` lines (what ``pip freeze`` lists for ordinary installs),
+    read with importlib.metadata, so no pip process is started. None when they cannot be read (Python < 3.8, a
+    broken installation): the run is then logged without an environment, never refused."""
+    try:
+        import importlib.metadata as metadata
+    except ImportError:
+        return None
+    try:
+        found = {}
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"] if dist.metadata is not None else None
+            version = dist.version
+            if not name or not version:
+                continue
+            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), "%s==%s" % (name, version))
+        return "".join(line + "\n" for line in sorted(found.values(), key=str.lower))
+    except Exception:  # noqa: BLE001 - a damaged site-packages must not stop the run
+        return None
+
+
 def start_run(experiment, name=None, params=None, tags=None, notes=None, root=None, record_git=True, hardware_label=None):
     """Start a run in ``experiment`` (or attach to the one the extension created for this process).
 
@@ -1231,12 +1252,18 @@ def start_run(experiment, name=None, params=None, tags=None, notes=None, root=No
     git = _git_state(root) if record_git else None
     if git:
         record["git"] = git
+    # The libraries it ran with, so a model made from this run has its environment on record (the gate's lineage).
+    environment = _environment()
+    if environment:
+        record["meta"]["environment"] = {"hash": hashlib.sha256(environment.encode("utf-8")).hexdigest(), "file": "environment.txt"}
     text = _to_json(record)  # fails (MlopsError) before anything is written
     _create_exclusive(store, experiment_file,
                       _to_json({"formatVersion": FORMAT_VERSION, "name": experiment, "createdAt": _now_iso(started)}))
     os.makedirs(os.path.dirname(run_dir), exist_ok=True)
     store.check(os.path.join(run_dir, "run.json"))
     os.mkdir(run_dir)
+    if environment:
+        _write_atomic(store, os.path.join(run_dir, "environment.txt"), environment)
     _write_atomic(store, os.path.join(run_dir, "run.json"), text)
     run = Run(root, run_id)
     run._started = started

@@ -14,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -111,8 +110,6 @@ const GOALS = {
   budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2.5, hardware: { a100: 3.2 } }, limits: { total: 60, perExperiment: 20, experiments: { 'gbm-tuning': 25 } } },
 };
 
-const FROZEN = 'numpy==2.1.3\npandas==2.2.3\nscikit-learn==1.5.2\n';
-
 /** Production figures the CLI's `run log` does not take: hardware, memory, latency and realistic training times. */
 async function recordProduction(runs, only) {
   const { Store } = await import(path.join(repo, 'out', 'src', 'core', 'index.js'));
@@ -129,8 +126,6 @@ async function recordProduction(runs, only) {
       run.meta.latencyMsP95 = isGbm ? gbm.latency[k] : 1.2 + k * 0.3;
       run.meta.latencyMsP50 = run.meta.latencyMsP95 * 0.6;
       run.meta.python = '3.11.9';
-      // What `pip freeze` gave on the training machine (Run Script records the real one in environment.txt).
-      run.meta.environment = { hash: createHash('sha256').update(FROZEN).digest('hex'), file: 'environment.txt' };
     });
   }
 }
@@ -152,6 +147,8 @@ async function writeWorkspace() {
   fs.writeFileSync(path.join(ws, 'data', 'valid.csv'), rows(100));
   fs.writeFileSync(path.join(ws, 'README.md'), '# Churn model (MLOps Workbench demo)\n\nRuns, data versions and models live in `.mlops/`.\n');
   fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy==2.1.3\nscikit-learn>=1.5\npandas\n');
+  // What `pip freeze` gave on the training machine: each CLI run records it (--environment), as Run Script does.
+  fs.writeFileSync(path.join(ws, 'requirements.lock'), 'numpy==2.1.3\npandas==2.2.3\nscikit-learn==1.5.2\n');
   // Anchored: a bare `models/` would also ignore .mlops/models, the registry itself.
   fs.writeFileSync(path.join(ws, '.gitignore'), '/models/\n');
   gitIn('init', '-q', '-b', 'main');
@@ -168,7 +165,7 @@ async function writeWorkspace() {
   for (const [exp, list] of Object.entries(experiments)) {
     for (const [name, params] of list) {
       quality += 1;
-      const a = ['run', 'log', '--experiment', exp, '--name', name, '--data', 'churn:v1', '--duration', String(20 + Math.round(rand() * 90))];
+      const a = ['run', 'log', '--experiment', exp, '--name', name, '--data', 'churn:v1', '--environment', 'requirements.lock', '--duration', String(20 + Math.round(rand() * 90))];
       for (const [k, v] of Object.entries(params)) a.push('--param', `${k}=${v}`);
       a.push('--param', 'seed=42');
       const floor = 0.42 - quality * 0.025;
@@ -202,7 +199,7 @@ async function writeWorkspace() {
   fs.appendFileSync(path.join(ws, 'requirements.txt'), 'lightgbm==4.5.0\ntorchmetrics>=1.4\n');
   gitIn('add', 'requirements.txt');
   gitIn('commit', '-qm', 'Try LightGBM with torchmetrics for per-region metrics');
-  const regional = ['run', 'log', '--experiment', 'gbm-tuning', '--name', 'lgbm-regions', '--data', 'churn:v1', '--param', 'model=lightgbm', '--param', 'num_leaves=63',
+  const regional = ['run', 'log', '--experiment', 'gbm-tuning', '--name', 'lgbm-regions', '--data', 'churn:v1', '--environment', 'requirements.lock', '--param', 'model=lightgbm', '--param', 'num_leaves=63',
     '--metric', 'accuracy=0.871', '--metric', 'recall=0.84', '--metric', 'false_positive_rate=0.14',
     '--metric', 'accuracy@region=north=0.902', '--metric', 'accuracy@region=east=0.889', '--metric', 'accuracy@region=west=0.881', '--metric', 'accuracy@region=south=0.746'];
   for (let fold = 1; fold <= 5; fold++) regional.push('--metric', `accuracy@fold=${fold}=${(0.871 + (rand() - 0.5) * 0.02).toFixed(4)}`);

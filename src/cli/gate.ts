@@ -1,6 +1,8 @@
 // `mlops gate`: the production gate for CI — one model version, or every version in production or staging whose
 // file changed since a revision (a pull request's base). Exit 0 when every required check passes, 1 when one fails,
 // 2 on bad usage.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MlopsError, type Store } from '../core';
 import { changedModelVersions } from '../core/gate/changed';
 import { gateMarkdown, gateSarif, gateText } from '../core/gate/format';
@@ -11,6 +13,21 @@ import { VERSION } from './help';
 import { printJson } from './output';
 
 const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+
+/**
+ * SARIF's root: the repository's top (code scanning resolves paths against it) and the store's folder below it. Found
+ * by looking for `.git` (a folder, or a worktree's file) upward; no git process. The store itself when none.
+ */
+function sarifRoot(storeRoot: string): { root: string; prefix: string } {
+  for (let dir = storeRoot; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) { return { root: dir, prefix: path.relative(dir, storeRoot).split(path.sep).join('/') }; }
+    if (path.dirname(dir) === dir) { return { root: storeRoot, prefix: '' }; }
+  }
+}
+
+function sarifText(results: readonly GateResult[], storeRoot: string): string {
+  return JSON.stringify(gateSarif(results, { ...sarifRoot(storeRoot), version: VERSION }), null, 2) + '\n';
+}
 
 /**
  * `3`, `v3` or `@production`/`@staging`: the version number a model version reference names. A stage held by no
@@ -24,7 +41,7 @@ export async function resolveModelVersionRef(store: Store, model: string, ref: s
     if (!items.length) { throw new UsageError(`no model '${model}' (or it has no readable version)`); }
     const at = items.filter((v) => v.stage === stage);
     if (!at.length) { throw new UsageError(`model '${model}' has no version in ${stage}`); }
-    if (at.length > 1) { throw new MlopsError(`model '${model}' has ${at.length} versions in ${stage} (${at.map((v) => `v${v.version}`).join(', ')}): name one`, 'conflict'); }
+    if (at.length > 1) { throw new UsageError(`model '${model}' has ${at.length} versions in ${stage} (${at.map((v) => `v${v.version}`).join(', ')}): name one by its number`); }
     return at[0].version;
   }
   const n = Number(ref.replace(/^v/i, ''));
@@ -67,7 +84,7 @@ export const GATE_COMMANDS: Record<string, Command> = {
         for (const p of changed.problems) { io.stderr(`mlops: error: ${p}\n`); }
         damaged = changed.problems.length > 0;
         if (!results.length) {
-          if (format === 'json') { printJson(io, []); } else if (format === 'sarif') { io.raw(JSON.stringify(gateSarif([], { root: store.root, version: VERSION }), null, 2) + '\n'); } else {
+          if (format === 'json') { printJson(io, []); } else if (format === 'sarif') { io.raw(sarifText([], store.root)); } else {
             io.stdout(`No model version in production or staging changed since ${since}.\n`);
           }
           return damaged ? 1 : 0;
@@ -80,7 +97,7 @@ export const GATE_COMMANDS: Record<string, Command> = {
       if (format === 'json') {
         printJson(io, since !== undefined ? results : results[0]);
       } else if (format === 'sarif') {
-        io.raw(JSON.stringify(gateSarif(results, { root: store.root, version: VERSION }), null, 2) + '\n');
+        io.raw(sarifText(results, store.root));
       } else if (format === 'markdown') {
         // Raw: the Markdown escapes what it shows itself, and terminal escaping would corrupt it for GitHub.
         io.raw(gateMarkdown(results));

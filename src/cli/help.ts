@@ -6,10 +6,13 @@ export const VERSION: string = typeof MLOPS_VERSION === 'string' ? MLOPS_VERSION
 export const USAGE: Record<string, string> = {
   'init': 'mlops init [--root DIR]\n  Create .mlops/ in DIR (default: the current folder). Safe to repeat.',
   'run log': 'mlops run log --experiment E [--name N] [--param k=v]... [--metric name=value[@step]]... [--tag T]...\n'
-    + '              [--note TEXT] [--data DATASET[:VERSION_OR_TAG]]... [--status S] [--duration SECONDS] [--no-git] [--json]\n'
+    + '              [--note TEXT] [--data DATASET[:VERSION_OR_TAG]]... [--status S] [--duration SECONDS] [--no-git]\n'
+    + '              [--environment FILE] [--json]\n'
     + '  Record a run that already happened. Status defaults to finished; the git commit and dirty flag are recorded\n'
-    + '  when the workspace is a git repository.',
-  'run start': 'mlops run start --experiment E [--name N] [--param k=v]... [--tag T]... [--note TEXT] [--data REF]... [--env] [--no-git] [--json]\n'
+    + '  when the workspace is a git repository. --environment FILE (pip freeze output, a lock file) records the\n'
+    + '  libraries it ran with: a hash in meta.environment and a copy as environment.txt in the run folder.',
+  'run start': 'mlops run start --experiment E [--name N] [--param k=v]... [--tag T]... [--note TEXT] [--data REF]... [--env] [--no-git]\n'
+    + '                [--environment FILE] [--json]\n'
     + '  Start a running run from any language (R, Julia, shell, make) and print its id; with --env, print\n'
     + "  'export MLOPS_RUN_ID=…' and 'export MLOPS_ROOT=…' for eval \"$(mlops run start … --env)\".",
   'run log-metric': 'mlops run log-metric NAME VALUE [--step N] [--run ID]\n'
@@ -71,7 +74,7 @@ export const USAGE: Record<string, string> = {
     + '  minor, major) for each column and the dataset, from the stored profiles.',
   'model register': 'mlops model register --name M --run RUN --artifact PATH [--git-tag] [--json]\n  Register PATH, produced by run RUN, as the next version of model M. --git-tag also creates the annotated git\n  tag M@vN.0.0 on the run\'s commit (DVC GTO\'s name; never pushed).',
   'model promote': 'mlops model promote M VERSION|@STAGE --stage none|staging|production|archived [--keep-production]\n'
-    + '                   [--waive CHECK[,CHECK]... --reason TEXT] [--commit REV] [--git-tag] [--json]\n'
+    + '                   [--waive CHECK[,CHECK]... --reason TEXT] [--git-tag] [--json]\n'
     + '  Move a model version to a stage. Production (and staging when goals.json\'s gate.stages lists it) runs the\n'
     + '  gate first (see mlops gate): a required check that fails refuses the move, exit 1, unless it is waived with a\n'
     + '  written reason. Who promoted (git user.name/user.email), the waivers and the gate result are recorded in the\n'
@@ -79,6 +82,7 @@ export const USAGE: Record<string, string> = {
     + '  --keep-production is given. --git-tag also creates the annotated tag M#STAGE#N (GTO\'s name; N counts the\n'
     + '  promotions to STAGE) on the run\'s commit, its message holding the gate result; never pushed.',
   'gate': 'mlops gate MODEL VERSION|@STAGE [--format text|json|sarif|markdown] [--commit REV] [--stage production|staging]\n'
+    + '                 [--missing-artifact fail|skip]\n'
     + '       mlops gate --changed-since REV [--format …] [--missing-artifact fail|skip]\n'
     + '  The production gate: goals and KPIs met, production constraints, spread across data slices, lineage (clean\n'
     + '  commit, data versions, environment, artifact unchanged), dependency files and notebooks at the run\'s commit\n'

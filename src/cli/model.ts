@@ -12,6 +12,9 @@ import { resolveModelVersionRef } from './gate';
 import { localTime, printJson, reportProblems, table } from './output';
 import { resolveRunRef } from './runRef';
 
+/** The artifact names DVC GTO reads (gto/constants.py). */
+const GTO_NAME = /^[a-z0-9]([a-z0-9-/]*[a-z0-9])?$/;
+
 /** A model name git cannot carry in a tag is refused before anything is written. */
 function checkTaggable(name: string): void {
   const problem = tagNameProblem(name);
@@ -22,10 +25,11 @@ function checkTaggable(name: string): void {
  * Creates the tag after the store change. The change stands whatever git says, so a tag git refuses (it exists,
  * git does not know the user) is an error on stderr and exit 1, the store already updated.
  */
-async function gitTag(io: Out, make: () => Promise<CreatedTag>, json: boolean): Promise<number> {
+async function gitTag(io: Out, model: string, make: () => Promise<CreatedTag>, json: boolean): Promise<number> {
   try {
     const t = await make();
     if (t.fellBackToHead) { io.stderr(`mlops: warning: ${t.fellBackToHead}\n`); }
+    if (!GTO_NAME.test(model)) { io.stderr(`mlops: warning: GTO lists only names of lower-case letters, digits and '-'; '${model}' is tagged, but gto show will not list it\n`); }
     if (!json) { io.stdout(`Tagged ${t.commit.slice(0, 12)} as ${t.tag} (not pushed: git push origin ${JSON.stringify(t.tag)})\n`); }
     return 0;
   } catch (e) {
@@ -48,14 +52,14 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       if (json) { printJson(io, mv); } else {
         io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})\n`);
       }
-      return values['git-tag'] ? gitTag(io, () => tagRegistered(store, mv), json) : 0;
+      return values['git-tag'] ? gitTag(io, name, () => tagRegistered(store, mv), json) : 0;
     },
   },
 
   'model promote': {
     options: {
       stage: { type: 'string', short: 's' }, 'keep-production': { type: 'boolean' },
-      waive: { type: 'string', multiple: true }, reason: { type: 'string' }, commit: { type: 'string' }, 'git-tag': { type: 'boolean' },
+      waive: { type: 'string', multiple: true }, reason: { type: 'string' }, 'git-tag': { type: 'boolean' },
     },
     positionals: 2,
     async run({ io, values, positionals, json, store: open }) {
@@ -71,7 +75,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       const version = await resolveModelVersionRef(store, name, versionArg);
       const waivers: Waiver[] = waived.map((check) => ({ check: check as Waiver['check'], reason: reason ?? '' }));
       const r = await promoteModel(store, name, version, {
-        stage: stage as ModelStage, archiveExisting: !values['keep-production'], waivers, by: await gitUser(store.root), commit: str(values, 'commit'),
+        stage: stage as ModelStage, archiveExisting: !values['keep-production'], waivers, by: await gitUser(store.root),
       });
       for (const w of r.unusedWaivers) { io.stderr(`mlops: warning: '${w}' did not fail, so it was not waived\n`); }
       if (!r.promoted) {
@@ -84,7 +88,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
         io.stdout(`Model '${name}' version ${version} is now in ${stage}`
           + `${r.archived.length ? `; archived version${r.archived.length === 1 ? '' : 's'} ${r.archived.map((v) => v.version).join(', ')}` : ''}\n`);
       }
-      return values['git-tag'] ? gitTag(io, () => tagPromoted(store, r.version, stage, r.gate), json) : 0;
+      return values['git-tag'] ? gitTag(io, name, () => tagPromoted(store, r.version, stage, r.gate), json) : 0;
     },
   },
 

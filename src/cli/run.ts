@@ -1,5 +1,9 @@
 // `mlops run …`: record a finished run (`log`), or follow one live from any language (`start`, `log-metric`,
 // `log-param`, `end`), attached through MLOPS_RUN_ID / MLOPS_ROOT like the Python logger.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../core/store/fsutil';
 import {
   RunCatalog, assertText, formatDuration, parseDataRef, parseMetric, parseParam, parseParamValue, simpleGitPort, noGitPort,
   type DataVersionRef, type GitInfo, type ParamValue, type Store,
@@ -60,13 +64,41 @@ async function attached(ctx: Ctx): Promise<{ store: Store; id: string }> {
 
 const runOption = { run: { type: 'string', short: 'r' } } as const;
 
+/**
+ * `--environment FILE`: the libraries the run used (a `pip freeze` output, a lock file), read before anything is
+ * written; its hash goes into meta.environment and a copy into the run folder as environment.txt, as Run Script does.
+ */
+function readEnvironment(io: Ctx['io'], values: Values): { text: string; meta: { hash: string; file: string } } | undefined {
+  const file = str(values, 'environment');
+  if (file === undefined) { return undefined; }
+  const abs = path.resolve(io.cwd, file);
+  let text: string;
+  try {
+    const st = fs.statSync(abs);
+    if (!st.isFile()) { throw new UsageError(`--environment ${file}: not a file`); }
+    if (st.size > 10 * 1024 * 1024) { throw new UsageError(`--environment ${file}: larger than 10 MB; give the package list (pip freeze > requirements.lock)`); }
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) { throw e; }
+    throw new UsageError(`--environment ${file}: ${(e as Error).message}`);
+  }
+  return { text, meta: { hash: createHash('sha256').update(text).digest('hex'), file: 'environment.txt' } };
+}
+
+async function saveEnvironment(store: Store, runId: string, env: ReturnType<typeof readEnvironment>): Promise<void> {
+  if (!env) { return; }
+  const file = path.join(store.runDir(runId), 'environment.txt');
+  await store.guard.checkWrite(file);
+  await writeFileAtomic(file, env.text);
+}
+
 export const RUN_COMMANDS: Record<string, Command> = {
   'run log': {
     options: {
       experiment: { type: 'string', short: 'e' }, name: { type: 'string', short: 'n' },
       param: { type: 'string', multiple: true, short: 'p' }, metric: { type: 'string', multiple: true, short: 'm' },
       tag: { type: 'string', multiple: true, short: 't' }, note: { type: 'string' }, data: { type: 'string', multiple: true },
-      status: { type: 'string' }, duration: { type: 'string' }, 'no-git': { type: 'boolean' },
+      status: { type: 'string' }, duration: { type: 'string' }, 'no-git': { type: 'boolean' }, environment: { type: 'string' },
     },
     positionals: 0,
     async run({ io, values, json, store: open }) {
@@ -77,6 +109,7 @@ export const RUN_COMMANDS: Record<string, Command> = {
       const end = new Date();
       const d = str(values, 'duration');
       const durationMs = d !== undefined ? parseDurationSeconds(d, end.getTime()) : undefined;
+      const env = readEnvironment(io, values);
       const store = await open();
       const dataVersions = await dataRefs(store, values);
       const git = await gitOf(store, values);
@@ -84,8 +117,9 @@ export const RUN_COMMANDS: Record<string, Command> = {
       const run = await store.createRun({
         experiment, name: str(values, 'name'), params, tags: list(values, 'tag'), notes: str(values, 'note'),
         status, startTime: start, endTime: status === 'running' ? undefined : end, git, dataVersions,
-        meta: durationMs !== undefined ? { durationMs } : {}, source: { kind: 'cli' },
+        meta: { ...(durationMs !== undefined ? { durationMs } : {}), ...(env ? { environment: env.meta } : {}) }, source: { kind: 'cli' },
       });
+      await saveEnvironment(store, run.id, env);
       if (metrics.length) { await store.logMetrics(run.id, metrics); }
       if (json) { printJson(io, run); } else {
         io.stdout(`Logged run ${run.id} (${run.name}) in experiment '${run.experiment}'`
@@ -100,18 +134,21 @@ export const RUN_COMMANDS: Record<string, Command> = {
       experiment: { type: 'string', short: 'e' }, name: { type: 'string', short: 'n' },
       param: { type: 'string', multiple: true, short: 'p' }, tag: { type: 'string', multiple: true, short: 't' },
       note: { type: 'string' }, data: { type: 'string', multiple: true }, env: { type: 'boolean' }, 'no-git': { type: 'boolean' },
+      environment: { type: 'string' },
     },
     positionals: 0,
     async run({ io, values, json, store: open }) {
       const experiment = required(values, 'experiment', 'run start');
       const params = parseParams(values);
+      const env = readEnvironment(io, values);
       const store = await open();
       const dataVersions = await dataRefs(store, values);
       const git = await gitOf(store, values);
       const run = await store.createRun({
         experiment, name: str(values, 'name'), params, tags: list(values, 'tag'), notes: str(values, 'note'),
-        status: 'running', git, dataVersions, source: { kind: 'cli' },
+        status: 'running', git, dataVersions, source: { kind: 'cli' }, ...(env ? { meta: { environment: env.meta } } : {}),
       });
+      await saveEnvironment(store, run.id, env);
       if (json) { printJson(io, run); } else if (values.env) {
         io.stdout(`export MLOPS_RUN_ID=${run.id}\nexport MLOPS_ROOT=${shellQuote(store.root)}\n`);
       } else {

@@ -88,7 +88,7 @@ describe('Set Model Stage through the production gate (real extension host)', fu
     fs.writeFileSync(path.join(root, 'models', 'gate-test.pkl'), 'weights v3');
     const mv = await vscode.commands.executeCommand<{ version: number }>('mlops.registerModel', { runId: RUN }, { name: MODEL, artifact: 'models/gate-test.pkl' });
     assert.strictEqual(mv?.version, 3);
-    const restoreError = stub(vscode.window, 'showErrorMessage', (() => Promise.resolve('Show Details')) as typeof vscode.window.showErrorMessage);
+    const restoreError = stub(vscode.window, 'showErrorMessage', (() => Promise.resolve('Show Details')));
     try {
       await vscode.commands.executeCommand('mlops.setModelStage', { model: MODEL, version: 3 }, 'production', { skipConfirmation: true });
       const panel = await until(() => api.modelCardPanels().find((p) => p.card?.model === MODEL && p.card.version === 3), 30_000, 'the model card of v3');

@@ -132,6 +132,16 @@ describe('CI workflow (GitHub Actions / GitLab CI) with the vendored mlops CLI',
     await writeCiSetup(again, { overwriteWorkflow: true });
     assert.doesNotMatch(fs.readFileSync(written[0], 'utf8'), /my own step/);
 
+    // A symbolic link on the way is never written through (it could point anywhere on the machine).
+    const victim = tmpDir('mlops-ci-victim-');
+    fs.writeFileSync(path.join(victim, 'package.json'), '{"name":"victim"}');
+    fs.rmSync(path.join(top, '.mlops-ci'), { recursive: true });
+    fs.symlinkSync(victim, path.join(top, '.mlops-ci'));
+    await assert.rejects(writeCiSetup(planCiSetup(ws, DIST, { version: '9.9.9' })), /\.mlops-ci is a symbolic link; nothing is written through it/);
+    assert.equal(fs.readFileSync(path.join(victim, 'package.json'), 'utf8'), '{"name":"victim"}');
+    assert.deepEqual(fs.readdirSync(victim), ['package.json']);
+    fs.rmSync(path.join(top, '.mlops-ci'));
+
     // No repository: written in the folder itself; a missing bundle: one clear message.
     const lone = tmpDir('mlops-ci-lone-');
     assert.deepEqual(repositoryFacts(lone).inRepository, false);

@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { gateFixture } from './gateFixture';
 import { git, mlops } from './helpers';
 
@@ -30,7 +31,11 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     assert.match(md.stdout, /^### ❌ churn v2 → production/m);
     assert.match(md.stdout, /<details>/);
     const sarif = mlops(['gate', 'churn', String(wide.version), '--format', 'sarif'], f.ws);
-    assert.equal((JSON.parse(sarif.stdout) as { version: string }).version, '2.1.0');
+    const doc = JSON.parse(sarif.stdout) as { version: string; runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    assert.equal(doc.version, '2.1.0');
+    assert.deepEqual(doc.runs[0].results.map((r) => [r.ruleId, r.locations[0].physicalLocation.artifactLocation.uri]), [['gate/slices', '.mlops/models/churn/versions/2.json']]);
+    // promote checks the run's own commit: --commit is not an option there.
+    assert.equal(mlops(['model', 'promote', 'churn', '2', '--stage', 'production', '--commit', 'HEAD'], f.ws).code, 2);
 
     for (const bad of [['gate', 'churn'], ['gate', 'churn', 'x'], ['gate', 'churn', '9'], ['gate', 'nope', '1'], ['gate', 'churn', '1', '--format', 'pdf'], ['gate', 'churn', '@live'], ['gate', 'churn', '@production']]) {
       const r = mlops(bad, f.ws);
@@ -45,6 +50,7 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     const refused = mlops(['model', 'promote', 'churn', String(wide.version), '--stage', 'production'], f.ws);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /REFUSED: slices failed/);
+    assert.match(refused.stdout, /--waive slices --reason/);
     assert.match(refused.stderr, /not moved to production: the gate refused it \(slices\)/);
     assert.equal(mlops(['model', 'promote', 'churn', '1', '--stage', 'production', '--waive', 'slices'], f.ws).code, 2);
     assert.equal(mlops(['model', 'promote', 'churn', '1', '--stage', 'production', '--waive', 'speed', '--reason', 'fast'], f.ws).code, 2);
@@ -56,8 +62,17 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     const last = mv.stageHistory[mv.stageHistory.length - 1];
     assert.deepEqual(last.by, { name: 'Ada Lovelace', email: 'ada@example.com' });
     assert.deepEqual(last.waivers, [{ check: 'slices', reason: 'fold 2 is a holdout of 40 rows' }]);
-    // @production names it now.
+    // @production names it now; two versions in production make @production ambiguous: bad usage.
     assert.equal(mlops(['gate', 'churn', '@production'], f.ws).code, 0);
+    const mv2 = path.join(f.ws, '.mlops', 'models', 'churn', 'versions', '2.json');
+    fs.mkdirSync(path.join(f.ws, 'models'), { recursive: true });
+    const second = await f.version('second', GOOD);
+    const two = JSON.parse(fs.readFileSync(mv2.replace('2.json', `${second.version}.json`), 'utf8')) as { stage: string };
+    two.stage = 'production';
+    fs.writeFileSync(mv2.replace('2.json', `${second.version}.json`), JSON.stringify(two));
+    const ambiguous = mlops(['gate', 'churn', '@production'], f.ws);
+    assert.equal(ambiguous.code, 2);
+    assert.match(ambiguous.stderr, /has 2 versions in production \(v\d+, v\d+\): name one by its number/);
   });
 
   it('--changed-since gates every production or staging version whose file changed, and says so when none did', async () => {
@@ -79,7 +94,6 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     assert.deepEqual(results.map((x) => [x.version, x.stage, x.passed]), [[1, 'production', true], [2, 'staging', false]]);
     assert.equal(mlops(['gate', '--changed-since', 'no-such-rev'], f.ws).code, 2);
     assert.equal(mlops(['gate', 'churn', '1', '--changed-since', base], f.ws).code, 2);
-    git(f.ws, 'status');
   });
 
   it('--git-tag: register tags the run\'s commit <model>@vN.0.0, promote tags <model>#<stage>#N with the gate in the message; nothing is pushed', async () => {
@@ -101,5 +115,16 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     const bad = mlops(['model', 'register', '--name', 'churn model', '--run', good.runId, '--artifact', 'models/again.pkl', '--git-tag'], f.ws);
     assert.equal(bad.code, 2, bad.stderr);
     assert.ok(!fs.existsSync(path.join(f.ws, '.mlops', 'models', 'churn model')));
+  });
+
+  it('--environment FILE records the libraries a CLI run used: a hash in meta.environment and a copy in the run folder', async () => {
+    const f = await gateFixture();
+    fs.writeFileSync(path.join(f.ws, 'requirements.lock'), 'numpy==2.1.3\n');
+    const r = mlops(['run', 'log', '--experiment', 'cli', '--environment', 'requirements.lock', '--json'], f.ws);
+    assert.equal(r.code, 0, r.stderr);
+    const run = JSON.parse(r.stdout) as { id: string; meta: { environment?: { hash: string; file: string } } };
+    assert.deepEqual(run.meta.environment, { hash: createHash('sha256').update('numpy==2.1.3\n').digest('hex'), file: 'environment.txt' });
+    assert.equal(fs.readFileSync(path.join(f.ws, '.mlops', 'runs', run.id, 'environment.txt'), 'utf8'), 'numpy==2.1.3\n');
+    assert.equal(mlops(['run', 'start', '--experiment', 'cli', '--environment', 'nope.lock'], f.ws).code, 2);
   });
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Store, StoreState } from '../../src/core';
 import { modelVersionChildren } from '../../src/core/views/treeModel';
 import { runGate } from '../../src/core/gate/gate';
-import { gateMarkdown, gateSarif, gateText } from '../../src/core/gate/format';
+import { gateMarkdown, gateSarif, gateText, mdText } from '../../src/core/gate/format';
 import { promoteModel } from '../../src/core/gate/promote';
 import type { GateCheckId, GateResult } from '../../src/core/gate/types';
 import { GOALS, gateFixture } from './gateFixture';
@@ -228,6 +228,71 @@ describe('production gate (real git repositories)', function () {
   });
 });
 
+describe('gate: what the review found', function () {
+  this.timeout(60_000);
+  const by = { name: 'Ada Lovelace', email: 'ada@example.com' };
+
+  it('a slice whose value is NaN or infinite is unknown and fails slices, with the slice named', async () => {
+    const f = await gateFixture();
+    const v = await f.version('nan', { 'accuracy': 0.86, 'accuracy@region=a': 0.91, 'accuracy@region=b': NaN, 'accuracy@region=c': 0.9, 'f1@region=a': 0.9, 'f1@region=b': -Infinity });
+    const c = check(await runGate(f.store, 'churn', v.version), 'slices');
+    assert.equal(c.status, 'fail');
+    assert.match(c.summary, /accuracy across region is unknown on region=b; f1 across region is unknown on region=b/);
+    assert.match(failingText(await runGate(f.store, 'churn', v.version), 'slices'), /accuracy@region=b is NaN, so the spread across its 3 slices is unknown/);
+  });
+
+  it('a dependency file whose git object is missing fails dependencies instead of passing unread', async () => {
+    const f = await gateFixture();
+    const v = await f.version('good', GOOD);
+    const blob = git(f.ws, 'rev-parse', 'HEAD:requirements.txt').trim();
+    fs.rmSync(path.join(f.ws, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const c = check(await runGate(f.store, 'churn', v.version), 'dependencies');
+    assert.equal(c.status, 'fail', c.summary);
+    assert.match(c.summary, /1 unreadable file/);
+  });
+
+  it('a Git LFS pointer that names the registered content passes lineage; one naming other content fails', async () => {
+    const f = await gateFixture();
+    const v = await f.version('good', GOOD);
+    const mv = await f.store.readModelVersion('churn', v.version);
+    const pointer = (oid: string) => `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 20\n`;
+    fs.writeFileSync(path.join(f.ws, 'models', 'good.pkl'), pointer(mv.artifact.sha256));
+    const ok = check(await runGate(f.store, 'churn', v.version), 'lineage');
+    assert.equal(ok.status, 'pass', ok.summary);
+    assert.ok(ok.evidence.some((e) => /Git LFS pointer to the registered content/.test(e.text)));
+    fs.writeFileSync(path.join(f.ws, 'models', 'good.pkl'), pointer('0'.repeat(64)));
+    assert.equal(check(await runGate(f.store, 'churn', v.version), 'lineage').status, 'fail');
+  });
+
+  it('a version promoted again is a new decision: earlier waivers do not carry over, and hand-written ones never count', async () => {
+    const f = await gateFixture();
+    const v = await f.version('wide', { 'accuracy': 0.86, 'accuracy@k=a': 0.9, 'accuracy@k=b': 0.6 });
+    assert.equal((await promoteModel(f.store, 'churn', v.version, { stage: 'production', by, waivers: [{ check: 'slices', reason: 'pilot only' }] })).promoted, true);
+    // In CI, the production version keeps its recorded waiver.
+    assert.equal((await runGate(f.store, 'churn', v.version)).passed, true);
+    const again = await promoteModel(f.store, 'churn', v.version, { stage: 'production', by });
+    assert.equal(again.promoted, false);
+    // A waiver typed into the file (no gate result, no user) is not honoured.
+    const file = f.store.modelVersionFile('churn', v.version);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { stageHistory: object[] };
+    json.stageHistory.push({ stage: 'production', at: new Date().toISOString(), waivers: [{ check: 'slices', reason: 'trust me' }] });
+    fs.writeFileSync(file, JSON.stringify(json, null, 2));
+    assert.equal((await runGate(f.store, 'churn', v.version)).passed, false);
+  });
+
+  it('a gate section with an error gates staging instead of silently letting it through', async () => {
+    const f = await gateFixture({ ...GOALS, gate: { stages: ['staging'], checks: { budget: 'requried' } } });
+    const v = await f.version('weak', { accuracy: 0.5 });
+    const r = await promoteModel(f.store, 'churn', v.version, { stage: 'staging', by });
+    assert.equal(r.promoted, false);
+    assert.ok(!r.promoted && r.gate.problems.some((p) => /gate\.checks\.budget/.test(p)), JSON.stringify(!r.promoted && r.gate.problems));
+  });
+
+  it('waiver reasons become one line; Markdown turns a lone carriage return into a space', () => {
+    assert.equal(mdText('ok\r| x |\r# y'), 'ok \\| x \\| \\# y');
+  });
+});
+
 describe('gated promotion', function () {
   this.timeout(60_000);
   const by = { name: 'Ada Lovelace', email: 'ada@example.com' };
@@ -304,5 +369,8 @@ describe('gate output formats', function () {
     assert.equal(dep.locations?.[0].physicalLocation.artifactLocation.uri, 'requirements.txt');
     assert.equal(dep.locations?.[0].physicalLocation.region?.startLine, 3);
     assert.ok(sarif.runs[0].originalUriBaseIds.SRCROOT.uri.startsWith('file:///'));
+    // Code scanning rejects a result without a location: the slices result points at the gated version's file.
+    for (const res of sarif.runs[0].results) { assert.ok(res.locations?.[0].physicalLocation.artifactLocation.uri, res.ruleId); }
+    assert.equal(sarif.runs[0].results.find((x) => x.ruleId === 'gate/slices')?.locations?.[0].physicalLocation.artifactLocation.uri, '.mlops/models/churn/versions/1.json');
   });
 });

@@ -93,20 +93,20 @@ describe('model registry as git tags (GTO names, real temp repositories)', () =>
     assert.deepEqual(plain, { tag: 'churn@v2.0.0', commit: ids[1] });
   });
 
-  it('numbers stage tags 1 + the highest for that model and stage, whatever other tags exist', async () => {
+  it('numbers stage tags like GTO: 1 + the highest of that model\'s stage tags, whatever their stage; other models do not count', async () => {
     const { dir, ids } = repo(['a', 'b']);
     git(dir, 'tag', 'churn#production#4', ids[0]); // a lightweight one made by hand still takes its number
     git(dir, 'tag', '-a', '-m', 'x', 'other#production#9', ids[0]);
     git(dir, 'tag', '-a', '-m', 'x', 'churn#staging#7', ids[0]);
     const p1 = await createStageTag(dir, { model: 'churn', stage: 'production', commit: ids[0], message: 'Promote churn v1 to production' });
-    assert.deepEqual(p1, { tag: 'churn#production#5', commit: ids[0] });
+    assert.deepEqual(p1, { tag: 'churn#production#8', commit: ids[0] });
     const p2 = await createStageTag(dir, { model: 'churn', stage: 'production', message: 'Promote churn v2 to production' });
-    assert.equal(p2.tag, 'churn#production#6');
+    assert.equal(p2.tag, 'churn#production#9');
     const s1 = await createStageTag(dir, { model: 'fresh', stage: 'staging', message: 'Promote fresh v1 to staging' });
     assert.equal(s1.tag, 'fresh#staging#1');
-    assert.equal(git(dir, 'cat-file', '-t', 'churn#production#6').trim(), 'tag');
-    assert.equal(git(dir, 'rev-parse', 'churn#production#6^{commit}').trim(), ids[1]);
-    assert.deepEqual(tags(dir).filter((t) => t.startsWith('churn#production#')), ['churn#production#4', 'churn#production#5', 'churn#production#6']);
+    assert.equal(git(dir, 'cat-file', '-t', 'churn#production#9').trim(), 'tag');
+    assert.equal(git(dir, 'rev-parse', 'churn#production#9^{commit}').trim(), ids[1]);
+    assert.deepEqual(tags(dir).filter((t) => t.startsWith('churn#production#')), ['churn#production#4', 'churn#production#8', 'churn#production#9']);
   });
 
   it('gives concurrent promotions of one model to one stage different numbers', async () => {

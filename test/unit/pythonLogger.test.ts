@@ -79,6 +79,10 @@ print(json.dumps([bench["p50"], bench["p95"]]))`, store.root).split('\n');
     assert.ok((r.meta.durationMs ?? -1) >= 0);
     assert.ok((r.meta.peakMemoryBytes ?? 0) > 1024 * 1024);
     assert.match(r.meta.python ?? '', /^3\./);
+    // The libraries it ran with (importlib.metadata, no pip process): what the gate's lineage check asks for.
+    const envText = fs.readFileSync(path.join(store.root, '.mlops', 'runs', id, 'environment.txt'), 'utf8');
+    assert.match(envText, /^[A-Za-z0-9][^=\n]*==[^\n]+\n/);
+    assert.deepEqual(r.meta.environment, { hash: createHash('sha256').update(envText).digest('hex'), file: 'environment.txt' });
     const { points, problems } = await store.readMetrics(id);
     assert.deepEqual(problems, []);
     assert.deepEqual(points.filter((p) => p.name === 'loss').map((p) => p.step), [0, 1, 2, 3]);

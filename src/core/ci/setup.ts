@@ -108,6 +108,21 @@ export function planCiSetup(storeRoot: string, distDir: string, opts: Omit<CiWor
 }
 
 /**
+ * Refuses a path below `top` that goes through a symbolic link (a folder or the file itself): writing through it
+ * could replace a file anywhere on the machine.
+ */
+function refuseLinks(top: string, target: string, shown: string): void {
+  const parts = path.relative(top, target).split(path.sep);
+  let at = top;
+  for (const part of parts) {
+    at = path.join(at, part);
+    if (fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new MlopsError(`${shown}: ${path.relative(top, at) || at} is a symbolic link; nothing is written through it`, 'conflict');
+    }
+  }
+}
+
+/**
  * Writes the planned files (each through a temp file and a rename, so a reader never sees half a file). Refuses when
  * a different workflow exists and `overwriteWorkflow` is not set, or when a path to write is a folder. Returns the
  * absolute paths written.
@@ -116,10 +131,15 @@ export async function writeCiSetup(setup: CiSetup, opts: { overwriteWorkflow?: b
   if (setup.existingWorkflow !== undefined && !opts.overwriteWorkflow) {
     throw new MlopsError(`${GITHUB_WORKFLOW_PATH} already exists and differs: not replaced`, 'conflict');
   }
+  // Every path is checked before anything is written, so a refusal leaves no half-written setup.
+  for (const f of setup.files) {
+    const target = path.join(setup.top, ...f.path.split('/'));
+    refuseLinks(setup.top, target, f.path);
+    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) { throw new MlopsError(`${f.path} is a folder: not replaced`, 'conflict'); }
+  }
   const written: string[] = [];
   for (const f of setup.files) {
     const target = path.join(setup.top, ...f.path.split('/'));
-    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) { throw new MlopsError(`${f.path} is a folder: not replaced`, 'conflict'); }
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.tmp`;
     await fs.promises.writeFile(tmp, f.content, 'utf8');

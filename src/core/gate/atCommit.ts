@@ -167,7 +167,7 @@ async function whyNoCommit(git: SimpleGit, rev: string): Promise<string> {
 }
 
 /** The first line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md). */
-const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/;
+export const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/;
 
 /** One entry of `git ls-tree -r -z`. */
 interface TreeEntry { mode: string; type: string; oid: string; path: string }
@@ -287,6 +287,7 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
     if (e.type === 'commit') { notes.push(`${e.path} is a git submodule: its files were not checked`); continue; }
     if (e.type !== 'blob') { continue; }
     if (e.mode === '120000') {
+      // A link's target, when it is a file in the tree, is checked under its own name.
       if (kind !== 'python') { notes.push(`${e.path} is a symbolic link at that commit: it was not read`); }
       continue;
     }
@@ -306,14 +307,17 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
       notes.push(`${e.path} is stored with Git LFS at that commit: git holds only a pointer to it, so it was not checked`);
       return unreadableFinding(e.path, 'git holds only a Git LFS pointer to it at that commit, not its content', lintOpts);
     };
+    // A file whose object is missing (a damaged or partial clone) is unreadable: a finding, so the gate does not pass
+    // what it could not read.
+    const missing = (e: TreeEntry, why: string): Finding[] => unreadableFinding(e.path, why, lintOpts);
     const dependencies: Finding[] = [];
     for (const e of deps) {
       const text = textOf(e);
-      if (text !== undefined) { dependencies.push(...(lfs(e, text) ?? lintText(e.path, text, lintOpts))); }
+      dependencies.push(...(text === undefined ? missing(e, 'its object is missing from git at that commit (a damaged or partial clone?)') : lfs(e, text) ?? lintText(e.path, text, lintOpts)));
     }
     const notebookTexts = notebooks.map((e) => ({ e, text: textOf(e) }));
     const lintNotebooks = (scriptTraining: ReadonlySet<string>, which: typeof notebookTexts) => which.flatMap(({ e, text }) =>
-      text === undefined ? [] : lfs(e, text) ?? lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
+      text === undefined ? missing(e, 'its object is missing from git at that commit (a damaged or partial clone?)') : lfs(e, text) ?? lintText(e.path, text, { ...lintOpts, scriptTraining, isLocal: localModuleCheck(e.path, files, dirs) }));
     let notebookFindings = lintNotebooks(new Set(), notebookTexts);
     // Only a notebook with a training call no script covers needs the scripts: read them then, and judge again.
     const uncovered = new Set(notebookFindings.filter((f) => f.code === 'notebook-only-training').map((f) => f.file));

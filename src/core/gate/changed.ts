@@ -30,6 +30,9 @@ export async function changedModelVersions(store: Store, rev: string, stages: re
     listed = `${diff}\0${untracked}`;
   } catch (e) {
     if (e instanceof MlopsError) { throw e; }
+    if (/\bENOENT\b/.test(`${(e as NodeJS.ErrnoException).code ?? ''} ${messageOf(e)}`)) {
+      throw new MlopsError('git is not installed (or not on PATH), so what changed since a revision cannot be found', 'io');
+    }
     throw new MlopsError(`git could not list what changed since '${rev}': ${messageOf(e).split('\n')[0]}`, 'io');
   }
   const rel = path.relative(store.root, storeDir).split(path.sep).join('/');

@@ -106,8 +106,11 @@ export interface SliceGroup {
   group: string;
   metric: string;
   key: string;
-  /** Slice values (`1`, `2`) with the last value logged for each, in name order. */
+  /** Slice values (`1`, `2`) with the last value logged for each, in name order; finite values only. */
   slices: { slice: string; value: number }[];
+  /** Slices whose last value is NaN or infinite: unknown, so the group cannot be vouched for. */
+  nonFinite: { slice: string; value: number }[];
+  /** max − min of the finite slices (NaN when none is finite). */
   spread: number;
   threshold: number;
   flagged: boolean;
@@ -119,42 +122,59 @@ export interface SliceGroup {
 
 /** Sliced metrics (`name@key=value`) of one run grouped by metric and key, with their spread and worst slice. */
 export function sliceGroups(metrics: ReadonlyMap<string, MetricSummary>, goals: Goals, settings: GateSettings, declared?: Readonly<Record<string, 'min' | 'max'>>): SliceGroup[] {
-  const groups = new Map<string, { metric: string; key: string; slices: { slice: string; value: number }[] }>();
+  const groups = new Map<string, { metric: string; key: string; all: { slice: string; value: number }[] }>();
   for (const [name, s] of metrics) {
     const m = SLICE.exec(name);
-    if (!m || !Number.isFinite(s.last)) { continue; }
+    if (!m) { continue; }
     const group = `${m[1]}@${m[2]}`;
     let g = groups.get(group);
-    if (!g) { g = { metric: m[1], key: m[2], slices: [] }; groups.set(group, g); }
-    g.slices.push({ slice: m[3], value: s.last });
+    if (!g) { g = { metric: m[1], key: m[2], all: [] }; groups.set(group, g); }
+    g.all.push({ slice: m[3], value: s.last });
   }
   const out: SliceGroup[] = [];
+  const byName = (a: { slice: string }, b: { slice: string }) => a.slice.localeCompare(b.slice, undefined, { numeric: true });
   for (const [group, g] of groups) {
-    if (g.slices.length < 2) { continue; }
-    g.slices.sort((a, b) => a.slice.localeCompare(b.slice, undefined, { numeric: true }));
-    const values = g.slices.map((s) => s.value);
-    const max = Math.max(...values);
-    const min = Math.min(...values);
-    const spread = Number((max - min).toPrecision(12));
+    if (g.all.length < 2) { continue; }
+    g.all.sort(byName);
+    const slices = g.all.filter((x) => Number.isFinite(x.value));
+    const nonFinite = g.all.filter((x) => !Number.isFinite(x.value));
     const up = higherIsBetter(g.metric, goals, declared);
-    const worst = g.slices.reduce((w, s) => ((up ? s.value < w.value : s.value > w.value) ? s : w));
     const threshold = settings.sliceSpread.get(g.metric) ?? settings.maxSliceSpread;
-    out.push({ group, metric: g.metric, key: g.key, slices: g.slices, spread, threshold, flagged: spread > threshold, worst: worst.slice, worstValue: worst.value, higherIsBetter: up });
+    let spread = NaN;
+    let worst = nonFinite[0]?.slice ?? '';
+    let worstValue = NaN;
+    if (slices.length) {
+      const values = slices.map((x) => x.value);
+      spread = Number((Math.max(...values) - Math.min(...values)).toPrecision(12));
+      const w = slices.reduce((a, x) => ((up ? x.value < a.value : x.value > a.value) ? x : a));
+      if (!nonFinite.length) { worst = w.slice; worstValue = w.value; }
+    }
+    out.push({ group, metric: g.metric, key: g.key, slices, nonFinite, spread, threshold, flagged: nonFinite.length > 0 || spread > threshold, worst, worstValue, higherIsBetter: up });
   }
   return out.sort((a, b) => a.group.localeCompare(b.group));
+}
+
+function sliceText(g: SliceGroup): string {
+  const unknown = g.nonFinite.map((x) => `${g.metric}@${g.key}=${x.slice} is ${formatNumber(x.value)}`).join(', ');
+  if (g.nonFinite.length) {
+    return `${g.metric} across ${g.key}: ${unknown}, so the spread across its ${g.slices.length + g.nonFinite.length} slices is unknown`;
+  }
+  return `${g.metric} across ${g.key}: spread ${formatNumber(g.spread)} ${g.flagged ? '>' : '≤'} ${formatNumber(g.threshold)}; worst ${g.key}=${g.worst} (${formatNumber(g.worstValue)}) of ${g.slices.length} slices`;
 }
 
 /** For every sliced metric, the spread across its slices within the threshold; the worst slice named. */
 export function slicesCheck(level: Level, groups: readonly SliceGroup[], locate?: GoalsLocator): GateCheckResult {
   if (!groups.length) { return result('slices', level, 'pass', 'no sliced metrics logged (name@key=value), so there is no spread across data subsets to check'); }
   const evidence = groups.map((g): GateEvidence => ({
-    text: `${g.metric} across ${g.key}: spread ${formatNumber(g.spread)} ${g.flagged ? '>' : '≤'} ${formatNumber(g.threshold)}; worst ${g.key}=${g.worst} (${formatNumber(g.worstValue)}) of ${g.slices.length} slices`,
-    failing: g.flagged, value: g.spread, bar: `≤ ${formatNumber(g.threshold)}`,
+    text: sliceText(g),
+    failing: g.flagged, ...(Number.isFinite(g.spread) ? { value: g.spread } : {}), bar: `≤ ${formatNumber(g.threshold)}`,
     ...(locate?.('gate', `sliceSpread.${g.metric}`) ?? locate?.('gate', 'maxSliceSpread') ?? {}),
   }));
   const flagged = groups.filter((g) => g.flagged);
   const summary = flagged.length
-    ? flagged.map((g) => `spread of ${g.metric} across ${g.key} is ${formatNumber(g.spread)} (> ${formatNumber(g.threshold)}); worst ${g.key}=${g.worst}`).join('; ')
+    ? flagged.map((g) => (g.nonFinite.length
+      ? `${g.metric} across ${g.key} is unknown on ${g.nonFinite.map((x) => `${g.key}=${x.slice}`).join(', ')}`
+      : `spread of ${g.metric} across ${g.key} is ${formatNumber(g.spread)} (> ${formatNumber(g.threshold)}); worst ${g.key}=${g.worst}`)).join('; ')
     : `${groups.length} sliced metric${groups.length === 1 ? ' within its spread' : 's within their spread'} (largest ${formatNumber(Math.max(...groups.map((g) => g.spread)))})`;
   return result('slices', level, flagged.length ? 'fail' : 'pass', summary, evidence);
 }

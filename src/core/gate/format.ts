@@ -40,7 +40,7 @@ export function gateText(r: GateResult): string {
   }
   for (const p of r.problems) { lines.push(`  note: ${p}`); }
   if (!r.passed) {
-    lines.push(`Refused checks can be waived with a written reason: mlops model promote ${r.model} ${r.version} --stage ${r.stage} --waive ${r.blocking[0]} --reason "…"`);
+    lines.push(`Refused checks can be waived with a written reason: mlops model promote ${r.model} ${r.version} --stage ${r.stage} --waive ${r.blocking.join(',')} --reason "…"`);
   }
   return lines.join('\n') + '\n';
 }
@@ -48,7 +48,7 @@ export function gateText(r: GateResult): string {
 /** Markdown-escapes text from the store (names, messages) so it renders as the same text, never as markup. */
 export function mdText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`)).replace(/\r?\n/g, ' ');
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`)).replace(/\r\n?|\n|\u2028|\u2029/g, ' ');
 }
 
 const MD_STATUS: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', waived: '⚠️ waived', skipped: '⏭️ skipped' };
@@ -85,24 +85,33 @@ const SARIF_HELP: Record<string, string> = {
   reproduced: 'No reproduced run matches the original within the tolerance.',
 };
 
-/** SARIF 2.1.0: one result per failing (or waived: suppressed) piece of evidence; locations where the evidence is. */
-export function gateSarif(results: readonly GateResult[], opts: { root: string; version: string }): object {
+/**
+ * SARIF 2.1.0: one result per failing (or waived: suppressed) piece of evidence, located where the evidence is, else
+ * at the gated version's file (code scanning rejects results without a location). `root` is SRCROOT — the
+ * repository's top, so uploads resolve — and `prefix` the store's folder below it (`''` when they are the same).
+ */
+export function gateSarif(results: readonly GateResult[], opts: { root: string; version: string; prefix?: string }): object {
+  const prefix = opts.prefix ? `${opts.prefix.replace(/\/+$/, '')}/` : '';
+  const uriOf = (file: string) => `${prefix}${file}`.split('/').map(encodeURIComponent).join('/');
   const rules = GATE_CHECKS.map((id) => ({ id: `gate/${id}`, name: id, shortDescription: { text: CHECK_TITLES[id] }, fullDescription: { text: SARIF_HELP[id] } }));
   const sarifResults: object[] = [];
   const add = (r: GateResult, c: GateCheckResult) => {
     const evidence = c.evidence.filter((e) => e.failing);
     const items = evidence.length ? evidence : [{ text: c.summary }];
     for (const e of items) {
-      const file = 'file' in e ? e.file : undefined;
+      const located = 'file' in e && e.file !== undefined;
+      const file = located ? e.file! : `.mlops/models/${r.model}/versions/${r.version}.json`;
       sarifResults.push({
         ruleId: `gate/${c.id}`,
         ruleIndex: GATE_CHECKS.indexOf(c.id),
         level: c.level === 'required' ? 'error' : 'warning',
         message: { text: `${r.model} v${r.version}: ${e.text}` },
-        ...(file ? { locations: [{ physicalLocation: {
-          artifactLocation: { uri: file.split('/').map(encodeURIComponent).join('/'), uriBaseId: 'SRCROOT' },
-          ...('line' in e && e.line ? { region: { startLine: e.line, ...(e.column ? { startColumn: e.column } : {}), ...(e.endLine ? { endLine: e.endLine } : {}), ...(e.endColumn ? { endColumn: e.endColumn } : {}) } } : {}),
-        } }] } : {}),
+        locations: [{ physicalLocation: {
+          artifactLocation: { uri: uriOf(file), uriBaseId: 'SRCROOT' },
+          region: located && 'line' in e && e.line
+            ? { startLine: e.line, ...(e.column ? { startColumn: e.column } : {}), ...(e.endLine ? { endLine: e.endLine } : {}), ...(e.endColumn ? { endColumn: e.endColumn } : {}) }
+            : { startLine: 1 },
+        } }],
         properties: { model: r.model, version: r.version, check: c.id, status: c.status, ...('cell' in e && e.cell !== undefined ? { cell: e.cell } : {}) },
         ...(c.status === 'waived' ? { suppressions: [{ kind: 'external', justification: c.waiver ?? '' }] } : {}),
       });

@@ -43,6 +43,8 @@ export function waiversOnRecord(mv: ModelVersion, stage: string): Waiver[] {
   for (let i = mv.stageHistory.length - 1; i >= 0; i--) {
     const h = mv.stageHistory[i];
     if (h.stage !== stage) { continue; }
+    // Only what a gated promotion wrote (with its gate result and who): waivers typed into the file by hand are not.
+    if (!h.gate || !h.by) { return []; }
     const out: Waiver[] = [];
     for (const w of h.waivers ?? []) { if (isGateCheck(w.check)) { out.push({ check: w.check, reason: w.reason }); } }
     return out;

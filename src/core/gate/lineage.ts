@@ -3,15 +3,25 @@
  * a clean commit, at least one data version that is still in the store, a recorded environment, and an artifact
  * whose bytes still hash to what was registered (a file overwritten since is a different model).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hashPath } from '../data/hash';
 import { MlopsError, messageOf } from '../errors';
 import type { Store } from '../store/store';
 import type { ModelVersion, Run } from '../store/schemas';
+import { LFS_POINTER } from './atCommit';
 import { result, type Level } from './checks';
 import type { GateCheckResult, GateEvidence } from './types';
 
 const short = (c: string) => c.slice(0, 12);
+
+/** The sha256 a Git LFS pointer file names, or undefined when the file is not one. */
+function lfsPointerOid(file: string): string | undefined {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  if (!LFS_POINTER.test(text)) { return undefined; }
+  return /^oid sha256:([0-9a-f]{64})\s*$/m.exec(text)?.[1];
+}
 
 export interface LineageOptions {
   /** Whether the recorded commit is in the repository (undefined: not asked — no git, untrusted). */
@@ -71,8 +81,12 @@ export async function lineageCheck(level: Level, store: Store, mv: ModelVersion,
   try {
     const h = await hashPath(artifact, { signal: opts.signal });
     const now = h.kind === 'file' ? h.entries[0]?.sha256 : h.contentHash;
+    const lfsOid = h.kind === 'file' && h.sizeBytes < 1024 ? lfsPointerOid(artifact) : undefined;
     if (now === mv.artifact.sha256) {
       ok(`artifact ${mv.artifact.path} unchanged (sha256 ${now.slice(0, 12)})`);
+    } else if (lfsOid === mv.artifact.sha256) {
+      // A Git LFS checkout without `git lfs pull` (the default in CI): the pointer names the registered content.
+      ok(`artifact ${mv.artifact.path} is a Git LFS pointer to the registered content (sha256 ${lfsOid.slice(0, 12)}); the file itself is not on this machine`);
     } else {
       evidence.push({ text: `artifact ${mv.artifact.path} changed since it was registered: sha256 ${mv.artifact.sha256.slice(0, 12)} then, ${(now ?? '').slice(0, 12)} now`, failing: true });
       labels.push(`artifact ${mv.artifact.path} was overwritten`);

@@ -12,7 +12,7 @@ import type { Store } from '../store/store';
 import { runGate, type GateOptions } from './gate';
 import { applyWaivers, gateRecordOf, isGateCheck, type Actor, type GateCheckId, type GateResult, type Waiver } from './types';
 
-export interface PromoteOptions extends GateOptions {
+export interface PromoteOptions extends Omit<GateOptions, 'commit' | 'recordedWaivers'> {
   stage: ModelStage;
   /** Failed checks to let through, each with its written reason. */
   waivers?: Waiver[];
@@ -32,7 +32,9 @@ export function validateWaivers(waivers: readonly Waiver[]): Waiver[] {
   const out: Waiver[] = [];
   for (const w of waivers) {
     if (!isGateCheck(w.check)) { throw new MlopsError(`cannot waive '${String(w.check)}': not a gate check (checks: goals, constraints, slices, lineage, dependencies, notebooks, budget, reproduced)`, 'invalid-input'); }
-    const reason = w.reason.trim();
+    // One line of plain text: control characters (a lone CR breaks Markdown tables in CI summaries) become spaces.
+    // eslint-disable-next-line no-control-regex
+    const reason = w.reason.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
     if (reason.length < 3) { throw new MlopsError(`a waiver of '${w.check}' needs a written reason (a sentence saying why it may go through)`, 'invalid-input'); }
     if (reason.length > 2000) { throw new MlopsError('a waiver reason has at most 2000 characters', 'invalid-input'); }
     if (seen.has(w.check)) { throw new MlopsError(`'${w.check}' is waived twice`, 'invalid-input'); }
@@ -47,7 +49,9 @@ export async function isGatedStage(store: Store, stage: ModelStage): Promise<boo
   if (stage === 'production') { return true; }
   if (stage === 'none' || stage === 'archived') { return false; }
   const read = await store.goals.read().catch(() => undefined);
-  return (read?.doc.goals ?? emptyGoals()).gate.stages.includes(stage);
+  const gate = (read?.doc.goals ?? emptyGoals()).gate;
+  // A gate section with errors is not read; staging is then gated rather than silently let through.
+  return gate.stages.includes(stage) || (gate.invalid === true && stage === 'staging');
 }
 
 /** Runs the gate when the stage is gated, then promotes — or refuses, leaving every file as it was. */
@@ -59,7 +63,9 @@ export async function promoteModel(store: Store, model: string, version: number,
     const r = await store.setModelStage(model, version, opts.stage, { archiveExisting: opts.archiveExisting, record: { by: opts.by } });
     return { promoted: true, ...r, unusedWaivers: [] };
   }
-  const raw = await runGate(store, model, version, { ...opts, stage: opts.stage });
+  // A promotion is a new decision: waivers recorded by an earlier promotion do not carry over (they would be applied
+  // but not written into the new entry, and the record would show a waiver with nobody's reason).
+  const raw = await runGate(store, model, version, { ...opts, stage: opts.stage, recordedWaivers: false, commit: undefined });
   const { result, unused } = applyWaivers(raw, waivers);
   if (!result.passed) { return { promoted: false, gate: result, unusedWaivers: unused }; }
   const used = waivers.filter((w) => !unused.includes(w.check));

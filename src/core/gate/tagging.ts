@@ -12,16 +12,23 @@ async function runCommit(store: Store, mv: ModelVersion): Promise<string | undef
   try { return (await store.readRun(mv.runId)).git?.commit; } catch { return undefined; }
 }
 
+/** A run that recorded no commit is tagged at HEAD, and the tag says so (like a commit missing from the repository). */
+function noted(t: CreatedTag, commit: string | undefined): CreatedTag {
+  return commit ? t : { ...t, fellBackToHead: 'the run recorded no git commit, so HEAD was tagged' };
+}
+
 export async function tagRegistered(store: Store, mv: ModelVersion): Promise<CreatedTag> {
-  return createVersionTag(store.root, {
-    model: mv.model, version: mv.version, commit: await runCommit(store, mv),
+  const commit = await runCommit(store, mv);
+  return noted(await createVersionTag(store.root, {
+    model: mv.model, version: mv.version, commit,
     message: `Register ${mv.model} version ${mv.version} from run ${mv.runId} (artifact ${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})`,
-  });
+  }), commit);
 }
 
 export async function tagPromoted(store: Store, mv: ModelVersion, stage: string, gate?: GateResult): Promise<CreatedTag> {
-  return createStageTag(store.root, {
-    model: mv.model, stage, commit: gate?.commit.id ?? await runCommit(store, mv),
+  const commit = await runCommit(store, mv);
+  return noted(await createStageTag(store.root, {
+    model: mv.model, stage, commit,
     message: tagMessage(`Promote ${mv.model} version ${mv.version} to ${stage}`, gate),
-  });
+  }), commit);
 }

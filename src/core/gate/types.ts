@@ -112,6 +112,8 @@ export interface GateSettings {
   sliceSpread: ReadonlyMap<string, number>;
   /** How far a reproduced run's goal metric may be from the original's, relative (0.01 = 1 %). */
   reproducedTolerance: number;
+  /** True when goals.json's `gate` section has errors and was not read (the defaults apply; staging is gated). */
+  invalid?: boolean;
 }
 
 export const DEFAULT_GATE_LEVELS: Record<GateCheckId, CheckLevel> = {

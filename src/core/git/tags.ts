@@ -194,14 +194,16 @@ export async function createVersionTag(root: string, opts: { model: string; vers
 }
 
 /**
- * Creates the annotated tag `<model>#<stage>#<n>` (n = 1 + the highest n already used for that model and stage) on
+ * Creates the annotated tag `<model>#<stage>#<n>` (n = 1 + the highest n any stage tag of that model uses) on
  * `commit` when it is in the repository, else on HEAD. Same refusals as createVersionTag. Never pushes.
  */
 export async function createStageTag(root: string, opts: { model: string; stage: string; commit?: string; message: string }): Promise<CreatedTag> {
   checkName(opts.model);
   checkName(opts.stage, 'stage name');
   const next = async () => {
-    const used = (await listModelTags(root)).filter((t): t is StageTagEvent => t.kind === 'stage' && t.model === opts.model && t.stage === opts.stage);
+    // GTO's counter is per artifact, across stages (gto/tag.py name_tag): the highest number any stage tag of the
+    // model carries, plus one.
+    const used = (await listModelTags(root)).filter((t): t is StageTagEvent => t.kind === 'stage' && t.model === opts.model);
     return stageTagName(opts.model, opts.stage, 1 + Math.max(0, ...used.map((t) => t.n)));
   };
   await repository(root);

@@ -240,6 +240,7 @@ export function parseGoals(text: string): GoalsDocument {
   if (gate !== undefined) {
     r.checkKeys(['gate', 'sliceSpread']);
     const g = r.entry(GateSchema, gate, ['gate']);
+    if (!g) { goals.gate.invalid = true; }
     if (g) {
       for (const [id, level] of Object.entries(g.checks ?? {})) { if (level) { goals.gate.checks[id as keyof GateSettings['checks']] = level; } }
       goals.gate.stages = [...new Set(['production', ...(g.stages ?? [])])];

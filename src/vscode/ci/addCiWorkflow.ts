@@ -9,6 +9,8 @@ import type { WorkspaceStores } from '../stores';
 export interface AddCiWorkflowArgs {
   root?: string;
   overwrite?: boolean;
+  /** Write at the repository's top even when it lies above the workspace folder, without asking. */
+  outsideWorkspace?: boolean;
   /** The branch pushes to which run the workflow (default: origin's default branch, else the current one, else main). */
   defaultBranch?: string;
 }
@@ -19,6 +21,7 @@ function argsOf(arg: unknown): AddCiWorkflowArgs {
   return {
     ...(typeof a.root === 'string' ? { root: a.root } : {}),
     ...(a.overwrite === true ? { overwrite: true } : {}),
+    ...(a.outsideWorkspace === true ? { outsideWorkspace: true } : {}),
     ...(typeof a.defaultBranch === 'string' && a.defaultBranch ? { defaultBranch: a.defaultBranch } : {}),
   };
 }
@@ -35,6 +38,13 @@ export async function addCiWorkflow(ext: vscode.ExtensionContext, stores: Worksp
   if (!state) { return undefined; }
   const version = (ext.extension.packageJSON as { version?: string }).version;
   const setup = planCiSetup(state.root, path.join(ext.extensionPath, 'dist'), { ...(version ? { version } : {}), ...(args.defaultBranch ? { defaultBranch: args.defaultBranch } : {}) });
+  // The repository's top may lie far above this workspace (a home folder kept in git): say where before writing there.
+  const rel = path.relative(state.root, setup.top);
+  if (rel && !args.outsideWorkspace) {
+    const ok = await vscode.window.showWarningMessage(`The git repository of this workspace starts at ${setup.top}, above the workspace folder. Write ${GITHUB_WORKFLOW_PATH} and .mlops-ci/ there?`,
+      { modal: true, detail: 'GitHub reads workflows only at the top of the repository.' }, 'Write There');
+    if (ok !== 'Write There') { return undefined; }
+  }
   let overwrite = args.overwrite === true;
   if (setup.existingWorkflow !== undefined && !overwrite) {
     const ok = await vscode.window.showWarningMessage(`${GITHUB_WORKFLOW_PATH} already exists and differs from the MLOps workflow. Replace it?`,
