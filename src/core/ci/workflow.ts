@@ -126,7 +126,7 @@ export function githubWorkflow(opts: CiWorkflowOptions = {}): string {
       '          category: mlops-lint',
     ] : []),
     '      # Artifacts are rarely in the clone (gitignored, LFS, DVC): --missing-artifact skip notes them instead of failing',
-    '      # lineage (the promotion already checked their hash). Fetch them here and drop the option to check them again.',
+    '      # lineage (a gated promotion checks them where they are). Fetch them here and drop the option to check them here too.',
     '      - name: mlops gate',
     '        # Also when lint failed: the gate\'s result belongs in the summary either way.',
     '        if: ${{ !cancelled() }}',
