@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, launchChromium, requireBundle, withStubApi } from './harness';
 import { compareHtml } from '../../src/core/compare/html';
 import { prepareComparison } from '../../src/core/compare/prepare';
 import { parseGoals } from '../../src/core/goals';
 import type { MetricPoint, Run } from '../../src/core';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'browser');
 const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
 const XSS_PARAM = '</script><script>window.__pwned=1</script>';
@@ -62,26 +62,23 @@ describe('Compare Runs webview in a real browser', function () {
   let origin = '';
 
   before(async function () {
-    const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!fs.existsSync(chromiumPath)) { throw new Error(`${chromiumPath} is missing: run npm run test:setup`); }
+    const bundle = requireBundle('compare');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/compare.js') { res.setHeader('content-type', 'text/javascript'); res.end(fs.readFileSync(path.join(REPO, 'dist/webview/compare.js'))); return; }
+      if (url.pathname === '/compare.js') { res.setHeader('content-type', 'text/javascript'); res.end(fs.readFileSync(bundle)); return; }
       if (url.pathname === '/compare.css') { res.setHeader('content-type', 'text/css'); res.end(fs.readFileSync(path.join(REPO, 'media/compare.css'))); return; }
       const nonce = randomBytes(16).toString('base64');
       const theme = url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light;
       // What VS Code provides around a webview: theme variables on <html>, and acquireVsCodeApi.
-      const stubApi = `<script nonce="${nonce}">window.__posted=[];let st;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>st,setState:(s)=>{st=s}});</script>`;
       const html = compareHtml({ cspSource: origin, nonce, scriptUri: '/compare.js', styleUri: '/compare.css' })
-        .replace('<html lang="en">', `<html lang="en" style="${theme}">`).replace(`<script nonce="${nonce}" src=`, `${stubApi}<script nonce="${nonce}" src=`);
+        .replace('<html lang="en">', `<html lang="en" style="${theme}">`);
       res.setHeader('content-type', 'text/html');
-      res.end(html);
+      res.end(withStubApi(html, nonce));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   after(async () => { await browser?.close(); server?.close(); });
 

@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, launchChromium, requireBundle, withStubApi } from './harness';
 import { dataCompareHtml } from '../../src/vscode/data/compareHtml';
 import type { ColumnDrift, DriftReport } from '../../src/core/data/drift/types';
 import type { SourceComparison } from '../../src/core/data/sources/types';
 import type { DataComparePayload } from '../../src/protocol/dataCompare';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'browser');
 
 const XSS_ALERT = '<img src=x onerror=alert(1)>';
@@ -103,10 +103,7 @@ describe('Compare Data Versions webview in a real browser', function () {
   let origin = '';
 
   before(async function () {
-    const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!fs.existsSync(chromiumPath)) { throw new Error(`${chromiumPath} is missing: run npm run test:setup`); }
-    const bundle = path.join(REPO, 'dist/webview/dataCompare.js');
-    if (!fs.existsSync(bundle)) { throw new Error(`${bundle} is missing: run npm run build`); }
+    const bundle = requireBundle('dataCompare');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -115,16 +112,14 @@ describe('Compare Data Versions webview in a real browser', function () {
       const nonce = randomBytes(16).toString('base64');
       const theme = url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light;
       // What VS Code provides around a webview: theme variables on <html>, and acquireVsCodeApi.
-      const stubApi = `<script nonce="${nonce}">window.__posted=[];let st;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>st,setState:(s)=>{st=s}});</script>`;
       const html = dataCompareHtml({ cspSource: origin, nonce, scriptUri: '/dataCompare.js', styleUri: '/dataCompare.css' })
-        .replace('<html lang="en">', `<html lang="en" style="${theme}">`).replace(`<script nonce="${nonce}" src=`, `${stubApi}<script nonce="${nonce}" src=`);
+        .replace('<html lang="en">', `<html lang="en" style="${theme}">`);
       res.setHeader('content-type', 'text/html');
-      res.end(html);
+      res.end(withStubApi(html, nonce));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   after(async () => { await browser?.close(); server?.close(); });
 

@@ -7,12 +7,12 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { REPO, launchChromium, requireBundle, withStubApi } from './harness';
 import { buildModelCard, cardHtml, type ModelCard } from '../../src/core/card';
 import { modelCardPage } from '../../src/vscode/card/cardPage';
 import { cardFixture, handGate } from '../unit/cardFixture';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'browser');
 
 const DARK = '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-editorWidget-background:#252526;--vscode-panel-border:#454545;--vscode-descriptionForeground:#9d9d9d;--vscode-errorForeground:#f48771;--vscode-editorWarning-foreground:#cca700;--vscode-testing-iconPassed:#73c991;--vscode-charts-blue:#3794ff;--vscode-charts-red:#f14c4c;--vscode-textLink-foreground:#4daafc;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-button-secondaryBackground:#313131;--vscode-button-secondaryForeground:#cccccc;--vscode-button-secondaryHoverBackground:#3c3c3c;--vscode-focusBorder:#0078d4';
@@ -27,10 +27,7 @@ describe('Model card in a real browser', function () {
   let exported = '';
 
   before(async function () {
-    const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!fs.existsSync(chromiumPath)) { throw new Error(`${chromiumPath} is missing: run npm run test:setup`); }
-    const bundle = path.join(REPO, 'dist/webview/modelCard.js');
-    if (!fs.existsSync(bundle)) { throw new Error(`${bundle} is missing: run npm run build`); }
+    const bundle = requireBundle('modelCard');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const h = await cardFixture({ hostile: true, notes: 'retrained after the <b>March</b> export; fold 2 is the holdout' });
     hostile = await buildModelCard(h.store, h.model, 1, { gate: handGate({}, true), now: new Date('2026-11-30T05:00:00Z') });
@@ -48,17 +45,14 @@ describe('Model card in a real browser', function () {
       const card = url.searchParams.get('card') === 'plain' ? plain : hostile;
       if (url.pathname === '/export') { res.setHeader('content-type', 'text/html'); res.end(cardHtml(card)); return; }
       const nonce = randomBytes(16).toString('base64');
-      const stubApi = `<script nonce="${nonce}">window.__posted=[];let st;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>st,setState:(s)=>{st=s}});</script>`;
       const html = modelCardPage({ cspSource: origin, nonce, scriptUri: '/modelCard.js', styleUri: '/modelCard.css' }, { root: '/ws', model: card.model, version: card.version }, card)
-        .replace('<html lang="en">', `<html lang="en" style="${DARK}">`).replace('<body>', '<body class="vscode-dark">')
-        .replace(`<script nonce="${nonce}" src=`, `${stubApi}<script nonce="${nonce}" src=`);
+        .replace('<html lang="en">', `<html lang="en" style="${DARK}">`).replace('<body>', '<body class="vscode-dark">');
       res.setHeader('content-type', 'text/html');
-      res.end(html);
+      res.end(withStubApi(html, nonce));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   after(async () => { await browser?.close(); server?.close(); });
 
