@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { gateFixture } from './gateFixture';
-import { git, mlops } from './helpers';
+import { git, mlops, tmpDir } from './helpers';
 
 const GOOD = { 'accuracy': 0.86, 'accuracy@fold=1': 0.85, 'accuracy@fold=2': 0.86 };
 const WIDE = { 'accuracy': 0.86, 'accuracy@fold=1': 0.95, 'accuracy@fold=2': 0.7 };
@@ -126,5 +126,20 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     assert.deepEqual(run.meta.environment, { hash: createHash('sha256').update('numpy==2.1.3\n').digest('hex'), file: 'environment.txt' });
     assert.equal(fs.readFileSync(path.join(f.ws, '.mlops', 'runs', run.id, 'environment.txt'), 'utf8'), 'numpy==2.1.3\n');
     assert.equal(mlops(['run', 'start', '--experiment', 'cli', '--environment', 'nope.lock'], f.ws).code, 2);
+  });
+
+  it('a repository that ignores models/ and data/ folders still shares the store: .mlops/.gitignore keeps them in', async () => {
+    const ws = tmpDir('mlops-gitignore-');
+    git(ws, 'init', '-q');
+    fs.writeFileSync(path.join(ws, '.gitignore'), 'models/\ndata/\nruns/\n');
+    assert.equal(mlops(['init'], ws).code, 0);
+    fs.mkdirSync(path.join(ws, 'models'));
+    fs.writeFileSync(path.join(ws, 'models', 'm.pkl'), 'w');
+    const run = JSON.parse(mlops(['run', 'log', '--experiment', 'e', '--json'], ws).stdout) as { id: string };
+    assert.equal(mlops(['model', 'register', '--name', 'm', '--run', run.id, '--artifact', 'models/m.pkl'], ws).code, 0);
+    const untracked = git(ws, 'status', '--porcelain', '-uall').split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
+    assert.ok(untracked.includes('.mlops/models/m/versions/1.json'), untracked.join('\n'));
+    assert.ok(untracked.includes(`.mlops/runs/${run.id}/run.json`), untracked.join('\n'));
+    assert.ok(!untracked.includes('models/m.pkl'), 'the repository\'s own models/ stays ignored');
   });
 });

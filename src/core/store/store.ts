@@ -38,6 +38,14 @@ export type { RegisterModelInput } from './models';
 export const STORE_DIR = '.mlops';
 const MANIFEST_FILE = 'mlops.json';
 
+/**
+ * `.mlops/.gitignore`: machine-local files stay out of git, and the store's own folders are kept in even when the
+ * repository ignores folders of those names (a root `.gitignore` saying `models/` or `data/` would otherwise hide
+ * the model registry from the team, without a word).
+ */
+export const STORE_GITIGNORE = '# machine-local files of MLOps Workbench\n*.lock/\n.*.lock.*/\n.*.tmp\n/trash/\n/cache/\n'
+  + '# the store itself is shared, whatever names the repository ignores elsewhere\n!/runs/\n!/experiments/\n!/datasets/\n!/models/\n';
+
 export class Store {
   /** The `.mlops` folder. */
   readonly dir: string;
@@ -90,7 +98,7 @@ export class Store {
     const created = await createFileExclusive(path.join(store.dir, MANIFEST_FILE), toJson(manifest));
     if (created) {
       // Locks and temp files are machine-local and must never be committed.
-      await createFileExclusive(path.join(store.dir, '.gitignore'), '# machine-local files of MLOps Workbench\n*.lock/\n.*.lock.*/\n.*.tmp\n/trash/\n/cache/\n');
+      await createFileExclusive(path.join(store.dir, '.gitignore'), STORE_GITIGNORE);
     }
     await Store.open(resolved);
     return { store, created };
