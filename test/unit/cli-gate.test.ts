@@ -128,7 +128,7 @@ describe('mlops gate / model promote (built CLI, real git)', function () {
     assert.equal(mlops(['run', 'start', '--experiment', 'cli', '--environment', 'nope.lock'], f.ws).code, 2);
   });
 
-  it('a repository that ignores models/ and data/ folders still shares the store: .mlops/.gitignore keeps them in', async () => {
+  it('a repository that ignores models/ and data/ folders still shares the store: .mlops/.gitignore keeps them in', () => {
     const ws = tmpDir('mlops-gitignore-');
     git(ws, 'init', '-q');
     fs.writeFileSync(path.join(ws, '.gitignore'), 'models/\ndata/\nruns/\n');
