@@ -72,6 +72,21 @@ describe('git state (real temp repository)', () => {
     assert.deepEqual(await simpleGitPort.inspect(d), { info: { commit: head, dirty: false } });
   });
 
+  it('a repository without commits is "no git" whatever language git speaks', async () => {
+    const saved = { LANG: process.env.LANG, LANGUAGE: process.env.LANGUAGE, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES };
+    process.env.LANG = 'C.UTF-8';
+    process.env.LANGUAGE = 'fr:de';
+    delete process.env.LC_ALL;
+    delete process.env.LC_MESSAGES;
+    try {
+      const d = tmpDir();
+      git(d, 'init', '-q');
+      assert.deepEqual(await simpleGitPort.inspect(d), {});
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) { delete process.env[k]; } else { process.env[k] = v; } }
+    }
+  });
+
   it('a real git failure is reported with git\'s message instead of passing for "no commit"', async () => {
     const d = tmpDir();
     git(d, 'init', '-q');

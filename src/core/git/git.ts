@@ -34,11 +34,6 @@ function isGitMissing(e: unknown): boolean {
   return /\bENOENT\b/.test(text);
 }
 
-/** `git rev-parse HEAD` in a repository whose branch has no commit yet. */
-function isNoCommitYet(e: unknown): boolean {
-  return /ambiguous argument 'HEAD'|unknown revision|bad revision 'HEAD'|Needed a single revision/.test(e instanceof Error ? e.message : String(e));
-}
-
 function describeFailure(e: unknown): string {
   const text = (e instanceof Error ? e.message : String(e)).trim();
   return text.split('\n').filter((l) => l.trim()).slice(0, 3).join(' ') || 'git failed';
@@ -48,13 +43,10 @@ async function inspect(dir: string): Promise<GitInspection> {
   try {
     const git = simpleGit({ baseDir: dir, timeout: { block: 15_000 } });
     if (!(await git.checkIsRepo())) { return {}; }
-    let commit: string;
-    try {
-      commit = (await git.revparse(['HEAD'])).trim();
-    } catch (e) {
-      if (isNoCommitYet(e)) { return {}; }
-      throw e;
-    }
+    // --verify -q: a branch without a commit yet is an empty answer (exit 1, no message), whatever language git
+    // speaks; a real failure still has a message, and throws.
+    const commit = (await git.raw(['rev-parse', '--verify', '-q', 'HEAD'])).trim();
+    if (!commit) { return {}; }
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) { return { problem: `git rev-parse HEAD gave '${commit.slice(0, 80)}', not a commit id` }; }
     const top = (await git.revparse(['--show-toplevel'])).trim();
     const g = simpleGit({ baseDir: top, timeout: { block: 15_000 } });
