@@ -165,10 +165,12 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
           if (p.target.root !== state.root) { continue; }
           const runId = p.card?.details.runId;
           const runChanged = runId === undefined ? change.runs.size > 0 || change.metrics.size > 0 : change.runs.has(runId) || change.metrics.has(runId);
-          if (change.full || change.models || change.goals || change.data || runChanged) { void p.refresh(); }
+          if (change.full || change.models || change.goals || change.data || change.experiments || runChanged) { void p.refresh(); }
         }
       }
-    }));
+    }),
+    // Trust granted: the gate's git checks can run now, where the open cards said they were skipped.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const p of ModelCardPanel.all()) { void p.refresh(); } }));
 
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;

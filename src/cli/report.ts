@@ -1,11 +1,11 @@
 // `mlops report MODEL VERSION [--format md|html] [-o FILE]`: the model card for stakeholders, with the production
 // gate run for its gate section. VERSION is read like `mlops gate` reads it (`3`, `v3`, `@production`, `@staging`).
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { MlopsError, messageOf } from '../core';
+import { messageOf } from '../core';
 import { buildModelCard, cardHtml, cardMarkdown } from '../core/card';
 import { runGate } from '../core/gate';
 import { resolveModelVersionRef } from './gate';
+import { writeCardFile } from '../core/card/write';
 import { UsageError, str, type Command } from './context';
 import { printJson } from './output';
 
@@ -21,24 +21,6 @@ function formatOf(given: string | undefined, out: string | undefined): Format {
   return out && /\.html?$/i.test(out) ? 'html' : 'md';
 }
 
-/** Writes the user's explicit path (anywhere they like), but never over a folder. */
-async function writeReport(file: string, text: string): Promise<void> {
-  const st = await fsp.stat(file).catch(() => undefined);
-  if (st?.isDirectory()) { throw new UsageError(`'${file}' is a folder; give a file name for -o, e.g. ${path.join(file, 'model-card.html')}`); }
-  const dir = path.dirname(file);
-  const parent = await fsp.stat(dir).catch(() => undefined);
-  if (!parent?.isDirectory()) { throw new MlopsError(`cannot write '${file}': the folder ${dir} does not exist`, 'not-found'); }
-  // A temp file beside the target, then a rename: a reader never sees half a card, and a failure leaves the old file.
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fsp.writeFile(tmp, text, 'utf8');
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 export const REPORT_COMMANDS: Record<string, Command> = {
   'report': {
     options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } }, positionals: 2,
@@ -46,6 +28,7 @@ export const REPORT_COMMANDS: Record<string, Command> = {
       const [model, versionArg] = positionals;
       const outArg = str(values, 'output');
       if (outArg === '') { throw new UsageError('-o needs a file name'); }
+      if (outArg !== undefined && /[\\/]$/.test(outArg)) { throw new UsageError(`-o ${outArg}: give a file name, not a folder (e.g. ${outArg}model-card.html)`); }
       const format = formatOf(str(values, 'format'), outArg);
       const store = await open();
       const version = await resolveModelVersionRef(store, model, versionArg);
@@ -58,7 +41,7 @@ export const REPORT_COMMANDS: Record<string, Command> = {
       const text = format === 'html' ? cardHtml(card) : cardMarkdown(card);
       if (outArg) {
         const file = path.resolve(io.cwd, outArg);
-        await writeReport(file, json ? `${JSON.stringify(card, null, 2)}\n` : text);
+        await writeCardFile(file, json ? `${JSON.stringify(card, null, 2)}\n` : text);
         io.stderr(`Wrote the model card of ${model} v${version} to ${file}\n`);
       } else {
         // The renderers already show control characters in the data as `\x1b`; the terminal escaping is a no-op then.

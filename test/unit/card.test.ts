@@ -104,6 +104,11 @@ describe('model card data', () => {
     assert.ok(a.caveats.some((c) => c.includes('is no longer in the store')), a.caveats.join('\n'));
     assert.equal(a.kpis.find((k) => k.name === 'retained_revenue')?.verdict, 'unknown');
     assert.ok(cardHtml(a).includes('(run not found)'));
+    // Every goal and constraint is still listed with its bar, unknown because the run is gone.
+    assert.equal(a.kpis.find((k) => k.name === 'retained_revenue')?.bar, '≥ 250');
+    assert.equal(a.metrics.find((m) => m.name === 'recall')?.bar, '≥ 0.7');
+    assert.deepEqual(a.constraints.map((c) => [c.label, c.verdict]), [['Peak memory', 'unknown'], ['Python', 'unknown']]);
+    assert.match(a.constraints[0].reason ?? '', /not in the store/);
 
     const noData = await cardFixture();
     fs.rmSync(path.join(noData.root, '.mlops', 'datasets', 'churn'), { recursive: true });
@@ -120,6 +125,29 @@ describe('model card data', () => {
 });
 
 describe('model card Markdown', () => {
+  it('a slice whose value is NaN or infinite is listed as unknown, never charted as a number', async () => {
+    const f = await cardFixture();
+    await f.store.logMetrics(f.runId, [{ name: 'recall@tier=gold', value: 0.8, step: 1 }, { name: 'recall@tier=silver', value: Infinity, step: 1 }, { name: 'recall@tier=bronze', value: NaN, step: 1 }]);
+    const card = await buildModelCard(f.store, 'churn', 1);
+    const tier = card.slices.find((x) => x.key === 'tier')!;
+    assert.equal(tier.flagged, true);
+    assert.deepEqual(tier.unknown?.map((u) => u.slice), ['bronze', 'silver']);
+    const html = cardHtml(card);
+    assert.ok(!/NaN"|Infinity"/.test(html), 'no NaN or Infinity in SVG attributes');
+    assert.match(cardMarkdown(card), /spread unknown \(tier=bronze is NaN, tier=silver is Infinity; allowed ≤ 0\.05\)/);
+    await f.store.logMetrics(f.runId, [{ name: 'recall@tier=gold', value: NaN, step: 2 }]);
+    assert.ok(!/x1="NaN"/.test(cardHtml(await buildModelCard(f.store, 'churn', 1))));
+  });
+
+  it('a list of gate problems ends with a blank line, so GitHub does not fold the next heading into it', async () => {
+    const f = await cardFixture();
+    const card = await buildModelCard(f.store, 'churn', 1, { gate: handGate({ problems: ['requirements.txt could not be read'] }) });
+    const lines = cardMarkdown(card).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('- requirements.txt could not be read'));
+    assert.ok(at > 0);
+    assert.equal(lines[at + 1], '');
+  });
+
   it('escapes table and inline syntax so hostile text stays text', () => {
     assert.equal(mdEscape('a|b'), 'a\\|b');
     assert.equal(mdEscape('<img src=x>'), '&lt;img src=x&gt;');

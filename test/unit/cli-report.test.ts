@@ -78,6 +78,17 @@ describe('mlops report', () => {
     assert.match(r.stderr, /is a folder/);
     assert.deepEqual(fs.readdirSync(dir), ['keep.txt']);
     assert.equal(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'keep');
+    // A name ending in a slash means a folder, even one that does not exist: no file of that name is made.
+    const slash = mlops(['report', 'churn', '1', '-o', 'newdir/'], f.root);
+    assert.equal(slash.code, 2);
+    assert.ok(!fs.existsSync(path.join(f.root, 'newdir')));
+    // Rewriting a card keeps its permissions.
+    const card = path.join(f.root, 'private.md');
+    fs.writeFileSync(card, 'old');
+    fs.chmodSync(card, 0o600);
+    assert.equal(mlops(['report', 'churn', '1', '-o', card], f.root).code, 0);
+    assert.equal(fs.statSync(card).mode & 0o777, 0o600);
+    assert.match(fs.readFileSync(card, 'utf8'), /^# Model card: churn v1/);
   });
 
   it('exits 1 for a model or version that does not exist, or a folder for -o that does not exist', async () => {

@@ -53,6 +53,7 @@ export function cardSliceGroups(summaries: ReadonlyMap<string, MetricSummary>, g
     spread: g.spread, maxSpread: g.threshold, goal: g.higherIsBetter ? 'max' : 'min',
     goalFrom: goals.metrics.some((m) => m.name === g.metric) ? 'goals' : Object.hasOwn(declared, g.metric) ? 'experiment' : 'assumed',
     worst: g.worst, flagged: g.flagged,
+    ...(g.nonFinite.length ? { unknown: g.nonFinite.map((x) => ({ slice: x.slice, metric: `${g.metric}@${g.key}=${x.slice}`, value: x.value })) } : {}),
   }));
 }
 
@@ -129,26 +130,28 @@ export async function buildModelCard(store: Store, model: string, version: numbe
     if (exp?.ok && exp.value.metricGoals) { directions = exp.value.metricGoals; }
   }
 
-  const evaluated = run ? evaluateRun(goals, { run, metrics: summaries, modelSizeBytes: mv.artifact.sizeBytes }) : undefined;
-  const checks = evaluated?.checks ?? [];
+  // Without the run every goal and constraint is still listed with its bar, each unknown for that reason.
+  const basis: Run = run ?? { formatVersion: 1, id: mv.runId, experiment: '', name: mv.runId, status: 'finished', startTime: mv.createdAt, params: {}, tags: [], dataVersions: [], meta: {} };
+  const checks = evaluateRun(goals, { run: basis, metrics: run ? summaries : new Map(), modelSizeBytes: mv.artifact.sizeBytes }).checks;
+  const gone = (g: CardGoal): CardGoal => (run || g.verdict !== 'unknown' ? g : { ...g, reason: 'the run that produced this version is not in the store' });
   const kpis = goals.kpis.map((k) => {
-    const c = checks.find((x) => x.kind === 'kpi' && x.name === k.name);
+    const c = checks.find((x) => x.kind === 'kpi' && x.name === k.name)!;
     const extra = { description: k.description, formula: k.formula, owner: k.owner, target: k.target };
     const clean = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) as Partial<CardGoal>;
-    return c ? goalOf(c, clean) : { name: k.name, label: k.name, verdict: 'unknown' as const, reason: 'no run to compute it from', ...clean, ...(k.unit ? { unit: k.unit } : {}) };
+    return gone(goalOf(c, clean));
   });
   const metrics = goals.metrics.map((g) => {
-    const c = checks.find((x) => x.kind === 'metric' && x.name === g.name);
+    const c = checks.find((x) => x.kind === 'metric' && x.name === g.name)!;
     const extra: Partial<CardGoal> = { ...(g.description ? { description: g.description } : {}), ...(g.target !== undefined ? { target: g.target } : {}) };
-    return c ? goalOf(c, extra) : { name: g.name, label: g.name, verdict: 'unknown' as const, reason: 'no run to read it from', ...extra };
+    return gone(goalOf(c, extra));
   });
-  const constraints = checks.filter((c) => c.kind === 'constraint').map((c) => goalOf(c));
+  const constraints = checks.filter((c) => c.kind === 'constraint').map((c) => gone(goalOf(c)));
   for (const g of [...kpis, ...metrics, ...constraints]) {
     if (g.verdict === 'unknown') { caveats.push(`${g.label} is unknown${g.reason ? `: ${g.reason}` : ''}.`); }
   }
 
   const slices = cardSliceGroups(summaries, goals, directions);
-  for (const s of slices.filter((x) => x.goalFrom === 'assumed')) {
+  for (const s of slices.filter((x, i) => x.goalFrom === 'assumed' && slices.findIndex((y) => y.metric === x.metric) === i)) {
     caveats.push(`No goal says whether higher or lower ${s.metric} is better; ${s.goal === 'max' ? 'higher' : 'lower'} is assumed from its name for its worst slice.`);
   }
   const data = run ? await dataOf(store, run, caveats) : [];

@@ -44,6 +44,7 @@ function shorten(s: string, n: number): string {
  * spread bar: the line `maxSpread` away from the best slice; a slice beyond it makes the spread too wide.
  */
 export function sliceChartSvg(s: CardSliceGroup): string {
+  if (!s.slices.length) { return ''; }
   const values = s.slices.map((x) => x.value);
   const best = s.goal === 'max' ? Math.max(...values) : Math.min(...values);
   const limit = s.goal === 'max' ? best - s.maxSpread : best + s.maxSpread;
@@ -124,7 +125,8 @@ export function cardBody(card: ModelCard): string {
     ? card.slices.map((s) => `<figure class="slices${s.flagged ? ' flagged' : ''}"><figcaption><strong>${esc(s.metric)}</strong> by <strong>${esc(s.key)}</strong>: `
       + `spread ${esc(spreadText(s))}${s.flagged ? ' <span class="v-fail">too wide</span>' : ' <span class="v-pass">within bounds</span>'}; `
       + `worst slice ${code(`${s.key}=${s.worst}`)}; ${esc(directionText(s))}</figcaption>${sliceChartSvg(s)}`
-      + table([esc(s.key), esc(s.metric)], s.slices.map((x) => [esc(x.slice) + (x.slice === s.worst ? ' <span class="v-fail">worst</span>' : ''), esc(formatNumber(x.value))]), 'compact')
+      + table([esc(s.key), esc(s.metric)], [...s.slices.map((x) => [esc(x.slice) + (x.slice === s.worst ? ' <span class="v-fail">worst</span>' : ''), esc(formatNumber(x.value))]),
+        ...(s.unknown ?? []).map((x) => [esc(x.slice) + ' <span class="v-fail">unknown</span>', esc(formatNumber(x.value))])], 'compact')
       + '</figure>').join('')
     : p(`The run logged no sliced metric (${code('name@key=value')}), so consistency across data subsets is not shown.`, 'muted')));
 
@@ -198,6 +200,7 @@ code.hash { font-size: 11px; word-break: break-all; }
 table { border-collapse: collapse; margin: 8px 0 12px; width: 100%; }
 th, td { border: 1px solid var(--border); padding: 5px 9px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 thead th { background: var(--head); font-weight: 600; white-space: nowrap; overflow-wrap: normal; }
+table.compact thead th { white-space: normal; overflow-wrap: anywhere; }
 table.kv th { width: 190px; background: var(--head); font-weight: 600; }
 table.compact { width: auto; min-width: 260px; }
 .v-pass, .s-pass .status { color: var(--pass); font-weight: 600; }

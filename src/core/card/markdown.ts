@@ -62,7 +62,11 @@ export function cardMarkdown(card: ModelCard): string {
   const sliceBody: string[] = [];
   for (const s of card.slices) {
     sliceBody.push(`**${e(s.metric)}** by **${e(s.key)}** — spread ${e(spreadText(s))}${s.flagged ? ' **(too wide)**' : ''}; worst slice ${e(`${s.key}=${s.worst}`)}; ${e(directionText(s))}.`, '');
-    sliceBody.push(table([e(s.key), e(s.metric), ''], s.slices.map((x) => [e(x.slice), formatNumber(x.value), x.slice === s.worst ? '← worst' : ''])), '');
+    // A text bar per slice (GitHub renders no inline SVG from Markdown): the chart of the HTML card, in characters.
+    const top = Math.max(...s.slices.map((x) => Math.abs(x.value)), 1e-12);
+    const bar = (v: number) => '█'.repeat(Math.max(1, Math.round((Math.abs(v) / top) * 20)));
+    sliceBody.push(table([e(s.key), e(s.metric), '', ''], [...s.slices.map((x) => [e(x.slice), formatNumber(x.value), `\`${bar(x.value)}\``, x.slice === s.worst ? '← worst' : '']),
+      ...(s.unknown ?? []).map((x) => [e(x.slice), formatNumber(x.value), '', 'unknown'])]), '');
   }
   section('slices', sliceBody.length ? sliceBody : ['The run logged no sliced metric (`name@key=value`), so consistency across data subsets is not shown.']);
 
@@ -110,6 +114,8 @@ export function cardMarkdown(card: ModelCard): string {
     const failing = g.checks.flatMap((c) => c.evidence.filter((x) => x.failing).map((x) => [e(c.id), x.file ? code(`${x.file}${x.line ? `:${x.line}` : ''}`) : '', e(x.text)]));
     if (failing.length) { gateBody.push('Why:', '', table(['Check', 'Where', 'Evidence'], failing), ''); }
     for (const p of g.problems) { gateBody.push(`- ${e(p)}`); }
+    // A list must end with a blank line, or GitHub reads the next bold line as part of its last item.
+    if (g.problems.length) { gateBody.push(''); }
   }
   if (card.waivers.length) {
     gateBody.push('**Waivers**', '', table(['Check', 'Reason', 'By', 'When'], card.waivers.map((w) => [e(w.check), e(w.reason), e(w.by ?? '—'), e(w.at ? `${dateText(w.at)}${w.stage ? ` (→ ${w.stage})` : ''}` : 'this gate run')])), '');

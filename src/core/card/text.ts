@@ -23,6 +23,7 @@ export function verdictText(g: CardGoal): string {
 }
 
 export function spreadText(s: CardSliceGroup): string {
+  if (s.unknown?.length) { return `unknown (${s.unknown.map((u) => `${s.key}=${u.slice} is ${formatNumber(u.value)}`).join(', ')}; allowed ≤ ${formatNumber(s.maxSpread)})`; }
   return `${formatNumber(Number(s.spread.toPrecision(6)))} ${s.flagged ? '>' : '≤'} ${formatNumber(s.maxSpread)}`;
 }
 
@@ -50,7 +51,7 @@ export function cardTitle(card: ModelCard): string {
 
 // C0 and C1 controls (but line breaks and tabs) and the bidi overrides and isolates that reorder what is shown.
 // eslint-disable-next-line no-control-regex
-const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** Characters that would be invisible, or would reorder or restyle the text around them, made visible as `\x1b`. */
 export function showControls(s: string): string {

@@ -66,8 +66,10 @@ export interface CardSliceGroup {
   goalFrom: 'goals' | 'experiment' | 'assumed';
   /** The slice with the worst value (lowest for `max`, highest for `min`). */
   worst: string;
-  /** True when the spread is over the allowed one. */
+  /** True when the spread is over the allowed one, or a slice's value is unknown. */
   flagged: boolean;
+  /** Slices whose last value is NaN or infinite: unknown, so the spread cannot be vouched for (not charted). */
+  unknown?: { slice: string; metric: string; value: number }[];
 }
 
 export interface CardDataFile {

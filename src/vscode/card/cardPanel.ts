@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { messageOf } from '../../core';
+import { writeCardFile } from '../../core/card/write';
 import { cardHtml, cardMarkdown, type ModelCard } from '../../core/card';
 import { ModelCardStateSchema, ModelCardWebviewMessageSchema, type CardExportFormat, type ModelCardHostMessage, type ModelCardWebviewMessage } from '../../protocol/modelCard';
 import type { Log } from '../log';
@@ -34,6 +34,7 @@ export class ModelCardPanel implements vscode.Disposable {
   private ready = false;
   private section: string | undefined;
   private loading: Promise<void> | undefined;
+  private again = false;
   /** The card shown (also what the integration tests read). */
   card: ModelCard | undefined;
   /** Why the card could not be built, when it could not. */
@@ -69,6 +70,8 @@ export class ModelCardPanel implements vscode.Disposable {
     panel.webview.options = ModelCardPanel.options(ext);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
+      // A hidden panel's page is gone (retainContextWhenHidden is off): it says it is ready again when it comes back.
+      panel.onDidChangeViewState(() => { if (!panel.visible) { this.ready = false; } }),
       panel.webview.onDidReceiveMessage((m: unknown) => { void this.handle(m); }),
     );
   }
@@ -77,7 +80,14 @@ export class ModelCardPanel implements vscode.Disposable {
 
   /** Builds the card again and replaces the page; a failure is shown in the page and logged. Calls in flight are shared. */
   refresh(): Promise<void> {
-    this.loading ??= this.load().finally(() => { this.loading = undefined; });
+    if (this.loading) {
+      // A change that arrives while a card is being built may have come after what that build read: build once more.
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do { this.again = false; await this.load(); } while (this.again && !this.disposed);
+    })().finally(() => { this.loading = undefined; });
     return this.loading;
   }
 
@@ -102,11 +112,12 @@ export class ModelCardPanel implements vscode.Disposable {
 
   async scrollTo(section: string): Promise<void> {
     this.section = section;
-    if (this.ready) { await this.post({ type: 'scrollTo', section }); this.section = undefined; }
+    // Kept until the page took it: a hidden panel's page is torn down, and the one that comes back asks again.
+    if (this.ready && this.panel.visible && await this.post({ type: 'scrollTo', section })) { this.section = undefined; }
   }
 
-  private async post(msg: ModelCardHostMessage): Promise<void> {
-    if (!this.disposed) { await this.panel.webview.postMessage(msg); }
+  private async post(msg: ModelCardHostMessage): Promise<boolean> {
+    return !this.disposed && await this.panel.webview.postMessage(msg);
   }
 
   /** Validates and acts on one message from the page; false when it was dropped. Never rejects. */
@@ -157,9 +168,7 @@ export class ModelCardPanel implements vscode.Disposable {
       if (!picked) { return undefined; }
       target = picked.fsPath;
     }
-    const st = await fsp.stat(target).catch(() => undefined);
-    if (st?.isDirectory()) { throw new Error(`${target} is a folder`); }
-    await fsp.writeFile(target, format === 'html' ? cardHtml(card) : cardMarkdown(card), 'utf8');
+    await writeCardFile(target, format === 'html' ? cardHtml(card) : cardMarkdown(card));
     this.log.info(`model card: exported ${this.target.model} v${this.target.version} to ${target}`);
     await this.post({ type: 'status', text: `Saved ${path.basename(target)}` });
     return target;
