@@ -31,6 +31,9 @@ describe('production gate (real git repositories)', function () {
     assert.deepEqual(r.checks.map((c) => c.id), ['goals', 'constraints', 'slices', 'lineage', 'dependencies', 'notebooks', 'budget']);
     assert.equal(check(r, 'budget').level, 'advisory');
     assert.match(check(r, 'goals').summary, /^2 of 2 goals met/);
+    // Every pinned library at the commit is listed too (the model card shows them), none of them failing.
+    assert.deepEqual(check(r, 'dependencies').evidence.map((e) => [e.text, e.failing]), [
+      ['requirements.txt:1: scikit-learn==1.5.0 — pinned, vetted', false], ['requirements.txt:2: pandas==2.2.2 — pinned, vetted', false]]);
     assert.equal(r.commit.id, git(f.ws, 'rev-parse', 'HEAD').trim());
   });
 

@@ -17,8 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
-  isSkippedFolder, lintKind, lintText, scriptTrainingPatterns, unreadableFinding, DEFAULT_TRAINING_PATTERNS,
-  type FileLintOptions, type Finding, type LintOptions,
+  LineIndex, dependencyFormat, isSkippedFolder, isVetted, lintKind, lintText, parseDependencies, scriptTrainingPatterns, unreadableFinding,
+  DEFAULT_TRAINING_PATTERNS, type FileLintOptions, type Finding, type LintOptions,
 } from '../lint';
 import type { Actor } from './types';
 
@@ -50,6 +50,8 @@ export interface CommitLint {
   notebooks: string[];
   /** Every finding of the dependency files (all rules: the gate picks `unpinned-contrib`, `invalid`, …). */
   dependencies: Finding[];
+  /** Every runtime dependency declared in them: where, what, whether pinned and vetted (for the model card). */
+  declared: DeclaredDependency[];
   /**
    * Every finding of the notebooks (all notebook rules and contrib imports: the gate picks
    * `notebook-only-training`), judged against the training calls of the `.py` files at the same commit.
@@ -60,6 +62,15 @@ export interface CommitLint {
    * workspace folder that did not exist yet at that commit, training patterns that are not regular expressions.
    */
   notes: string[];
+}
+
+export interface DeclaredDependency {
+  file: string;
+  line: number;
+  name: string;
+  spec: string;
+  pinned: boolean;
+  vetted: boolean;
 }
 
 export type CommitLintResult = CommitLint | { problem: string };
@@ -311,8 +322,19 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
     // what it could not read.
     const missing = (e: TreeEntry, why: string): Finding[] => unreadableFinding(e.path, why, lintOpts);
     const dependencies: Finding[] = [];
+    const declared: DeclaredDependency[] = [];
     for (const e of deps) {
       const text = textOf(e);
+      const format = dependencyFormat(e.path);
+      if (text !== undefined && format && !LFS_POINTER.test(text)) {
+        try {
+          const lines = new LineIndex(text);
+          for (const d of parseDependencies(text, format).entries) {
+            if (!d.runtime) { continue; }
+            declared.push({ file: e.path, line: lines.position(d.span.start).line, name: d.name, spec: d.spec, pinned: d.pinned, vetted: isVetted(d.name, opts.vetted) });
+          }
+        } catch { /* a file that does not parse is an unreadable finding already */ }
+      }
       dependencies.push(...(text === undefined ? missing(e, 'its object is missing from git at that commit (a damaged or partial clone?)') : lfs(e, text) ?? lintText(e.path, text, lintOpts)));
     }
     const notebookTexts = notebooks.map((e) => ({ e, text: textOf(e) }));
@@ -333,6 +355,7 @@ export async function lintAtCommit(root: string, commit: string, opts: CommitLin
     return {
       commit: id,
       dependencyFiles: deps.map((e) => e.path),
+      declared,
       notebooks: notebooks.map((e) => e.path),
       dependencies: dependencies.sort(byPosition),
       notebookFindings: notebookFindings.sort(byPosition),

@@ -5,12 +5,13 @@
  */
 import { DEFAULT_SEVERITY, vettedSet, type Finding, type LintOptions } from '../lint';
 import type { Policy } from '../store/schemas';
+import type { DeclaredDependency } from './atCommit';
 import { result, type Level } from './checks';
 import type { GateCheckResult, GateEvidence } from './types';
 
 /** What atCommit gave for the commit: the files and findings, or why they could not be read. */
 export type CodeAtCommit =
-  | { ok: true; commit: string; dependencyFiles: string[]; notebooks: string[]; dependencies: Finding[]; notebookFindings: Finding[] }
+  | { ok: true; commit: string; dependencyFiles: string[]; notebooks: string[]; dependencies: Finding[]; notebookFindings: Finding[]; declared?: DeclaredDependency[] }
   | { ok: false; reason: string };
 
 /** Dependency findings that fail the gate; other unpinned ones are advisory evidence. */
@@ -44,7 +45,12 @@ export function dependenciesCheck(level: Level, code: CodeAtCommit): GateCheckRe
   if (!code.ok) { return result('dependencies', level, 'skipped', `not checked: ${code.reason}`, [], code.reason); }
   const failing = code.dependencies.filter((f) => FAILING_DEPENDENCY.has(f.code));
   const advisory = code.dependencies.filter((f) => f.code === 'unpinned');
-  const evidence = [...failing.map((f) => findingEvidence(f, true)), ...advisory.map((f) => findingEvidence(f, false))];
+  // The pinned ones too, so the model card can list every library with whether it is pinned and vetted.
+  const pinned = (code.declared ?? []).filter((d) => d.pinned).map((d): GateEvidence => ({
+    text: `${d.file}:${d.line}: ${d.name}${d.spec.startsWith('(') ? ` ${d.spec}` : d.spec} — pinned, ${d.vetted ? 'vetted' : 'not vetted (review it, then add it to the vetted set)'}`,
+    failing: false, file: d.file, line: d.line, code: d.vetted ? 'pinned' : 'contrib',
+  }));
+  const evidence = [...failing.map((f) => findingEvidence(f, true)), ...advisory.map((f) => findingEvidence(f, false)), ...pinned];
   const files = code.dependencyFiles.length;
   if (!files) {
     return result('dependencies', level, 'pass', `no dependency file (requirements*.txt, pyproject.toml, environment.yml, …) at commit ${short(code.commit)}`, evidence);
