@@ -41,6 +41,11 @@ export const Commands = {
   defineGoals: 'mlops.defineGoals',
   openGoalsFile: 'mlops.openGoalsFile',
   addCiWorkflow: 'mlops.addCiWorkflow',
+  serveModel: 'mlops.serveModel',
+  stopServing: 'mlops.stopServing',
+  packageModel: 'mlops.packageModel',
+  openMonitoringChart: 'mlops.openMonitoringChart',
+  refreshMonitoring: 'mlops.refreshMonitoring',
 } as const;
 
 /**
@@ -57,6 +62,7 @@ export const Views = {
   data: 'mlops.data',
   models: 'mlops.models',
   goals: 'mlops.goals',
+  monitoring: 'mlops.monitoring',
 } as const;
 
 export const Settings = {
@@ -72,11 +78,15 @@ export const Settings = {
   compareMetricGoals: 'mlops.compare.metricGoals',
   compareSliceThreshold: 'mlops.compare.sliceSpreadThreshold',
   runScriptParamsAs: 'mlops.runScript.paramsAs',
+  servePort: 'mlops.serve.port',
+  serveHost: 'mlops.serve.host',
+  monitoringNotifications: 'mlops.monitoring.notifications',
 } as const;
 
 export const ContextKeys = {
   hasStore: 'mlops.hasStore',
   runsFiltered: 'mlops.runsFiltered',
+  serving: 'mlops.serving',
 } as const;
 
 /** Keys of the per-workspace memento. */

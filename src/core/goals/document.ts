@@ -9,8 +9,9 @@ import type { z } from 'zod';
 import { FORMAT_VERSION } from '../store/schemas';
 import { parseFormula, FormulaError, type Formula } from './formula';
 import { defaultGateSettings, type GateSettings } from '../gate/types';
+import { defaultMonitoringSettings, parseDuration, type MonitoringSettings } from '../monitor/types';
 import {
-  BudgetSchema, ConstraintsSchema, GateSchema, IntendedUseSchema, KpiSchema, MetricGoalSchema,
+  AlertRuleSchema, BudgetSchema, ConstraintsSchema, GateSchema, IntendedUseSchema, KpiSchema, MetricGoalSchema, MonitoringSchema,
   type Budget, type Constraints, type IntendedUse, type Kpi, type MetricGoal,
 } from './schema';
 
@@ -43,6 +44,8 @@ export interface Goals {
   /** The production gate's settings, defaults filled in (see gate/types.ts). */
   gate: GateSettings;
   intendedUse?: IntendedUse;
+  /** Serving and monitoring settings, defaults filled in; each alert rule knows where it is written. */
+  monitoring: MonitoringSettings;
 }
 
 export interface GoalsDocument {
@@ -52,7 +55,7 @@ export interface GoalsDocument {
 }
 
 export function emptyGoals(): Goals {
-  return { metrics: [], kpis: [], constraints: {}, gate: defaultGateSettings() };
+  return { metrics: [], kpis: [], constraints: {}, gate: defaultGateSettings(), monitoring: defaultMonitoringSettings() };
 }
 
 export function hasGoals(g: Goals | undefined): g is Goals {
@@ -255,7 +258,37 @@ export function parseGoals(text: string): GoalsDocument {
     const u = r.entry(IntendedUseSchema, intended, ['intendedUse']);
     if (u) { goals.intendedUse = u; }
   }
+
+  const monitoring = own(raw, 'monitoring');
+  if (monitoring !== undefined) { readMonitoring(r, monitoring, goals); }
   return { goals, problems: r.problems };
+}
+
+/** The monitoring section: each setting on its own (a bad one is reported and defaulted), each alert rule on its own. */
+function readMonitoring(r: Reader, value: unknown, goals: Goals): void {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) { r.report('error', ['monitoring'], 'monitoring must be an object: { "window": "1h", "alerts": [...] }'); return; }
+  const { alerts, ...settings } = value as Record<string, unknown>;
+  const s = r.entry(MonitoringSchema.omit({ alerts: true }), settings, ['monitoring']);
+  const m = goals.monitoring;
+  if (s) {
+    if (s.window !== undefined) { m.window = s.window.trim(); }
+    if (s.maxDataAge !== undefined) { m.maxDataAgeHours = parseDuration(s.maxDataAge)! / 3_600_000; }
+    if (s.label !== undefined) { m.label = s.label; }
+    if (s.reference !== undefined) { m.reference = s.reference; }
+    if (s.logInputs !== undefined) { m.logInputs = s.logInputs; }
+  }
+  if (alerts === undefined) { return; }
+  if (!Array.isArray(alerts)) { r.report('error', ['monitoring', 'alerts'], 'alerts must be a list of rules'); return; }
+  alerts.forEach((item, i) => {
+    const a = r.entry(AlertRuleSchema, item, ['monitoring', 'alerts', i]);
+    const node = r.node(['monitoring', 'alerts', i]);
+    if (!a || !node) { return; }
+    m.alerts.push({
+      index: i, ...(a.name ? { name: a.name } : {}), quantity: a.quantity, comparator: a.comparator, threshold: a.threshold,
+      windows: a.windows ?? 1, severity: a.severity ?? 'warning', ...(a.description ? { description: a.description } : {}),
+      offset: node.offset, length: node.length,
+    });
+  });
 }
 
 function describeParseError(code: string): string {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CHECK_LEVELS, GATE_CHECKS } from '../gate/types';
+import { ALERT_SEVERITIES, COMPARATORS, LOG_INPUT_MODES, MONITOR_QUANTITIES, parseDuration, parseWindow } from '../monitor/types';
 
 const formatVersion = z.number().int().min(1).describe('Format version of this file; readers skip files newer than they understand.');
 const direction = z.enum(['max', 'min'], { error: 'goal must be "max" (higher is better) or "min" (lower is better)' });
@@ -89,6 +90,34 @@ export const IntendedUseSchema = z.looseObject({
 }).meta({ title: 'Intended use' });
 export type IntendedUse = z.infer<typeof IntendedUseSchema>;
 
+export const AlertRuleSchema = z.looseObject({
+  name: text(100).optional().describe('A short name shown in the status bar, notifications and the Monitoring view.'),
+  quantity: z.enum(MONITOR_QUANTITIES, { error: `not a monitored quantity: use ${MONITOR_QUANTITIES.join(', ')}` })
+    .describe('What is watched, per window.'),
+  comparator: z.enum(COMPARATORS, { error: 'comparator is one of lt, lte, gt, gte, eq' }).describe('The alert fires when `quantity comparator threshold`.'),
+  threshold: aNumber('threshold'),
+  windows: z.number({ error: 'windows must be a whole number ≥ 1' }).int('windows must be a whole number ≥ 1').min(1, 'windows must be a whole number ≥ 1').max(1000, 'at most 1000').optional()
+    .describe('How many windows in a row must meet the condition (default 1).'),
+  severity: z.enum(ALERT_SEVERITIES, { error: 'severity is "warning" or "alert"' }).optional().describe('Default "warning"; "alert" shows red.'),
+  description: text(2000).optional().describe('Why this matters to the business; shown with the alert.'),
+}).meta({ title: 'Alert rule' });
+export type AlertRuleInput = z.infer<typeof AlertRuleSchema>;
+
+export const MonitoringSchema = z.looseObject({
+  window: z.string({ error: 'window must be text such as "1h", "1d" or a number of requests ("500")' })
+    .refine((w) => parseWindow(w) !== undefined, 'window is a duration of at least a minute ("30m", "1h", "1d") or a number of requests ("500")').optional()
+    .describe('The size of a monitoring window (default "1h").'),
+  maxDataAge: z.string({ error: 'maxDataAge must be a duration such as "30d"' })
+    .refine((d) => parseDuration(d) !== undefined, 'maxDataAge is a duration such as "12h", "30d" or "2w"').optional()
+    .describe('How old the newest version of the model\'s datasets may be.'),
+  label: text(200).optional().describe('The ground-truth column of the training data: not a model input; feedback labels are compared with predictions.'),
+  reference: text(200).optional().describe('The dataset (of the producing run) whose version is the input drift reference; default the run\'s first dataset with a profile.'),
+  logInputs: z.enum(LOG_INPUT_MODES, { error: 'logInputs is "features", "raw", "hash" or "drop"' }).optional()
+    .describe('What the server logs of each request: the training columns (default), everything, a hash per record, or nothing.'),
+  alerts: z.array(AlertRuleSchema, { error: 'alerts must be a list of rules' }).optional(),
+}).meta({ title: 'Monitoring' });
+export type MonitoringSection = z.infer<typeof MonitoringSchema>;
+
 /**
  * The whole file as the JSON Schema ships it. Reading is more forgiving than this (see document.ts): one bad entry
  * is reported and left out while the rest of the file still works.
@@ -101,5 +130,6 @@ export const GoalsSchema = z.looseObject({
   budget: BudgetSchema.optional(),
   gate: GateSchema.optional(),
   intendedUse: IntendedUseSchema.optional().describe('For the model card: what the model is for, who uses it, what it is not for.'),
+  monitoring: MonitoringSchema.optional().describe('Serving and monitoring: window size, data freshness, what is logged, alert rules.'),
 }).meta({ title: 'MLOps Workbench goals' });
 export type GoalsFile = z.infer<typeof GoalsSchema>;

@@ -10,7 +10,7 @@ import { nameMatches, nowIso, type EntityFiles, type IdentityCheck, type ReadRes
 import { readVersionFolders } from './dataVersions';
 import { assertId, assertName, printable } from './ids';
 import { withFileLock } from './lock';
-import { ModelSchema, ModelVersionSchema, FORMAT_VERSION, type Model, type ModelStage, type ModelVersion } from './schemas';
+import { ModelSchema, ModelVersionSchema, FORMAT_VERSION, type Model, type ModelFlavor, type ModelStage, type ModelVersion } from './schemas';
 import type { RunStore } from './runs';
 
 /** What a gated stage change adds to its history entry: who, the waivers and the gate's result (gate/types.ts). */
@@ -21,6 +21,8 @@ export interface RegisterModelInput {
   runId: string;
   artifactPath: string;
   description?: string;
+  /** How the artifact is loaded to serve it (see ModelFlavorSchema). */
+  flavor?: ModelFlavor;
   signal?: AbortSignal;
   onProgress?: (p: HashProgress) => void;
 }
@@ -78,6 +80,7 @@ export class ModelStore {
     for (let attempt = 0; attempt < 1000; attempt++, version++) {
       const mv: ModelVersion = {
         formatVersion: FORMAT_VERSION, model: input.name, version, artifact, runId: run.id, stage: 'none', createdAt,
+        ...(input.flavor ? { flavor: input.flavor } : {}),
         stageHistory: [{ stage: 'none', at: createdAt }],
       };
       const file = this.versionFile(input.name, version);

@@ -160,6 +160,16 @@ export const MODEL_STAGES = ['none', 'staging', 'production', 'archived'] as con
 export const ModelStageSchema = z.enum(MODEL_STAGES);
 export type ModelStage = z.infer<typeof ModelStageSchema>;
 
+/** How a model version's artifact is loaded to serve predictions (`mlops serve`, `mlops package`). */
+export const MODEL_FLAVORS = ['pickle', 'joblib', 'python'] as const;
+export type ModelFlavorName = typeof MODEL_FLAVORS[number];
+export const ModelFlavorSchema = z.looseObject({
+  name: z.enum(MODEL_FLAVORS).describe('pickle / joblib: an object with .predict (scikit-learn style); python: `entry` loads the artifact'),
+  entry: z.string().min(1).max(500).optional()
+    .describe('python flavor: `path/to/file.py:function` (relative to the workspace) or `package.module:function`; the function gets the artifact path and returns predict(records) -> list'),
+});
+export type ModelFlavor = z.infer<typeof ModelFlavorSchema>;
+
 /** `.mlops/models/<name>/versions/<n>.json` */
 export const ModelVersionSchema = z.looseObject({
   formatVersion,
@@ -174,6 +184,8 @@ export const ModelVersionSchema = z.looseObject({
   runId: id,
   stage: ModelStageSchema,
   createdAt: isoTime,
+  /** How to load the artifact to serve it; recorded at registration (`--flavor`, `log_model(flavor=…)`). */
+  flavor: ModelFlavorSchema.optional(),
   stageHistory: z.array(z.looseObject({
     stage: ModelStageSchema,
     at: isoTime,
