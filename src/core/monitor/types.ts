@@ -262,3 +262,27 @@ export function meets(value: number | undefined, comparator: Comparator, thresho
     case 'eq': return value === threshold;
   }
 }
+
+/**
+ * Everything the Monitoring view, the chart and `mlops monitor` show of one model: built by
+ * `monitorReport(store, model, opts)` (monitor/report.ts), which brings `windows.jsonl` up to date first.
+ */
+export interface MonitorReport {
+  model: string;
+  window: WindowSpec;
+  /** Oldest first; the last one may be open (`closed: false`). */
+  windows: WindowSummary[];
+  alerts: AlertStatus[];
+  /** The training data version input drift is measured against, or why there is none. */
+  reference: { dataset: string; versionId: string } | null;
+  referenceNote?: string;
+  /** Lines to draw on the chart: from constraints (latencyMsP95 ← maxLatencyMsP95), goals (accuracy ← a metric goal's
+   *  threshold), monitoring.maxDataAge (dataAgeHours) and alert rules (their threshold, named by the rule). */
+  thresholds: { quantity: MonitorQuantity; value: number; source: string }[];
+  /** Model versions seen in the log, newest first. */
+  versions: number[];
+  /** The newest request's time, or undefined when nothing was logged. */
+  lastRequest?: string;
+  /** Torn or unreadable log lines, and other things a reader should know (at most 50). */
+  problems: LogProblem[];
+}
