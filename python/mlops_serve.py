@@ -296,7 +296,7 @@ def records_of(body):
             raise BadRequest(400, "no records: send a JSON list of records, one record, or a dict of columns")
         for i, r in enumerate(body):
             if not isinstance(r, dict):
-                raise BadRequest(400, "record %d is a %s, not an object of column: value" % (i, _json_type(r)))
+                raise BadRequest(400, "record %d is not an object of column: value (it is %s)" % (i, _json_type(r)))
         return body
     if isinstance(body, dict):
         if body and all(isinstance(v, list) for v in body.values()):
