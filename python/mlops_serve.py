@@ -392,6 +392,19 @@ def validate(records, features, label):
 
 # ------------------------------------------------------------------ the log
 
+def _ends_with_newline(path):
+    """Whether a file is empty or ends with a line break."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return True
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+    except OSError:
+        return True
+
+
 class PredictionLog(object):
     """Appends lines to ``<dir>/<yyyy-mm-dd>.jsonl`` (UTC day of the line's time): one ``os.write`` per line on an
     O_APPEND descriptor, under a lock, so lines never interleave and a crash tears at most the last one."""
@@ -415,8 +428,12 @@ class PredictionLog(object):
         with self.lock:
             if day != self.day:
                 self._close()
-                self.fd = os.open(os.path.join(self.dir, day + ".jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                path = os.path.join(self.dir, day + ".jsonl")
+                self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
                 self.day = day
+                if not _ends_with_newline(path):
+                    # A line torn by an earlier crash: end it, so this line does not run into it and stays readable.
+                    data = b"\n" + data
             view = memoryview(data)
             while view:  # os.write may write less only on a full disk or a signal; finish the line then
                 n = os.write(self.fd, view)

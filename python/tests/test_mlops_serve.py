@@ -107,6 +107,21 @@ class Log(unittest.TestCase):
         self.assertEqual(sorted(found), [ids[0], ids[3]])
         self.assertEqual(found[ids[3]], {"time": "2026-11-30T00:00:02.000Z", "version": 2, "outputs": [7, 8]})
 
+    def test_a_line_torn_by_an_earlier_crash_is_ended_before_the_next_one(self):
+        folder = os.path.join(self.tmp, "m")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "2026-11-30.jsonl"), "wb") as f:
+            f.write(b'{"kind":"prediction","id":"aaaa","status":200}\n{"kind":"predic')
+        log = mlops_serve.PredictionLog(folder)
+        log.write({"kind": "prediction", "id": "b" * 32, "status": 200, "outputs": [1]}, "2026-11-30T01:00:00.000Z")
+        log.write({"kind": "prediction", "id": "c" * 32, "status": 200, "outputs": [2]}, "2026-11-30T01:00:01.000Z")
+        log.close()
+        with open(os.path.join(folder, "2026-11-30.jsonl"), "rb") as f:
+            lines = f.read().split(b"\n")
+        self.assertEqual(lines[1], b'{"kind":"predic', "the torn line stays as it was (readers skip it)")
+        self.assertEqual([json.loads(l)["id"] for l in lines[2:] if l], ["b" * 32, "c" * 32], "the new lines are whole")
+        self.assertEqual(sorted(log.find_predictions(["b" * 32, "c" * 32])), ["b" * 32, "c" * 32])
+
     def test_a_log_line_is_one_write(self):
         log = mlops_serve.PredictionLog(os.path.join(self.tmp, "m"))
         writes = []
