@@ -272,8 +272,9 @@ async function productionTraffic() {
     let buf = '';
     server.stdout.on('data', (d) => {
       buf += d;
-      const line = buf.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'));
-      if (line) { resolve(JSON.parse(line)); }
+      // --json prints one indented object once the server listens.
+      const end = buf.indexOf('\n}');
+      if (end >= 0) { resolve(JSON.parse(buf.slice(buf.indexOf('{'), end + 2))); }
     });
     server.on('exit', (code) => reject(new Error(`mlops serve exited (${code}) before it was ready`)));
   }).catch((e) => { console.log(`[demo] no production traffic: ${e.message}`); return undefined; });
