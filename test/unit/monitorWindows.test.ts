@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorReport, WINDOWS_FILE, REFERENCE_OUTPUTS_FILE, type LogLine, type WindowSummary } from '../../src/core/monitor';
+import { cachedMonitorReport, monitorReport, WINDOWS_FILE, REFERENCE_OUTPUTS_FILE, type LogLine, type WindowSummary } from '../../src/core/monitor';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
 
 const at = (hhmm: string, day = '2026-11-30'): string => `${day}T${hhmm}:00.000Z`;
@@ -112,6 +112,21 @@ describe('monitor windows', function () {
     fs.writeFileSync(path.join(f.dir, '2026-11-30.jsonl'), JSON.stringify(prediction(at('10:05'))) + '\n');
     const after = await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
     assert.deepEqual(brief(after.windows), [{ start: at('10:00'), requests: 1, closed: true }]);
+  });
+
+  it('cachedMonitorReport reads the closed windows and alerts from windows.jsonl alone', async () => {
+    const f = await monitorFixture({ goals: { monitoring: { alerts: [{ quantity: 'errorRate', comparator: 'gt', threshold: 0.1 }] } } });
+    assert.equal(await cachedMonitorReport(f.store, f.model), undefined, 'no cache yet');
+    writeLog(f.dir, [prediction(at('10:05'), { status: 500 }), prediction(at('11:05')), prediction(at('12:05'))]);
+    const full = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
+    const quick = await cachedMonitorReport(f.store, f.model);
+    assert.equal(quick?.fromCache, true);
+    assert.deepEqual(stable(quick!.windows), stable(full.windows.filter((w) => w.closed)));
+    assert.deepEqual(quick!.alerts.map((a) => a.message), ['errorRate 0 (fires when > 0.1)']);
+    assert.equal(quick!.lastRequest, at('12:05'));
+    // The log moved on without the cache: the quick report still shows what windows.jsonl holds, nothing more.
+    fs.rmSync(path.join(f.dir, '2026-11-30.jsonl'));
+    assert.equal((await cachedMonitorReport(f.store, f.model))?.windows.length, 2);
   });
 
   it('cache: false and another window never write windows.jsonl', async () => {
