@@ -98,7 +98,8 @@ export function changes(before: MonitorReport | undefined, after: MonitorReport)
 
 async function watch(io: Out, store: Store, model: string, opts: { window?: string; json: boolean }, first: MonitorReport): Promise<number> {
   const dir = monitorDir(store, model);
-  await fsp.mkdir(dir, { recursive: true }).catch(() => undefined);
+  // Watching a model that has logged nothing yet: its folder is made (inside the store only) so the first day file is seen.
+  await store.guard.ensureDir(dir);
   let last = first;
   let timer: NodeJS.Timeout | undefined;
   let running = false;

@@ -73,6 +73,26 @@ describe('monitor windows', function () {
     assert.equal(third.windows[0].performance?.labelled, 3);
   });
 
+  it('a request logged a little after a later one still counts in its window; one logged after its window closed is reported', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, [
+      prediction(at('10:30')), prediction('2026-11-30T11:00:00.100Z'),
+      prediction('2026-11-30T10:59:59.900Z'), // slow: written after a faster later request, within the grace
+      prediction(at('11:30')), prediction(at('10:40')), // 50 minutes late: its window has closed
+    ]);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('11:45')) });
+    assert.deepEqual(brief(r.windows), [{ start: at('10:00'), requests: 2, closed: true }, { start: at('11:00'), requests: 2, closed: false }]);
+    assert.match(r.problems.map((p) => p.reason).join('\n'), /1 request\(s\) logged after their window had closed .* are not counted/);
+  });
+
+  it('in raw mode only the training columns are profiled; extra fields do not count as drift', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, Array.from({ length: 40 }, (_, i) => prediction(new Date(Date.parse(at('10:00')) + i * 1000), { inputsMode: 'raw', inputs: [{ x: (i * 7) % 10, c: i % 3 ? 'b' : 'a', secret: `s${i}` }] })));
+    const [w] = (await monitorReport(f.store, f.model, { now: new Date(at('10:30')) })).windows;
+    assert.deepEqual(w.inputDrift?.byColumn.map((c) => c.column).sort(), ['c', 'x']);
+    assert.equal(w.inputDrift?.columns, 2);
+  });
+
   it('regression labels give MAE and RMSE', async () => {
     const f = await monitorFixture();
     const p = prediction(at('10:05'), { inputs: [{ x: 1 }, { x: 2 }], outputs: [1.5, 4.0] });

@@ -39,7 +39,8 @@ export class WindowColumn {
   private readonly random: () => number;
   private readonly seed: number;
   private numCounts: Map<number, number> | undefined = new Map();
-  private textCounts: Map<string, number> | undefined = new Map();
+  private readonly textCounts = new Map<string, number>();
+  private textCapped = false;
 
   constructor(readonly name: string, readonly index: number) {
     this.seed = sampleSeedOf(name);
@@ -83,9 +84,9 @@ export class WindowColumn {
 
   private text(s: string): void {
     const m = this.textCounts;
-    if (!m) { return; }
     const c = m.get(s);
-    if (c !== undefined) { m.set(s, c + 1); } else if (m.size < VALUE_COUNT_CAP) { m.set(s, 1); } else { this.textCounts = undefined; }
+    // Past the cap, values already counted go on being counted (the top categories stay right); new ones are not.
+    if (c !== undefined) { m.set(s, c + 1); } else if (m.size < VALUE_COUNT_CAP) { m.set(s, 1); } else { this.textCapped = true; }
   }
 
   /** Gives the sample buffer back for the next window; the column must not be used after. */
@@ -98,9 +99,9 @@ export class WindowColumn {
     const missing = Math.max(this.missing, rows - this.count);
     const numeric = this.ints + this.floats;
     const counts: ValueCount[] = [];
-    const complete = this.textCounts !== undefined && (numeric === 0 || this.numCounts !== undefined);
+    const complete = !this.textCapped && (numeric === 0 || this.numCounts !== undefined);
     if (this.numCounts) { for (const [v, c] of this.numCounts) { counts.push({ value: String(v), count: c }); } }
-    if (this.textCounts) { for (const [v, c] of this.textCounts) { counts.push({ value: v, count: c }); } }
+    for (const [v, c] of this.textCounts) { counts.push({ value: v, count: c }); }
     sortCounts(counts);
     const distinct = counts.length;
     const type: ColumnProfile['type'] = this.count === 0 ? 'string'
