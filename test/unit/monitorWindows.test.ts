@@ -141,9 +141,9 @@ describe('monitor windows', function () {
     const full = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
     const quick = await cachedMonitorReport(f.store, f.model);
     assert.equal(quick?.fromCache, true);
-    assert.deepEqual(stable(quick!.windows), stable(full.windows.filter((w) => w.closed)));
-    assert.deepEqual(quick!.alerts.map((a) => a.message), ['errorRate 0 (fires when > 0.1)']);
-    assert.equal(quick!.lastRequest, at('12:05'));
+    assert.deepEqual(stable(quick.windows), stable(full.windows.filter((w) => w.closed)));
+    assert.deepEqual(quick.alerts.map((a) => a.message), ['errorRate 0 (fires when > 0.1)']);
+    assert.equal(quick.lastRequest, at('12:05'));
     // The log moved on without the cache: the quick report still shows what windows.jsonl holds, nothing more.
     fs.rmSync(path.join(f.dir, '2026-11-30.jsonl'));
     assert.equal((await cachedMonitorReport(f.store, f.model))?.windows.length, 2);
