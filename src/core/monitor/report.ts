@@ -53,9 +53,17 @@ export const graceMs = (spec: WindowSpec): number => (spec.kind === 'time' ? Mat
 
 interface Cached { header: WindowsHeader; windows: WindowSummary[]; referenceOutputs?: FileProfile }
 
-async function readCache(dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
-  let text: string;
-  try { text = await fsp.readFile(path.join(dir, WINDOWS_FILE), 'utf8'); } catch { return undefined; }
+/** A file of the monitoring folder, read only when it is inside the store (never through a link that leads out). */
+async function readInside(store: Store, file: string): Promise<string | undefined> {
+  try {
+    if (!(await store.guard.isInside(await fsp.realpath(file)))) { return undefined; }
+    return await fsp.readFile(file, 'utf8');
+  } catch { return undefined; }
+}
+
+async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
+  const text = await readInside(store, path.join(dir, WINDOWS_FILE));
+  if (text === undefined) { return undefined; }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   let header: WindowsHeader;
   const windows: WindowSummary[] = [];
@@ -78,7 +86,7 @@ async function readCache(dir: string, expect: Pick<WindowsHeader, 'model' | 'win
   let referenceOutputs: FileProfile | undefined;
   if (header.outputsReference) {
     try {
-      const parsed = FileProfileSchema.safeParse(JSON.parse(await fsp.readFile(path.join(dir, REFERENCE_OUTPUTS_FILE), 'utf8')));
+      const parsed = FileProfileSchema.safeParse(JSON.parse(await readInside(store, path.join(dir, REFERENCE_OUTPUTS_FILE)) ?? 'null'));
       if (!parsed.success) { return undefined; }
       referenceOutputs = parsed.data;
     } catch { return undefined; }
@@ -128,7 +136,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     dataAgeHours: await dataAgeFunction(store, reference.datasets),
   };
 
-  const cached = hasDir && cacheable ? await readCache(dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
+  const cached = hasDir && cacheable ? await readCache(store, dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
   if (cached?.referenceOutputs) { ctx.referenceOutputs = cached.referenceOutputs; }
   const closed: WindowSummary[] = cached ? [...cached.windows] : [];
   const keyOf = (w: WindowSummary, i: number): number => (spec.kind === 'time' ? Math.floor(Date.parse(w.start) / spec.ms) : i);
@@ -334,13 +342,8 @@ export async function cachedMonitorReport(store: Store, model: string, opts: { g
   const goals = opts.goals ?? (await store.goals.read().then((g) => g.doc.goals).catch(() => undefined)) ?? emptyGoals();
   const spec = parseWindow(goals.monitoring.window);
   if (!spec) { return undefined; }
-  const file = path.join(dir, WINDOWS_FILE);
-  try {
-    const real = await fsp.realpath(file);
-    if (!(await store.guard.isInside(real))) { return undefined; }
-  } catch { return undefined; }
-  let text: string;
-  try { text = await fsp.readFile(file, 'utf8'); } catch { return undefined; }
+  const text = await readInside(store, path.join(dir, WINDOWS_FILE));
+  if (text === undefined) { return undefined; }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   let header: WindowsHeader;
   const windows: WindowSummary[] = [];
