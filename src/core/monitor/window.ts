@@ -66,7 +66,9 @@ export class OpenWindow {
     this.lat[this.latN++] = p.latencyMs;
     this.modes.add(p.inputsMode);
     const features = this.ctx.training?.features;
-    if (features && p.inputs && (p.inputsMode === 'features' || p.inputsMode === 'raw')) {
+    // A request refused as invalid (4xx) did not reach the model: its records are not what the model saw.
+    const refused = p.status >= 400 && p.status < 500;
+    if (features && p.inputs && !refused && (p.inputsMode === 'features' || p.inputsMode === 'raw')) {
       for (const rec of p.inputs) {
         this.inputRecords++;
         for (const k in rec) {
