@@ -229,7 +229,8 @@ export function chartPayload(e: MonitoredEntry): MonitorPayload {
 // ---------------------------------------------------------------------------------------------------------------
 // The tree.
 
-const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+/** Workspace text as literal Markdown (HTML is not rendered in tree tooltips either way). */
+const md = (s: string) => s.replace(/[\\`*_{}[\]#|<>]/g, '\\$&').replace(/^([-+])/, '\\$1');
 
 function modelIcon(e: MonitoredEntry): Picture {
   if (!e.report) { return e.error ? ICONS.error : ICONS.loading; }
@@ -406,6 +407,13 @@ export function problemChildren(e: MonitoredEntry): MonitorNode[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Files under `.mlops/monitoring/<model>/` that a report build writes itself: a change to them is not news. */
+export function isOwnWrite(relPath: string): boolean {
+  const base = relPath.split('/').pop() ?? '';
+  // Temp files of atomic writes carry the target's name (windows.jsonl.<id>.tmp and the like).
+  return base.includes('windows.jsonl') || base.includes('.profile.json') || /\.tmp\b|\btmp-/.test(base) || relPath.split('/').some((p) => p.endsWith('.lock'));
+}
 
 /** Zero-based line and UTF-16 column of an offset in a text (what a vscode.Position takes). */
 export function positionAt(text: string, offset: number): { line: number; character: number } {

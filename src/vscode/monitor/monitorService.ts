@@ -5,15 +5,9 @@ import type { Log } from '../log';
 import type { StoreChange, WorkspaceStores } from '../stores';
 import { readCachedReport } from './cached';
 import { monitorReport, monitoredModels } from './coreApi';
-import type { MonitoredEntry } from './model';
+import { isOwnWrite, type MonitoredEntry } from './model';
 
 const DEBOUNCE_MS = 300;
-
-/** Files under `.mlops/monitoring/<model>/` that a report build writes itself: a change to them is not news. */
-export function isOwnWrite(relPath: string): boolean {
-  const base = relPath.split('/').pop() ?? '';
-  return base === 'windows.jsonl' || base.endsWith('.profile.json') || base.endsWith('.tmp') || base.endsWith('.lock') || relPath.split('/').some((p) => p.endsWith('.lock'));
-}
 
 /**
  * The monitored models of every store and their reports. Models come from the monitor core (a production version or
