@@ -43,6 +43,8 @@ export const MonitorAlertSchema = z.object({
   quantity: z.string(),
   severity: z.enum(['warning', 'alert']),
   firing: z.boolean(),
+  /** False when the latest window has no value for the quantity (no labels yet, nothing logged): neither ok nor firing. */
+  known: z.boolean(),
   message: z.string(),
   description: z.string().optional(),
 });
@@ -55,6 +57,8 @@ export const MonitorPayloadSchema = z.object({
   /** `1h`, `500` … and what it means (`1h windows`, `windows of 500 requests`). */
   window: z.string(),
   windowKind: z.enum(['time', 'count']),
+  /** A time window's size in ms (the chart's ticks fall on window boundaries). */
+  windowMs: z.number().positive().optional(),
   /** `v3 · serving at http://127.0.0.1:8080`, `production v3`. */
   subtitle: z.string(),
   windows: z.number().int().nonnegative(),

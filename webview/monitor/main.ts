@@ -47,8 +47,9 @@ function render(): void {
     app.append(el('h2', { text: 'Alerts' }));
     const list = el('ul', { cls: 'alerts', attrs: { id: 'alerts' } });
     for (const a of p.alerts) {
-      list.append(el('li', { cls: `${a.firing ? 'firing' : 'ok'} ${a.severity}`, attrs: { 'data-quantity': a.quantity, title: a.description ?? '' } },
-        el('span', { cls: 'badge', text: a.firing ? (a.severity === 'alert' ? '● alert' : '▲ warning') : '✓ ok' }), ' ',
+      const state = a.firing ? 'firing' : a.known ? 'ok' : 'unknown';
+      list.append(el('li', { cls: `${state} ${a.severity}`, attrs: { 'data-quantity': a.quantity, title: a.description ?? '' } },
+        el('span', { cls: 'badge', text: a.firing ? (a.severity === 'alert' ? '● alert' : '▲ warning') : a.known ? '✓ ok' : '? unknown' }), ' ',
         el('span', { cls: 'alert-name', text: a.name }), el('span', { cls: 'muted', text: ` — ${a.message}` })));
     }
     app.append(list);
@@ -78,6 +79,10 @@ function render(): void {
       const pt = ctx.raw as MonitorPoint | undefined;
       return pt?.firing === 'alert' ? alertColor : pt?.firing === 'warning' ? warnColor : line;
     };
+    // Ticks on window boundaries (a multiple of the window size), the axis from the first window to the last.
+    const xs = s.points.map((pt) => pt.x);
+    const step = p.windowMs && xs.length > 1 ? p.windowMs * Math.max(1, Math.ceil((xs[xs.length - 1] - xs[0]) / p.windowMs / 7)) : undefined;
+    const xBounds = xs.length ? { min: xs[0], max: xs[xs.length - 1] } : {};
     const cfg: ChartConfiguration<'line', MonitorPoint[]> = {
       type: 'line',
       data: { datasets: [{ label: s.label, data: s.points, borderColor: line, backgroundColor: line, borderWidth: 1.5, tension: 0,
@@ -86,8 +91,10 @@ function render(): void {
         pointBackgroundColor: colorOf, pointBorderColor: colorOf,
         segment: { borderDash: (ctx) => (s.points[ctx.p1DataIndex]?.open ? [3, 3] : undefined) } }] },
       plugins: lines.length ? [thresholdPlugin(lines, fg, font)] : [],
-      options: { animation: false, parsing: { xAxisKey: 'x', yAxisKey: 'y' }, responsive: true, maintainAspectRatio: false, interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        scales: { x: { type: 'linear', ticks: { color: fg, maxTicksLimit: 8, callback: (v) => tick(Number(v)) }, grid: { color: grid }, title: { display: true, text: 'window start (UTC)', color: fg } },
+      options: { animation: false, parsing: { xAxisKey: 'x', yAxisKey: 'y' }, layout: { padding: { right: 8, top: 6 } }, responsive: true, maintainAspectRatio: false, interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: { x: { type: 'linear', ...xBounds, ticks: { color: fg, maxTicksLimit: 8, callback: (v) => tick(Number(v)) },
+          // Chart.js's own stepSize snaps to the range, not to the step: the ticks are set here instead.
+          ...(step && xs.length ? { afterBuildTicks: (scale: { ticks: { value: number }[] }) => { scale.ticks = Array.from({ length: Math.floor((xs[xs.length - 1] - xs[0]) / step) + 1 }, (_, i) => ({ value: xs[0] + i * step })); } } : {}), grid: { color: grid }, title: { display: true, text: 'window start (UTC)', color: fg } },
           y: { ticks: { color: fg }, grid: { color: grid }, ...suggestedBounds(lines, false) } },
         plugins: { legend: { display: false },
           tooltip: { callbacks: { title: (items) => (items[0]?.raw as MonitorPoint | undefined)?.window ?? '',
