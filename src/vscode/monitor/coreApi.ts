@@ -43,5 +43,40 @@ export async function monitorReport(store: Store, model: string, opts: { window?
   const cached = await readCachedReport(store.dir, model, opts.goals);
   if (cached) { return cached; }
   const settings = opts.goals?.monitoring ?? defaultMonitoringSettings();
-  return { model, window: parseWindow(settings.window)!, windows: [], alerts: evaluateAlerts([], settings.alerts, model), reference: null, thresholds: [], versions: [], problems: [] };
+  const spec = parseWindow(settings.window)!;
+  const windows = await roughWindows(path.join(store.dir, 'monitoring', model), spec.kind === 'time' ? spec.ms : 3_600_000);
+  const thresholds = [
+    ...(opts.goals?.constraints.maxLatencyMsP95 !== undefined ? [{ quantity: 'latencyMsP95' as const, value: opts.goals.constraints.maxLatencyMsP95, source: 'maxLatencyMsP95 ≤' }] : []),
+    ...settings.alerts.map((r) => ({ quantity: r.quantity, value: r.threshold, source: `alert ${r.name ?? r.quantity}` })),
+  ];
+  return { model, window: spec, windows, alerts: evaluateAlerts(windows, settings.alerts, model), reference: null, thresholds, versions: [1], problems: [],
+    ...(windows.length ? { lastRequest: windows[windows.length - 1].end } : {}) };
+}
+
+/** Volume, errors and latency per time window, straight from the logs (the stand-in's whole summariser). */
+async function roughWindows(dir: string, ms: number): Promise<WindowSummary[]> {
+  const by = new Map<number, { lat: number[]; n: number; errors: number; rows: number }>();
+  let files: string[];
+  try { files = (await fsp.readdir(dir)).filter((f) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(f)); } catch { return []; }
+  for (const f of files) {
+    for (const line of (await fsp.readFile(path.join(dir, f), 'utf8')).split('\n')) {
+      let l: { kind?: string; time?: string; status?: number; latencyMs?: number; rows?: number };
+      try { l = JSON.parse(line) as typeof l; } catch { continue; }
+      if (l.kind !== 'prediction' || !l.time) { continue; }
+      const start = Math.floor(Date.parse(l.time) / ms) * ms;
+      const w = by.get(start) ?? { lat: [], n: 0, errors: 0, rows: 0 };
+      w.n++; w.rows += l.rows ?? 0;
+      if (l.status !== 200) { w.errors++; } else { w.lat.push(l.latencyMs ?? 0); }
+      by.set(start, w);
+    }
+  }
+  const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([start, w]) => {
+    const lat = w.lat.sort((a, b) => a - b);
+    const latencyMs = lat.length ? { p50: q(lat, 0.5), p95: q(lat, 0.95), max: lat[lat.length - 1] } : null;
+    return { kind: 'window', start: new Date(start).toISOString(), end: new Date(start + ms).toISOString(), closed: start + ms <= Date.now(), versions: [1],
+      requests: w.n, rows: w.rows, errors: w.errors, errorRate: w.errors / w.n, latencyMs, inputDrift: null, inputDriftNote: 'stand-in', predictionDrift: null,
+      performance: null, dataAgeHours: null,
+      values: { requests: w.n, errorRate: w.errors / w.n, ...(latencyMs ? { latencyMsP50: latencyMs.p50, latencyMsP95: latencyMs.p95 } : {}) } };
+  });
 }

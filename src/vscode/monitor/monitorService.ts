@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { STORE_DIR, messageOf, type Goals, type StoreState } from '../../core';
+import { messageOf, type Goals, type StoreState } from '../../core';
 import type { Log } from '../log';
 import type { StoreChange, WorkspaceStores } from '../stores';
 import { readCachedReport } from './cached';
@@ -12,7 +11,7 @@ const DEBOUNCE_MS = 300;
 /**
  * The monitored models of every store and their reports. Models come from the monitor core (a production version or
  * a monitoring folder) plus those the serve command reports as serving. Reports are rebuilt when the prediction log
- * grows (a watcher on `.mlops/monitoring/**`, debounced), when goals.json or the models change, and on request.
+ * grows (file events under `.mlops/monitoring/`, debounced), when goals.json or the models change, and on request.
  * A model with a report keeps showing it while a newer one is built; the first time, the summaries already in
  * windows.jsonl are shown before the log is read. In an untrusted workspace the cache is read but never written.
  */
@@ -21,7 +20,6 @@ export class MonitorService implements vscode.Disposable {
   static current: MonitorService | undefined;
   private readonly entries = new Map<string, Map<string, MonitoredEntry>>();
   private readonly serving = new Map<string, Map<string, { version: number; url: string }>>();
-  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
   private readonly pending = new Map<string, Set<string>>();
   private readonly building = new Map<string, { run: Promise<void>; again: boolean }>();
   private timer: NodeJS.Timeout | undefined;
@@ -29,6 +27,8 @@ export class MonitorService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private disposed = false;
+  /** File events seen under .mlops/monitoring (for diagnostics in tests and the log). */
+  watcherEvents = 0;
   /** Fires when a model appears or goes, or a report, error or serving state changes. */
   readonly onDidChange = this.changed.event;
 
@@ -37,7 +37,7 @@ export class MonitorService implements vscode.Disposable {
     this.disposables.push(
       stores.onDidChange((changes) => this.onStoreChange(changes)),
       stores.onDidChangeStores(() => { void this.reloadAll(); }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchFolders()),
+      stores.onDidChangeFile(({ root, relPath }) => this.onFile(root, relPath)),
     );
   }
 
@@ -50,7 +50,6 @@ export class MonitorService implements vscode.Disposable {
   /** Every store's models again, and every report rebuilt (Refresh Monitoring). */
   async reloadAll(): Promise<void> {
     await this.stores.ready();
-    this.watchFolders();
     const roots = new Set(this.stores.list().map((s) => s.root));
     for (const root of [...this.entries.keys()]) { if (!roots.has(root)) { this.entries.delete(root); } }
     await Promise.all([...roots].map((r) => this.reloadRoot(r)));
@@ -183,25 +182,12 @@ export class MonitorService implements vscode.Disposable {
     }
   }
 
-  private watchFolders(): void {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    const live = new Set(folders.map((f) => f.uri.fsPath));
-    for (const [root, w] of [...this.watchers]) { if (!live.has(root)) { w.dispose(); this.watchers.delete(root); } }
-    for (const f of folders) {
-      const root = f.uri.fsPath;
-      if (f.uri.scheme !== 'file' || this.watchers.has(root)) { continue; }
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(f, `${STORE_DIR}/monitoring/**`));
-      const on = (uri: vscode.Uri) => this.queue(root, uri);
-      w.onDidCreate(on);
-      w.onDidChange(on);
-      w.onDidDelete(on);
-      this.watchers.set(root, w);
-    }
-  }
-
-  private queue(root: string, uri: vscode.Uri): void {
-    const rel = path.relative(path.join(root, STORE_DIR, 'monitoring'), uri.fsPath).split(path.sep).join('/');
-    if (!rel || rel.startsWith('..') || isOwnWrite(rel)) { return; }
+  /** A file event under `.mlops/` (from the stores' watcher: a second watcher on monitoring/** is not told of appends). */
+  private onFile(root: string, relPath: string): void {
+    if (!relPath.startsWith('monitoring/')) { return; }
+    this.watcherEvents++;
+    const rel = relPath.slice('monitoring/'.length);
+    if (!rel || isOwnWrite(rel)) { return; }
     const model = rel.split('/')[0];
     const set = this.pending.get(root) ?? new Set<string>();
     set.add(model);
@@ -224,7 +210,6 @@ export class MonitorService implements vscode.Disposable {
     this.disposed = true;
     if (MonitorService.current === this) { MonitorService.current = undefined; }
     clearTimeout(this.timer);
-    for (const w of this.watchers.values()) { w.dispose(); }
     for (const d of this.disposables) { d.dispose(); }
   }
 }
