@@ -119,7 +119,7 @@ describe('Monitoring chart webview in a real browser', function () {
 
     // Alerts listed with their state; the hostile name is text everywhere.
     assert.deepEqual(await page.$$eval('#alerts li', (li): [string, string | null | undefined][] => li.map((l) => [l.className, l.querySelector('.alert-name')?.textContent])),
-      [['firing alert', 'errors'], ['ok warning', 'latencyMsP95 > 150'], ['unknown alert', 'accuracy drop']]);
+      [['firing alert', 'errors'], ['ok warning', 'latencyMsP95 > 150'], ['ok alert', 'accuracy drop']]);
     assert.equal(await page.textContent('#title'), `Monitoring: ${XSS_NAME}`);
     assert.match(await page.textContent('#subtitle') ?? '', /^v3 · serving at http:\/\/127\.0\.0\.1:8080 · 1 alert firing · 1h windows · 12 windows · last request 2026-11-30T12:00:00\.000Z$/);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);

@@ -3,7 +3,7 @@ import type { AlertStatus } from '../../core/monitor/types';
 import { Commands, Settings, Views } from '../ids';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
-import { positionAt, ruleName, streakStart, type MonitoredEntry } from './model';
+import { bareMessage, positionAt, ruleName, streakStart, type MonitoredEntry } from './model';
 import type { MonitorService } from './monitorService';
 
 /** The Problems entries' source and code (a code action could match on it). */
@@ -60,7 +60,7 @@ export class MonitorAlerts implements vscode.Disposable {
     this.item.text = `$(bell) ${firing.length}`;
     this.item.backgroundColor = new vscode.ThemeColor(severe ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
     const md = new vscode.MarkdownString(`**MLOps monitoring: ${firing.length} alert${firing.length === 1 ? '' : 's'} firing**\n\n`, true);
-    for (const f of firing) { md.appendMarkdown(`${f.status.rule.severity === 'alert' ? '$(error)' : '$(warning)'} `).appendText(`${f.entry.model} · ${ruleName(f.status.rule)}: ${f.status.message}`).appendMarkdown('\n\n'); }
+    for (const f of firing) { md.appendMarkdown(`${f.status.rule.severity === 'alert' ? '$(error)' : '$(warning)'} `).appendText(`${f.entry.model} · ${ruleName(f.status.rule)}: ${bareMessage(f.status)}`).appendMarkdown('\n\n'); }
     md.appendMarkdown('Click to open the Monitoring view.');
     this.item.tooltip = md;
     this.item.accessibilityInformation = { label: `${firing.length} monitoring alert${firing.length === 1 ? '' : 's'} firing` };
@@ -84,7 +84,7 @@ export class MonitorAlerts implements vscode.Disposable {
       const s = positionAt(text, rule.offset);
       const e = positionAt(text, rule.offset + rule.length);
       const d = new vscode.Diagnostic(new vscode.Range(s.line, s.character, e.line, e.character),
-        `Monitoring alert firing for ${f.entry.model}: ${ruleName(rule)}: ${f.status.message}${rule.description ? ` — ${rule.description}` : ''}`,
+        `Monitoring alert firing for ${f.entry.model}: ${ruleName(rule)}: ${bareMessage(f.status)}${rule.description ? ` — ${rule.description}` : ''}`,
         rule.severity === 'alert' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
       d.source = 'mlops';
       d.code = ALERT_FIRING_CODE;
@@ -104,7 +104,7 @@ export class MonitorAlerts implements vscode.Disposable {
     void this.memento.update(NOTIFIED_KEY, [...this.notified]);
     if (!vscode.workspace.getConfiguration().get<boolean>(Settings.monitoringNotifications, true)) { return; }
     const { rule } = f.status;
-    const text = `MLOps: ${rule.severity === 'alert' ? 'alert' : 'warning'} for ${f.entry.model}: ${ruleName(rule)} — ${f.status.message}.${rule.description ? ` ${rule.description}` : ''}`;
+    const text = `MLOps: ${rule.severity === 'alert' ? 'alert' : 'warning'} for ${f.entry.model}: ${ruleName(rule)} — ${bareMessage(f.status)}.${rule.description ? ` ${rule.description}` : ''}`;
     const actions = ['Open Chart', 'Show Monitoring', 'Don\'t Show Again'];
     const shown = rule.severity === 'alert' ? vscode.window.showErrorMessage(text, ...actions) : vscode.window.showWarningMessage(text, ...actions);
     void Promise.resolve(shown).then(async (choice) => {

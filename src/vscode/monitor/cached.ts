@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Goals } from '../../core';
 import { parseWindow, type MonitorReport, type WindowSummary, type WindowsHeader } from '../../core/monitor/types';
-import { evaluateAlerts } from './coreApi';
+import { evaluateAlerts, thresholdsOf, WINDOWS_FILE } from './coreApi';
 
 export function monitoringDir(storeDir: string, model: string): string {
   return path.join(storeDir, 'monitoring', model);
@@ -20,7 +20,7 @@ export async function readCachedReport(storeDir: string, model: string, goals: G
   if (!spec) { return undefined; }
   let text: string;
   try {
-    text = await fsp.readFile(path.join(monitoringDir(storeDir, model), 'windows.jsonl'), 'utf8');
+    text = await fsp.readFile(path.join(monitoringDir(storeDir, model), WINDOWS_FILE), 'utf8');
   } catch {
     return undefined;
   }
@@ -41,8 +41,8 @@ export async function readCachedReport(storeDir: string, model: string, goals: G
   const versions = [...new Set(windows.flatMap((w) => w.versions))].sort((a, b) => b - a);
   return {
     model, window: spec, windows, alerts: evaluateAlerts(windows, rules, model), reference: header.reference,
-    thresholds: rules.map((r) => ({ quantity: r.quantity, value: r.threshold, source: r.name ?? `alert ${r.quantity}` })),
-    versions, ...(windows.length ? { lastRequest: windows[windows.length - 1].end } : {}), problems: header.problems ?? [],
+    thresholds: goals ? thresholdsOf(goals) : [],
+    versions, ...(header.lastRequest ? { lastRequest: header.lastRequest } : {}), problems: header.problems ?? [],
   };
 }
 

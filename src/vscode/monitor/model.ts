@@ -44,7 +44,7 @@ export interface MonitorNode {
   collapsible: 'none' | 'collapsed' | 'expanded';
   contextValue?: string;
   /** What a click does (the tree maps it to a command). */
-  action?: { kind: 'openChart' } | { kind: 'openRule'; offset: number; length: number } | { kind: 'openFile'; file: string };
+  action?: { kind: 'openChart' } | { kind: 'openRule'; offset: number; length: number } | { kind: 'openFile'; file: string; line?: number };
   /** For window nodes: the window's index in report.windows. */
   windowIndex?: number;
   /** For alert nodes: the rule's index in goals.json. */
@@ -128,6 +128,12 @@ export function ruleName(rule: AlertRule): string {
   return rule.name ?? `${rule.quantity} ${COMPARATOR_SYMBOLS[rule.comparator]} ${num(rule.threshold)}`;
 }
 
+/** A status's message without the rule's name in front (the core prefixes named rules; the UI names every rule itself). */
+export function bareMessage(status: AlertStatus): string {
+  const prefix = status.rule.name ? `${status.rule.name}: ` : '';
+  return prefix && status.message.startsWith(prefix) ? status.message.slice(prefix.length) : status.message;
+}
+
 export function ruleCondition(rule: AlertRule): string {
   const n = rule.windows;
   return `${QUANTITY_LABELS[rule.quantity]} ${COMPARATOR_SYMBOLS[rule.comparator]} ${num(rule.threshold)}${n > 1 ? ` for ${n} windows in a row` : ''}`;
@@ -157,6 +163,8 @@ export function worstSeverity(statuses: readonly AlertStatus[]): AlertSeverity |
 // ---------------------------------------------------------------------------------------------------------------
 // Alerts over the windows' history.
 
+const LABELLED: ReadonlySet<MonitorQuantity> = new Set(['accuracy', 'precision', 'recall', 'f1', 'mae', 'rmse']);
+
 /**
  * Per window, the severity of the rules that would fire with that window as the latest: the rule's condition met by
  * this window and the `rule.windows − 1` before it. The same rule `evaluateAlerts` applies, at every point in time.
@@ -167,7 +175,10 @@ export function firingByWindow(windows: readonly WindowSummary[], rules: readonl
     const marks = out.get(rule.quantity) ?? windows.map(() => undefined);
     let run = 0;
     windows.forEach((w, i) => {
-      run = meets(w.values[rule.quantity], rule.comparator, rule.threshold) ? run + 1 : 0;
+      const v = w.values[rule.quantity];
+      // As evaluateAlerts: labels come late, so a window without them neither breaks nor extends a performance streak.
+      if (v === undefined && LABELLED.has(rule.quantity)) { return; }
+      run = meets(v, rule.comparator, rule.threshold) ? run + 1 : 0;
       if (run >= rule.windows && marks[i] !== 'alert') { marks[i] = rule.severity; }
     });
     out.set(rule.quantity, marks);
@@ -220,10 +231,10 @@ export function chartPayload(e: MonitoredEntry): MonitorPayload {
     subtitle: [modelDescription(e), r ? windowSpecText(r.window) : ''].filter(Boolean).join(' · '),
     windows: windows.length,
     ...(r?.lastRequest ? { lastRequest: r.lastRequest } : {}),
-    alerts: (r?.alerts ?? []).map((a) => ({ name: ruleName(a.rule), quantity: a.rule.quantity, severity: a.rule.severity, firing: a.firing, known: a.firing || a.value !== undefined, message: a.message,
+    alerts: (r?.alerts ?? []).map((a) => ({ name: ruleName(a.rule), quantity: a.rule.quantity, severity: a.rule.severity, firing: a.firing, known: a.firing || a.value !== undefined, message: bareMessage(a),
       ...(a.rule.description ? { description: a.rule.description } : {}) })),
     series,
-    notes: [...(r?.referenceNote ? [r.referenceNote] : []), ...(r?.problems ?? []).slice(0, 50).map((p) => `${p.file}:${p.line}: ${p.reason}`), ...(e.error ? [e.error] : [])],
+    notes: [...(r?.referenceNote ? [r.referenceNote] : []), ...(r?.problems ?? []).slice(0, 50).map((p) => `${p.file}${p.line > 0 ? `:${p.line}` : ''}: ${p.reason}`), ...(e.error ? [e.error] : [])],
   };
 }
 
@@ -247,7 +258,7 @@ export function modelNode(e: MonitoredEntry): MonitorNode {
   if (e.productionVersion !== undefined) { lines.push(`Production: v${e.productionVersion}`); }
   if (r) {
     lines.push(`${r.windows.length} window${r.windows.length === 1 ? '' : 's'} (${md(windowSpecText(r.window))})${r.lastRequest ? `, last request ${md(r.lastRequest)}` : ', no request logged yet'}`);
-    for (const a of firingOf(e)) { lines.push(`${a.rule.severity === 'alert' ? '$(error)' : '$(warning)'} ${md(ruleName(a.rule))}: ${md(a.message)}`); }
+    for (const a of firingOf(e)) { lines.push(`${a.rule.severity === 'alert' ? '$(error)' : '$(warning)'} ${md(ruleName(a.rule))}: ${md(bareMessage(a))}`); }
   }
   if (e.error) { lines.push(`Cannot read the monitoring data: ${md(e.error)}`); }
   return {
@@ -279,8 +290,8 @@ export function modelChildren(e: MonitoredEntry): MonitorNode[] {
     tooltip: rules === 0 ? 'Add rules under `monitoring.alerts` in `.mlops/goals.json` to be alerted when a quantity crosses a threshold.' : undefined,
     icon: firing.length ? (worstSeverity(r.alerts) === 'alert' ? ICONS.alert : ICONS.warning) : ICONS.alerts, collapsible: rules ? (firing.length ? 'expanded' : 'collapsed') : 'none' });
   if (r.problems.length) {
-    out.push({ ...base, id: id('problems'), kind: 'problems', label: `${r.problems.length} unreadable log line${r.problems.length === 1 ? '' : 's'}`, description: 'skipped',
-      tooltip: r.problems.slice(0, 10).map((p) => `${md(p.file)}:${p.line}: ${md(p.reason)}`).join('\n\n'), icon: ICONS.problems, collapsible: 'collapsed' });
+    out.push({ ...base, id: id('problems'), kind: 'problems', label: `${r.problems.length} log problem${r.problems.length === 1 ? '' : 's'}`, description: 'lines skipped or not counted',
+      tooltip: r.problems.slice(0, 10).map((p) => `${md(p.file)}${p.line > 0 ? `:${p.line}` : ''}: ${md(p.reason)}`).join('\n\n'), icon: ICONS.problems, collapsible: 'collapsed' });
   }
   if (!r.windows.length) {
     out.push({ ...base, id: id('none'), kind: 'message', label: 'No requests logged yet', description: windowSpecText(r.window), icon: ICONS.info, collapsible: 'none' });
@@ -391,9 +402,9 @@ export function alertChildren(e: MonitoredEntry): MonitorNode[] {
     const unknown = !a.firing && a.value === undefined;
     return {
       id: `${e.root}|${e.model}|rule|${a.rule.index}`, kind: 'alert', root: e.root, model: e.model, label: ruleName(a.rule),
-      description: `${a.firing ? 'firing' : unknown ? 'unknown' : 'ok'} · ${a.message}`,
+      description: `${a.firing ? 'firing' : unknown ? 'unknown' : 'ok'} · ${bareMessage(a)}`,
       tooltip: [`**${md(ruleName(a.rule))}** (${a.rule.severity}): fires when ${md(ruleCondition(a.rule))}.`, a.rule.description ? md(a.rule.description) : '',
-        `${a.firing ? 'Firing' : 'Not firing'}: ${md(a.message)}`].filter(Boolean).join('\n\n'),
+        `${a.firing ? 'Firing' : 'Not firing'}: ${md(bareMessage(a))}`].filter(Boolean).join('\n\n'),
       icon: a.firing ? (a.rule.severity === 'alert' ? ICONS.ruleAlert : ICONS.ruleWarning) : unknown ? ICONS.ruleUnknown : ICONS.ruleOk,
       collapsible: 'none', ruleIndex: a.rule.index, action: { kind: 'openRule', offset: a.rule.offset, length: a.rule.length },
     };
@@ -402,8 +413,11 @@ export function alertChildren(e: MonitoredEntry): MonitorNode[] {
 
 export function problemChildren(e: MonitoredEntry): MonitorNode[] {
   return (e.report?.problems ?? []).slice(0, 50).map((p, i) => ({
-    id: `${e.root}|${e.model}|problem|${i}`, kind: 'message', root: e.root, model: e.model, label: `${p.file.split(/[\\/]/).pop() ?? p.file}:${p.line}`, description: p.reason,
-    tooltip: `${md(p.file)}:${p.line}: ${md(p.reason)}`, icon: ICONS.problems, collapsible: 'none', action: { kind: 'openFile', file: p.file },
+    id: `${e.root}|${e.model}|problem|${i}`, kind: 'message', root: e.root, model: e.model,
+    label: `${p.file.split(/[\\/]/).pop() ?? p.file}${p.line > 0 ? `:${p.line}` : ''}`, description: p.reason,
+    tooltip: `${md(p.file)}${p.line > 0 ? `:${p.line}` : ''}: ${md(p.reason)}`, icon: ICONS.problems, collapsible: 'none',
+    // Problems with a line are in a log file (paths relative to the workspace folder); the others name a folder or a setting.
+    ...(p.line > 0 ? { action: { kind: 'openFile' as const, file: p.file, line: p.line } } : {}),
   }));
 }
 

@@ -78,9 +78,9 @@ export class MonitorTree implements vscode.TreeDataProvider<MonitorNode>, vscode
         return { command: 'vscode.open', title: 'Show the rule in goals.json', arguments: [vscode.Uri.file(file), { selection: new vscode.Range(s.line, s.character, e.line, e.character) }] };
       }
       case 'openFile': {
-        const state = this.stores.get(node.root);
-        const file = path.isAbsolute(a.file) || !state || node.model === undefined ? a.file : path.join(state.store.dir, 'monitoring', node.model, a.file);
-        return { command: 'vscode.open', title: 'Open the log file', arguments: [vscode.Uri.file(file)] };
+        const file = path.isAbsolute(a.file) ? a.file : path.join(node.root, a.file);
+        const line = Math.max(0, (a.line ?? 1) - 1);
+        return { command: 'vscode.open', title: 'Open the log file', arguments: [vscode.Uri.file(file), { selection: new vscode.Range(line, 0, line, 0) }] };
       }
     }
   }
