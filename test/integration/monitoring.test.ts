@@ -190,9 +190,12 @@ describe('Monitoring view, chart and alerts (real extension host)', function () 
     await api.monitoring.view.reveal(model, { expand: true, focus: true });
     const windows = (await kids(model)).filter((n) => n.kind === 'window');
     await api.monitoring.view.reveal(windows[0], { expand: true });
+    // Room for the view in the screenshot (the sidebar shares its height with four other views).
+    for (let i = 0; i < 6; i++) { await vscode.commands.executeCommand('workbench.action.increaseViewSize').then(undefined, () => undefined); }
     const texts = await ui<string[]>('/texts', { selector: '.monaco-list-row', frame: 'main' });
     if (texts) { assert.ok(texts.some((t) => (t ?? '').includes(MODEL)), 'the model row is rendered'); }
     await ui('/screenshot', { name: 'monitoring-view' });
+    for (let i = 0; i < 6; i++) { await vscode.commands.executeCommand('workbench.action.decreaseViewSize').then(undefined, () => undefined); }
   });
 
   it('fixing the rule clears the Problems entry and the status bar; the episode is not notified again', async () => {

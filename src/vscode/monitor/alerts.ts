@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { AlertStatus } from '../../core/monitor/types';
-import { Commands, Settings, Views } from '../ids';
+import { Commands, Settings, StateKeys, Views } from '../ids';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { bareMessage, positionAt, ruleName, streakStart, type MonitoredEntry } from './model';
@@ -10,7 +10,7 @@ import type { MonitorService } from './monitorService';
 export const MONITORING_DIAGNOSTIC_SOURCE = 'mlops-monitoring';
 export const ALERT_FIRING_CODE = 'monitoring-alert';
 /** workspaceState key: the firing episodes already notified (kept across reloads). */
-export const NOTIFIED_KEY = 'mlops.monitoring.notified';
+const NOTIFIED_KEY = StateKeys.monitoringNotified;
 const NOTIFIED_MAX = 500;
 
 interface Firing { entry: MonitoredEntry; status: AlertStatus }

@@ -47,6 +47,10 @@ export function registerMonitoring(ctx: vscode.ExtensionContext, stores: Workspa
     vscode.window.registerWebviewPanelSerializer(MONITOR_VIEW_TYPE, serializer),
     { dispose: () => { for (const p of MonitorChartPanel.all()) { p.dispose(); } } });
 
+  // Alerts show in the status bar and Problems without the view being opened: the reports are built once the stores
+  // are loaded (in the background; the view lists the models as soon as they are known).
+  void stores.ready().then(() => service.ready()).catch((e: unknown) => log.warn(`monitoring: ${String(e)}`));
+
   const reg = (id: string, fn: (...args: unknown[]) => Promise<unknown>) => ctx.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, id, fn)));
   reg(Commands.openMonitoringChart, async (arg?: unknown) => {
     await service.ready();
