@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { messageOf, type Goals, type StoreState } from '../../core';
 import type { Log } from '../log';
@@ -27,6 +29,8 @@ export class MonitorService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private disposed = false;
+  /** Node watchers (inotify, no polling) on `.mlops/monitoring` and each model's folder, by folder. */
+  private readonly folderWatchers = new Map<string, fs.FSWatcher>();
   /** File events seen under .mlops/monitoring (for diagnostics in tests and the log). */
   watcherEvents = 0;
   /** Fires when a model appears or goes, or a report, error or serving state changes. */
@@ -132,6 +136,7 @@ export class MonitorService implements vscode.Disposable {
       next.set(model, entry);
     }
     this.entries.set(root, next);
+    this.watchLogFolders(root, state.store.dir, [...next.keys()]);
     this.changed.fire();
     // Not awaited: the view lists the models at once and each report appears when built (settled() waits for them).
     for (const e of next.values()) { void this.build(e); }
@@ -182,12 +187,37 @@ export class MonitorService implements vscode.Disposable {
     }
   }
 
-  /** A file event under `.mlops/` (from the stores' watcher: a second watcher on monitoring/** is not told of appends). */
+  /**
+   * Appends to the day files, seen directly: VS Code's workspace watcher was found to miss appends to files in folders
+   * created after it started (a model's first request creates its folder), so each log folder also has a Node
+   * watcher (inotify; no polling). Both feed the same debounced queue.
+   */
+  private watchLogFolders(root: string, storeDir: string, models: string[]): void {
+    const base = path.join(storeDir, 'monitoring');
+    const wanted = new Map<string, string>([[base, '']]);
+    for (const m of models) { wanted.set(path.join(base, m), m); }
+    for (const [dir, w] of [...this.folderWatchers]) {
+      if (dir.startsWith(storeDir + path.sep) && !wanted.has(dir)) { w.close(); this.folderWatchers.delete(dir); }
+    }
+    for (const [dir, model] of wanted) {
+      if (this.folderWatchers.has(dir) || this.disposed) { continue; }
+      try {
+        const w = fs.watch(dir, { persistent: false }, (_event, name) => {
+          const file = typeof name === 'string' ? name : name ? String(name) : '';
+          this.onFile(root, model ? `monitoring/${model}/${file}` : `monitoring/${file}`);
+        });
+        w.on('error', () => { w.close(); this.folderWatchers.delete(dir); });
+        this.folderWatchers.set(dir, w);
+      } catch { /* no such folder yet: the workspace watcher reports it when it appears */ }
+    }
+  }
+
+  /** A file event under `.mlops/` (the stores' watcher, and the log folders' own watchers). */
   private onFile(root: string, relPath: string): void {
     if (!relPath.startsWith('monitoring/')) { return; }
     this.watcherEvents++;
     const rel = relPath.slice('monitoring/'.length);
-    if (!rel || isOwnWrite(rel)) { return; }
+    if (!rel || rel.endsWith('/') || isOwnWrite(rel)) { return; }
     const model = rel.split('/')[0];
     const set = this.pending.get(root) ?? new Set<string>();
     set.add(model);
@@ -208,6 +238,8 @@ export class MonitorService implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    for (const w of this.folderWatchers.values()) { w.close(); }
+    this.folderWatchers.clear();
     if (MonitorService.current === this) { MonitorService.current = undefined; }
     clearTimeout(this.timer);
     for (const d of this.disposables) { d.dispose(); }
