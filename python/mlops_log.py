@@ -994,11 +994,16 @@ class Run(object):
         self._update(mutate)
         return chosen
 
-    def log_model(self, name, path):
+    def log_model(self, name, path, flavor=None, entry=None):
         """Register ``path`` (a file or folder) as the next version of model ``name``, produced by this run, and
         record its size in bytes (all files of a folder) as the run's ``meta.modelSizeBytes``; when a run logs
-        several models, the last one logged sets it."""
+        several models, the last one logged sets it.
+
+        ``flavor`` records how ``mlops serve`` loads the artifact: ``"pickle"`` or ``"joblib"`` (an object with
+        ``.predict``), or ``"python"`` with ``entry="predict.py:load"`` (a file in the workspace) or
+        ``entry="package.module:load"``: a function that gets the artifact path and returns ``predict(records)``."""
         _check_name(name, "model")
+        flavor_record = _flavor_record(flavor, entry, self.root)
         self._read()  # a missing or damaged run fails before a version naming it is registered
         model_dir = os.path.join(self._store.dir, "models", name)
         versions_dir = os.path.join(model_dir, "versions")
@@ -1023,6 +1028,8 @@ class Run(object):
         while True:
             record = {"formatVersion": FORMAT_VERSION, "model": name, "version": version, "artifact": artifact, "runId": self.id,
                       "stage": "none", "createdAt": created, "stageHistory": [{"stage": "none", "at": created}]}
+            if flavor_record is not None:
+                record["flavor"] = flavor_record
             if _create_exclusive(self._store, os.path.join(versions_dir, "%d.json" % version), _to_json(record)):
                 break
             version += 1
@@ -1073,6 +1080,46 @@ class Run(object):
         else:
             self.end("failed")
         return False
+
+
+_FLAVORS = ("pickle", "joblib", "python")
+_ENTRY_RE = re.compile(r"(.+):([A-Za-z_][A-Za-z0-9_]*)")
+_MODULE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _flavor_record(flavor, entry, root):
+    """``{"name": flavor}`` (+ ``entry`` for python), checked like ``mlops model register --flavor/--entry``: the entry
+    is required for python and refused otherwise; a file entry must be a file inside the workspace and is recorded
+    relative to it (the server looks it up from there)."""
+    if flavor is None:
+        if entry is not None:
+            raise MlopsError("entry goes with flavor='python'")
+        return None
+    if flavor not in _FLAVORS:
+        raise MlopsError("unknown flavor %s: use one of %s" % (_short_repr(flavor), ", ".join(_FLAVORS)))
+    if flavor != "python":
+        if entry is not None:
+            raise MlopsError("entry is for flavor='python'; a %s artifact is an object with .predict" % flavor)
+        return {"name": flavor}
+    if not isinstance(entry, str) or not entry:
+        raise MlopsError("flavor='python' needs entry='file.py:function' (or 'package.module:function'): the function that "
+                         "loads the artifact and returns predict(records)")
+    m = _ENTRY_RE.fullmatch(entry)
+    if not m:
+        raise MlopsError("bad entry %s: expected 'file.py:function' or 'package.module:function'" % _short_repr(entry))
+    where, func = m.group(1), m.group(2)
+    if not where.endswith(".py") and "/" not in where and "\\" not in where:
+        if not _MODULE_RE.fullmatch(where):
+            raise MlopsError("bad entry %s: %s is neither a .py file nor a module name" % (_short_repr(entry), _short_repr(where)))
+        return {"name": "python", "entry": entry}
+    real_root = os.path.realpath(root)
+    for candidate in (os.path.join(root, where), os.path.abspath(where)):
+        rel = os.path.relpath(os.path.realpath(candidate), real_root)
+        if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+            continue
+        if os.path.isfile(candidate):
+            return {"name": "python", "entry": "%s:%s" % (rel.replace(os.sep, "/"), func)}
+    raise MlopsError("entry %s: %s is not a file inside the workspace %s" % (_short_repr(entry), where, root))
 
 
 def _peak_rss_bytes():

@@ -33,6 +33,9 @@ import { MODEL_CARD_VIEW_TYPE, ModelCardPanel, ModelCardPanelSerializer } from '
 import { modelCardSource, openModelCard } from './vscode/card/openModelCard';
 import { addCiWorkflow } from './vscode/ci/addCiWorkflow';
 import { registerMonitoring, type MonitoringApi } from './vscode/monitor/register';
+import { ModelServers } from './vscode/serve/servers';
+import { serveModel, stopServing } from './vscode/serve/serveCommand';
+import { packageModel } from './vscode/serve/packageCommand';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -53,6 +56,8 @@ export interface MlopsApi {
   modelCardPanels(): ModelCardPanel[];
   /** The Monitoring view, its chart panels and the alerts in the editor. */
   monitoring: MonitoringApi;
+  /** The model servers this window started (MLOps: Serve Model Version). */
+  servers: ModelServers;
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -176,12 +181,18 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const p of ModelCardPanel.all()) { void p.refresh(); } }));
 
   const monitoring = registerMonitoring(context, stores, log);
+  const servers = new ModelServers(log);
+  // The Monitoring view lists a served model with its URL while it serves.
+  context.subscriptions.push(servers, servers.onDidChange((running) => monitoring.syncServing(running)));
+  reg(Commands.serveModel, (t?: unknown, a?: unknown) => serveModel(context, stores, servers, log, t, a));
+  reg(Commands.stopServing, (t?: unknown) => stopServing(servers, t));
+  reg(Commands.packageModel, (t?: unknown, a?: unknown) => packageModel(stores, log, t, a));
 
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, servers };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

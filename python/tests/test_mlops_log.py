@@ -739,6 +739,45 @@ class MetaMetrics(StoreCase):
         self.assertIn("no run %s" % run.id, str(e.exception))
         self.assertFalse(os.path.exists(os.path.join(self.root, ".mlops", "models")))
 
+    def test_log_model_records_the_flavor_checked_like_the_cli(self):
+        run = self.start()
+        artifact = os.path.join(self.root, "model.pkl")
+        with open(artifact, "wb") as f:
+            f.write(b"p")
+        self.assertNotIn("flavor", run.log_model("plain", artifact), "no flavor given: none recorded")
+        self.assertEqual(run.log_model("p", artifact, flavor="pickle")["flavor"], {"name": "pickle"})
+        os.makedirs(os.path.join(self.root, "src"))
+        with open(os.path.join(self.root, "src", "predict.py"), "w") as f:
+            f.write("def load(path):\n    return lambda records: [0 for _ in records]\n")
+        v = run.log_model("py", artifact, flavor="python", entry="src/predict.py:load")
+        self.assertEqual(v["flavor"], {"name": "python", "entry": "src/predict.py:load"})
+        saved = os.getcwd()
+        os.chdir(os.path.join(self.root, "src"))
+        try:
+            v = run.log_model("py", artifact, flavor="python", entry="predict.py:load")
+        finally:
+            os.chdir(saved)
+        self.assertEqual(v["flavor"]["entry"], "src/predict.py:load", "a file named from a subfolder is recorded relative to the workspace")
+        self.assertEqual(run.log_model("mod", artifact, flavor="python", entry="mypkg.models:load")["flavor"]["entry"], "mypkg.models:load")
+        on_disk = read_json(os.path.join(self.root, ".mlops", "models", "p", "versions", "1.json"))
+        self.assertEqual(on_disk["flavor"], {"name": "pickle"})
+        outside = os.path.join(self.outside, "predict.py")
+        with open(outside, "w") as f:
+            f.write("def load(p): pass\n")
+        for kw, message in (
+                ({"flavor": "onnx"}, "unknown flavor"),
+                ({"flavor": "python"}, "needs entry"),
+                ({"flavor": "pickle", "entry": "predict.py:load"}, "entry is for flavor='python'"),
+                ({"entry": "predict.py:load"}, "entry goes with flavor='python'"),
+                ({"flavor": "python", "entry": "predict.py"}, "bad entry"),
+                ({"flavor": "python", "entry": "nope.py:load"}, "not a file inside the workspace"),
+                ({"flavor": "python", "entry": outside + ":load"}, "not a file inside the workspace"),
+                ({"flavor": "python", "entry": "bad-module:load"}, "neither a .py file nor a module name")):
+            with self.assertRaises(MlopsError) as e:
+                run.log_model("refused", artifact, **kw)
+            self.assertIn(message, str(e.exception), kw)
+        self.assertFalse(os.path.exists(os.path.join(self.root, ".mlops", "models", "refused")), "a refused flavor registers nothing")
+
     def test_gpus_are_an_empty_list_without_nvidia_smi_and_the_names_with_one(self):
         saved = os.environ.get("PATH", "")
         fake = tempfile.mkdtemp()

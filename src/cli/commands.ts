@@ -19,6 +19,8 @@ import { GOALS_COMMANDS } from './goals';
 import { BUDGET_COMMANDS } from './budget';
 import { REPORT_COMMANDS } from './report';
 import { GATE_COMMANDS } from './gate';
+import { SERVE_COMMANDS } from './serve';
+import { MONITOR_COMMANDS } from './monitor';
 
 export type { CliIo } from './context';
 
@@ -38,7 +40,8 @@ const LINT_COMMANDS: Record<string, Command> = {
 
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
-  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...LINT_COMMANDS,
+  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...MONITOR_COMMANDS, ...LINT_COMMANDS,
+  ...SERVE_COMMANDS,
 };
 
 /** Options of every command; they may stand anywhere on the line, before, between or after the command words. */

@@ -1,6 +1,7 @@
 // `mlops model …`: the model registry.
 import * as path from 'node:path';
-import { MODEL_STAGES, messageOf, type ModelStage } from '../core';
+import { promises as fsp } from 'node:fs';
+import { MODEL_FLAVORS, MODEL_STAGES, messageOf, type ModelFlavor, type ModelStage } from '../core';
 import { tagPromoted, tagRegistered } from '../core/gate/tagging';
 import { tagNameProblem, type CreatedTag } from '../core/git/tags';
 import { gitUser } from '../core/gate/atCommit';
@@ -38,19 +39,56 @@ async function gitTag(io: Out, model: string, make: () => Promise<CreatedTag>, j
   }
 }
 
+/**
+ * `--flavor` and `--entry` as a recorded flavor: the entry is required for python and refused otherwise; a file entry
+ * must exist inside the workspace and is recorded relative to it (it is looked up from the workspace when served).
+ */
+export async function flavorOption(flavor: string | undefined, entry: string | undefined, root: string, cwd: string): Promise<ModelFlavor | undefined> {
+  if (flavor === undefined) {
+    if (entry !== undefined) { throw new UsageError('--entry goes with --flavor python'); }
+    return undefined;
+  }
+  if (!(MODEL_FLAVORS as readonly string[]).includes(flavor)) { throw new UsageError(`unknown flavor '${flavor}': use one of ${MODEL_FLAVORS.join(', ')}`); }
+  if (flavor !== 'python') {
+    if (entry !== undefined) { throw new UsageError(`--entry is for --flavor python; a ${flavor} artifact is an object with .predict`); }
+    return { name: flavor as ModelFlavor['name'] };
+  }
+  if (entry === undefined || entry === '') { throw new UsageError('--flavor python needs --entry FILE.py:FUNC (or package.module:FUNC): the function that loads the artifact and returns predict(records)'); }
+  const m = /^(.+):([A-Za-z_][A-Za-z0-9_]*)$/.exec(entry);
+  if (!m) { throw new UsageError(`bad --entry '${entry}': expected FILE.py:FUNC or package.module:FUNC`); }
+  const where = m[1];
+  if (!where.endsWith('.py') && !where.includes('/') && !where.includes('\\')) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(where)) { throw new UsageError(`bad --entry '${entry}': '${where}' is neither a .py file nor a module name`); }
+    return { name: 'python', entry };
+  }
+  // A file: relative to the workspace (what the server searches), else to the current folder.
+  for (const candidate of [path.resolve(root, where), path.resolve(cwd, where)]) {
+    const rel = path.relative(root, candidate);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) { continue; }
+    if ((await fsp.stat(candidate).catch(() => undefined))?.isFile()) { return { name: 'python', entry: `${rel.split(path.sep).join('/')}:${m[2]}` }; }
+  }
+  throw new UsageError(`--entry ${entry}: ${where} is not a file inside the workspace ${root}`);
+}
+
 export const MODEL_COMMANDS: Record<string, Command> = {
   'model register': {
-    options: { name: { type: 'string' }, run: { type: 'string', short: 'r' }, artifact: { type: 'string', short: 'a' }, 'git-tag': { type: 'boolean' } }, positionals: 0,
+    options: {
+      name: { type: 'string' }, run: { type: 'string', short: 'r' }, artifact: { type: 'string', short: 'a' }, 'git-tag': { type: 'boolean' },
+      flavor: { type: 'string' }, entry: { type: 'string' },
+    },
+    positionals: 0,
     async run({ io, values, json, store: open }) {
       const name = required(values, 'name', 'model register');
       const runRef = required(values, 'run', 'model register');
       const artifact = required(values, 'artifact', 'model register');
       const store = await open();
+      const flavor = await flavorOption(str(values, 'flavor'), str(values, 'entry'), store.root, io.cwd);
       const runId = await resolveRunRef(store, runRef);
       if (values['git-tag']) { checkTaggable(name); }
-      const mv = await store.registerModel({ name, runId, artifactPath: path.resolve(io.cwd, artifact) });
+      const mv = await store.registerModel({ name, runId, artifactPath: path.resolve(io.cwd, artifact), flavor });
       if (json) { printJson(io, mv); } else {
-        io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})\n`);
+        io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)}`
+          + `${flavor ? `, flavor ${flavor.name}${flavor.entry ? ` ${flavor.entry}` : ''}` : ''})\n`);
       }
       return values['git-tag'] ? gitTag(io, name, () => tagRegistered(store, mv), json) : 0;
     },

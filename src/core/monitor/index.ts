@@ -7,3 +7,4 @@ export { monitoredModels, type MonitoredModel } from './models';
 export { addLabels, emptyPerformance, mergePerformance, performanceOf, type PerformanceState } from './performance';
 export { monitoredVersion, trainingReference, type TrainingReference } from './reference';
 export { REFERENCE_OUTPUTS_FILE, WINDOWS_FILE, graceMs, monitorDir, monitorReport, thresholdsOf, type MonitorReportOptions } from './report';
+export { parseLabelFile, type LabelFileRead } from './labels';

@@ -133,7 +133,7 @@ export async function readLogLines(dir: string, opts: ReadLogOptions): Promise<R
   const tornAfter = opts.tornAfterMs ?? 10_000;
   const now = (opts.now ?? new Date()).getTime();
   const files: LogFileRead[] = [];
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   for (let fi = 0; fi < listed.files.length && (opts.more?.() ?? true); fi++) {
     const name = listed.files[fi];
     const abs = path.join(dir, name);
@@ -145,26 +145,28 @@ export async function readLogLines(dir: string, opts: ReadLogOptions): Promise<R
       const start = Math.min(opts.from?.[name] ?? 0, st.size);
       let lineNo = opts.linesBefore?.[name] ?? 0;
       let end = start;
-      let carry: Buffer | undefined;
+      // `buf[0, have)` holds the start of a line the previous read cut; the next read goes after it.
+      let have = 0;
       for (let pos = start; pos < st.size && (opts.more?.() ?? true);) {
         if (opts.signal?.aborted) { throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled'); }
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, st.size - pos), pos);
+        if (have === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, have); buf = bigger; }
+        const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, st.size - pos), pos);
         if (bytesRead === 0) { break; }
         pos += bytesRead;
-        let chunk = buf.subarray(0, bytesRead);
-        if (carry) { chunk = Buffer.concat([carry, chunk]); carry = undefined; }
+        const len = have + bytesRead;
         let s = 0;
-        for (let nl = chunk.indexOf(0x0a, s); nl >= 0; nl = chunk.indexOf(0x0a, s)) {
+        for (let nl = buf.indexOf(0x0a, s); nl >= 0 && nl < len; nl = buf.indexOf(0x0a, s)) {
           lineNo++;
           const at: LinePosition = { file: name, offset: end, end: end + nl - s + 1, line: lineNo };
-          if (nl > s) { handleLine(chunk.toString('utf8', s, nl), at); }
+          if (nl > s) { handleLine(buf.toString('utf8', s, nl), at); }
           end = at.end;
           s = nl + 1;
         }
-        // A line longer than the chunk: keep its bytes for the next read (copied: `buf` is reused).
-        if (s < chunk.length) { carry = Buffer.from(chunk.subarray(s)); }
+        have = len - s;
+        if (have > 0 && s > 0) { buf.copy(buf, 0, s, len); }
       }
-      if (carry && carry.length > 0) {
+      const carry = have > 0;
+      if (carry) {
         const last = fi === listed.files.length - 1;
         if (!last || now - st.mtimeMs > tornAfter) {
           report({ file: show(name), line: lineNo + 1, reason: 'the last line is incomplete (a writer was interrupted); it is skipped until it is completed' });

@@ -3,7 +3,7 @@
  * `monitoring.reference`, else its first data version with a tabular profile) and the age of its datasets.
  */
 import type { Store } from '../store/store';
-import type { FileProfile } from '../data/profile/schema';
+import type { ColumnProfile, FileProfile } from '../data/profile/schema';
 import type { ModelVersion } from '../store/schemas';
 import type { MonitoringSettings } from './types';
 
@@ -42,7 +42,7 @@ export async function trainingReference(store: Store, model: string, settings: M
     if (!read?.ok) { continue; }
     const file = read.value.files.find((f) => !f.error && f.columns.length > 0);
     if (!file) { continue; }
-    const columns = file.columns.filter((c) => c.name !== settings.label);
+    const columns = file.columns.filter((c) => c.name !== settings.label).map(forWindows);
     return {
       modelVersion: mv,
       ref: { dataset: d.dataset, versionId: d.version },
@@ -67,4 +67,16 @@ export async function dataAgeFunction(store: Store, datasets: readonly string[])
     while (lo < hi) { const mid = (lo + hi) >> 1; if (created[mid] <= atMs) { lo = mid + 1; } else { hi = mid; } }
     return lo === 0 ? null : (atMs - created[lo - 1]) / 3_600_000;
   };
+}
+
+/**
+ * A training column as every window is tested against it: a number column with many distinct values is tested on
+ * its stored sample (every value while the column has ≤ 10,000) rather than on its value counts, which would be
+ * parsed back from text for every window and column.
+ */
+function forWindows(c: ColumnProfile): ColumnProfile {
+  if ((c.type === 'integer' || c.type === 'float') && c.values.complete && c.values.counts.length > 1000 && (c.numeric?.sample.length ?? 0) > 0) {
+    return { ...c, values: { complete: false, counts: [] } };
+  }
+  return c;
 }

@@ -2,12 +2,13 @@
  * One window being summarised: counts, latencies, the profile of its inputs and outputs, and labelled performance.
  * Only open windows hold accumulators; `finish` turns one into the `WindowSummary` that windows.jsonl keeps.
  */
-import { ColumnAccumulator, quantileSorted } from '../data/profile/column';
+import { quantileSorted } from '../data/profile/column';
+import { WindowColumn } from './column';
 import type { FileProfile } from '../data/profile/schema';
 import { driftBetween } from '../data/drift/drift';
 import type { DriftOptions, DriftReport } from '../data/drift/types';
 import { addLabels, clonePerformance, emptyPerformance, mergePerformance, performanceOf, type PerformanceState } from './performance';
-import type { FeedbackLine, JsonValue, LogInputMode, MonitorQuantity, PredictionLine, WindowDrift, WindowSummary } from './types';
+import type { FeedbackLine, LogInputMode, MonitorQuantity, PredictionLine, WindowDrift, WindowSummary } from './types';
 
 /** The name of the prediction column in the outputs profile. */
 export const OUTPUT_COLUMN = 'prediction';
@@ -24,13 +25,6 @@ export interface SummaryContext {
   dataAgeHours: (atMs: number) => number | null;
 }
 
-export function addValue(acc: ColumnAccumulator, v: JsonValue | undefined): void {
-  if (v === undefined) { return; }
-  if (v === null) { acc.missingValue('null'); } else if (typeof v === 'number') { acc.number(v, Number.isInteger(v)); } else if (typeof v === 'boolean') {
-    acc.bool(v);
-  } else if (typeof v === 'string') { acc.typedString(v); } else { acc.typedString(JSON.stringify(v)); }
-}
-
 export class OpenWindow {
   firstMs = Infinity;
   lastMs = -Infinity;
@@ -40,10 +34,10 @@ export class OpenWindow {
   private lat = new Float64Array(1024);
   private latN = 0;
   readonly versions = new Set<number>();
-  private readonly inputs = new Map<string, ColumnAccumulator>();
+  private readonly inputs = new Map<string, WindowColumn>();
   private inputRecords = 0;
   private readonly modes = new Set<LogInputMode>();
-  private readonly outputs = new ColumnAccumulator(OUTPUT_COLUMN, 0);
+  private readonly outputs = new WindowColumn(OUTPUT_COLUMN, 0);
   private outputRecords = 0;
   perf: PerformanceState = emptyPerformance();
   /** Per log file, the offset of this window's first line in it (where a later read rebuilds it from). */
@@ -75,13 +69,13 @@ export class OpenWindow {
         for (const k in rec) {
           if (!features.has(k)) { continue; }
           let acc = this.inputs.get(k);
-          if (!acc) { acc = new ColumnAccumulator(k, this.inputs.size); this.inputs.set(k, acc); }
-          addValue(acc, rec[k]);
+          if (!acc) { acc = new WindowColumn(k, this.inputs.size); this.inputs.set(k, acc); }
+          acc.add(rec[k]);
         }
       }
     }
     if (p.outputs && p.status < 400) {
-      for (const o of p.outputs) { this.outputRecords++; addValue(this.outputs, o); }
+      for (const o of p.outputs) { this.outputRecords++; this.outputs.add(o); }
     }
   }
 

@@ -88,6 +88,18 @@ export class MonitorService implements vscode.Disposable {
     }
   }
 
+  /** The full list of models serving in this window (the serve command's servers): the others stop being "serving". */
+  syncServing(running: readonly { root: string; model: string; version: number; url: string }[]): void {
+    const live = new Set(running.map((r) => JSON.stringify([r.root, r.model])));
+    for (const [root, byModel] of this.serving) {
+      for (const [model, s] of [...byModel]) { if (!live.has(JSON.stringify([root, model]))) { this.setServing(root, model, s.version, undefined); } }
+    }
+    for (const r of running) {
+      const now = this.serving.get(r.root)?.get(r.model);
+      if (!now || now.url !== r.url || now.version !== r.version) { this.setServing(r.root, r.model, r.version, r.url); }
+    }
+  }
+
   /** Rebuilds one model's report now (the chart's Refresh), or every report of a store. */
   async refresh(root: string, model?: string): Promise<void> {
     const entries = model ? [this.get(root, model)].filter((e): e is MonitoredEntry => !!e) : this.list(root);

@@ -21,6 +21,8 @@ export interface MonitoringApi {
   serializer: MonitorChartSerializer;
   /** For the serve command: see monitorService.ts `setServing`. */
   setServing(root: string, model: string, version: number, url: string | undefined): void;
+  /** The serve command's whole list of running servers (what ModelServers.onDidChange gives). */
+  syncServing(running: readonly { root: string; model: string; version: number; url: string }[]): void;
 }
 
 /** A model node of the view, `{root, model}`, or nothing (then a quick pick of the monitored models). */
@@ -72,5 +74,5 @@ export function registerMonitoring(ctx: vscode.ExtensionContext, stores: Workspa
   });
 
   return { service, tree, view, alerts, chartPanels: () => MonitorChartPanel.all(), serializer,
-    setServing: (root, model, version, url) => service.setServing(root, model, version, url) };
+    setServing: (root, model, version, url) => service.setServing(root, model, version, url), syncServing: (running) => service.syncServing(running) };
 }

@@ -1,0 +1,848 @@
+"""mlops_serve: serve one registered model version over HTTP and log every prediction.
+
+A single file with no dependencies beyond the Python standard library (Python >= 3.8), like ``mlops_log.py``. It
+reads one JSON file, the serve spec (``serve.json``, written by ``mlops serve`` or ``mlops package``; see
+src/core/serve/types.ts), and needs nothing else from the store, so the same file runs from a workspace and from a
+package folder:
+
+    python3 mlops_serve.py --spec serve.json [--host H] [--port N]
+
+Endpoints: ``POST /predict`` (a JSON list of records, one record, or a dict of columns), ``GET /health``,
+``GET /metadata`` and ``POST /feedback`` (ground truth for an earlier request id). Every /predict request, failed
+ones included, is appended to ``<logDir>/<yyyy-mm-dd>.jsonl`` (UTC day) with one ``write`` on an O_APPEND handle,
+so a crash can tear at most the last line and concurrent writers never interleave inside a line.
+
+The model is loaded by flavor: ``pickle`` (``pickle.load``), ``joblib`` (``joblib.load`` when joblib is installed)
+- objects with a scikit-learn style ``.predict`` - or ``python``: an entry point ``file.py:function`` or
+``package.module:function`` that gets the artifact path and returns ``predict(records: list[dict]) -> list``.
+
+On start the server prints one line ``MLOPS_SERVE_READY {"url": ..., "port": ...}`` on stdout; when it cannot
+start (port in use, artifact missing, entry point failing) it prints one line on stderr and exits 2. SIGTERM and
+SIGINT stop accepting, let requests in flight finish, flush the log and exit 0.
+"""
+
+import argparse
+import collections
+import errno
+import hashlib
+import importlib
+import importlib.util
+import json
+import math
+import os
+import pickle
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+__version__ = "1.0.0"
+
+SPEC_FORMAT_VERSION = 1
+READY_PREFIX = "MLOPS_SERVE_READY "
+LOG_INPUT_MODES = ("features", "raw", "hash", "drop")
+FLAVORS = ("pickle", "joblib", "python")
+# Successful predictions kept in memory for /feedback; older ids are looked up in the log files.
+RECENT_PREDICTIONS = 10000
+# How long a stop waits for requests in flight before it exits anyway.
+STOP_GRACE_S = 5.0
+_LOG_FILE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.jsonl")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+class StartupError(Exception):
+    """The server cannot start: one line for stderr, exit 2."""
+
+
+class BadRequest(Exception):
+    """A request the client must change: status and one-line message, plus optional JSON details."""
+
+    def __init__(self, status, message, details=None):
+        Exception.__init__(self, message)
+        self.status = status
+        self.message = message
+        self.details = details or {}
+
+
+# ------------------------------------------------------------------ small helpers
+
+def now_iso(t=None):
+    t = time.time() if t is None else t
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % int((t % 1) * 1000)
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def dumps(value):
+    """Compact JSON, UTF-8, no NaN literals; lone surrogates as \\u escapes so the bytes stay UTF-8."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+
+
+def one_line(text, limit=500):
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[:limit - 1] + "\u2026"
+
+
+def exception_line(e):
+    """``ValueError: bad shape`` - the exception's type and the first line of its message."""
+    msg = str(e).strip().splitlines()
+    return "%s: %s" % (type(e).__name__, one_line(msg[0])) if msg else type(e).__name__
+
+
+def plain(value, depth=0):
+    """A model's output as plain JSON: numpy scalars and arrays, pandas objects, tuples and sets become numbers,
+    strings, booleans, lists and dicts; NaN and infinities become null (JSON has no literal for them)."""
+    if depth > 50:
+        raise ValueError("the model's output is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v, depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars, pandas Series
+    if callable(tolist):
+        return plain(tolist(), depth + 1)
+    item = getattr(value, "item", None)
+    if callable(item):
+        return plain(item(), depth + 1)
+    return str(value)
+
+
+def canonical_hash(record):
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False, allow_nan=False,
+                                     separators=(",", ":")).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ------------------------------------------------------------------ the spec
+
+def read_spec(path, host=None, port=None):
+    try:
+        with open(path, "rb") as f:
+            spec = json.loads(f.read().decode("utf-8"), parse_constant=_reject_constant)
+    except OSError as e:
+        raise StartupError("cannot read the serve spec %s: %s" % (path, e.strerror or e))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise StartupError("the serve spec %s is not valid JSON: %s" % (path, one_line(e)))
+    if not isinstance(spec, dict):
+        raise StartupError("the serve spec %s must be a JSON object" % path)
+    if spec.get("formatVersion", 1) > SPEC_FORMAT_VERSION:
+        raise StartupError("the serve spec %s has format version %s; this server reads version %d: use the "
+                           "mlops_serve.py that came with it" % (path, spec.get("formatVersion"), SPEC_FORMAT_VERSION))
+    base = os.path.dirname(os.path.abspath(path))
+    for key in ("model", "artifact", "flavor"):
+        if key not in spec:
+            raise StartupError("the serve spec %s has no '%s'" % (path, key))
+    flavor = spec["flavor"]
+    if not isinstance(flavor, dict) or flavor.get("name") not in FLAVORS:
+        raise StartupError("the serve spec %s: flavor must be {\"name\": one of %s}" % (path, ", ".join(FLAVORS)))
+    mode = spec.get("logInputs", "features")
+    if mode not in LOG_INPUT_MODES:
+        raise StartupError("the serve spec %s: logInputs must be one of %s, not %r" % (path, ", ".join(LOG_INPUT_MODES), mode))
+
+    def resolve(p):
+        return p if os.path.isabs(p) else os.path.normpath(os.path.join(base, p))
+
+    spec["artifact"] = resolve(spec["artifact"])
+    spec["pythonPath"] = [resolve(p) for p in spec.get("pythonPath") or []]
+    if spec.get("logDir"):
+        spec["logDir"] = resolve(spec["logDir"])
+    if host is not None:
+        spec["host"] = host
+    if port is not None:
+        spec["port"] = port
+    spec.setdefault("host", "127.0.0.1")
+    spec.setdefault("port", 8080)
+    spec.setdefault("version", 0)
+    spec.setdefault("maxBodyBytes", 10 * 1024 * 1024)
+    spec.setdefault("requestTimeoutS", 10)
+    spec["logInputs"] = mode
+    features = spec.get("features")
+    label = spec.get("label")
+    if features is not None:
+        if not isinstance(features, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in features):
+            raise StartupError("the serve spec %s: features must be a list of {name, type, nullable} or null" % path)
+        spec["features"] = [f for f in features if f["name"] != label]
+    return spec
+
+
+# ------------------------------------------------------------------ loading the model
+
+def _load_entry(entry, python_path):
+    """``file.py:function`` (searched in the pythonPath folders) or ``package.module:function``."""
+    if not isinstance(entry, str) or ":" not in entry:
+        raise StartupError("the python flavor needs an entry such as predict.py:load or package.module:load, got %r" % (entry,))
+    where, _, func_name = entry.rpartition(":")
+    if not where or not func_name.isidentifier():
+        raise StartupError("bad entry %r: expected file.py:function or package.module:function" % entry)
+    if where.endswith(".py") or "/" in where or os.sep in where:
+        candidates = [where] if os.path.isabs(where) else [os.path.join(p, where) for p in python_path]
+        found = next((c for c in candidates if os.path.isfile(c)), None)
+        if found is None:
+            raise StartupError("entry file %s not found (looked in %s)" % (where, ", ".join(python_path) or "nowhere: no pythonPath"))
+        name = "mlops_entry_" + re.sub(r"[^0-9A-Za-z_]", "_", os.path.splitext(os.path.basename(found))[0])
+        module_spec = importlib.util.spec_from_file_location(name, found)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as e:  # noqa: BLE001 - any failure of user code is a startup error with its message
+            raise StartupError("importing %s failed: %s" % (found, exception_line(e)))
+    else:
+        try:
+            module = importlib.import_module(where)
+        except Exception as e:  # noqa: BLE001
+            raise StartupError("importing %s failed: %s" % (where, exception_line(e)))
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise StartupError("entry %s: %s has no function %s" % (entry, where, func_name))
+    return func
+
+
+class Model(object):
+    """The loaded artifact behind one call: ``predict(records) -> list`` (one output per record)."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        flavor = spec["flavor"]["name"]
+        artifact = spec["artifact"]
+        for p in reversed(spec["pythonPath"]):
+            if p not in sys.path:
+                sys.path.insert(0, p)
+        if not os.path.exists(artifact):
+            raise StartupError("the model artifact %s does not exist" % artifact)
+        self.columns = None
+        self.frame = None
+        if flavor == "python":
+            func = _load_entry(spec["flavor"].get("entry"), spec["pythonPath"])
+            try:
+                predict = func(artifact)
+            except Exception as e:  # noqa: BLE001
+                raise StartupError("entry %s failed to load %s: %s" % (spec["flavor"].get("entry"), artifact, exception_line(e)))
+            if not callable(predict):
+                raise StartupError("entry %s must return a function predict(records) -> list, it returned %s"
+                                   % (spec["flavor"].get("entry"), type(predict).__name__))
+            self._predict = predict
+            return
+        if flavor == "joblib":
+            try:
+                import joblib
+            except ImportError:
+                raise StartupError("the joblib flavor needs the joblib package, which %s cannot import (pip install joblib)" % sys.executable)
+            loader = joblib.load
+        else:
+            def loader(p):
+                with open(p, "rb") as f:
+                    return pickle.load(f)
+        try:
+            obj = loader(artifact)
+        except Exception as e:  # noqa: BLE001
+            hint = " (install the libraries the model was trained with in this Python)" if isinstance(e, ImportError) else ""
+            raise StartupError("could not load %s with %s: %s%s" % (artifact, flavor, exception_line(e), hint))
+        if not callable(getattr(obj, "predict", None)):
+            raise StartupError("%s holds a %s, which has no predict method; use the python flavor with an entry point instead"
+                               % (artifact, type(obj).__name__))
+        self.obj = obj
+        names = getattr(obj, "feature_names_in_", None)
+        if names is not None:
+            self.columns = [str(n) for n in list(names)]
+            try:
+                import pandas
+                self.frame = pandas.DataFrame
+            except ImportError:
+                self.frame = None
+        elif spec.get("features") is not None:
+            self.columns = [f["name"] for f in spec["features"]]
+        self._predict = self._predict_object
+
+    def _predict_object(self, records):
+        columns = self.columns or list(records[0].keys())
+        rows = [[r.get(c) for c in columns] for r in records]
+        x = self.frame(rows, columns=columns) if self.frame is not None else rows
+        return self.obj.predict(x)
+
+    def predict(self, records):
+        out = self._predict(records)
+        out = plain(out)
+        if not isinstance(out, list):
+            raise ValueError("the model returned %s, not one prediction per record" % type(out).__name__)
+        if len(out) != len(records):
+            raise ValueError("the model returned %d predictions for %d records" % (len(out), len(records)))
+        return out
+
+
+# ------------------------------------------------------------------ requests
+
+def records_of(body):
+    """A list of records, one record, or a dict of columns (every value a list, all of one length) -> records."""
+    if isinstance(body, list):
+        if not body:
+            raise BadRequest(400, "no records: send a JSON list of records, one record, or a dict of columns")
+        for i, r in enumerate(body):
+            if not isinstance(r, dict):
+                raise BadRequest(400, "record %d is not an object of column: value (it is %s)" % (i, _json_type(r)))
+        return body
+    if isinstance(body, dict):
+        if body and all(isinstance(v, list) for v in body.values()):
+            lengths = sorted(set(len(v) for v in body.values()))
+            if len(lengths) > 1:
+                raise BadRequest(400, "the columns have different lengths (%s)" % ", ".join(
+                    "%s: %d" % (k, len(v)) for k, v in body.items()))
+            if lengths[0] == 0:
+                raise BadRequest(400, "no records: the columns are empty")
+            keys = list(body.keys())
+            return [dict((k, body[k][i]) for k in keys) for i in range(lengths[0])]
+        return [body]
+    raise BadRequest(400, "expected a JSON list of records, one record, or a dict of columns, got %s" % _json_type(body))
+
+
+def _json_type(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "list"
+    return "object"
+
+
+def _type_ok(expected, v):
+    if isinstance(v, (list, dict)):
+        return False
+    if expected in ("integer", "float"):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if expected == "boolean":
+        return isinstance(v, bool)
+    if expected == "datetime":
+        return isinstance(v, str)
+    return isinstance(v, (str, int, float, bool))  # categorical, string: any scalar
+
+
+def _show(v):
+    s = json.dumps(v, ensure_ascii=False)
+    return s if len(s) <= 40 else s[:39] + "\u2026"
+
+
+def validate(records, features, label):
+    """Every difference between the records and the training profile's columns, in one message (BadRequest 400),
+    or the records without the label column, ready for the model."""
+    if features is None:
+        return [dict((k, v) for k, v in r.items() if k != label) for r in records] if label else records
+    by_name = dict((f["name"], f) for f in features)
+    unknown, missing, types = [], [], []
+    seen_unknown, seen_missing, seen_type = set(), set(), set()
+    for i, r in enumerate(records):
+        for k in r:
+            if k not in by_name and k != label and k not in seen_unknown:
+                seen_unknown.add(k)
+                unknown.append(k)
+        for name, f in by_name.items():
+            v = r.get(name)
+            if name not in r:
+                if not f.get("nullable") and name not in seen_missing:
+                    seen_missing.add(name)
+                    missing.append(name)
+                continue
+            if v is None:
+                if not f.get("nullable") and name not in seen_type:
+                    seen_type.add(name)
+                    types.append({"column": name, "expected": f.get("type"), "got": "null", "record": i,
+                                  "text": "%s: null, but the training data has no missing values (record %d)" % (name, i)})
+                continue
+            if not _type_ok(f.get("type"), v) and name not in seen_type:
+                seen_type.add(name)
+                types.append({"column": name, "expected": f.get("type"), "got": _json_type(v), "record": i,
+                              "text": "%s: expected %s, got %s %s (record %d)" % (name, f.get("type"), _json_type(v), _show(v), i)})
+    if unknown or missing or types:
+        parts = []
+        if unknown:
+            parts.append("unknown column%s %s" % ("s" if len(unknown) > 1 else "", ", ".join(unknown)))
+        if missing:
+            parts.append("missing column%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))
+        parts.extend(t["text"] for t in types)
+        raise BadRequest(400, "the input does not match the training data's columns: " + "; ".join(parts),
+                         {"unknown": unknown, "missing": missing,
+                          "types": [dict((k, t[k]) for k in ("column", "expected", "got", "record")) for t in types]})
+    if label:
+        return [dict((k, v) for k, v in r.items() if k != label) for r in records]
+    return records
+
+
+# ------------------------------------------------------------------ the log
+
+def _ends_with_newline(path):
+    """Whether a file is empty or ends with a line break."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return True
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+    except OSError:
+        return True
+
+
+class PredictionLog(object):
+    """Appends lines to ``<dir>/<yyyy-mm-dd>.jsonl`` (UTC day of the line's time): one ``os.write`` per line on an
+    O_APPEND descriptor, under a lock, so lines never interleave and a crash tears at most the last one."""
+
+    def __init__(self, folder):
+        self.dir = folder
+        self.lock = threading.Lock()
+        self.day = None
+        self.fd = None
+        if folder:
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as e:
+                raise StartupError("cannot create the log folder %s: %s" % (folder, e.strerror or e))
+
+    def write(self, line, when):
+        if not self.dir:
+            return
+        data = (dumps(line) + "\n").encode("utf-8")
+        day = when[:10]
+        with self.lock:
+            if day != self.day:
+                self._close()
+                path = os.path.join(self.dir, day + ".jsonl")
+                self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                self.day = day
+                if not _ends_with_newline(path):
+                    # A line torn by an earlier crash: end it, so this line does not run into it and stays readable.
+                    data = b"\n" + data
+            view = memoryview(data)
+            while view:  # os.write may write less only on a full disk or a signal; finish the line then
+                n = os.write(self.fd, view)
+                view = view[n:]
+
+    def _close(self):
+        if self.fd is not None:
+            try:
+                os.fsync(self.fd)
+            except OSError:
+                pass
+            os.close(self.fd)
+            self.fd = None
+            self.day = None
+
+    def close(self):
+        with self.lock:
+            self._close()
+
+    def find_predictions(self, ids):
+        """Successful prediction lines for these ids, scanning the day files newest first."""
+        found = {}
+        if not self.dir or not os.path.isdir(self.dir):
+            return found
+        wanted = set(ids)
+        needles = dict(('"id":"%s"' % i, i) for i in wanted)
+        for name in sorted((n for n in os.listdir(self.dir) if _LOG_FILE_RE.fullmatch(n)), reverse=True):
+            try:
+                with open(os.path.join(self.dir, name), "rb") as f:
+                    for raw in f:
+                        try:
+                            text = raw.decode("utf-8")
+                        except UnicodeDecodeError:
+                            continue
+                        hit = next((i for n, i in needles.items() if n in text), None)
+                        if hit is None or hit in found:
+                            continue
+                        try:
+                            line = json.loads(text, parse_constant=_reject_constant)
+                        except ValueError:
+                            continue  # a torn line
+                        if isinstance(line, dict) and line.get("kind") == "prediction" and line.get("id") == hit \
+                                and line.get("status") == 200 and isinstance(line.get("outputs"), list):
+                            found[hit] = {"time": line.get("time"), "version": line.get("version"), "outputs": line["outputs"]}
+            except OSError:
+                continue
+            if len(found) == len(wanted):
+                break
+        return found
+
+
+# ------------------------------------------------------------------ the server
+
+class App(object):
+    """What the handlers share: the spec, the model, the log and the recent predictions."""
+
+    def __init__(self, spec, model, log):
+        self.spec = spec
+        self.model = model
+        self.log = log
+        self.recent = collections.OrderedDict()
+        self.recent_lock = threading.Lock()
+        self.in_flight = 0
+        self.in_flight_lock = threading.Lock()
+        features = spec.get("features")
+        self.feature_names = None if features is None else set(f["name"] for f in features)
+        self.metadata = {
+            "model": spec["model"], "version": spec.get("version"), "run": spec.get("runId"), "commit": spec.get("commit"),
+            "dataVersions": spec.get("dataVersions") or [], "flavor": spec["flavor"], "features": features,
+            "label": spec.get("label"), "logInputs": spec["logInputs"], "server": __version__,
+        }
+
+    def remember(self, rid, entry):
+        with self.recent_lock:
+            self.recent[rid] = entry
+            while len(self.recent) > RECENT_PREDICTIONS:
+                self.recent.popitem(last=False)
+
+    def logged_inputs(self, records):
+        mode = self.spec["logInputs"]
+        if mode == "drop" or records is None:
+            return {}
+        if mode == "hash":
+            return {"inputHashes": [canonical_hash(r) for r in records]}
+        if mode == "features" and self.feature_names is not None:
+            names = self.feature_names
+            return {"inputs": [dict((k, v) for k, v in r.items() if k in names) for r in records]}
+        return {"inputs": records}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mlops-serve/" + __version__
+    disable_nagle_algorithm = True
+
+    # -- plumbing
+
+    def setup(self):
+        self.timeout = self.server.app.spec["requestTimeoutS"]
+        BaseHTTPRequestHandler.setup(self)
+
+    def log_message(self, fmt, *args):  # the prediction log is the access log; stderr stays for problems
+        pass
+
+    def log_error(self, fmt, *args):
+        pass
+
+    def send(self, status, body, extra=None):
+        """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle."""
+        data = (dumps(body) + "\n").encode("utf-8")
+        reason = self.responses.get(status, ("",))[0]
+        head = ["HTTP/1.1 %d %s" % (status, reason), "Server: " + self.server_version,
+                "Content-Type: application/json", "Content-Length: %d" % len(data)]
+        for k, v in (extra or {}).items():
+            head.append("%s: %s" % (k, v))
+        if self.close_connection:
+            head.append("Connection: close")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
+
+    def read_json(self):
+        """The request body as JSON; BadRequest for a missing, oversized, slow or malformed body."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise BadRequest(411, "send the body with a Content-Length (chunked transfer is not supported)")
+        length = self.headers.get("Content-Length")
+        try:
+            n = int(length) if length is not None else 0
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise BadRequest(400, "bad Content-Length %r" % length)
+        limit = self.server.app.spec["maxBodyBytes"]
+        if n > limit:
+            self.close_connection = True  # the body is not read; the connection cannot be reused
+            raise BadRequest(413, "the body is %d bytes; the limit is %d" % (n, limit))
+        if n == 0:
+            raise BadRequest(400, "no body: send JSON")
+        deadline = time.monotonic() + self.server.app.spec["requestTimeoutS"]
+        chunks, got = [], 0
+        try:
+            while got < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout()
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(n - got, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(n - got)
+                if not chunk:
+                    self.close_connection = True
+                    raise BadRequest(400, "the client closed the connection after %d of %d bytes" % (got, n))
+                chunks.append(chunk)
+                got += len(chunk)
+        except socket.timeout:
+            self.close_connection = True
+            raise BadRequest(408, "the body did not arrive within %ss (%d of %d bytes)" % (self.server.app.spec["requestTimeoutS"], got, n))
+        finally:
+            try:
+                self.connection.settimeout(self.server.app.spec["requestTimeoutS"])
+            except OSError:
+                pass
+        try:
+            return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise BadRequest(400, "malformed JSON: the body is not UTF-8")
+        except RecursionError:
+            raise BadRequest(400, "malformed JSON: nested too deeply")
+        except ValueError as e:
+            raise BadRequest(400, "malformed JSON: %s" % one_line(e))
+
+    def handle_one_request(self):
+        try:
+            BaseHTTPRequestHandler.handle_one_request(self)
+        except (ConnectionError, socket.timeout):
+            self.close_connection = True
+
+    def counted(self, route):
+        """Runs a route as a request in flight, which a stop waits for (idle keep-alive connections are not)."""
+        app = self.server.app
+        with app.in_flight_lock:
+            app.in_flight += 1
+        try:
+            route()
+        finally:
+            with app.in_flight_lock:
+                app.in_flight -= 1
+
+    # -- routes
+
+    def do_GET(self):
+        self.counted(self.get)
+
+    def do_POST(self):
+        self.counted(self.post)
+
+    def get(self):
+        path = self.path.split("?", 1)[0]
+        app = self.server.app
+        if path == "/health":
+            self.send(200, {"status": "ok", "model": app.spec["model"], "version": app.spec.get("version")})
+        elif path == "/metadata":
+            self.send(200, app.metadata)
+        elif path in ("/predict", "/feedback"):
+            self.send(405, {"error": "%s takes POST" % path}, {"Allow": "POST"})
+        else:
+            self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+
+    def post(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/predict":
+            self.predict()
+        elif path == "/feedback":
+            self.feedback()
+        elif path in ("/health", "/metadata"):
+            self.close_connection = True  # an unread body may follow
+            self.send(405, {"error": "%s takes GET" % path}, {"Allow": "GET"})
+        else:
+            self.close_connection = True
+            self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+
+    def predict(self):
+        app = self.server.app
+        spec = app.spec
+        t_arrived = time.time()
+        rid = uuid.uuid4().hex
+        when = now_iso(t_arrived)
+        records = None
+        status, body, outputs, error = 200, None, None, None
+        t0 = None
+        try:
+            payload = self.read_json()
+            t0 = time.perf_counter()
+            records = records_of(payload)
+            clean = validate(records, spec.get("features"), spec.get("label"))
+            try:
+                outputs = app.model.predict(clean)
+            except Exception as e:  # noqa: BLE001 - a failing model is a 500, never a dead server
+                error = exception_line(e)
+                sys.stderr.write("mlops_serve: request %s: the model raised %s\n" % (rid, error))
+                last = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
+                for frame in last:
+                    sys.stderr.write("mlops_serve:   at %s:%s in %s\n" % (frame.filename, frame.lineno, frame.name))
+                sys.stderr.flush()
+                error = "the model failed: " + error
+                status, body = 500, {"id": rid, "error": error}
+            else:
+                body = {"id": rid, "model": spec["model"], "version": spec.get("version"), "predictions": outputs}
+        except BadRequest as e:
+            status, error = e.status, e.message
+            body = dict({"id": rid, "error": e.message}, **e.details)
+        except ValueError as e:  # outputs that cannot be JSON
+            status, error, outputs = 500, "the model's output cannot be sent as JSON: %s" % one_line(e), None
+            body = {"id": rid, "error": error}
+        try:
+            self.send(status, body, {"X-Request-Id": rid})
+        except OSError:
+            self.close_connection = True
+        latency = (time.perf_counter() - t0) * 1000.0 if t0 is not None else 0.0
+        line = {"kind": "prediction", "id": rid, "time": when, "model": spec["model"], "version": spec.get("version"),
+                "status": status, "latencyMs": round(latency, 3), "rows": len(records) if records else 0,
+                "inputsMode": spec["logInputs"]}
+        line.update(app.logged_inputs(records))
+        if outputs is not None and status == 200:
+            line["outputs"] = outputs
+            app.remember(rid, {"time": when, "version": spec.get("version"), "outputs": outputs})
+        if error is not None:
+            line["error"] = error
+        try:
+            app.log.write(line, when)
+        except (OSError, ValueError) as e:
+            sys.stderr.write("mlops_serve: could not log request %s: %s\n" % (rid, one_line(e)))
+            sys.stderr.flush()
+
+    def feedback(self):
+        app = self.server.app
+        try:
+            payload = self.read_json()
+            items = payload if isinstance(payload, list) else [payload]
+            if not items:
+                raise BadRequest(400, "no feedback: send {\"id\": ..., \"label\": ...} or a list of them")
+            wanted = []
+            for i, it in enumerate(items):
+                if not isinstance(it, dict) or not isinstance(it.get("id"), str) or ("label" not in it and "labels" not in it):
+                    raise BadRequest(400, "feedback item %d: expected {\"id\": \"...\", \"label\": x} or {\"id\": \"...\", \"labels\": [...]}" % i)
+                if "labels" in it and not isinstance(it["labels"], list):
+                    raise BadRequest(400, "feedback item %d: labels must be a list (one per record of the request)" % i)
+                row = it.get("row")
+                if row is not None and (not isinstance(row, int) or isinstance(row, bool) or row < 0):
+                    raise BadRequest(400, "feedback item %d: row must be a whole number >= 0" % i)
+                wanted.append(it["id"])
+            known = {}
+            with app.recent_lock:
+                for rid in wanted:
+                    if rid in app.recent:
+                        known[rid] = app.recent[rid]
+            rest = [rid for rid in wanted if rid not in known]
+            if rest:
+                known.update(app.log.find_predictions(rest))
+            unknown = sorted(set(rid for rid in wanted if rid not in known))
+            if unknown:
+                raise BadRequest(404, "no successful prediction with id%s %s; nothing was written" % (
+                    "s" if len(unknown) > 1 else "", ", ".join(one_line(u, 64) for u in unknown)), {"unknown": unknown})
+            lines = []
+            for i, it in enumerate(items):
+                pred = known[it["id"]]
+                n = len(pred["outputs"])
+                if "labels" in it:
+                    labels = it["labels"]
+                    if len(labels) != n:
+                        raise BadRequest(400, "feedback item %d: %d labels for a request of %d records" % (i, len(labels), n))
+                elif it.get("row") is not None:
+                    if it["row"] >= n:
+                        raise BadRequest(400, "feedback item %d: row %d, but the request had %d records" % (i, it["row"], n))
+                    labels = [None] * n
+                    labels[it["row"]] = it["label"]
+                else:
+                    if n != 1:
+                        raise BadRequest(400, "feedback item %d: the request had %d records; send labels (a list of %d) or a row" % (i, n, n))
+                    labels = [it["label"]]
+                lines.append({"kind": "feedback", "id": it["id"], "time": None, "predictionTime": pred["time"],
+                              "version": pred["version"], "outputs": pred["outputs"], "labels": plain(labels)})
+            for line in lines:
+                line["time"] = now_iso()
+                app.log.write(line, line["time"])
+            self.send(200, {"written": len(lines)})
+        except BadRequest as e:
+            self.send(e.status, dict({"error": e.message}, **e.details))
+        except (OSError, ValueError) as e:
+            self.send(500, {"error": "could not record the feedback: %s" % one_line(e)})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, handler, app, family):
+        self.address_family = family
+        self.app = app
+        ThreadingHTTPServer.__init__(self, address, handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind asks DNS for the host's full name, which can hang without a network.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
+
+
+def url_of(host, port):
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return "http://%s:%d" % ("[%s]" % shown if ":" in shown else shown, port)
+
+
+def serve(spec):
+    model = Model(spec)
+    log = PredictionLog(spec.get("logDir"))
+    app = App(spec, model, log)
+    host, port = spec["host"], int(spec["port"])
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        server = Server((host, port), Handler, app, family)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise StartupError("port %d is in use; pick another with --port or use --port 0" % port)
+        if e.errno == errno.EACCES:
+            raise StartupError("not allowed to listen on port %d (ports below 1024 need privileges); pick another with --port" % port)
+        raise StartupError("cannot listen on %s:%d: %s" % (host, port, e.strerror or e))
+    actual = server.server_address[1]
+    stopping = threading.Event()
+
+    def stop(signum, frame):
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.stdout.write(READY_PREFIX + json.dumps({"url": url_of(host, actual), "port": actual, "pid": os.getpid(),
+                                                "model": spec["model"], "version": spec.get("version")}) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.socket.close()
+        deadline = time.monotonic() + STOP_GRACE_S
+        while time.monotonic() < deadline:
+            with app.in_flight_lock:
+                if app.in_flight == 0:
+                    break
+            time.sleep(0.02)
+        log.close()
+    sys.stdout.write("mlops_serve: stopped\n")
+    sys.stdout.flush()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="mlops_serve.py", description="Serve one model version over HTTP (see the module docstring).")
+    parser.add_argument("--spec", required=True, help="the serve spec (serve.json)")
+    parser.add_argument("--host", help="override the spec's host")
+    parser.add_argument("--port", type=int, help="override the spec's port (0: a free port)")
+    args = parser.parse_args(argv)
+    try:
+        spec = read_spec(args.spec, args.host, args.port)
+        serve(spec)
+    except StartupError as e:
+        sys.stderr.write("mlops_serve: %s\n" % one_line(e, 2000))
+        sys.stderr.flush()
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Tests of mlops_serve.py's parts with real files in temp folders (run by test/unit/serve.test.ts, or directly:
+python3 python/tests/test_mlops_serve.py). The HTTP behaviour end to end is tested by test/unit/cli-serve.test.ts.
+"""
+
+import json
+import os
+import pickle
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import mlops_serve  # noqa: E402
+from mlops_serve import BadRequest, StartupError  # noqa: E402
+
+FEATURES = [{"name": "x", "type": "float", "nullable": False}, {"name": "n", "type": "integer", "nullable": False},
+            {"name": "flag", "type": "boolean", "nullable": True}, {"name": "city", "type": "categorical", "nullable": False},
+            {"name": "when", "type": "datetime", "nullable": True}]
+
+
+class Scalar(object):
+    """Stands for a numpy scalar: a value behind ``.item()``."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def item(self):
+        return self.v
+
+
+class Array(object):
+    """Stands for a numpy array: values behind ``.tolist()``."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def tolist(self):
+        return list(self.values)
+
+
+class Requests(unittest.TestCase):
+    def test_records_lists_one_record_and_columns(self):
+        self.assertEqual(mlops_serve.records_of([{"a": 1}, {"a": 2}]), [{"a": 1}, {"a": 2}])
+        self.assertEqual(mlops_serve.records_of({"a": 1, "b": "x"}), [{"a": 1, "b": "x"}])
+        self.assertEqual(mlops_serve.records_of({"a": [1, 2], "b": ["x", "y"]}), [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
+        for body, message in (([], "no records"), ({"a": [1, 2], "b": [1]}, "different lengths (a: 2, b: 1)"),
+                              ([{"a": 1}, 3], "record 1 is not an object of column: value (it is integer)"), ("text", "got string"), ({"a": []}, "columns are empty")):
+            with self.assertRaises(BadRequest) as e:
+                mlops_serve.records_of(body)
+            self.assertEqual(e.exception.status, 400)
+            self.assertIn(message, e.exception.message)
+
+    def test_validation_names_every_difference_in_one_message(self):
+        records = [{"x": "high", "n": 2, "city": "paris", "zip": 1, "y": 3},
+                   {"x": 1.5, "n": 2.5, "flag": 1, "city": "rome", "other": True},
+                   {"x": 1, "n": True, "city": None}]
+        with self.assertRaises(BadRequest) as e:
+            mlops_serve.validate(records, FEATURES, "y")
+        m = e.exception.message
+        self.assertIn("unknown columns zip, other", m)
+        self.assertNotIn("missing column", m, "a nullable column may be absent; the label is not a feature")
+        self.assertIn('x: expected float, got string "high" (record 0)', m)
+        self.assertIn("flag: expected boolean, got integer 1 (record 1)", m)
+        self.assertIn("n: expected integer, got boolean true (record 2)", m)
+        self.assertIn("city: null, but the training data has no missing values (record 2)", m)
+        self.assertEqual(e.exception.details["unknown"], ["zip", "other"])
+        self.assertEqual([t["column"] for t in e.exception.details["types"]], ["x", "flag", "n", "city"])
+        with self.assertRaises(BadRequest) as e:
+            mlops_serve.validate([{"x": 1.0}], FEATURES, None)
+        self.assertIn("missing columns n, city", e.exception.message)
+
+    def test_valid_records_lose_the_label_and_keep_the_rest(self):
+        out = mlops_serve.validate([{"x": 1, "n": 2, "city": "oslo", "y": 0, "when": None}], FEATURES, "y")
+        self.assertEqual(out, [{"x": 1, "n": 2, "city": "oslo", "when": None}])
+        self.assertEqual(mlops_serve.validate([{"anything": [1], "y": 1}], None, "y"), [{"anything": [1]}],
+                         "no training profile: nothing is checked, the label still goes")
+
+    def test_outputs_become_plain_json(self):
+        self.assertEqual(mlops_serve.plain(Array([Scalar(1), Scalar(2.5), float("nan")])), [1, 2.5, None])
+        self.assertEqual(mlops_serve.plain((1, {"p": Scalar(True)}, float("inf"))), [1, {"p": True}, None])
+        self.assertEqual(mlops_serve.plain(Exception("shown as text")), "shown as text")
+        json.dumps(mlops_serve.plain([Array([Scalar(3)]), b"bytes"]), allow_nan=False)
+
+
+class Log(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_lines_go_to_the_utc_day_of_their_time_and_lookups_skip_torn_failed_and_feedback_lines(self):
+        log = mlops_serve.PredictionLog(os.path.join(self.tmp, "m"))
+        ids = ["a" * 32, "b" * 32, "c" * 32, "d" * 32]
+        log.write({"kind": "prediction", "id": ids[0], "time": "2026-11-29T23:59:59.999Z", "version": 1, "status": 200, "outputs": [1]}, "2026-11-29T23:59:59.999Z")
+        log.write({"kind": "prediction", "id": ids[1], "time": "2026-11-30T00:00:00.000Z", "version": 2, "status": 500, "error": "x"}, "2026-11-30T00:00:00.000Z")
+        log.write({"kind": "feedback", "id": ids[2], "time": "2026-11-30T00:00:01.000Z", "predictionTime": "t", "version": 2, "outputs": [0], "labels": [1]}, "2026-11-30T00:00:01.000Z")
+        log.write({"kind": "prediction", "id": ids[3], "time": "2026-11-30T00:00:02.000Z", "version": 2, "status": 200, "outputs": [7, 8]}, "2026-11-30T00:00:02.000Z")
+        log.close()
+        files = sorted(os.listdir(os.path.join(self.tmp, "m")))
+        self.assertEqual(files, ["2026-11-29.jsonl", "2026-11-30.jsonl"])
+        with open(os.path.join(self.tmp, "m", "2026-11-30.jsonl"), "ab") as f:
+            f.write(b'{"kind":"prediction","id":"' + b"e" * 32 + b'","status":200,"outp')  # torn by a crash
+        found = log.find_predictions(ids + ["e" * 32])
+        self.assertEqual(sorted(found), [ids[0], ids[3]])
+        self.assertEqual(found[ids[3]], {"time": "2026-11-30T00:00:02.000Z", "version": 2, "outputs": [7, 8]})
+
+    def test_a_line_torn_by_an_earlier_crash_is_ended_before_the_next_one(self):
+        folder = os.path.join(self.tmp, "m")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "2026-11-30.jsonl"), "wb") as f:
+            f.write(b'{"kind":"prediction","id":"aaaa","status":200}\n{"kind":"predic')
+        log = mlops_serve.PredictionLog(folder)
+        log.write({"kind": "prediction", "id": "b" * 32, "status": 200, "outputs": [1]}, "2026-11-30T01:00:00.000Z")
+        log.write({"kind": "prediction", "id": "c" * 32, "status": 200, "outputs": [2]}, "2026-11-30T01:00:01.000Z")
+        log.close()
+        with open(os.path.join(folder, "2026-11-30.jsonl"), "rb") as f:
+            lines = f.read().split(b"\n")
+        self.assertEqual(lines[1], b'{"kind":"predic', "the torn line stays as it was (readers skip it)")
+        self.assertEqual([json.loads(l)["id"] for l in lines[2:] if l], ["b" * 32, "c" * 32], "the new lines are whole")
+        self.assertEqual(sorted(log.find_predictions(["b" * 32, "c" * 32])), ["b" * 32, "c" * 32])
+
+    def test_a_log_line_is_one_write(self):
+        log = mlops_serve.PredictionLog(os.path.join(self.tmp, "m"))
+        writes = []
+        real = os.write
+        try:
+            os.write = lambda fd, data: writes.append(bytes(data)) or real(fd, data)
+            log.write({"kind": "prediction", "id": "f" * 32, "inputs": [{"t": "x" * 100000}]}, "2026-11-30T00:00:00.000Z")
+        finally:
+            os.write = real
+        log.close()
+        self.assertEqual(len(writes), 1)
+        self.assertTrue(writes[0].endswith(b"}\n"))
+
+
+class Spec(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def write(self, spec, name="serve.json"):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        return path
+
+    def base(self, **kw):
+        spec = {"formatVersion": 1, "model": "m", "version": 1, "flavor": {"name": "python", "entry": "p.py:load"},
+                "artifact": "model/w.json", "pythonPath": ["."], "features": FEATURES + [{"name": "y", "type": "integer", "nullable": False}],
+                "label": "y", "logDir": "monitoring", "logInputs": "features", "host": "0.0.0.0", "port": 8080}
+        spec.update(kw)
+        return spec
+
+    def test_paths_are_relative_to_the_spec_folder_and_the_label_is_no_feature(self):
+        spec = mlops_serve.read_spec(self.write(self.base()), port=0)
+        self.assertEqual(spec["artifact"], os.path.join(self.tmp, "model", "w.json"))
+        self.assertEqual(spec["pythonPath"], [self.tmp])
+        self.assertEqual(spec["logDir"], os.path.join(self.tmp, "monitoring"))
+        self.assertEqual(spec["port"], 0)
+        self.assertNotIn("y", [f["name"] for f in spec["features"]])
+
+    def test_bad_specs_are_one_clear_startup_error(self):
+        for spec, message in ((self.base(formatVersion=2), "format version 2"), (self.base(logInputs="all"), "logInputs must be one of"),
+                              (self.base(flavor={"name": "onnx"}), "flavor must be"), ({"model": "m"}, "has no 'artifact'")):
+            with self.assertRaises(StartupError) as e:
+                mlops_serve.read_spec(self.write(spec))
+            self.assertIn(message, str(e.exception))
+        with open(os.path.join(self.tmp, "bad.json"), "w") as f:
+            f.write('{"model": NaN}')
+        with self.assertRaises(StartupError) as e:
+            mlops_serve.read_spec(os.path.join(self.tmp, "bad.json"))
+        self.assertIn("not valid JSON", str(e.exception))
+
+
+class Loading(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        os.mkdir(os.path.join(self.tmp, "pkg_models_%d" % os.getpid()))
+        self.pkg = "pkg_models_%d" % os.getpid()
+        with open(os.path.join(self.tmp, self.pkg, "__init__.py"), "w") as f:
+            f.write("")
+        with open(os.path.join(self.tmp, self.pkg, "objects.py"), "w") as f:
+            f.write("class Summer(object):\n    def predict(self, rows):\n        return [sum(r) for r in rows]\n\n"
+                    "class Named(Summer):\n    feature_names_in_ = ['b', 'a']\n\n"
+                    "class NoPredict(object):\n    pass\n\n"
+                    "def load(path):\n    return lambda records: [len(r) for r in records]\n\n"
+                    "def not_a_function(path):\n    return 42\n")
+        sys.path.insert(0, self.tmp)
+        self.addCleanup(sys.path.remove, self.tmp)
+        self.artifact = os.path.join(self.tmp, "model.pkl")
+
+    def spec(self, flavor, features=None):
+        return {"model": "m", "flavor": flavor, "artifact": self.artifact, "pythonPath": [self.tmp], "features": features}
+
+    def dump(self, obj):
+        with open(self.artifact, "wb") as f:
+            pickle.dump(obj, f)
+
+    def test_pickled_objects_get_rows_in_feature_names_in_order_else_the_spec_order(self):
+        objects = __import__(self.pkg + ".objects", fromlist=["x"])
+        self.dump(objects.Named())
+        model = mlops_serve.Model(self.spec({"name": "pickle"}, [{"name": "a"}, {"name": "b"}]))
+        self.assertEqual(model.columns, ["b", "a"])
+        self.dump(objects.Summer())
+        model = mlops_serve.Model(self.spec({"name": "pickle"}, [{"name": "a"}, {"name": "b"}]))
+        self.assertEqual(model.columns, ["a", "b"])
+        self.assertEqual(model.predict([{"a": 1, "b": 2}, {"b": 5, "a": 1}]), [3, 6])
+
+    def test_python_entries_by_module_and_by_file(self):
+        self.dump("anything")
+        model = mlops_serve.Model(self.spec({"name": "python", "entry": self.pkg + ".objects:load"}))
+        self.assertEqual(model.predict([{"a": 1, "b": 2}]), [2])
+        model = mlops_serve.Model(self.spec({"name": "python", "entry": self.pkg + "/objects.py:load"}))
+        self.assertEqual(model.predict([{"a": 1}]), [1])
+
+    def test_loading_errors_are_one_clear_startup_error(self):
+        objects = __import__(self.pkg + ".objects", fromlist=["x"])
+        self.dump(objects.NoPredict())
+        cases = [({"name": "pickle"}, "has no predict method"),
+                 ({"name": "python", "entry": "missing.py:load"}, "entry file missing.py not found"),
+                 ({"name": "python", "entry": self.pkg + ".objects:nope"}, "has no function nope"),
+                 ({"name": "python", "entry": self.pkg + ".objects:not_a_function"}, "must return a function predict(records) -> list"),
+                 ({"name": "python", "entry": "no_such_module_xyz:load"}, "importing no_such_module_xyz failed: ModuleNotFoundError")]
+        try:
+            import joblib  # noqa: F401
+        except ImportError:
+            cases.append(({"name": "joblib"}, "the joblib flavor needs the joblib package"))
+        for flavor, message in cases:
+            with self.assertRaises(StartupError) as e:
+                mlops_serve.Model(self.spec(flavor))
+            self.assertIn(message, str(e.exception), flavor)
+        with open(self.artifact, "wb") as f:
+            f.write(b"\x80\x04\x95 damaged")
+        with self.assertRaises(StartupError) as e:
+            mlops_serve.Model(self.spec({"name": "pickle"}))
+        self.assertIn("could not load", str(e.exception))
+        os.remove(self.artifact)
+        with self.assertRaises(StartupError) as e:
+            mlops_serve.Model(self.spec({"name": "pickle"}))
+        self.assertIn("does not exist", str(e.exception))
+
+    def test_a_model_returning_the_wrong_number_of_predictions_is_an_error(self):
+        self.dump("anything")
+        with open(os.path.join(self.tmp, "short.py"), "w") as f:
+            f.write("def load(path):\n    return lambda records: [1]\n")
+        model = mlops_serve.Model(self.spec({"name": "python", "entry": "short.py:load"}))
+        with self.assertRaises(ValueError) as e:
+            model.predict([{}, {}])
+        self.assertIn("returned 1 predictions for 2 records", str(e.exception))
+
+
+class Process(unittest.TestCase):
+    """The server as a process: READY line, port in use (exit 2, one line), SIGTERM (exit 0, log flushed)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        with open(os.path.join(self.tmp, "p.py"), "w") as f:
+            f.write("def load(path):\n    return lambda records: [r['x'] * 2 for r in records]\n")
+        with open(os.path.join(self.tmp, "w.json"), "w") as f:
+            f.write("{}")
+
+    def start(self, port=0):
+        spec = {"formatVersion": 1, "model": "m", "version": 1, "flavor": {"name": "python", "entry": "p.py:load"}, "artifact": "w.json",
+                "pythonPath": ["."], "features": None, "logDir": "log", "logInputs": "raw", "host": "127.0.0.1", "port": port}
+        with open(os.path.join(self.tmp, "serve.json"), "w") as f:
+            json.dump(spec, f)
+        return subprocess.Popen([sys.executable, "-u", os.path.join(os.path.dirname(HERE), "mlops_serve.py"), "--spec", "serve.json"],
+                                cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+
+    def test_ready_sigterm_and_port_in_use(self):
+        p = self.start()
+        try:
+            line = p.stdout.readline()
+            self.assertTrue(line.startswith(mlops_serve.READY_PREFIX), line)
+            port = json.loads(line[len(mlops_serve.READY_PREFIX):])["port"]
+            busy = self.start(port)
+            out, err = busy.communicate(timeout=30)
+            self.assertEqual(busy.returncode, 2)
+            self.assertEqual(err, "mlops_serve: port %d is in use; pick another with --port or use --port 0\n" % port)
+            s = socket.create_connection(("127.0.0.1", port))
+            body = b'{"x": 21}'
+            s.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            reply = b""
+            while not reply.endswith(b"\n") or b"predictions" not in reply:
+                reply += s.recv(4096)
+            s.close()
+            self.assertIn(b'"predictions":[42]', reply)
+            p.terminate()
+            self.assertEqual(p.wait(timeout=30), 0)
+            log_dir = os.path.join(self.tmp, "log")
+            lines = []
+            for n in os.listdir(log_dir):
+                with open(os.path.join(log_dir, n)) as f:
+                    lines.extend(json.loads(text) for text in f)
+            self.assertEqual([(l["status"], l["inputs"], l["outputs"]) for l in lines], [(200, [{"x": 21}], [42])])
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.stdout.close()
+            p.stderr.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
