@@ -186,7 +186,11 @@ describe('Monitoring view, chart and alerts (real extension host)', function () 
   it('the Monitoring view in the workbench (screenshot for the lead)', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('mlops.monitoring.focus');
+    // The serve command reports the model as serving: its URL in the description, the menus' serving context value.
+    api.monitoring.setServing(root, MODEL, 1, 'http://127.0.0.1:8089');
     const model = (await kids()).find((n) => n.label === MODEL)!;
+    assert.equal(model.description, 'v1 · serving at http://127.0.0.1:8089 · 1 alert firing');
+    assert.equal(model.contextValue, 'mlops.monitor.model.serving');
     await api.monitoring.view.reveal(model, { expand: true, focus: true });
     const windows = (await kids(model)).filter((n) => n.kind === 'window');
     await api.monitoring.view.reveal(windows[0], { expand: true });
@@ -195,6 +199,10 @@ describe('Monitoring view, chart and alerts (real extension host)', function () 
     const texts = await ui<string[]>('/texts', { selector: '.monaco-list-row', frame: 'main' });
     if (texts) { assert.ok(texts.some((t) => (t ?? '').includes(MODEL)), 'the model row is rendered'); }
     await ui('/screenshot', { name: 'monitoring-view' });
+    api.monitoring.syncServing([]);
+    const stopped = (await kids()).find((n) => n.label === MODEL)!;
+    assert.equal(stopped.contextValue, 'mlops.monitor.model');
+    assert.equal(stopped.description, '1 alert firing');
     for (let i = 0; i < 6; i++) { await vscode.commands.executeCommand('workbench.action.decreaseViewSize').then(undefined, () => undefined); }
   });
 
