@@ -23,6 +23,8 @@ export interface ServeArgs {
   port?: number;
   host?: string;
   logInputs?: LogInputMode;
+  /** The interpreter to run the server with, instead of the one Run Script uses. */
+  python?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -61,7 +63,7 @@ export async function serveModel(ext: vscode.ExtensionContext, stores: Workspace
   const goals = state.goalsFile?.doc.goals;
   const { spec, warnings } = await buildServeSpec(state.store, mv, { host, port, goals, ...(args.logInputs ? { logInputs: args.logInputs } : {}) });
   for (const w of warnings) { log.warn(`serve ${mv.model} v${mv.version}: ${w}`); servers.output.appendLine(`warning: ${w}`); }
-  const python = await selectedPython(vscode.Uri.file(state.root), log);
+  const python = args.python ?? await selectedPython(vscode.Uri.file(state.root), log);
   const specFile = path.join(state.store.dir, 'cache', 'serve', `${mv.model}.json`);
   const serverFile = path.join(ext.extensionPath, 'python', SERVER_FILE);
   servers.output.appendLine(`[${new Date().toISOString()}] ${python} ${serverFile} --spec ${specFile}`);
