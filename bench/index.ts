@@ -7,6 +7,7 @@ import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchNotebooks } from './notebook.bench';
 import { benchProfile } from './profile.bench';
+import { benchServe } from './serve.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   if (!only || only === 'data') { await benchData(repo); }
   if (!only || only === 'profile') { await benchProfile(); }
   if (!only || only === 'gate') { await benchGate(); }
+  if (!only || only === 'serve') { await benchServe(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

@@ -82,10 +82,16 @@ def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
-def dumps(value):
-    """Compact JSON, UTF-8, no NaN literals; lone surrogates as \\u escapes so the bytes stay UTF-8."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return _SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def dumps_bytes(value):
+    """Compact JSON as UTF-8 bytes, no NaN literals, lone surrogates as \\u escapes; the surrogate pass runs only when the fast encode finds one (it almost never does)."""
+    text = _ENCODER.encode(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
 
 
 def one_line(text, limit=500):
@@ -423,7 +429,7 @@ class PredictionLog(object):
     def write(self, line, when):
         if not self.dir:
             return
-        data = (dumps(line) + "\n").encode("utf-8")
+        data = dumps_bytes(line) + b"\n"
         day = when[:10]
         with self.lock:
             if day != self.day:
@@ -543,7 +549,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, extra=None):
         """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle."""
-        data = (dumps(body) + "\n").encode("utf-8")
+        data = dumps_bytes(body) + b"\n"
         reason = self.responses.get(status, ("",))[0]
         head = ["HTTP/1.1 %d %s" % (status, reason), "Server: " + self.server_version,
                 "Content-Type: application/json", "Content-Length: %d" % len(data)]
