@@ -559,6 +559,26 @@ class Handler(BaseHTTPRequestHandler):
             head.append("Connection: close")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
 
+    def drain(self, limit, seconds=2.0):
+        """After an answer sent without reading the body (413): stop writing and read what the client still sends,
+        for a moment, so closing the socket does not reset the connection before the client has read the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + seconds
+            got = 0
+            while got < limit:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.connection.settimeout(left)
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+        except OSError:
+            pass
+
     def read_json(self):
         """The request body as JSON; BadRequest for a missing, oversized, slow or malformed body."""
         if self.headers.get("Transfer-Encoding"):
@@ -694,6 +714,8 @@ class Handler(BaseHTTPRequestHandler):
             body = {"id": rid, "error": error}
         try:
             self.send(status, body, {"X-Request-Id": rid})
+            if status == 413:
+                self.drain(2 * spec["maxBodyBytes"])
         except OSError:
             self.close_connection = True
         latency = (time.perf_counter() - t0) * 1000.0 if t0 is not None else 0.0

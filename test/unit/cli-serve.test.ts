@@ -101,6 +101,11 @@ describe('mlops serve (real processes, real HTTP on 127.0.0.1)', function () {
     const bigReply = await big.reply;
     assert.match(bigReply, /^HTTP\/1\.1 413 /);
     assert.match(bigReply, /the body is 10485761 bytes; the limit is 10485760/);
+    // An ordinary client that sends all 10 MB reads the 413 too (the server drains a moment before it closes, so
+    // the connection is not reset under the answer).
+    const full = await request(`${s.url}/predict`, { body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20) });
+    predictRequests++;
+    assert.equal(full.status, 413);
 
     // A model that raises: 500 with its one-line message, and the server stays up.
     const raised = await post(`${s.url}/predict`, { x: 666, city: 'oslo' });
