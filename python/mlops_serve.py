@@ -814,7 +814,7 @@ def url_of(host, port):
     return "http://%s:%d" % ("[%s]" % shown if ":" in shown else shown, port)
 
 
-def serve(spec):
+def serve(spec, exit_with_parent=False):
     model = Model(spec)
     log = PredictionLog(spec.get("logDir"))
     app = App(spec, model, log)
@@ -838,6 +838,20 @@ def serve(spec):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if exit_with_parent:
+        # Started by mlops serve / the extension with stdin a pipe: when the parent dies, even by SIGKILL, the pipe
+        # closes and the server stops too, instead of holding the port as an orphan.
+        def watch():
+            try:
+                # os.read on the descriptor, not sys.stdin: a thread blocked inside a buffered reader's lock makes
+                # the interpreter abort at exit.
+                fd = sys.stdin.fileno()
+                while os.read(fd, 4096):
+                    pass
+            except (OSError, ValueError):
+                pass
+            stop(None, None)
+        threading.Thread(target=watch, daemon=True).start()
     sys.stdout.write(READY_PREFIX + json.dumps({"url": url_of(host, actual), "port": actual, "pid": os.getpid(),
                                                 "model": spec["model"], "version": spec.get("version")}) + "\n")
     sys.stdout.flush()
@@ -861,10 +875,11 @@ def main(argv=None):
     parser.add_argument("--spec", required=True, help="the serve spec (serve.json)")
     parser.add_argument("--host", help="override the spec's host")
     parser.add_argument("--port", type=int, help="override the spec's port (0: a free port)")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when stdin closes (the parent process is gone)")
     args = parser.parse_args(argv)
     try:
         spec = read_spec(args.spec, args.host, args.port)
-        serve(spec)
+        serve(spec, args.exit_with_parent)
     except StartupError as e:
         sys.stderr.write("mlops_serve: %s\n" % one_line(e, 2000))
         sys.stderr.flush()

@@ -218,6 +218,24 @@ describe('mlops serve (real processes, real HTTP on 127.0.0.1)', function () {
     assert.deepEqual([last.kind, last.id, last.labels, last.outputs], ['feedback', id, [2], [2]]);
   });
 
+  it('the server does not outlive a killed mlops serve (no orphan holding the port)', async () => {
+    const f = await serveFixture();
+    const child = spawn(process.execPath, [CLI, 'serve', 'churn', '--port', '0', '--json'], { cwd: f.ws });
+    let out = '';
+    const ready = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        try { resolve(JSON.parse(out) as { pid: number; port: number }); } catch { /* not whole yet */ }
+      });
+      child.on('close', (code) => reject(new Error(`exited ${code}`)));
+    });
+    assert.equal((await request(`http://127.0.0.1:${ready.port}/health`)).status, 200);
+    child.kill('SIGKILL');
+    const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (let i = 0; i < 100 && alive(ready.pid); i++) { await new Promise((r) => setTimeout(r, 100)); }
+    assert.equal(alive(ready.pid), false, 'the Python server stopped when its parent died');
+  });
+
   it('usage errors exit 2 and missing models exit 1, each with one line', async () => {
     const f = await serveFixture();
     for (const [args, code, re] of [
