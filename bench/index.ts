@@ -5,6 +5,7 @@ import { benchData } from './data.bench';
 import { benchGate } from './gate.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
+import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
 import { benchProfile } from './profile.bench';
 import { benchServe } from './serve.bench';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   if (!only || only === 'profile') { await benchProfile(); }
   if (!only || only === 'gate') { await benchGate(); }
   if (!only || only === 'serve') { await benchServe(); }
+  if (!only || only === 'monitor') { await benchMonitor(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

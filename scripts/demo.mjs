@@ -108,7 +108,39 @@ const GOALS = {
   ],
   constraints: { maxPeakMemoryBytes: 4 * 1024 ** 3, maxLatencyMsP95: 25, maxTrainingDurationMs: 3 * 3600_000, hardware: ['cpu-only', 'a100'], python: '>=3.9' },
   budget: { currency: 'EUR', rates: { cpuCoreHour: 0.05, gpuHour: 2.5, hardware: { a100: 3.2 } }, limits: { total: 60, perExperiment: 20, experiments: { 'gbm-tuning': 25 } } },
+  // Production: windows of 100 requests, the ground truth is the `churned` column, and three alert rules.
+  monitoring: {
+    window: '100', label: 'churned', maxDataAge: '30d',
+    alerts: [
+      { name: 'inputs drifted', quantity: 'inputDriftShare', comparator: 'gte', threshold: 0.5, windows: 2, severity: 'alert',
+        description: 'Customers scored now are unlike the ones the model learned from: retention offers go to the wrong people' },
+      { name: 'recall below goal', quantity: 'recall', comparator: 'lt', threshold: 0.7, windows: 2, severity: 'warning',
+        description: 'Fewer churners caught: retained revenue falls under its KPI threshold' },
+      { name: 'slow answers', quantity: 'latencyMsP95', comparator: 'gt', threshold: 25, severity: 'warning', description: 'The CRM times out above 25 ms' },
+    ],
+  },
 };
+
+// The production model's predict in pure Python: a logistic score over the three features (weights in a JSON
+// artifact), loaded by the model server through the `python` flavor (mlops serve, MLOps: Serve Model Version).
+const SERVE_PY = `"""Loads a churn model artifact (JSON weights) and returns predict(records) for mlops serve."""
+import json
+import math
+
+
+def load(path):
+    with open(path) as f:
+        w = json.load(f)
+
+    def predict(records):
+        out = []
+        for r in records:
+            z = w["intercept"] + sum(w["coef"][k] * float(r[k]) for k in w["coef"])
+            out.append(1 if 1 / (1 + math.exp(-z)) >= w["cutoff"] else 0)
+        return out
+
+    return predict
+`;
 
 /** Production figures the CLI's `run log` does not take: hardware, memory, latency and realistic training times. */
 async function recordProduction(runs, only) {
@@ -186,7 +218,10 @@ async function writeWorkspace() {
   const best = runs[runs.length - 1];
   const second = runs[runs.length - 2];
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5.pkl'), `demo weights of ${second.name}\n`);
-  fs.writeFileSync(path.join(ws, 'models', 'gbm-d5-slow.pkl'), `demo weights of ${best.name}\n`);
+  fs.writeFileSync(path.join(ws, 'models', 'gbm-d5-slow.json'), JSON.stringify({ intercept: -1.1, coef: { tenure: -0.045, monthly_charges: 0.004, support_calls: 0.55 }, cutoff: 0.3 }, null, 2) + '\n');
+  fs.writeFileSync(path.join(ws, 'serve_churn.py'), SERVE_PY);
+  gitIn('add', 'serve_churn.py');
+  gitIn('commit', '-qm', 'Serving entry point of the churn model');
   // The registry through the production gate (goals.json above; `gate` defaults). v1 (gbm-d5) is consistent on
   // average but not across folds: it went to production on a recorded waiver. v2 (gbm-d5-slow) passes every check
   // and replaced it. v3 was trained after a commit that added an unvetted, unpinned library, and is far worse in
@@ -194,7 +229,7 @@ async function writeWorkspace() {
   mlops('model', 'register', '--name', 'churn-classifier', '--run', second.id, '--artifact', 'models/gbm-d5.pkl');
   mlops('model', 'promote', 'churn-classifier', '1', '--stage', 'production', '--waive', 'slices',
     '--reason', 'Fold 3 holds the 40 accounts migrated from the old billing system; accepted for the pilot, fixed by gbm-d5-slow');
-  mlops('model', 'register', '--name', 'churn-classifier', '--run', best.id, '--artifact', 'models/gbm-d5-slow.pkl');
+  mlops('model', 'register', '--name', 'churn-classifier', '--run', best.id, '--artifact', 'models/gbm-d5-slow.json', '--flavor', 'python', '--entry', 'serve_churn.py:load');
   mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'production');
   fs.appendFileSync(path.join(ws, 'requirements.txt'), 'lightgbm==4.5.0\ntorchmetrics>=1.4\n');
   gitIn('add', 'requirements.txt');
@@ -220,9 +255,42 @@ async function writeWorkspace() {
   // New data arrives: a second data version, and a running run that uses it.
   fs.appendFileSync(path.join(ws, 'data', 'train.csv'), '12,64.50,2,0\n3,99.10,5,1\n');
   mlops('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2');
+  await productionTraffic();
   console.log(`[demo] workspace ready: ${ws}`);
   console.log(mlops('runs', 'list'));
   return { v1 };
+}
+
+/**
+ * Production traffic for the Monitoring view: serves churn-classifier@production with the CLI on a free port, sends
+ * 600 requests (the first 300 like the training data, then newer customers with short tenure and many support
+ * calls), labels a third of them, stops the server and prints the monitoring summary.
+ */
+async function productionTraffic() {
+  const server = spawn(process.execPath, [cli, 'serve', 'churn-classifier@production', '--port', '0', '--json'], { cwd: ws, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise((resolve, reject) => {
+    let buf = '';
+    server.stdout.on('data', (d) => {
+      buf += d;
+      // --json prints one indented object once the server listens.
+      const end = buf.indexOf('\n}');
+      if (end >= 0) { resolve(JSON.parse(buf.slice(buf.indexOf('{'), end + 2))); }
+    });
+    server.on('exit', (code) => reject(new Error(`mlops serve exited (${code}) before it was ready`)));
+  }).catch((e) => { console.log(`[demo] no production traffic: ${e.message}`); return undefined; });
+  if (!ready) { return; }
+  const post = async (p, body) => (await fetch(`${ready.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  for (let i = 0; i < 600; i++) {
+    const late = i >= 300;
+    const tenure = late ? Math.floor(rand() * 12) : Math.floor(rand() * 72);
+    const calls = late ? 2 + Math.floor(rand() * 5) : Math.floor(rand() * 6);
+    const charges = Number((20 + rand() * 100).toFixed(2));
+    const answer = await post('/predict', [{ tenure, monthly_charges: charges, support_calls: calls }]);
+    if (i % 3 === 0) { await post('/feedback', { id: answer.id, label: rand() < 0.2 + calls * 0.08 - tenure * 0.002 ? 1 : 0 }); }
+  }
+  server.kill('SIGINT');
+  await new Promise((r) => server.on('exit', r));
+  console.log(mlops('monitor', 'churn-classifier'));
 }
 
 const freePort = () => new Promise((res, rej) => { const s = net.createServer(); s.on('error', rej);

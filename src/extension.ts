@@ -32,6 +32,9 @@ import { createDataSchema, profileDataVersion } from './vscode/data/schemaComman
 import { MODEL_CARD_VIEW_TYPE, ModelCardPanel, ModelCardPanelSerializer } from './vscode/card/cardPanel';
 import { modelCardSource, openModelCard } from './vscode/card/openModelCard';
 import { addCiWorkflow } from './vscode/ci/addCiWorkflow';
+import { ModelServers } from './vscode/serve/servers';
+import { serveModel, stopServing } from './vscode/serve/serveCommand';
+import { packageModel } from './vscode/serve/packageCommand';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -50,6 +53,8 @@ export interface MlopsApi {
   dataComparePanels(): DataComparePanel[];
   /** The open model card panels (one per model version). */
   modelCardPanels(): ModelCardPanel[];
+  /** The model servers this window started (MLOps: Serve Model Version). */
+  servers: ModelServers;
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -172,11 +177,17 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     // Trust granted: the gate's git checks can run now, where the open cards said they were skipped.
     vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const p of ModelCardPanel.all()) { void p.refresh(); } }));
 
+  const servers = new ModelServers(log);
+  context.subscriptions.push(servers);
+  reg(Commands.serveModel, (t?: unknown, a?: unknown) => serveModel(context, stores, servers, log, t, a));
+  reg(Commands.stopServing, (t?: unknown) => stopServing(servers, t));
+  reg(Commands.packageModel, (t?: unknown, a?: unknown) => packageModel(stores, log, t, a));
+
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all() };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), servers };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

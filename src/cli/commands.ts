@@ -20,6 +20,7 @@ import { BUDGET_COMMANDS } from './budget';
 import { REPORT_COMMANDS } from './report';
 import { GATE_COMMANDS } from './gate';
 import { SERVE_COMMANDS } from './serve';
+import { MONITOR_COMMANDS } from './monitor';
 
 export type { CliIo } from './context';
 
@@ -39,7 +40,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
-  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...LINT_COMMANDS,
+  ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...MONITOR_COMMANDS, ...LINT_COMMANDS,
   ...SERVE_COMMANDS,
 };
 

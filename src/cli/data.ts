@@ -1,6 +1,6 @@
-// `mlops data …`: data versions: tag, list, show, verify, diff.
+// `mlops data …`: data versions: tag, refresh, list, show, verify, diff.
 import * as path from 'node:path';
-import { formatBytes, parseDataRef, type DataVersion, type ManifestEntry, type Store, type StoreProblem } from '../core';
+import { formatBytes, hashPath, parseDataRef, type DataVersion, type ManifestEntry, type Store, type StoreProblem } from '../core';
 import { compareManifests, isSame, verifyAgainst, type ManifestDiff } from '../core/data/compare';
 import { list, required, str, type Command } from './context';
 import { localTime, plural, printJson, reportProblems, table } from './output';
@@ -57,6 +57,32 @@ export const DATA_COMMANDS: Record<string, Command> = {
           io.stdout(findingsText(findings));
           io.stdout(`Checked against ${store.rel(schema.file)}: ${findings.length ? plural(findings.length, 'finding') : 'no findings'}\n`);
         }
+      }
+      return 0;
+    },
+  },
+
+  'data refresh': {
+    options: { from: { type: 'string' }, tag: { type: 'string', multiple: true, short: 't' } }, positionals: 1,
+    async run({ io, values, positionals, json, store: open }) {
+      const dataset = positionals[0];
+      const from = required(values, 'from', 'data refresh');
+      const store = await open();
+      const abs = path.resolve(io.cwd, from);
+      // Compared with the newest version only: content that went back to an older version is a change too.
+      const { items } = await store.listDataVersions(dataset);
+      const newest = [...items].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1))[0];
+      const hashed = await hashPath(abs);
+      if (newest && newest.contentHash === hashed.contentHash) {
+        if (json) { printJson(io, { changed: false, version: newest }); } else { io.stdout(`unchanged: ${newest.id}\n`); }
+        return 0;
+      }
+      const r = await store.tagData({ path: abs, dataset, tags: list(values, 'tag') });
+      const v = r.version;
+      if (json) { printJson(io, { changed: true, reused: r.reused, previous: newest?.id ?? null, version: v }); } else {
+        io.stdout(r.reused
+          ? `changed: ${from} holds the content of the older version ${v.id} of '${dataset}' again (newest was ${newest?.id ?? '-'})${r.addedTags.length ? `; added ${r.addedTags.join(', ')}` : ''}\n`
+          : `changed: tagged ${v.source} as dataset '${dataset}' version ${v.id} (${plural(v.fileCount, 'file')}, ${formatBytes(v.sizeBytes)}${newest ? `; newest was ${newest.id}` : '; the first version'})\n`);
       }
       return 0;
     },

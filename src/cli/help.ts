@@ -72,6 +72,9 @@ export const USAGE: Record<string, string> = {
   'data drift': 'mlops data drift REFERENCE CURRENT [--method auto|ks|chisquare|z|wasserstein|jensenshannon|psi] [--file PATH] [--json]\n'
     + '  Drift per column with Evidently\'s default tests and PSI, the share of drifted columns, and a class (none,\n'
     + '  minor, major) for each column and the dataset, from the stored profiles.',
+  'data refresh': 'mlops data refresh DATASET --from PATH [--tag T]... [--json]\n'
+    + '  Tag PATH as a new version of DATASET only when its content differs from the dataset\'s newest version; otherwise\n'
+    + '  print "unchanged: <id>" and exit 0. For a cron job or a scheduled CI workflow that keeps training data fresh.',
   'model register': 'mlops model register --name M --run RUN --artifact PATH [--flavor pickle|joblib|python [--entry FILE.py:FUNC]]\n'
     + '                    [--git-tag] [--json]\n  Register PATH, produced by run RUN, as the next version of model M. --flavor records how mlops serve loads\n'
     + '  it: pickle or joblib (an object with .predict), or python with --entry FILE.py:FUNC (a workspace file) or\n'
@@ -101,6 +104,17 @@ export const USAGE: Record<string, string> = {
     + '  metric goals, results by slice, data, production constraints, dependencies, lineage, the production gate with\n'
     + '  its waivers, and caveats. VERSION is a number, @production or @staging. Markdown (renders on GitHub) or one\n'
     + '  self-contained HTML file (no scripts; the format follows -o FILE.html unless given); stdout unless -o.',
+  'monitor': 'mlops monitor [MODEL] [--window 1h|1d|N] [--fail-on warning|alert] [--watch] [--json]\n'
+    + '  A served model\'s prediction log in windows (goals.json monitoring.window, default 1h; N = N requests): requests,\n'
+    + '  error rate, latency p50/p95 against constraints.maxLatencyMsP95, input drift against the training data version,\n'
+    + '  prediction drift against the first window, accuracy/F1 or MAE/RMSE once labels exist, data age; then the alert\n'
+    + '  rules of monitoring.alerts. --fail-on exits 1 when a rule of that severity or worse fires (for cron or CI).\n'
+    + '  --watch re-evaluates when the log changes and prints what changed. Without MODEL: the monitored models.',
+  'monitor label': 'mlops monitor label FILE [--model M] [--json]\n'
+    + '  Ground truth for earlier predictions: FILE is CSV or JSON Lines with id (the request id) and label, optionally\n'
+    + '  row (one record of a batch); JSON Lines may give labels, one per record. Each label is joined with its\n'
+    + '  prediction and appended to the log. --model may be left out when one model has a log. Exit 1 when an id is\n'
+    + '  unknown or a label count does not match the batch (the others are written).',
   'serve': 'mlops serve MODEL[:VERSION|@STAGE] [--port N] [--host H] [--python PATH] [--log-inputs features|raw|hash|drop] [--no-log]\n'
     + '  Serve a model version over HTTP in the foreground (Ctrl-C stops): POST /predict, GET /health, GET /metadata,\n'
     + '  POST /feedback. MODEL alone is its production version, else its newest. Binds 127.0.0.1:8080 unless --host /\n'

@@ -198,6 +198,16 @@ export interface WindowsHeader {
   /** Log problems found so far (torn lines and the like), at most 50. */
   problems: LogProblem[];
   updatedAt: string;
+  /** Per log file, bytes read so far (≥ `offsets`): lines between the two that belong to a cached window are not applied again. */
+  applied?: Record<string, number>;
+  /** Per log file, the number of lines before `offsets` (so problems found later keep their line numbers). */
+  lines?: Record<string, number>;
+  /** What else the summaries depend on (drift options, label column): a change rebuilds them. */
+  settings?: string;
+  /** Start of the window whose predictions are in `reference-outputs.profile.json`, once it is written. */
+  outputsReference?: string;
+  /** The newest request's time seen so far. */
+  lastRequest?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ const MANIFEST_FILE = 'mlops.json';
  * the model registry from the team, without a word).
  */
 export const STORE_GITIGNORE = '# machine-local files of MLOps Workbench\n*.lock/\n.*.lock.*/\n.*.tmp\n/trash/\n/cache/\n'
+  + '# prediction logs of a served model: they hold request inputs and grow with traffic\n/monitoring/\n'
   + '# the store itself is shared, whatever names the repository ignores elsewhere\n!/runs/\n!/experiments/\n!/datasets/\n!/models/\n';
 
 export class Store {

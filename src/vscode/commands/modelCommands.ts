@@ -44,7 +44,7 @@ export async function registerModel(stores: WorkspaceStores, target?: unknown, a
   return mv;
 }
 
-async function resolveModelVersion(stores: WorkspaceStores, target: unknown): Promise<{ state: StoreState; mv: ModelVersion } | undefined> {
+export async function resolveModelVersion(stores: WorkspaceStores, target: unknown): Promise<{ state: StoreState; mv: ModelVersion } | undefined> {
   let model: string | undefined;
   let version: number | undefined;
   let root: string | undefined;

@@ -110,7 +110,19 @@ interface CatSide { counts: Map<string, number>; capped: boolean }
 /** A number spelled as text the way the profile spells value counts: the shortest round-trip form (3.0 → "3"). */
 const canonicalNumber = (v: number): string => String(v === 0 ? 0 : v);
 
+/**
+ * Sides already built, per profile column: a profile is never changed once read, and a reference compared with many
+ * windows (monitoring) would otherwise sort its sample again for every one.
+ */
+const numericSides = new WeakMap<ColumnProfile, NumSide | string>();
+
 function numericSide(c: ColumnProfile): NumSide | string {
+  let side = numericSides.get(c);
+  if (side === undefined) { side = buildNumericSide(c); numericSides.set(c, side); }
+  return side;
+}
+
+function buildNumericSide(c: ColumnProfile): NumSide | string {
   if (c.values.complete && c.values.counts.length > 0) {
     const pairs: [number, number][] = [];
     let sum = 0, ok = true;

@@ -1,0 +1,117 @@
+/**
+ * Performance of a window from feedback labels, kept as additive state (confusion counts, error sums) so a label that
+ * arrives after its window closed updates that window's summary without its requests.
+ *
+ * The task is read from the values: labels and predictions that are strings, booleans or whole numbers with at most
+ * `MAX_CLASSES` distinct values are a classification (accuracy, precision, recall, F1); numbers otherwise are a
+ * regression (MAE, RMSE). Both states are kept while both are possible; the first fractional number or the class
+ * past the limit drops the confusion counts.
+ */
+import type { JsonValue, WindowPerformance } from './types';
+
+export const MAX_CLASSES = 20;
+
+export type PerformanceState = WindowPerformance['state'];
+
+export const emptyPerformance = (): PerformanceState => ({ confusion: {}, absErr: 0, sqErr: 0, n: 0 });
+
+const classKey = (v: JsonValue): string | undefined => {
+  if (typeof v === 'string') { return v; }
+  if (typeof v === 'boolean') { return String(v); }
+  if (typeof v === 'number' && Number.isSafeInteger(v)) { return String(v); }
+  return undefined;
+};
+
+function classCount(c: Record<string, Record<string, number>>): number {
+  const seen = new Set<string>();
+  for (const a of Object.keys(c)) { seen.add(a); for (const p of Object.keys(c[a])) { seen.add(p); } }
+  return seen.size;
+}
+
+/** Adds labelled pairs (label null = unknown, skipped). */
+export function addLabels(state: PerformanceState, labels: readonly JsonValue[], outputs: readonly JsonValue[]): void {
+  const n = Math.min(labels.length, outputs.length);
+  for (let i = 0; i < n; i++) {
+    const label = labels[i];
+    const out = outputs[i];
+    if (label === null || label === undefined || out === null || out === undefined) { continue; }
+    state.n++;
+    if (state.absErr !== undefined) {
+      if (typeof label === 'number' && typeof out === 'number' && Number.isFinite(label) && Number.isFinite(out)) {
+        const e = out - label;
+        state.absErr += Math.abs(e);
+        state.sqErr = (state.sqErr ?? 0) + e * e;
+      } else {
+        delete state.absErr;
+        delete state.sqErr;
+      }
+    }
+    if (state.confusion !== undefined) {
+      const a = classKey(label);
+      const p = classKey(out);
+      if (a === undefined || p === undefined) { delete state.confusion; continue; }
+      const row = (state.confusion[a] ??= {});
+      const isNew = row[p] === undefined;
+      row[p] = (row[p] ?? 0) + 1;
+      if (isNew && classCount(state.confusion) > MAX_CLASSES) { delete state.confusion; }
+    }
+  }
+}
+
+/** Folds another window's state into `into` (for a late label's window, or merging partial reads). */
+export function mergePerformance(into: PerformanceState, other: PerformanceState): void {
+  into.n += other.n;
+  if (into.absErr !== undefined && other.absErr !== undefined) { into.absErr += other.absErr; into.sqErr = (into.sqErr ?? 0) + (other.sqErr ?? 0); } else { delete into.absErr; delete into.sqErr; }
+  if (into.confusion && other.confusion) {
+    for (const [a, row] of Object.entries(other.confusion)) {
+      const r = (into.confusion[a] ??= {});
+      for (const [p, k] of Object.entries(row)) { r[p] = (r[p] ?? 0) + k; }
+    }
+    if (classCount(into.confusion) > MAX_CLASSES) { delete into.confusion; }
+  } else { delete into.confusion; }
+}
+
+const POSITIVE = ['1', 'true', 'yes'];
+
+/** The performance a state stands for, or null when nothing is labelled or the values fit neither task. */
+export function performanceOf(state: PerformanceState): WindowPerformance | null {
+  if (state.n === 0) { return null; }
+  const c = state.confusion;
+  if (c && Object.keys(c).length > 0) {
+    const classes = [...new Set([...Object.keys(c), ...Object.values(c).flatMap((r) => Object.keys(r))])].sort();
+    let total = 0, correct = 0;
+    const cell = (a: string, p: string): number => c[a]?.[p] ?? 0;
+    for (const a of Object.keys(c)) { for (const [p, k] of Object.entries(c[a])) { total += k; if (a === p) { correct += k; } } }
+    const prf = (pos: string): { precision: number; recall: number; f1: number } => {
+      let tp = 0, fp = 0, fn = 0;
+      for (const a of classes) {
+        for (const p of classes) {
+          const k = cell(a, p);
+          if (a === pos && p === pos) { tp += k; } else if (p === pos) { fp += k; } else if (a === pos) { fn += k; }
+        }
+      }
+      const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+      const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+      const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+      return { precision, recall, f1 };
+    };
+    let m: { precision: number; recall: number; f1: number };
+    if (classes.length <= 2) {
+      const pos = classes.find((k) => POSITIVE.includes(k.toLowerCase())) ?? classes[classes.length - 1];
+      m = prf(pos);
+    } else {
+      const all = classes.map(prf);
+      m = { precision: mean(all.map((x) => x.precision)), recall: mean(all.map((x) => x.recall)), f1: mean(all.map((x) => x.f1)) };
+    }
+    return { labelled: state.n, task: 'classification', accuracy: total > 0 ? correct / total : 0, ...m, state };
+  }
+  if (state.absErr !== undefined && state.n > 0) {
+    return { labelled: state.n, task: 'regression', mae: state.absErr / state.n, rmse: Math.sqrt((state.sqErr ?? 0) / state.n), state };
+  }
+  return null;
+}
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+
+/** A deep copy of a state (summaries share nothing with accumulators). */
+export const clonePerformance = (s: PerformanceState): PerformanceState => JSON.parse(JSON.stringify(s)) as PerformanceState;

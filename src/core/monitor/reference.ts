@@ -1,0 +1,82 @@
+/**
+ * What a model's windows are compared with: the training profile (the producing run's data version of
+ * `monitoring.reference`, else its first data version with a tabular profile) and the age of its datasets.
+ */
+import type { Store } from '../store/store';
+import type { ColumnProfile, FileProfile } from '../data/profile/schema';
+import type { ModelVersion } from '../store/schemas';
+import type { MonitoringSettings } from './types';
+
+export interface TrainingReference {
+  /** The model version whose run is the reference (production, else the newest). */
+  modelVersion?: ModelVersion;
+  ref: { dataset: string; versionId: string } | null;
+  /** The reference file's profile restricted to the features (its columns minus the label). */
+  profile?: FileProfile;
+  features: string[];
+  note?: string;
+  /** Datasets of the producing run, for data freshness. */
+  datasets: string[];
+}
+
+/** The model version monitoring is measured for: the production version, else the newest registered one. */
+export async function monitoredVersion(store: Store, model: string): Promise<ModelVersion | undefined> {
+  const { items } = await store.listModelVersions(model).catch(() => ({ items: [] as ModelVersion[] }));
+  return items.find((v) => v.stage === 'production') ?? [...items].sort((a, b) => b.version - a.version)[0];
+}
+
+export async function trainingReference(store: Store, model: string, settings: MonitoringSettings): Promise<TrainingReference> {
+  const mv = await monitoredVersion(store, model);
+  if (!mv) { return { ref: null, features: [], datasets: [], note: `model '${model}' has no registered version, so there is no training data to compare inputs with` }; }
+  const run = await store.readRun(mv.runId).catch(() => undefined);
+  if (!run) { return { modelVersion: mv, ref: null, features: [], datasets: [], note: `the run ${mv.runId} that produced ${model} v${mv.version} cannot be read` }; }
+  const datasets = [...new Set(run.dataVersions.map((d) => d.dataset))];
+  const candidates = settings.reference ? run.dataVersions.filter((d) => d.dataset === settings.reference) : run.dataVersions;
+  if (candidates.length === 0) {
+    return { modelVersion: mv, ref: null, features: [], datasets, note: settings.reference
+      ? `the run ${mv.runId} that produced ${model} v${mv.version} used no version of dataset '${settings.reference}' (monitoring.reference)`
+      : `the run ${mv.runId} that produced ${model} v${mv.version} records no data versions (mlops run log --data DATASET)` };
+  }
+  for (const d of candidates) {
+    const read = await store.readDataProfile(d.dataset, d.version).catch(() => undefined);
+    if (!read?.ok) { continue; }
+    const file = read.value.files.find((f) => !f.error && f.columns.length > 0);
+    if (!file) { continue; }
+    const columns = file.columns.filter((c) => c.name !== settings.label).map(forWindows);
+    return {
+      modelVersion: mv,
+      ref: { dataset: d.dataset, versionId: d.version },
+      profile: { ...file, columns },
+      features: columns.map((c) => c.name),
+      datasets,
+    };
+  }
+  return { modelVersion: mv, ref: null, features: [], datasets, note: `no data version of ${candidates.map((d) => `${d.dataset} ${d.version}`).join(', ')} has a profile with a tabular file (mlops data profile DATASET:VERSION)` };
+}
+
+/** Hours from the newest version (created by then) of `datasets` to a time, or null when there is none. */
+export async function dataAgeFunction(store: Store, datasets: readonly string[]): Promise<(atMs: number) => number | null> {
+  const created: number[] = [];
+  for (const d of datasets) {
+    const { items } = await store.listDataVersions(d).catch(() => ({ items: [] }));
+    for (const v of items) { const t = Date.parse(v.createdAt); if (Number.isFinite(t)) { created.push(t); } }
+  }
+  created.sort((a, b) => a - b);
+  return (atMs: number) => {
+    let lo = 0, hi = created.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (created[mid] <= atMs) { lo = mid + 1; } else { hi = mid; } }
+    return lo === 0 ? null : (atMs - created[lo - 1]) / 3_600_000;
+  };
+}
+
+/**
+ * A training column as every window is tested against it: a number column with many distinct values is tested on
+ * its stored sample (every value while the column has ≤ 10,000) rather than on its value counts, which would be
+ * parsed back from text for every window and column.
+ */
+function forWindows(c: ColumnProfile): ColumnProfile {
+  if ((c.type === 'integer' || c.type === 'float') && c.values.complete && c.values.counts.length > 1000 && (c.numeric?.sample.length ?? 0) > 0) {
+    return { ...c, values: { complete: false, counts: [] } };
+  }
+  return c;
+}
