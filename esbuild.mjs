@@ -33,6 +33,8 @@ const targets = [
     target: 'es2022' },
   { ...common, entryPoints: ['webview/modelCard/main.ts'], outfile: 'dist/webview/modelCard.js', platform: 'browser', format: 'iife',
     target: 'es2022' },
+  { ...common, entryPoints: ['webview/monitor/main.ts'], outfile: 'dist/webview/monitor.js', platform: 'browser', format: 'iife',
+    target: 'es2022' },
 ];
 
 if (watch) {

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const ms = performance.now() - t0;
   process.stdout.write(JSON.stringify({
     ms, windows: r.windows.length, requests: r.windows.reduce((s, w) => s + w.requests, 0), problems: r.problems.length,
-    drifted: r.windows.at(-1)?.inputDrift?.drifted ?? null, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    drifted: r.windows.at(-1)?.inputDrift?.drifted ?? null, maxRssBytes: process.resourceUsage().maxRSS * 1024, heapUsedBytes: process.memoryUsage().heapUsed,
   }) + '\n');
 }
 

@@ -32,6 +32,7 @@ import { createDataSchema, profileDataVersion } from './vscode/data/schemaComman
 import { MODEL_CARD_VIEW_TYPE, ModelCardPanel, ModelCardPanelSerializer } from './vscode/card/cardPanel';
 import { modelCardSource, openModelCard } from './vscode/card/openModelCard';
 import { addCiWorkflow } from './vscode/ci/addCiWorkflow';
+import { registerMonitoring, type MonitoringApi } from './vscode/monitor/register';
 import { ModelServers } from './vscode/serve/servers';
 import { serveModel, stopServing } from './vscode/serve/serveCommand';
 import { packageModel } from './vscode/serve/packageCommand';
@@ -53,6 +54,8 @@ export interface MlopsApi {
   dataComparePanels(): DataComparePanel[];
   /** The open model card panels (one per model version). */
   modelCardPanels(): ModelCardPanel[];
+  /** The Monitoring view, its chart panels and the alerts in the editor. */
+  monitoring: MonitoringApi;
   /** The model servers this window started (MLOps: Serve Model Version). */
   servers: ModelServers;
   /**
@@ -177,8 +180,10 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     // Trust granted: the gate's git checks can run now, where the open cards said they were skipped.
     vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const p of ModelCardPanel.all()) { void p.refresh(); } }));
 
+  const monitoring = registerMonitoring(context, stores, log);
   const servers = new ModelServers(log);
-  context.subscriptions.push(servers);
+  // The Monitoring view lists a served model with its URL while it serves.
+  context.subscriptions.push(servers, servers.onDidChange((running) => monitoring.syncServing(running)));
   reg(Commands.serveModel, (t?: unknown, a?: unknown) => serveModel(context, stores, servers, log, t, a));
   reg(Commands.stopServing, (t?: unknown) => stopServing(servers, t));
   reg(Commands.packageModel, (t?: unknown, a?: unknown) => packageModel(stores, log, t, a));
@@ -187,7 +192,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), servers };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, servers };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -45,7 +45,8 @@ export function windowsTable(r: MonitorReport): string {
   const maxP95 = r.thresholds.find((t) => t.quantity === 'latencyMsP95' && t.source === 'constraints.maxLatencyMsP95')?.value;
   const maxAge = r.thresholds.find((t) => t.quantity === 'dataAgeHours' && t.source === 'monitoring.maxDataAge')?.value;
   const rows = r.windows.map((w) => [
-    `${localTime(w.start)}${w.closed ? '' : ' (open)'}`, String(w.requests), w.requests ? pct(w.errorRate) : '-',
+    // Count windows can start within the same second: their times keep the milliseconds.
+    `${r.window.kind === 'count' ? w.start.replace('T', ' ') : localTime(w.start)}${w.closed ? '' : ' (open)'}`, String(w.requests), w.requests ? pct(w.errorRate) : '-',
     latencyCell(w.latencyMs?.p50, undefined), latencyCell(w.latencyMs?.p95, maxP95), driftCell(w), predictionCell(w), performanceCell(w),
     w.dataAgeHours === null ? '-' : `${formatQuantity(w.dataAgeHours)}${maxAge !== undefined && w.dataAgeHours > maxAge ? ` > ${formatQuantity(maxAge)}` : ''}`,
   ]);
@@ -98,7 +99,8 @@ export function changes(before: MonitorReport | undefined, after: MonitorReport)
 
 async function watch(io: Out, store: Store, model: string, opts: { window?: string; json: boolean }, first: MonitorReport): Promise<number> {
   const dir = monitorDir(store, model);
-  await fsp.mkdir(dir, { recursive: true }).catch(() => undefined);
+  // Watching a model that has logged nothing yet: its folder is made (inside the store only) so the first day file is seen.
+  await store.guard.ensureDir(dir);
   let last = first;
   let timer: NodeJS.Timeout | undefined;
   let running = false;

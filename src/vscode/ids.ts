@@ -93,4 +93,6 @@ export const ContextKeys = {
 export const StateKeys = {
   runFilter: 'mlops.runFilter',
   runSort: 'mlops.runSort',
+  /** Monitoring alert episodes already notified (so a reload does not notify them again). */
+  monitoringNotified: 'mlops.monitoring.notified',
 } as const;

@@ -34,7 +34,8 @@ export class WorkspaceStores implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<StoreChange[]>();
   private readonly storesChanged = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [this.changed, this.storesChanged];
+  private readonly fileChanged = new vscode.EventEmitter<{ root: string; relPath: string }>();
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.storesChanged, this.fileChanged];
   private loading: Promise<void> | undefined;
   /** Roots whose store is being loaded: changes seen meanwhile wait for the load instead of being dropped. */
   private readonly loadingRoots = new Set<string>();
@@ -43,6 +44,11 @@ export class WorkspaceStores implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** Fires when stores appear or disappear (init, folders added or removed). */
   readonly onDidChangeStores = this.storesChanged.event;
+  /**
+   * Every file event under `.mlops/` as it arrives (path relative to `.mlops/`, `/` separators), for features whose
+   * files the store state does not track (the prediction logs under monitoring/). Not debounced.
+   */
+  readonly onDidChangeFile = this.fileChanged.event;
 
   constructor(private readonly log: Log) {
     this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => { void this.reload(); }));
@@ -107,6 +113,7 @@ export class WorkspaceStores implements vscode.Disposable {
   private queue(root: string, uri: vscode.Uri): void {
     const rel = path.relative(path.join(root, STORE_DIR), uri.fsPath).split(path.sep).join('/');
     if (rel.startsWith('..')) { return; }
+    this.fileChanged.fire({ root, relPath: rel });
     const set = this.pending.get(root) ?? emptyChangeSet();
     classifyChange(rel, set);
     this.pending.set(root, set);

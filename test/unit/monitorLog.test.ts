@@ -98,4 +98,23 @@ describe('monitor log reader', () => {
     assert.equal(r.windows.length, 0);
     assert.match(r.problems[0].reason, /outside the store; not followed/);
   });
+
+  it('never reads or writes a windows.jsonl that links out of the store', async function () {
+    if (process.platform === 'win32') { this.skip(); }
+    const f = await monitorFixture();
+    writeLog(f.dir, [prediction(at('10:00')), prediction(at('11:00'))]);
+    const outside = path.join(tmpDir(), 'windows.jsonl');
+    const planted = { kind: 'window', start: at('09:00'), end: at('10:00'), closed: true, versions: [1], requests: 99, rows: 99, errors: 0, errorRate: 0, latencyMs: null, inputDrift: null, predictionDrift: null, performance: null, dataAgeHours: null, values: { requests: 99 } };
+    // A cache that would match in every other way: the real one, with a window planted before its own.
+    await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
+    const [header, ...windows] = fs.readFileSync(path.join(f.dir, 'windows.jsonl'), 'utf8').trim().split('\n');
+    fs.writeFileSync(outside, [header, JSON.stringify(planted), ...windows].join('\n') + '\n');
+    const before = fs.readFileSync(outside, 'utf8');
+    fs.rmSync(path.join(f.dir, 'windows.jsonl'));
+    fs.symlinkSync(outside, path.join(f.dir, 'windows.jsonl'));
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
+    assert.deepEqual(r.windows.map((w) => w.requests), [1, 1]);
+    assert.equal(fs.readFileSync(outside, 'utf8'), before, 'the file outside is left alone');
+    assert.ok(r.problems.some((p) => /not cached: refusing to write through the symbolic link/.test(p.reason)));
+  });
 });

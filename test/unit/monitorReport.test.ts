@@ -54,6 +54,18 @@ describe('monitor report: drift, freshness, feedback, models', function () {
     assert.equal(w2.values.predictionDriftScore, w2.predictionDrift?.score);
   });
 
+  it('records of requests refused as invalid (4xx) are not profiled; those the model failed on (5xx) are', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, [
+      prediction(at('10:00'), { inputs: [{ x: 1, c: 'a' }] }), prediction(at('10:01'), { status: 400, inputs: [{ x: 'oops', c: 'zzz' }] }),
+      prediction(at('10:02'), { status: 500, inputs: [{ x: 2, c: 'b' }] }),
+    ]);
+    const [w] = (await monitorReport(f.store, f.model, { now: new Date(at('10:30')) })).windows;
+    const x = w.inputDrift?.byColumn.find((c) => c.column === 'x');
+    assert.equal(x?.test, 'ks', 'x stays numeric: the refused "oops" is not in the profile');
+    assert.equal(w.errors, 2);
+  });
+
   it('hash-logged inputs have no input drift, and say why', async () => {
     const f = await monitorFixture();
     writeLog(f.dir, [prediction(at('10:00'), { inputsMode: 'hash' })]);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorReport, WINDOWS_FILE, REFERENCE_OUTPUTS_FILE, type LogLine, type WindowSummary } from '../../src/core/monitor';
+import { cachedMonitorReport, monitorReport, WINDOWS_FILE, REFERENCE_OUTPUTS_FILE, type LogLine, type WindowSummary } from '../../src/core/monitor';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
 
 const at = (hhmm: string, day = '2026-11-30'): string => `${day}T${hhmm}:00.000Z`;
@@ -73,6 +73,26 @@ describe('monitor windows', function () {
     assert.equal(third.windows[0].performance?.labelled, 3);
   });
 
+  it('a request logged a little after a later one still counts in its window; one logged after its window closed is reported', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, [
+      prediction(at('10:30')), prediction('2026-11-30T11:00:00.100Z'),
+      prediction('2026-11-30T10:59:59.900Z'), // slow: written after a faster later request, within the grace
+      prediction(at('11:30')), prediction(at('10:40')), // 50 minutes late: its window has closed
+    ]);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('11:45')) });
+    assert.deepEqual(brief(r.windows), [{ start: at('10:00'), requests: 2, closed: true }, { start: at('11:00'), requests: 2, closed: false }]);
+    assert.match(r.problems.map((p) => p.reason).join('\n'), /1 request\(s\) logged after their window had closed .* are not counted/);
+  });
+
+  it('in raw mode only the training columns are profiled; extra fields do not count as drift', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, Array.from({ length: 40 }, (_, i) => prediction(new Date(Date.parse(at('10:00')) + i * 1000), { inputsMode: 'raw', inputs: [{ x: (i * 7) % 10, c: i % 3 ? 'b' : 'a', secret: `s${i}` }] })));
+    const [w] = (await monitorReport(f.store, f.model, { now: new Date(at('10:30')) })).windows;
+    assert.deepEqual(w.inputDrift?.byColumn.map((c) => c.column).sort(), ['c', 'x']);
+    assert.equal(w.inputDrift?.columns, 2);
+  });
+
   it('regression labels give MAE and RMSE', async () => {
     const f = await monitorFixture();
     const p = prediction(at('10:05'), { inputs: [{ x: 1 }, { x: 2 }], outputs: [1.5, 4.0] });
@@ -112,6 +132,21 @@ describe('monitor windows', function () {
     fs.writeFileSync(path.join(f.dir, '2026-11-30.jsonl'), JSON.stringify(prediction(at('10:05'))) + '\n');
     const after = await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
     assert.deepEqual(brief(after.windows), [{ start: at('10:00'), requests: 1, closed: true }]);
+  });
+
+  it('cachedMonitorReport reads the closed windows and alerts from windows.jsonl alone', async () => {
+    const f = await monitorFixture({ goals: { monitoring: { alerts: [{ quantity: 'errorRate', comparator: 'gt', threshold: 0.1 }] } } });
+    assert.equal(await cachedMonitorReport(f.store, f.model), undefined, 'no cache yet');
+    writeLog(f.dir, [prediction(at('10:05'), { status: 500 }), prediction(at('11:05')), prediction(at('12:05'))]);
+    const full = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
+    const quick = await cachedMonitorReport(f.store, f.model);
+    assert.equal(quick?.fromCache, true);
+    assert.deepEqual(stable(quick.windows), stable(full.windows.filter((w) => w.closed)));
+    assert.deepEqual(quick.alerts.map((a) => a.message), ['errorRate 0 (fires when > 0.1)']);
+    assert.equal(quick.lastRequest, at('12:05'));
+    // The log moved on without the cache: the quick report still shows what windows.jsonl holds, nothing more.
+    fs.rmSync(path.join(f.dir, '2026-11-30.jsonl'));
+    assert.equal((await cachedMonitorReport(f.store, f.model))?.windows.length, 2);
   });
 
   it('cache: false and another window never write windows.jsonl', async () => {

@@ -6,5 +6,5 @@ export { LOG_FILE, listLogFiles, logFileOf, logLineProblem, readLogLines, type L
 export { monitoredModels, type MonitoredModel } from './models';
 export { addLabels, emptyPerformance, mergePerformance, performanceOf, type PerformanceState } from './performance';
 export { monitoredVersion, trainingReference, type TrainingReference } from './reference';
-export { REFERENCE_OUTPUTS_FILE, WINDOWS_FILE, graceMs, monitorDir, monitorReport, thresholdsOf, type MonitorReportOptions } from './report';
+export { REFERENCE_OUTPUTS_FILE, WINDOWS_FILE, cachedMonitorReport, graceMs, monitorDir, monitorReport, thresholdsOf, type MonitorReportOptions } from './report';
 export { parseLabelFile, type LabelFileRead } from './labels';

@@ -53,9 +53,17 @@ export const graceMs = (spec: WindowSpec): number => (spec.kind === 'time' ? Mat
 
 interface Cached { header: WindowsHeader; windows: WindowSummary[]; referenceOutputs?: FileProfile }
 
-async function readCache(dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
-  let text: string;
-  try { text = await fsp.readFile(path.join(dir, WINDOWS_FILE), 'utf8'); } catch { return undefined; }
+/** A file of the monitoring folder, read only when it is inside the store (never through a link that leads out). */
+async function readInside(store: Store, file: string): Promise<string | undefined> {
+  try {
+    if (!(await store.guard.isInside(await fsp.realpath(file)))) { return undefined; }
+    return await fsp.readFile(file, 'utf8');
+  } catch { return undefined; }
+}
+
+async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
+  const text = await readInside(store, path.join(dir, WINDOWS_FILE));
+  if (text === undefined) { return undefined; }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   let header: WindowsHeader;
   const windows: WindowSummary[] = [];
@@ -78,7 +86,7 @@ async function readCache(dir: string, expect: Pick<WindowsHeader, 'model' | 'win
   let referenceOutputs: FileProfile | undefined;
   if (header.outputsReference) {
     try {
-      const parsed = FileProfileSchema.safeParse(JSON.parse(await fsp.readFile(path.join(dir, REFERENCE_OUTPUTS_FILE), 'utf8')));
+      const parsed = FileProfileSchema.safeParse(JSON.parse(await readInside(store, path.join(dir, REFERENCE_OUTPUTS_FILE)) ?? 'null'));
       if (!parsed.success) { return undefined; }
       referenceOutputs = parsed.data;
     } catch { return undefined; }
@@ -128,7 +136,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     dataAgeHours: await dataAgeFunction(store, reference.datasets),
   };
 
-  const cached = hasDir && cacheable ? await readCache(dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
+  const cached = hasDir && cacheable ? await readCache(store, dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
   if (cached?.referenceOutputs) { ctx.referenceOutputs = cached.referenceOutputs; }
   const closed: WindowSummary[] = cached ? [...cached.windows] : [];
   const keyOf = (w: WindowSummary, i: number): number => (spec.kind === 'time' ? Math.floor(Date.parse(w.start) / spec.ms) : i);
@@ -147,11 +155,14 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   let orphanLabels = 0;
   const replayEnd = cached?.header.applied ?? {};
   const grace = graceMs(spec);
+  /** Per open window, the line number before its first line in each file (released when it closes). */
   const firstLine = new Map<OpenWindow, Map<string, number>>();
 
   const closeWindow = (key: number, w: OpenWindow): void => {
     open.delete(key);
+    firstLine.delete(w);
     const { summary, outputs } = w.finish(true, nowMs);
+    w.release();
     if (!ctx.referenceOutputs && outputs) { ctx.referenceOutputs = outputs; newReferenceOutputs = outputs; outputsReference = summary.start; }
     closed.push(summary);
     closedAt.set(key, closed.length - 1);
@@ -319,4 +330,31 @@ export function thresholdsOf(goals: Goals): MonitorReport['thresholds'] {
   if (goals.monitoring.maxDataAgeHours !== undefined) { out.push({ quantity: 'dataAgeHours', value: goals.monitoring.maxDataAgeHours, source: 'monitoring.maxDataAge' }); }
   for (const r of goals.monitoring.alerts) { out.push({ quantity: r.quantity, value: r.threshold, source: r.name ? `alert ${r.name}` : `alert #${r.index + 1}` }); }
   return out;
+}
+
+/**
+ * The report as `windows.jsonl` last recorded it: closed windows only, alerts evaluated over them, no log or profile
+ * read — O(windows), for a view to show at once while `monitorReport` brings it up to date. Undefined when there is
+ * no cache for the goals' window.
+ */
+export async function cachedMonitorReport(store: Store, model: string, opts: { goals?: Goals } = {}): Promise<MonitorReport | undefined> {
+  const dir = monitorDir(store, model);
+  const goals = opts.goals ?? (await store.goals.read().then((g) => g.doc.goals).catch(() => undefined)) ?? emptyGoals();
+  const spec = parseWindow(goals.monitoring.window);
+  if (!spec) { return undefined; }
+  const text = await readInside(store, path.join(dir, WINDOWS_FILE));
+  if (text === undefined) { return undefined; }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  let header: WindowsHeader;
+  const windows: WindowSummary[] = [];
+  try {
+    header = JSON.parse(lines[0]) as WindowsHeader;
+    if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== model || header.window !== spec.text) { return undefined; }
+    for (const l of lines.slice(1)) { const w = JSON.parse(l) as WindowSummary; if (w.kind === 'window') { windows.push(w); } }
+  } catch { return undefined; }
+  return {
+    model, window: spec, windows, alerts: evaluateAlerts(windows, goals.monitoring.alerts, model), reference: header.reference,
+    thresholds: thresholdsOf(goals), versions: [...new Set(windows.flatMap((w) => w.versions))].sort((a, b) => b - a),
+    ...(header.lastRequest ? { lastRequest: header.lastRequest } : {}), problems: header.problems.slice(0, MAX_PROBLEMS), fromCache: true,
+  };
 }

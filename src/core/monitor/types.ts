@@ -295,4 +295,6 @@ export interface MonitorReport {
   lastRequest?: string;
   /** Torn or unreadable log lines, and other things a reader should know (at most 50). */
   problems: LogProblem[];
+  /** True when read from `windows.jsonl` alone (`cachedMonitorReport`): closed windows only, the log not read. */
+  fromCache?: boolean;
 }

@@ -25,13 +25,16 @@ export interface SummaryContext {
   dataAgeHours: (atMs: number) => number | null;
 }
 
+/** Latency arrays of finished windows, reused (they grow to the size of a window's requests). */
+const latPool: Float64Array[] = [];
+
 export class OpenWindow {
   firstMs = Infinity;
   lastMs = -Infinity;
   requests = 0;
   rows = 0;
   errors = 0;
-  private lat = new Float64Array(1024);
+  private lat = latPool.pop() ?? new Float64Array(1024);
   private latN = 0;
   readonly versions = new Set<number>();
   private readonly inputs = new Map<string, WindowColumn>();
@@ -59,11 +62,13 @@ export class OpenWindow {
     this.rows += p.rows;
     if (p.status >= 400) { this.errors++; }
     this.versions.add(p.version);
-    if (this.latN === this.lat.length) { const next = new Float64Array(this.lat.length * 2); next.set(this.lat); this.lat = next; }
+    if (this.latN === this.lat.length) { const next = new Float64Array(Math.max(1024, this.lat.length * 2)); next.set(this.lat); this.lat = next; }
     this.lat[this.latN++] = p.latencyMs;
     this.modes.add(p.inputsMode);
     const features = this.ctx.training?.features;
-    if (features && p.inputs && (p.inputsMode === 'features' || p.inputsMode === 'raw')) {
+    // A request refused as invalid (4xx) did not reach the model: its records are not what the model saw.
+    const refused = p.status >= 400 && p.status < 500;
+    if (features && p.inputs && !refused && (p.inputsMode === 'features' || p.inputsMode === 'raw')) {
       for (const rec of p.inputs) {
         this.inputRecords++;
         for (const k in rec) {
@@ -84,6 +89,14 @@ export class OpenWindow {
   }
 
   mergePerformance(s: PerformanceState): void { mergePerformance(this.perf, s); }
+
+  /** Gives the window's buffers back for reuse, once it is finished for good. */
+  release(): void {
+    for (const c of this.inputs.values()) { c.release(); }
+    this.outputs.release();
+    if (latPool.length < 8 && this.lat.length > 0) { latPool.push(this.lat); }
+    this.lat = new Float64Array(0);
+  }
 
   /** The summary; `outputs` is this window's predictions profile (the reference when it is the first window). */
   finish(closed: boolean, nowMs: number): { summary: WindowSummary; outputs?: FileProfile } {

@@ -34,7 +34,7 @@ async function nonEmptyDir(dir: string): Promise<boolean> {
 }
 
 export async function packageModel(stores: WorkspaceStores, log: Log, t?: unknown, a?: unknown): Promise<PackageResult | undefined> {
-  const args: PackageArgs = typeof a === 'object' && a !== null ? a as PackageArgs : !isViewNode(t) && typeof t === 'object' && t !== null ? t as PackageArgs : {};
+  const args: PackageArgs = typeof a === 'object' && a !== null ? a : !isViewNode(t) && typeof t === 'object' && t !== null ? t : {};
   const picked = await resolveModelVersion(stores, isViewNode(t) ? t : args.model ? { root: args.root, model: args.model, version: args.version } : t);
   if (!picked) { return undefined; }
   const { state, mv } = picked;

@@ -43,7 +43,7 @@ async function target(stores: WorkspaceStores, t: unknown, args: ServeArgs): Pro
 }
 
 export async function serveModel(ext: vscode.ExtensionContext, stores: WorkspaceStores, servers: ModelServers, log: Log, t?: unknown, a?: unknown): Promise<RunningServer | undefined> {
-  const args: ServeArgs = typeof a === 'object' && a !== null ? a as ServeArgs : !isViewNode(t) && typeof t === 'object' && t !== null ? t as ServeArgs : {};
+  const args: ServeArgs = typeof a === 'object' && a !== null ? a : !isViewNode(t) && typeof t === 'object' && t !== null ? t : {};
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('MLOps: models are not served in an untrusted workspace (serving runs Python code from this folder). Trust the workspace to serve a model.');
     return undefined;
