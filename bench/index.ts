@@ -8,6 +8,7 @@ import { benchLint } from './lint.bench';
 import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
 import { benchProfile } from './profile.bench';
+import { benchServe } from './serve.bench';
 import { benchStore } from './store.bench';
 
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   if (!only || only === 'data') { await benchData(repo); }
   if (!only || only === 'profile') { await benchProfile(); }
   if (!only || only === 'gate') { await benchGate(); }
+  if (!only || only === 'serve') { await benchServe(); }
   if (!only || only === 'monitor') { await benchMonitor(); }
 }
 

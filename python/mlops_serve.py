@@ -82,10 +82,16 @@ def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
-def dumps(value):
-    """Compact JSON, UTF-8, no NaN literals; lone surrogates as \\u escapes so the bytes stay UTF-8."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return _SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def dumps_bytes(value):
+    """Compact JSON as UTF-8 bytes, no NaN literals, lone surrogates as \\u escapes; the surrogate pass runs only when the fast encode finds one (it almost never does)."""
+    text = _ENCODER.encode(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE_RE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
 
 
 def one_line(text, limit=500):
@@ -423,7 +429,7 @@ class PredictionLog(object):
     def write(self, line, when):
         if not self.dir:
             return
-        data = (dumps(line) + "\n").encode("utf-8")
+        data = dumps_bytes(line) + b"\n"
         day = when[:10]
         with self.lock:
             if day != self.day:
@@ -543,7 +549,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, extra=None):
         """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle."""
-        data = (dumps(body) + "\n").encode("utf-8")
+        data = dumps_bytes(body) + b"\n"
         reason = self.responses.get(status, ("",))[0]
         head = ["HTTP/1.1 %d %s" % (status, reason), "Server: " + self.server_version,
                 "Content-Type: application/json", "Content-Length: %d" % len(data)]
@@ -552,6 +558,26 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             head.append("Connection: close")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
+
+    def drain(self, limit, seconds=2.0):
+        """After an answer sent without reading the body (413): stop writing and read what the client still sends,
+        for a moment, so closing the socket does not reset the connection before the client has read the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + seconds
+            got = 0
+            while got < limit:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.connection.settimeout(left)
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+        except OSError:
+            pass
 
     def read_json(self):
         """The request body as JSON; BadRequest for a missing, oversized, slow or malformed body."""
@@ -688,6 +714,8 @@ class Handler(BaseHTTPRequestHandler):
             body = {"id": rid, "error": error}
         try:
             self.send(status, body, {"X-Request-Id": rid})
+            if status == 413:
+                self.drain(2 * spec["maxBodyBytes"])
         except OSError:
             self.close_connection = True
         latency = (time.perf_counter() - t0) * 1000.0 if t0 is not None else 0.0
@@ -786,7 +814,7 @@ def url_of(host, port):
     return "http://%s:%d" % ("[%s]" % shown if ":" in shown else shown, port)
 
 
-def serve(spec):
+def serve(spec, exit_with_parent=False):
     model = Model(spec)
     log = PredictionLog(spec.get("logDir"))
     app = App(spec, model, log)
@@ -810,6 +838,20 @@ def serve(spec):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if exit_with_parent:
+        # Started by mlops serve / the extension with stdin a pipe: when the parent dies, even by SIGKILL, the pipe
+        # closes and the server stops too, instead of holding the port as an orphan.
+        def watch():
+            try:
+                # os.read on the descriptor, not sys.stdin: a thread blocked inside a buffered reader's lock makes
+                # the interpreter abort at exit.
+                fd = sys.stdin.fileno()
+                while os.read(fd, 4096):
+                    pass
+            except (OSError, ValueError):
+                pass
+            stop(None, None)
+        threading.Thread(target=watch, daemon=True).start()
     sys.stdout.write(READY_PREFIX + json.dumps({"url": url_of(host, actual), "port": actual, "pid": os.getpid(),
                                                 "model": spec["model"], "version": spec.get("version")}) + "\n")
     sys.stdout.flush()
@@ -833,10 +875,11 @@ def main(argv=None):
     parser.add_argument("--spec", required=True, help="the serve spec (serve.json)")
     parser.add_argument("--host", help="override the spec's host")
     parser.add_argument("--port", type=int, help="override the spec's port (0: a free port)")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when stdin closes (the parent process is gone)")
     args = parser.parse_args(argv)
     try:
         spec = read_spec(args.spec, args.host, args.port)
-        serve(spec)
+        serve(spec, args.exit_with_parent)
     except StartupError as e:
         sys.stderr.write("mlops_serve: %s\n" % one_line(e, 2000))
         sys.stderr.flush()

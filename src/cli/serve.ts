@@ -52,16 +52,24 @@ export const SERVE_COMMANDS: Record<string, Command> = {
       const onSignal = (): void => { stopping = true; if (handle) { void handle.stop(); } };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // What the server says before it is ready is held back: when it cannot start, its last line is the error.
+      const early: string[] = [];
       try {
         try {
           handle = await startServer(spec, {
             python, specFile,
-            onOutput: (line, stream) => { if (stream === 'stderr') { io.stderr(`${line}\n`); } else if (!json) { io.stdout(`${line}\n`); } },
+            onOutput: (line, stream) => {
+              if (stream === 'stderr') {
+                if (handle) { io.stderr(`${line}\n`); } else { early.push(line); }
+              } else if (!json) { io.stdout(`${line}\n`); }
+            },
           });
         } catch (e) {
+          for (const line of early.slice(0, -1)) { io.stderr(`${line}\n`); }
           if (stopping) { return 130; }
           throw e;
         }
+        for (const line of early) { io.stderr(`${line}\n`); }
         if (stopping) { await handle.stop(); return 130; }
         if (json) {
           printJson(io, { url: handle.url, port: handle.port, pid: handle.pid, model: mv.model, version: mv.version, logDir: spec.logDir, specFile });

@@ -55,11 +55,14 @@ export async function startServer(spec: ServeSpec, opts: StartServerOptions): Pr
   const serverFile = opts.serverFile ?? defaultServerFile();
   await fsp.mkdir(path.dirname(opts.specFile), { recursive: true });
   await fsp.writeFile(opts.specFile, `${JSON.stringify(spec, null, 2)}\n`, 'utf8');
-  const child = spawn(opts.python, ['-u', serverFile, '--spec', opts.specFile], {
+  // stdin stays an open pipe that is never written: when this process dies, even by SIGKILL, it closes and the
+  // server stops (--exit-with-parent) instead of holding the port as an orphan.
+  const child = spawn(opts.python, ['-u', serverFile, '--spec', opts.specFile, '--exit-with-parent'], {
     env: { ...process.env, ...opts.env, PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  child.stdin.on('error', () => { /* the server exited first: nothing to tell it */ });
   const stderrLines: string[] = [];
   let ready = false;
   let settle: { resolve(h: ServerHandle): void; reject(e: Error): void } | undefined;
