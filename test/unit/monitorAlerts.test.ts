@@ -56,12 +56,21 @@ describe('monitor alert rules', () => {
     assert.equal(s.windowStart, t(9));
   });
 
-  it('the open window counts only once it has requests', () => {
-    const ws = [win(t(8), { errorRate: 0.5 }), win(t(9), { requests: 0 }, { closed: false, requests: 0 })];
-    const [s] = evaluateAlerts(ws, [rule({ quantity: 'errorRate', comparator: 'gt', threshold: 0.1 })], 'm');
-    assert.equal(s.firing, true);
-    assert.equal(s.windowStart, t(8));
-    const withData = [...ws.slice(0, 1), win(t(9), { errorRate: 0 }, { closed: false })];
-    assert.equal(evaluateAlerts(withData, [rule({ quantity: 'errorRate', comparator: 'gt', threshold: 0.1 })], 'm')[0].firing, false);
+  it('the open window is never judged: partial counts would fire volume and rate rules at the start of every window', () => {
+    const closedOk = win(t(8), { requests: 100, errorRate: 0 });
+    const openPartial = win(t(9), { requests: 3, errorRate: 1 }, { closed: false, requests: 3 });
+    const [volume, errors] = evaluateAlerts([closedOk, openPartial], [
+      rule({ quantity: 'requests', comparator: 'lt', threshold: 80 }), rule({ index: 1, quantity: 'errorRate', comparator: 'gt', threshold: 0.1 }),
+    ], 'm');
+    assert.equal(volume.firing, false, volume.message);
+    assert.equal(volume.value, 100);
+    assert.equal(errors.firing, false, errors.message);
+    assert.equal(errors.windowStart, t(8));
+    // Once the window closes with the same numbers, it is judged.
+    const closedBad = win(t(9), { requests: 3, errorRate: 1 }, { requests: 3 });
+    const [v2, e2] = evaluateAlerts([closedOk, closedBad], [
+      rule({ quantity: 'requests', comparator: 'lt', threshold: 80 }), rule({ index: 1, quantity: 'errorRate', comparator: 'gt', threshold: 0.1 }),
+    ], 'm');
+    assert.deepEqual([v2.firing, e2.firing], [true, true]);
   });
 });

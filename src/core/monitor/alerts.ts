@@ -1,6 +1,8 @@
 /**
  * Alert rules of goals.json over a model's windows: a rule fires when its quantity meets `comparator threshold` in
- * the latest `windows` windows in a row (closed windows, plus the open one when it has requests).
+ * the latest `windows` complete windows in a row. The open window is shown but never judged: its partial counts would
+ * make `requests lt 80` fire at the start of every hour, and one failed request of the first second a 100 % error
+ * rate (a new episode, so a new notification, each time).
  *
  * Labels arrive late, so the performance quantities (accuracy … rmse) are judged over the windows that have labels:
  * an unlabelled latest window neither breaks nor extends a streak. Every other quantity unknown in the latest window
@@ -35,7 +37,7 @@ function unknownReason(q: MonitorQuantity, w: WindowSummary | undefined): string
 
 /** Where each rule stands over `windows` (oldest first, as in MonitorReport). */
 export function evaluateAlerts(windows: readonly WindowSummary[], rules: readonly AlertRule[], model: string): AlertStatus[] {
-  const judged = windows.filter((w) => w.closed || w.requests > 0 || w.performance !== null);
+  const judged = windows.filter((w) => w.closed);
   return rules.map((rule) => {
     const q = rule.quantity;
     const pool = LABELLED.has(q) ? judged.filter((w) => w.values[q] !== undefined) : judged;
@@ -56,6 +58,6 @@ export function evaluateAlerts(windows: readonly WindowSummary[], rules: readonl
       : streak > 0
         ? `${name}${q} ${formatQuantity(value)} ${cond} for ${rows(streak)} in a row; fires at ${rule.windows}`
         : `${name}${q} ${formatQuantity(value)} (fires when ${cond}${rule.windows > 1 ? ` for ${rows(rule.windows)} in a row` : ''})`;
-    return { rule, model, firing, streak, value, windowStart: latest.start, message };
+    return { rule, model, firing, streak, value, windowStart: latest.start, ...(since ? { since } : {}), message };
   });
 }

@@ -240,6 +240,8 @@ export interface AlertStatus {
   value: number | undefined;
   /** Start of the latest window evaluated. */
   windowStart?: string;
+  /** Start of the first window of the streak (a firing episode is this, the model and the rule). */
+  since?: string;
   /** One sentence: "errorRate 0.12 > 0.05 for 3 windows in a row (since 10:00)", or why it cannot be evaluated. */
   message: string;
 }

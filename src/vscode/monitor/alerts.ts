@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AlertStatus } from '../../core/monitor/types';
+import type { AlertRule, AlertStatus } from '../../core/monitor/types';
 import { Commands, Settings, StateKeys, Views } from '../ids';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
@@ -16,8 +16,9 @@ const NOTIFIED_MAX = 500;
 interface Firing { entry: MonitoredEntry; status: AlertStatus }
 
 /** What identifies one firing episode: store, model, rule and the first window of the streak. */
-export function episodeKey(root: string, model: string, ruleIndex: number, firstWindow: string): string {
-  return JSON.stringify([root, model, ruleIndex, firstWindow]);
+export function episodeKey(root: string, model: string, rule: Pick<AlertRule, 'name' | 'quantity' | 'comparator' | 'threshold' | 'windows'>, firstWindow: string): string {
+  // The rule by what it says, not its place in the list: adding a rule above it must not notify again.
+  return JSON.stringify([root, model, rule.name ?? '', rule.quantity, rule.comparator, rule.threshold, rule.windows, firstWindow]);
 }
 
 /**
@@ -97,7 +98,7 @@ export class MonitorAlerts implements vscode.Disposable {
   private maybeNotify(f: Firing): void {
     const report = f.entry.report;
     if (!report) { return; }
-    const key = episodeKey(f.entry.root, f.entry.model, f.status.rule.index, streakStart(report, f.status));
+    const key = episodeKey(f.entry.root, f.entry.model, f.status.rule, streakStart(report, f.status));
     if (this.notified.includes(key)) { return; }
     this.notified.push(key);
     if (this.notified.length > NOTIFIED_MAX) { this.notified.splice(0, this.notified.length - NOTIFIED_MAX); }

@@ -175,6 +175,8 @@ export function firingByWindow(windows: readonly WindowSummary[], rules: readonl
     const marks = out.get(rule.quantity) ?? windows.map(() => undefined);
     let run = 0;
     windows.forEach((w, i) => {
+      // As evaluateAlerts: the open window is never judged.
+      if (!w.closed) { return; }
       const v = w.values[rule.quantity];
       // As evaluateAlerts: labels come late, so a window without them neither breaks nor extends a performance streak.
       if (v === undefined && LABELLED.has(rule.quantity)) { return; }
@@ -191,6 +193,7 @@ export function firingByWindow(windows: readonly WindowSummary[], rules: readonl
  * firing episode (a notification is shown once per episode).
  */
 export function streakStart(report: MonitorReport, status: AlertStatus): string {
+  if (status.since) { return status.since; }
   const idx = status.windowStart !== undefined ? report.windows.findIndex((w) => w.start === status.windowStart) : report.windows.length - 1;
   const last = idx >= 0 ? idx : report.windows.length - 1;
   const first = Math.max(0, last - Math.max(1, status.streak) + 1);
