@@ -96,7 +96,10 @@ describe('monitor report: drift, freshness, feedback, models', function () {
       prediction(at('10:00'), { status: 500 }), prediction(at('10:01')),
       prediction(at('11:00'), { status: 400 }), prediction(at('11:01')),
     ]);
-    const r = await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
+    // At 12:30 the 11:00 window is complete: alerts judge complete windows only.
+    const open = await monitorReport(f.store, f.model, { now: new Date(at('11:30')), cache: false });
+    assert.equal(open.alerts[0].firing, false, open.alerts[0].message);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
     assert.equal(r.alerts.length, 1);
     assert.equal(r.alerts[0].firing, true);
     assert.equal(r.alerts[0].message, 'errors: errorRate 0.5 > 0.05 for 2 windows in a row (since 2026-11-30T10:00Z)');

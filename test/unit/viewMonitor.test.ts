@@ -18,8 +18,9 @@ describe('Monitoring view model', () => {
     const goals = fixtureGoals();
     const windows = Array.from({ length: 12 }, (_, i) => fixtureWindow(i));
     const marks = firingByWindow(windows, goals.monitoring.alerts);
-    // errorRate > 0.05 in windows 9, 10, 11; the rule wants 2 in a row: it fires from window 10 on.
-    assert.deepEqual(marks.get('errorRate')?.map((m, i) => (m ? `${i}:${m}` : '')).filter(Boolean), ['10:alert', '11:alert']);
+    // errorRate > 0.05 in windows 9, 10, 11; the rule wants 2 in a row: it fires at window 10, and not on window 11,
+    // which is still open (alerts judge complete windows only).
+    assert.deepEqual(marks.get('errorRate')?.map((m, i) => (m ? `${i}:${m}` : '')).filter(Boolean), ['10:alert']);
     // latency p95 > 150 only in window 6 (one window suffices): a warning there.
     assert.deepEqual(marks.get('latencyMsP95')?.map((m, i) => (m ? `${i}:${m}` : '')).filter(Boolean), ['6:warning']);
     assert.ok(marks.get('accuracy')?.every((m) => m === undefined), 'accuracy never below 0.8; windows without labels never fire');
@@ -65,7 +66,8 @@ describe('Monitoring view model', () => {
     assert.equal(windows.length, 12);
     assert.equal(windows[0].label, '2026-11-30 11:00–12:00 UTC');
     assert.match(windows[0].description ?? '', /^210 req · 12% err · p95 73 ms · drift 100% · open$/);
-    assert.equal(windows[0].icon.id, 'error', 'the errors rule fires in the newest window');
+    assert.notEqual(windows[0].icon.id, 'error', 'the newest window is open: no rule judges it yet');
+    assert.equal(windows[1].icon.id, 'error', 'the errors rule fires in the newest complete window');
     assert.equal(windows[5].icon.id, 'warning', 'window 6: latency p95 over 150 ms');
     assert.deepEqual(kids[kids.length - 1].action, { kind: 'openChart' });
 
@@ -85,7 +87,7 @@ describe('Monitoring view model', () => {
     assert.deepEqual(rules.map((r) => [r.label, r.icon.id, r.description?.split(' · ')[0]]),
       [['errors', 'error', 'firing'], ['latencyMsP95 > 150', 'pass', 'ok'], ['accuracy drop', 'pass', 'ok']]);
     // The core names a named rule in its message; the view names every rule once.
-    assert.match(rules[0].description ?? '', /^firing · errorRate 0\.12 > 0\.05 for 3 windows in a row \(since 2026-11-30T09:00Z\)$/);
+    assert.match(rules[0].description ?? '', /^firing · errorRate 0\.1 > 0\.05 for 2 windows in a row \(since 2026-11-30T09:00Z\)$/);
     const noLabels = { ...entry, report: fixtureReport('churn', fixtureGoals(), 0) };
     assert.deepEqual(alertChildren(noLabels).map((r) => r.icon.id), ['question', 'question', 'question'], 'nothing logged: every rule unknown');
     const errors = rules[0];
@@ -122,7 +124,7 @@ describe('Monitoring view model', () => {
     assert.deepEqual(latency.thresholds, [{ value: 200, label: 'maxLatencyMsP95 ≤' }, { value: 150, label: 'alert latencyMsP95' }]);
     assert.deepEqual(latency.points.filter((p) => p.firing).map((p) => p.window), ['2026-11-30 06:00–07:00 UTC']);
     const errors = payload.series.find((s) => s.quantity === 'errorRate')!;
-    assert.deepEqual(errors.points.map((p) => p.firing ?? '').join(','), ',,,,,,,,,,alert,alert');
+    assert.deepEqual(errors.points.map((p) => p.firing ?? '').join(','), ',,,,,,,,,,alert,', 'the open window is not judged');
     assert.equal(errors.points[11].open, true);
     assert.equal(payload.series.find((s) => s.quantity === 'accuracy')!.points.length, 4, 'only the windows with labels');
     assert.equal(payload.subtitle, 'v3 · serving at http://127.0.0.1:8080 · 1 alert firing · 1h windows');

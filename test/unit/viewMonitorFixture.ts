@@ -40,7 +40,7 @@ export function fixtureWindow(i: number, over: Partial<WindowSummary> = {}): Win
     ...(accuracy !== undefined ? { accuracy } : {}),
   };
   return {
-    kind: 'window', start: new Date(START + i * H).toISOString(), end: new Date(START + (i + 1) * H).toISOString(), closed: true, versions: [3],
+    kind: 'window', start: new Date(START + i * H).toISOString(), end: new Date(START + (i + 1) * H).toISOString(), closed: i < 11, versions: [3],
     requests, rows: requests + 5, errors: Math.round(requests * errorRate), errorRate, latencyMs: { p50: 12 + i, p95, max: p95 * 2 },
     inputDrift: { reference: 'churn-data@3f2a91c0', columns: 4, drifted: Math.round(share * 4), share: Math.round(share * 4) / 4, drift: share >= 0.5, class: share >= 0.5 ? 'major' : share > 0 ? 'minor' : 'none',
       byColumn: [{ column: 'tenure', test: 'ks', score: 0.001, threshold: 0.05, drifted: share > 0, class: 'minor' }, { column: 'plan', test: 'chi2', score: 0.4, threshold: 0.05, drifted: false, class: 'none' }] },
