@@ -65,7 +65,12 @@ export async function flavorOption(flavor: string | undefined, entry: string | u
   for (const candidate of [path.resolve(root, where), path.resolve(cwd, where)]) {
     const rel = path.relative(root, candidate);
     if (rel.startsWith('..') || path.isAbsolute(rel)) { continue; }
-    if ((await fsp.stat(candidate).catch(() => undefined))?.isFile()) { return { name: 'python', entry: `${rel.split(path.sep).join('/')}:${m[2]}` }; }
+    if (!(await fsp.stat(candidate).catch(() => undefined))?.isFile()) { continue; }
+    // A link to a file outside the workspace would be copied into packages: refused, as log_model does.
+    const [real, realRoot] = await Promise.all([fsp.realpath(candidate), fsp.realpath(root)]);
+    const realRel = path.relative(realRoot, real);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) { throw new UsageError(`--entry ${entry}: ${where} is a link to ${real}, outside the workspace ${root}`); }
+    return { name: 'python', entry: `${rel.split(path.sep).join('/')}:${m[2]}` };
   }
   throw new UsageError(`--entry ${entry}: ${where} is not a file inside the workspace ${root}`);
 }

@@ -50,18 +50,22 @@ describe('package: the deployable folder', function () {
     // The Dockerfile, instruction by instruction.
     const docker = fs.readFileSync(path.join(out, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
     const instructions = docker.map((l) => l.split(' ')[0]);
-    assert.deepEqual(instructions, ['FROM', 'ENV', 'WORKDIR', 'RUN', 'COPY', 'RUN', 'COPY', 'USER', 'EXPOSE', 'HEALTHCHECK', 'CMD']);
+    assert.deepEqual(instructions, ['FROM', 'ENV', 'RUN', 'RUN', 'WORKDIR', 'COPY', 'RUN', 'COPY', 'VOLUME', 'USER', 'EXPOSE', 'HEALTHCHECK', 'CMD']);
     assert.equal(docker[0], 'FROM python:3.10-slim', "the run's Python minor version");
-    assert.equal(docker[5], 'RUN pip install --no-cache-dir -r requirements.txt');
+    // The non-root user must own /app and the log folder: WORKDIR alone makes /app as root, COPY --chown leaves it.
+    assert.equal(docker[3], 'RUN mkdir -p /app/monitoring && chown -R mlops:mlops /app');
+    assert.ok(instructions.indexOf('WORKDIR') > 3, 'the folder is owned before WORKDIR uses it');
+    assert.equal(docker[6], 'RUN pip install --no-cache-dir -r requirements.txt');
     assert.ok(instructions.indexOf('USER') > instructions.lastIndexOf('RUN'), 'the server runs as the non-root user');
-    assert.equal(docker[7], 'USER mlops');
-    assert.equal(docker[8], 'EXPOSE 8080');
-    const health = /^HEALTHCHECK .* CMD (\[.*\])$/.exec(docker[9]);
-    assert.ok(health, docker[9]);
+    assert.equal(docker[8], 'VOLUME /app/monitoring');
+    assert.equal(docker[9], 'USER mlops');
+    assert.equal(docker[10], 'EXPOSE 8080');
+    const health = /^HEALTHCHECK .* CMD (\[.*\])$/.exec(docker[11]);
+    assert.ok(health, docker[11]);
     const healthCmd = JSON.parse(health[1]) as string[];
     assert.equal(healthCmd[0], 'python');
     assert.match(healthCmd[2], /urllib\.request\.urlopen\('http:\/\/127\.0\.0\.1:8080\/health'/, 'slim images have no curl');
-    assert.deepEqual(JSON.parse(docker[10].slice(4)), ['python', 'mlops_serve.py', '--spec', 'serve.json']);
+    assert.deepEqual(JSON.parse(docker[12].slice(4)), ['python', 'mlops_serve.py', '--spec', 'serve.json']);
 
     // Kubernetes, parsed.
     const dep = parse(fs.readFileSync(path.join(out, 'k8s', 'deployment.yaml'), 'utf8')) as {
@@ -91,6 +95,11 @@ describe('package: the deployable folder', function () {
       'python3 mlops_serve.py --spec serve.json', 'curl -s http://127.0.0.1:8080/health', 'curl -s -X POST http://127.0.0.1:8080/predict']) {
       assert.ok(readme.includes(cmd), `README has ${cmd}`);
     }
+    // The sample request is one the server accepts: the training columns without the label.
+    const sample = /-d '(\[.*\])'/.exec(readme.split('\n').find((l) => l.includes('/predict')) ?? '');
+    assert.ok(sample, 'a sample body');
+    assert.deepEqual(Object.keys((JSON.parse(sample[1]) as Record<string, unknown>[])[0]), (spec.features as { name: string }[]).map((x) => x.name));
+    assert.ok(!(spec.features as { name: string }[]).some((x) => x.name === 'y'), 'the label is not an input');
   });
 
   it('no memory constraint: no limit; no Python recorded: the serving Python with a warning', async () => {
@@ -122,6 +131,18 @@ describe('package: the deployable folder', function () {
     assert.ok(!fs.existsSync(path.join(pkg, 'stale.txt')), 'the earlier package was replaced as a whole');
     assert.deepEqual(fs.readdirSync(f.ws).filter((n) => n.startsWith('.pkg') || n.startsWith('.mine')), [], 'no temp or old siblings left');
 
+    // A link inside an artifact folder that leads out of it would copy that file into the image: refused.
+    const folder = path.join(f.ws, 'models', 'bundle');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'weights.json'), '{}');
+    const secret = path.join(tmpDir('mlops-outside-'), 'id_rsa');
+    fs.writeFileSync(secret, 'PRIVATE');
+    fs.symlinkSync(secret, path.join(folder, 'leak'));
+    const bundled = { ...f.mv, artifact: { ...f.mv.artifact, path: 'models/bundle' } };
+    await assert.rejects(buildPackage(f.store, bundled, path.join(f.ws, 'leaky')), /a link leak that leads outside it/);
+    assert.ok(!fs.existsSync(path.join(f.ws, 'leaky')));
+    fs.unlinkSync(path.join(folder, 'leak'));
+
     fs.unlinkSync(path.join(f.ws, 'predict.py'));
     await assert.rejects(buildPackage(f.store, f.mv, path.join(f.ws, 'broken')), /the entry file predict\.py .* does not exist in the workspace/);
     assert.ok(!fs.existsSync(path.join(f.ws, 'broken')));
@@ -133,8 +154,9 @@ describe('package: the deployable folder', function () {
     assert.equal(dns1123('__x__'), 'x');
     assert.equal(dns1123('...'), 'model');
     assert.equal(dns1123('a'.repeat(80)).length, 63);
-    const r = pinnedRequirements('pandas==2.2.2\n# comment\n\nfoo[extra]==1.0\n-e .\nbar>=1\n', 'env');
-    assert.equal(r.pinned, 2);
+    const r = pinnedRequirements('pandas==2.2.2\n# comment\n\nfoo[extra]==1.0\n-e .\nbar>=1\npip==23.2.1\nsetuptools==65.5.0\nwheel==0.41.0\n', 'env');
+    assert.equal(r.pinned, 2, 'the installer (pip, setuptools, wheel) is the image\'s own');
+    assert.ok(!/^(pip|setuptools|wheel)==/m.test(r.text));
     assert.deepEqual(r.left, ['-e .', 'bar>=1']);
     const bin = tmpDir('mlops-path-');
     assert.equal(await dockerAvailable({ PATH: bin }), false);

@@ -73,6 +73,28 @@ describe('serve: model references and the serve spec', function () {
     await rejects(buildServeSpec(f.store, mv), /has no recorded flavor.*--flavor python --entry predict\.py:predict/);
   });
 
+  it('without monitoring.label every training column is required, and the warning says so and how to fix it', async () => {
+    const f = await serveFixture();
+    fs.writeFileSync(path.join(f.ws, '.mlops', 'goals.json'), JSON.stringify({ formatVersion: 1 }));
+    const { spec, warnings } = await buildServeSpec(f.store, f.mv);
+    assert.deepEqual(spec.features?.map((x) => x.name), ['x', 'flag', 'city', 'y']);
+    assert.match(warnings.join('\n'), /monitoring\.label is not set in goals\.json, so every column of the training data is a required input \(x, flag, city, y\); if one of them is the ground truth, set it as monitoring\.label/);
+  });
+
+  it('a pickle changed since registration is refused (unpickling runs code); a changed python-flavor artifact is served with a warning', async () => {
+    const f = await serveFixture();
+    const pkl = path.join(f.ws, 'models', 'm.pkl');
+    fs.writeFileSync(pkl, 'registered bytes');
+    const mv = await f.store.registerModel({ name: 'pickled', runId: f.runId, artifactPath: pkl, flavor: { name: 'pickle' } });
+    fs.writeFileSync(pkl, 'replaced bytes');
+    await rejects(buildServeSpec(f.store, mv), /changed since pickled v1 was registered \(its sha256 differs\); unpickling runs code in the file, so it is not loaded/);
+    fs.appendFileSync(path.join(f.ws, 'models', 'weights.json'), '\n');
+    const { warnings } = await buildServeSpec(f.store, f.mv);
+    assert.match(warnings.join('\n'), /weights\.json changed since churn v1 was registered .* served as it is now/);
+    fs.rmSync(pkl);
+    await rejects(buildServeSpec(f.store, mv), /the artifact models\/m\.pkl of pickled v1 cannot be read/);
+  });
+
   it('warns and checks nothing when the run has no profiled data', async () => {
     const f = await serveFixture();
     const run = await f.store.createRun({ experiment: 'e', status: 'finished' });

@@ -4,7 +4,7 @@
  * Kubernetes manifests and a README. The folder is built beside its destination and renamed into place, so a failed
  * build leaves nothing half-written, and an existing folder is only replaced (with `force`) when it is a package.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -26,8 +26,8 @@ export interface PackageOptions {
   goals?: Goals;
   /** Replace an existing package folder (never a folder that is not one). */
   force?: boolean;
-  /** Asked for its version when the run recorded no Python (default `python3`). */
-  python?: string;
+  /** Asked for its version when the run recorded no Python (default `python3`; null = start no process). */
+  python?: string | null;
 }
 
 export interface PackageResult {
@@ -65,9 +65,11 @@ export function pinnedRequirements(environment: string | undefined, source: stri
   for (const raw of environment.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) { continue; }
+    // The installer itself comes with the image's Python; pinning it from the training machine only breaks builds.
+    if (/^(pip|setuptools|wheel|distribute)==/i.test(line)) { continue; }
     if (/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9.!+_-]+$/.test(line)) { pinned.push(line); } else { left.push(line); }
   }
-  const head = [`# Pinned from ${source}.`];
+  const head = [`# Pinned from ${source}: the whole training environment (pip, setuptools and wheel left out);`, '# trim it to what the model needs to make the image smaller.'];
   if (left.length) {
     head.push('# Left out (editable installs, VCS, URL or local-path references cannot be installed here as they are):');
     for (const l of left) { head.push(`#   ${l}`); }
@@ -81,11 +83,15 @@ export function dockerfile(pythonVersion: string, port = DEFAULT_PORT): string {
   return [
     `FROM python:${pythonVersion}-slim`,
     'ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1',
-    'WORKDIR /app',
     'RUN useradd --create-home --uid 10001 mlops',
+    // WORKDIR would make /app as root, and COPY --chown does not change an existing folder: the server (non-root)
+    // must be able to create its prediction log under /app/monitoring.
+    'RUN mkdir -p /app/monitoring && chown -R mlops:mlops /app',
+    'WORKDIR /app',
     'COPY requirements.txt .',
     'RUN pip install --no-cache-dir -r requirements.txt',
     'COPY --chown=mlops:mlops . .',
+    'VOLUME /app/monitoring',
     'USER mlops',
     `EXPOSE ${port}`,
     `HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ${JSON.stringify(['python', '-c', check])}`,
@@ -136,8 +142,15 @@ export function k8sManifests(name: string, image: string, mv: Pick<ModelVersion,
   return { deployment: stringify(deployment, { aliasDuplicateObjects: false }), service: stringify(service, { aliasDuplicateObjects: false }) };
 }
 
-function readme(mv: ModelVersion, name: string, image: string, python: string, dockerNote: string): string {
-  const sample = '[{"feature": 1.0}]';
+/** A request body the server accepts: one record with a plausible value for every input column. */
+function sampleRequest(features: ServeSpec['features']): string {
+  if (!features?.length) { return '[{"feature": 1.0}]'; }
+  const value = (t: string): unknown => (t === 'integer' ? 1 : t === 'float' ? 1.5 : t === 'boolean' ? true : t === 'datetime' ? '2024-01-01' : 'a');
+  return JSON.stringify([Object.fromEntries(features.map((f) => [f.name, value(f.type)]))]).replace(/'/g, "'\\''");
+}
+
+function readme(mv: ModelVersion, name: string, image: string, python: string, dockerNote: string, features: ServeSpec['features']): string {
+  const sample = sampleRequest(features);
   return `# ${mv.model} v${mv.version} — model server package
 
 Made by \`mlops package\` (MLOps Workbench) from run \`${mv.runId}\`. Everything needed to serve this model version:
@@ -201,9 +214,11 @@ async function isEmptyDir(dir: string): Promise<boolean | undefined> {
   return (await fsp.readdir(dir)).length === 0;
 }
 
-function servingPythonVersion(python: string): string | undefined {
-  const r = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? pythonMinor(r.stdout) : undefined;
+/** The serving Python's major.minor, asked without blocking (the extension host runs this too). */
+function servingPythonVersion(python: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : pythonMinor(stdout)));
+  });
 }
 
 /** Copies a file or folder (links are copied as the files they point at; nothing outside is followed into). */
@@ -212,7 +227,19 @@ async function copyArtifact(from: string, to: string): Promise<void> {
   if (!st) { throw new MlopsError(`the artifact ${from} does not exist on this machine; package it where it was trained`, 'not-found'); }
   await fsp.mkdir(path.dirname(to), { recursive: true });
   if (st.isDirectory()) {
-    await fsp.cp(from, to, { recursive: true, dereference: true, errorOnExist: true, force: false });
+    // A link inside the artifact folder to a file outside it would copy that file (say /etc/hostname or a key) into
+    // the image: refused. Links that stay inside are copied as the files they point at.
+    const root = await fsp.realpath(from);
+    await fsp.cp(from, to, { recursive: true, dereference: true, errorOnExist: true, force: false,
+      filter: async (src) => {
+        const lst = await fsp.lstat(src);
+        if (!lst.isSymbolicLink()) { return true; }
+        const real = await fsp.realpath(src).catch(() => undefined);
+        if (!real || (real !== root && !real.startsWith(root + path.sep))) {
+          throw new MlopsError(`the artifact folder has a link ${path.relative(from, src)} that leads outside it${real ? ` (to ${real})` : ''}; packaging it would copy that file into the image`, 'invalid-input');
+        }
+        return true;
+      } });
   } else {
     await fsp.copyFile(from, to, fsc.COPYFILE_EXCL);
   }
@@ -257,8 +284,9 @@ export async function buildPackage(store: Store, mv: ModelVersion, outDir: strin
   // Python of the image.
   let python = pythonMinor(run?.meta.python);
   if (!python) {
-    python = servingPythonVersion(opts.python ?? 'python3') ?? FALLBACK_PYTHON;
-    warnings.push(`the run recorded no Python version; the image uses python:${python}-slim (the serving Python's)`);
+    const asked = opts.python === null ? undefined : await servingPythonVersion(opts.python ?? 'python3');
+    python = asked ?? FALLBACK_PYTHON;
+    warnings.push(asked ? `the run recorded no Python version; the image uses python:${python}-slim (the serving Python's)` : `the run recorded no Python version; the image uses python:${python}-slim`);
   }
 
   // requirements.txt from the run's recorded environment.
@@ -328,7 +356,7 @@ export async function buildPackage(store: Store, mv: ModelVersion, outDir: strin
     await write('k8s/deployment.yaml', k8s.deployment);
     await write('k8s/service.yaml', k8s.service);
     const dockerNote = (await dockerAvailable()) ? '' : '\n(`docker` was not on PATH when this package was made.)\n';
-    await write('README.md', readme(mv, name, image, python, dockerNote));
+    await write('README.md', readme(mv, name, image, python, dockerNote, spec.features));
     const files = await listFiles(tmp);
     if (empty === undefined || empty === true) {
       if (empty === true) { await fsp.rmdir(dir); }

@@ -4,7 +4,8 @@
  * columns it takes (the training data profile of the producing run, minus the label).
  */
 import * as path from 'node:path';
-import { MlopsError } from '../errors';
+import { MlopsError, messageOf } from '../errors';
+import { hashPath } from '../data/hash';
 import type { Goals } from '../goals/document';
 import type { LogInputMode } from '../monitor/types';
 import type { ColumnProfile, FileProfile } from '../data/profile/schema';
@@ -67,7 +68,7 @@ export function flavorOf(mv: ModelVersion): { flavor: ModelFlavor; warning?: str
   const ext = path.extname(mv.artifact.path).toLowerCase();
   const name = ext === '.pkl' || ext === '.pickle' ? 'pickle' : ext === '.joblib' ? 'joblib' : undefined;
   if (name) {
-    return { flavor: { name }, warning: `${mv.model} v${mv.version} has no recorded flavor; loading ${mv.artifact.path} with ${name} because of its extension (record one with mlops model register … --flavor ${name})` };
+    return { flavor: { name }, warning: `${mv.model} v${mv.version} has no recorded flavor; loading ${mv.artifact.path} with ${name} because of its extension (record one with mlops model register … --flavor ${name}); unpickling runs code in the file, so serve only artifacts you trust` };
   }
   throw new MlopsError(`${mv.model} v${mv.version} has no recorded flavor, and ${mv.artifact.path} is not a .pkl or .joblib file: register the version with one, e.g. `
     + `mlops model register --name ${mv.model} --run ${mv.runId} --artifact ${mv.artifact.path} --flavor python --entry predict.py:predict`);
@@ -111,6 +112,8 @@ export interface ServeSpecOptions {
   goals?: Goals;
   /** False: no prediction log (`--no-log`). */
   log?: boolean;
+  /** False: skip checking the artifact's sha256 against the registered one (a changed pickle is refused). */
+  checkArtifact?: boolean;
 }
 
 /**
@@ -136,11 +139,27 @@ export async function buildServeSpec(store: Store, mv: ModelVersion, opts: Serve
       if (label !== undefined && !found.profile.file.columns.some((c) => c.name === label)) {
         warnings.push(`the label column '${label}' (monitoring.label) is not in the training data ${found.profile.dataset}@${found.profile.versionId}`);
       }
+      if (label === undefined) {
+        const names = features.map((f) => f.name);
+        warnings.push(`monitoring.label is not set in goals.json, so every column of the training data is a required input (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}); if one of them is the ground truth, set it as monitoring.label`);
+      }
     } else {
       warnings.push(`requests are not checked against training columns: ${found.note}`);
     }
   }
   const artifact = path.isAbsolute(mv.artifact.path) ? mv.artifact.path : path.join(store.root, ...mv.artifact.path.split('/'));
+  if (opts.checkArtifact !== false) {
+    // Loading a pickle runs code from the file: only the bytes that were registered (and gated) are loaded.
+    const hashed = await hashPath(artifact).catch((e: unknown) => {
+      throw new MlopsError(`the artifact ${mv.artifact.path} of ${mv.model} v${mv.version} cannot be read (${messageOf(e)}); serve it where it was trained`, 'not-found');
+    });
+    const hash = hashed.kind === 'file' ? hashed.entries[0]?.sha256 : hashed.contentHash;
+    if (hash !== mv.artifact.sha256) {
+      const what = `the artifact ${mv.artifact.path} changed since ${mv.model} v${mv.version} was registered (its sha256 differs)`;
+      if (flavor.name !== 'python') { throw new MlopsError(`${what}; unpickling runs code in the file, so it is not loaded: register the new file as a new version`, 'conflict'); }
+      warnings.push(`${what}; it is served as it is now`);
+    }
+  }
   const spec: ServeSpec = {
     formatVersion: SERVE_SPEC_VERSION,
     model: mv.model,

@@ -12,6 +12,7 @@ import { resolveModelVersion } from '../commands/modelCommands';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
 import { isViewNode } from '../ui';
+import { selectedPython } from '../lint/python';
 
 export interface PackageArgs {
   root?: string;
@@ -61,7 +62,8 @@ export async function packageModel(stores: WorkspaceStores, log: Log, t?: unknow
     force = true;
   }
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Packaging ${mv.model} v${mv.version}` },
-    () => buildPackage(state.store, mv, dir, { goals: state.goalsFile?.doc.goals, force }));
+    // The image's Python, when the run recorded none: the interpreter Run Script uses (no process when untrusted).
+    async () => buildPackage(state.store, mv, dir, { goals: state.goalsFile?.doc.goals, force, python: vscode.workspace.isTrusted ? await selectedPython(vscode.Uri.file(state.root), log) : null }));
   for (const w of result.warnings) { log.warn(`package ${mv.model} v${mv.version}: ${w}`); }
   const docker = await dockerAvailable();
   const image = result.image;

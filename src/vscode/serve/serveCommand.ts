@@ -59,16 +59,27 @@ export async function serveModel(ext: vscode.ExtensionContext, stores: Workspace
   if (!Number.isInteger(port) || port < 0 || port > 65535) { throw new MlopsError(`mlops.serve.port must be a whole number from 0 to 65535, not ${port}`, 'invalid-input'); }
 
   const previous = servers.get(state.root, mv.model);
+  // Another model this window serves already holds the configured port: this one takes a free port (the status bar
+  // and the notification show which), rather than failing on the setting's default.
+  let chosenPort = port;
+  const holder = servers.list().find((s) => s.port === port && port !== 0 && !(s.root === state.root && s.model === mv.model));
+  if (holder && args.port === undefined) { chosenPort = 0; }
   if (previous) { await servers.stop(state.root, mv.model); }
   const goals = state.goalsFile?.doc.goals;
-  const { spec, warnings } = await buildServeSpec(state.store, mv, { host, port, goals, ...(args.logInputs ? { logInputs: args.logInputs } : {}) });
+  const { spec, warnings } = await buildServeSpec(state.store, mv, { host, port: chosenPort, goals, ...(args.logInputs ? { logInputs: args.logInputs } : {}) });
   for (const w of warnings) { log.warn(`serve ${mv.model} v${mv.version}: ${w}`); servers.output.appendLine(`warning: ${w}`); }
   const python = args.python ?? await selectedPython(vscode.Uri.file(state.root), log);
   const specFile = path.join(state.store.dir, 'cache', 'serve', `${mv.model}.json`);
   const serverFile = path.join(ext.extensionPath, 'python', SERVER_FILE);
   servers.output.appendLine(`[${new Date().toISOString()}] ${python} ${serverFile} --spec ${specFile}`);
-  const handle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting the server of ${mv.model} v${mv.version}` },
-    () => startServer(spec, { python, specFile, serverFile, onOutput: (line) => servers.output.appendLine(line) }));
+  const handle = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting the server of ${mv.model} v${mv.version}` },
+    () => startServer(spec, { python, specFile, serverFile, onOutput: (line) => servers.output.appendLine(line) }))).catch((e: unknown) => {
+    // The server's reason speaks of --port (the CLI's option); here the port is a setting.
+    if (e instanceof MlopsError && /port \d+ is in use/.test(e.message)) {
+      throw new MlopsError(`port ${chosenPort} is in use by another program, so ${mv.model} v${mv.version} is not served; set mlops.serve.port to another port, or to 0 for any free one`, 'conflict');
+    }
+    throw e;
+  });
   const exposed = !LOOPBACK.has(host);
   const running: RunningServer = { root: state.root, model: mv.model, version: mv.version, url: handle.url, port: handle.port, pid: handle.pid, exposed, startedAt: new Date(), handle };
   servers.add(running);
@@ -76,7 +87,7 @@ export async function serveModel(ext: vscode.ExtensionContext, stores: Workspace
   if (exposed) {
     void vscode.window.showWarningMessage(`MLOps: ${mv.model} v${mv.version} is served on ${host}:${handle.port}, reachable from other machines on your network. Set mlops.serve.host to 127.0.0.1 to keep it local.`);
   }
-  const replaced = previous ? ` (replacing v${previous.version})` : '';
+  const replaced = `${previous ? ` (replacing v${previous.version})` : ''}${holder && chosenPort === 0 ? ` — port ${port} is used by ${holder.model}, so a free port was taken` : ''}`;
   const note = warnings.length ? ` ${warnings.length} warning${warnings.length === 1 ? '' : 's'} in the MLOps Model Server output.` : '';
   void vscode.window.showInformationMessage(`MLOps: serving ${mv.model} v${mv.version} at ${handle.url}${replaced}. Predictions are logged for the Monitoring view.${note}`, 'Open Metadata', 'Copy URL')
     .then((choice) => {
