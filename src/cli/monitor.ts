@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { MlopsError, type Store } from '../core';
+import { MlopsError, lineColumn, type Store } from '../core';
 import {
   ALERT_SEVERITIES, LOG_FILE, appendFeedback, formatQuantity, monitorDir, monitorReport, monitoredModels, parseLabelFile,
   type AlertSeverity, type AlertStatus, type MonitorReport, type WindowSummary,
@@ -97,11 +97,12 @@ export function changes(before: MonitorReport | undefined, after: MonitorReport)
   return out;
 }
 
-async function watch(io: Out, store: Store, model: string, opts: { window?: string; json: boolean }, first: MonitorReport): Promise<number> {
+async function watch(io: Out, store: Store, model: string, opts: { window?: string; json: boolean; failOn?: AlertSeverity }, first: MonitorReport): Promise<number> {
   const dir = monitorDir(store, model);
   // Watching a model that has logged nothing yet: its folder is made (inside the store only) so the first day file is seen.
   await store.guard.ensureDir(dir);
   let last = first;
+  let finish: (code: number) => void = () => undefined;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -117,6 +118,8 @@ async function watch(io: Out, store: Store, model: string, opts: { window?: stri
         if (lines.length) { io.stdout(`${new Date().toISOString()}\n${lines.join('\n')}\n`); }
       }
       last = next;
+      // --fail-on: a rule of that severity or worse firing ends the watch with exit 1, as a single run would.
+      if (failsOn(next, opts.failOn)) { finish(1); }
     } catch (e) {
       io.stderr(`mlops: ${(e as Error).message}\n`);
     } finally {
@@ -127,9 +130,11 @@ async function watch(io: Out, store: Store, model: string, opts: { window?: stri
   const schedule = (): void => { clearTimeout(timer); timer = setTimeout(() => { void evaluate(); }, 250); };
   // Only the day files: the summaries written next to them must not wake the watcher again.
   const watcher = fs.watch(dir, (_event, name) => { if (name === null || LOG_FILE.test(String(name))) { schedule(); } });
+  if (failsOn(first, opts.failOn)) { watcher.close(); return 1; }
   io.stderr(`mlops: watching ${store.rel(dir)} (Ctrl+C to stop)\n`);
   return new Promise<number>((resolve) => {
-    const stop = (): void => { watcher.close(); clearTimeout(timer); resolve(0); };
+    const stop = (): void => finish(0);
+    finish = (code: number): void => { watcher.close(); clearTimeout(timer); process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(code); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
@@ -150,10 +155,22 @@ export const MONITOR_COMMANDS: Record<string, Command> = {
       }
       const model = positionals[0];
       const window = str(values, 'window');
+      // goals.json's monitoring errors leave rules out: said on stderr, and with --fail-on a failure of its own (exit 2),
+      // so a cron job never reads "no alert" from rules it could not read.
+      const goalsRead = await store.goals.read().catch(() => undefined);
+      const goalErrors = (goalsRead?.doc.problems ?? []).filter((p) => p.severity === 'error' && (p.path === '(file)' || p.path.startsWith('monitoring')));
+      for (const p of goalErrors) {
+        const at = lineColumn(goalsRead!.text, p.offset);
+        io.stderr(`mlops: ${store.rel(store.goalsFile())}:${at.line}:${at.column}: ${p.message}\n`);
+      }
       const r = await monitorReport(store, model, { window });
-      if (json) { printJson(io, r); } else { io.stdout(reportText(r)); }
-      reportProblems(io, r.problems);
-      if (values.watch) { return watch(io, store, model, { window, json }, r); }
+      if (json && !values.watch) { printJson(io, r); } else if (json) { io.raw(JSON.stringify(r) + '\n'); } else { io.stdout(reportText(r)); }
+      reportProblems(io, r.problems.map((p) => ({ file: p.line > 0 ? `${p.file}:${p.line}` : p.file, reason: p.reason })));
+      if (goalErrors.length && failOn) {
+        io.stderr(`mlops: goals.json has ${plural(goalErrors.length, 'error')} in its monitoring settings, so alert rules may be missing; fix ${goalErrors.length === 1 ? 'it' : 'them'} (exit 2)\n`);
+        return 2;
+      }
+      if (values.watch) { return watch(io, store, model, { window, json, failOn }, r); }
       return failsOn(r, failOn) ? 1 : 0;
     },
   },
