@@ -168,4 +168,19 @@ describe('goals.json reading', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { jsonValidation: { fileMatch: string; url: string }[] } };
     assert.ok(pkg.contributes.jsonValidation.some((j) => j.fileMatch === '.mlops/goals.json' && j.url === './schemas/goals.schema.json'));
   });
+  it('monitoring: each setting is read on its own (a bad window keeps the label), each alert rule knows its place', () => {
+    const text = JSON.stringify({ formatVersion: 1, monitoring: { window: '1hour', label: 'churned', maxDataAge: '2w', logInputs: 'hash',
+      alerts: [{ name: 'drift', quantity: 'inputDriftShare', comparator: 'gte', threshold: 0.5, windows: 2, severity: 'alert' }, { quantity: 'nope', comparator: 'gt', threshold: 1 }] } }, null, 2);
+    const doc = parseGoals(text);
+    const m = doc.goals!.monitoring;
+    assert.equal(m.window, '1h', 'the bad window falls back to the default');
+    assert.equal(m.label, 'churned', 'and the label is still read');
+    assert.equal(m.maxDataAgeHours, 14 * 24);
+    assert.equal(m.logInputs, 'hash');
+    assert.deepEqual(doc.problems.map((p) => p.path), ['monitoring.window', 'monitoring.alerts[1].quantity']);
+    assert.equal(m.alerts.length, 1);
+    const rule = m.alerts[0];
+    assert.deepEqual([rule.index, rule.windows, rule.severity], [0, 2, 'alert']);
+    assert.match(text.slice(rule.offset, rule.offset + rule.length), /^\{\s+"name": "drift"[\s\S]*"alert"\s+\}$/);
+  });
 });

@@ -268,15 +268,21 @@ export function parseGoals(text: string): GoalsDocument {
 function readMonitoring(r: Reader, value: unknown, goals: Goals): void {
   if (!value || typeof value !== 'object' || Array.isArray(value)) { r.report('error', ['monitoring'], 'monitoring must be an object: { "window": "1h", "alerts": [...] }'); return; }
   const { alerts, ...settings } = value as Record<string, unknown>;
-  const s = r.entry(MonitoringSchema.omit({ alerts: true }), settings, ['monitoring']);
   const m = goals.monitoring;
-  if (s) {
-    if (s.window !== undefined) { m.window = s.window.trim(); }
-    if (s.maxDataAge !== undefined) { m.maxDataAgeHours = parseDuration(s.maxDataAge)! / 3_600_000; }
-    if (s.label !== undefined) { m.label = s.label; }
-    if (s.reference !== undefined) { m.reference = s.reference; }
-    if (s.logInputs !== undefined) { m.logInputs = s.logInputs; }
-  }
+  // Each setting on its own: a typo in `window` must not also drop `label` (which would make the label an input).
+  const shape = MonitoringSchema.shape;
+  const one = <K extends 'window' | 'maxDataAge' | 'label' | 'reference' | 'logInputs'>(key: K): z.infer<typeof shape[K]> | undefined =>
+    (Object.hasOwn(settings, key) ? r.entry(shape[key], settings[key], ['monitoring', key]) as z.infer<typeof shape[K]> | undefined : undefined);
+  const window = one('window');
+  if (window !== undefined) { m.window = window.trim(); }
+  const maxDataAge = one('maxDataAge');
+  if (maxDataAge !== undefined) { m.maxDataAgeHours = parseDuration(maxDataAge)! / 3_600_000; }
+  const label = one('label');
+  if (label !== undefined) { m.label = label; }
+  const reference = one('reference');
+  if (reference !== undefined) { m.reference = reference; }
+  const logInputs = one('logInputs');
+  if (logInputs !== undefined) { m.logInputs = logInputs; }
   if (alerts === undefined) { return; }
   if (!Array.isArray(alerts)) { r.report('error', ['monitoring', 'alerts'], 'alerts must be a list of rules'); return; }
   alerts.forEach((item, i) => {
