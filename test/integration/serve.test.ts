@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { execFileSync, spawnSync } from 'child_process';
 import * as vscode from 'vscode';
@@ -39,7 +40,7 @@ function post(agent: http.Agent, url: string, body: unknown): Promise<{ status: 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        try { resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }); } catch (e) { reject(new Error(`not JSON (${res.statusCode}): ${text.slice(0, 200)}`)); }
+        try { resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }); } catch { reject(new Error(`not JSON (${res.statusCode}): ${text.slice(0, 200)}`)); }
       });
     });
     req.on('error', reject);
@@ -102,9 +103,9 @@ describe('Serve a model version, log its predictions and monitor them (real exte
   it('serves on 127.0.0.1, logs 1,000 drifting requests and labels; the view shows windows, drift and latency; one alert in the status bar, a notification and Problems; the CLI exits 1', async () => {
     const notes: string[] = [];
     const restore = [
-      stub(vscode.window, 'showErrorMessage', ((m: string) => { notes.push(`error: ${m}`); return Promise.resolve(undefined); }) as typeof vscode.window.showErrorMessage),
-      stub(vscode.window, 'showWarningMessage', ((m: string) => { notes.push(`warning: ${m}`); return Promise.resolve(undefined); }) as typeof vscode.window.showWarningMessage),
-      stub(vscode.window, 'showInformationMessage', ((m: string) => { notes.push(`info: ${m}`); return Promise.resolve(undefined); }) as typeof vscode.window.showInformationMessage),
+      stub(vscode.window, 'showErrorMessage', ((m: string) => { notes.push(`error: ${m}`); return Promise.resolve(undefined); })),
+      stub(vscode.window, 'showWarningMessage', ((m: string) => { notes.push(`warning: ${m}`); return Promise.resolve(undefined); })),
+      stub(vscode.window, 'showInformationMessage', ((m: string) => { notes.push(`info: ${m}`); return Promise.resolve(undefined); })),
     ];
     try {
       const server = await vscode.commands.executeCommand<{ url: string; port: number }>('mlops.serveModel', { root, model: MODEL, version: 1, port: 0 });
@@ -182,6 +183,37 @@ describe('Serve a model version, log its predictions and monitor them (real exte
       assert.strictEqual(await vscode.commands.executeCommand('mlops.stopServing', { root, model: MODEL }), true);
       assert.strictEqual(api.servers.list().length, 0);
     } finally { for (const f of restore) { f(); } }
+  });
+
+  it('Package Model… writes the deployable folder; Build Image runs docker in a terminal, and says so when docker is missing', async () => {
+    const notes: string[] = [];
+    const restore = stub(vscode.window, 'showInformationMessage', ((m: string) => { notes.push(m); return Promise.resolve(undefined); }));
+    const savedPath = process.env.PATH;
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bin-'));
+    const marker = path.join(bin, 'docker-called');
+    files.push(path.join(root, 'packages'), bin);
+    process.env.PATH = bin; // no docker here
+    try {
+      const r = await vscode.commands.executeCommand<{ dir: string; files: string[]; docker: boolean }>('mlops.packageModel', { root, model: MODEL, version: 1, out: 'packages/e2e' });
+      assert.ok(r, notes.join(' | '));
+      assert.strictEqual(r.dir, path.join(root, 'packages', 'e2e'));
+      for (const f of ['Dockerfile', 'README.md', 'k8s/deployment.yaml', 'k8s/service.yaml', 'mlops_serve.py', 'serve.json', 'requirements.txt', 'e2e_predict.py', 'model/e2e-threshold.json']) {
+        assert.ok(r.files.includes(f), `${f} in ${r.files.join(', ')}`);
+      }
+      assert.strictEqual(r.docker, false);
+      assert.match(notes.find((n) => n.includes('packaged')) ?? notes.join(' | '), /packaged e2e-served v1 into packages\/e2e .*docker is not on PATH here/);
+
+      // A docker on PATH: Build Image runs `docker build -t <image> .` in the package folder, in a terminal.
+      fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "$PWD $*" > '${marker}'\n`, { mode: 0o755 });
+      const built = await vscode.commands.executeCommand<{ terminal?: vscode.Terminal }>('mlops.packageModel', { root, model: MODEL, version: 1, out: 'packages/e2e', force: true, buildImage: true });
+      assert.ok(built?.terminal, 'a terminal');
+      const line = await until(() => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : undefined), 30_000, 'docker run by the terminal');
+      assert.strictEqual(line, `${path.join(root, 'packages', 'e2e')} build -t e2e-served:v1 .`);
+      built.terminal.dispose();
+    } finally {
+      process.env.PATH = savedPath;
+      restore();
+    }
   });
 
   it('a real scikit-learn model through the pickle flavor (when Debian\'s python3-sklearn is installed)', async function () {

@@ -377,6 +377,11 @@ export async function buildPackage(store: Store, mv: ModelVersion, outDir: strin
 
 /** Whether a `docker` executable is on PATH (it is not run). */
 export async function dockerAvailable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return (await dockerPath(env)) !== undefined;
+}
+
+/** The `docker` executable on PATH (absolute), or undefined. */
+export async function dockerPath(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const names = process.platform === 'win32' ? ['docker.exe', 'docker.cmd', 'docker'] : ['docker'];
   for (const d of dirs) {
@@ -384,9 +389,9 @@ export async function dockerAvailable(env: NodeJS.ProcessEnv = process.env): Pro
       try {
         await fsp.access(path.join(d, n), fsc.X_OK);
         const st = await fsp.stat(path.join(d, n));
-        if (st.isFile()) { return true; }
+        if (st.isFile()) { return path.join(d, n); }
       } catch { /* not here */ }
     }
   }
-  return false;
+  return undefined;
 }

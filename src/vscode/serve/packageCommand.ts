@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
 import { MlopsError } from '../../core';
-import { buildPackage, dockerAvailable } from '../../core/serve';
+import { buildPackage, dockerPath } from '../../core/serve';
 import { resolveModelVersion } from '../commands/modelCommands';
 import type { Log } from '../log';
 import type { WorkspaceStores } from '../stores';
@@ -65,28 +65,29 @@ export async function packageModel(stores: WorkspaceStores, log: Log, t?: unknow
     // The image's Python, when the run recorded none: the interpreter Run Script uses (no process when untrusted).
     async () => buildPackage(state.store, mv, dir, { goals: state.goalsFile?.doc.goals, force, python: vscode.workspace.isTrusted ? await selectedPython(vscode.Uri.file(state.root), log) : null }));
   for (const w of result.warnings) { log.warn(`package ${mv.model} v${mv.version}: ${w}`); }
-  const docker = await dockerAvailable();
+  const dockerExe = await dockerPath();
+  const docker = dockerExe !== undefined;
   const image = result.image;
   const shown = rel && !rel.startsWith('..') ? rel : dir;
   const out2: PackageResult = { dir: result.dir, files: result.files, warnings: result.warnings, docker };
   const warn = result.warnings.length ? ` ${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}: ${result.warnings[0]}${result.warnings.length > 1 ? ' (more in the MLOps output)' : ''}` : '';
   if (args.buildImage) {
     if (!docker) { throw new MlopsError('docker is not on PATH here, so the image cannot be built on this machine; build it where docker is (see the package README.md)', 'not-found'); }
-    out2.terminal = buildImage(result.dir, image);
+    out2.terminal = buildImage(dockerExe, result.dir, image);
     return out2;
   }
   const buttons = docker ? ['Build Image', 'Open README'] : ['Open README'];
   const dockerNote = docker ? '' : ' docker is not on PATH here: build the image on a machine that has it (the README says how).';
   void vscode.window.showInformationMessage(`MLOps: packaged ${mv.model} v${mv.version} into ${shown} (${result.files.length} files).${dockerNote}${warn}`, ...buttons).then((choice) => {
-    if (choice === 'Build Image') { buildImage(result.dir, image); }
+    if (choice === 'Build Image' && dockerExe) { buildImage(dockerExe, result.dir, image); }
     if (choice === 'Open README') { void vscode.window.showTextDocument(vscode.Uri.file(path.join(result.dir, 'README.md'))); }
   });
   return out2;
 }
 
 /** `docker build -t <image> .` in the package folder, in a terminal the user sees. */
-export function buildImage(dir: string, image: string): vscode.Terminal {
-  const term = vscode.window.createTerminal({ name: `MLOps: docker build ${image}`, cwd: dir, shellPath: 'docker', shellArgs: ['build', '-t', image, '.'] });
+export function buildImage(docker: string, dir: string, image: string): vscode.Terminal {
+  const term = vscode.window.createTerminal({ name: `MLOps: docker build ${image}`, cwd: dir, shellPath: docker, shellArgs: ['build', '-t', image, '.'] });
   term.show();
   return term;
 }
