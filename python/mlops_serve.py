@@ -74,8 +74,11 @@ class BadRequest(Exception):
 # ------------------------------------------------------------------ small helpers
 
 def now_iso(t=None):
+    """The time as ``yyyy-mm-ddThh:mm:ss.mmmZ`` (UTC), from one whole number of milliseconds, so the seconds and the
+    milliseconds never disagree (fromtimestamp rounds microseconds up: 23:59:59.9999997 became the next day's .999)."""
     t = time.time() if t is None else t
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % int((t % 1) * 1000)
+    seconds, ms = divmod(int(math.floor(t * 1000)), 1000)
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % ms
 
 
 def _reject_constant(name):

@@ -79,6 +79,11 @@ class Requests(unittest.TestCase):
         self.assertEqual(mlops_serve.validate([{"anything": [1], "y": 1}], None, "y"), [{"anything": [1]}],
                          "no training profile: nothing is checked, the label still goes")
 
+    def test_times_are_whole_milliseconds_that_never_round_into_the_next_second(self):
+        self.assertEqual(mlops_serve.now_iso(1796083199.9999997), "2026-11-30T23:59:59.999Z")
+        self.assertEqual(mlops_serve.now_iso(1796083200), "2026-12-01T00:00:00.000Z")
+        self.assertEqual(mlops_serve.now_iso(1796083200.0015), "2026-12-01T00:00:00.001Z")
+
     def test_outputs_become_plain_json(self):
         self.assertEqual(mlops_serve.plain(Array([Scalar(1), Scalar(2.5), float("nan")])), [1, 2.5, None])
         self.assertEqual(mlops_serve.plain((1, {"p": Scalar(True)}, float("inf"))), [1, {"p": True}, None])
