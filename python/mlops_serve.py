@@ -341,12 +341,25 @@ def _type_ok(expected, v):
     if isinstance(v, (list, dict)):
         return False
     if expected in ("integer", "float"):
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        return expected == "float" or isinstance(v, int) or v.is_integer()  # 3.0 is a whole number, 2.5 is not
     if expected == "boolean":
         return isinstance(v, bool)
     if expected == "datetime":
-        return isinstance(v, str)
+        return isinstance(v, str) and _is_iso_time(v)
     return isinstance(v, (str, int, float, bool))  # categorical, string: any scalar
+
+
+def _is_iso_time(text):
+    """An ISO 8601 date or date-time (a trailing Z for UTC included), as datetime.fromisoformat reads it."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _show(v):

@@ -65,13 +65,30 @@ class Requests(unittest.TestCase):
         self.assertNotIn("missing column", m, "a nullable column may be absent; the label is not a feature")
         self.assertIn('x: expected float, got string "high" (record 0)', m)
         self.assertIn("flag: expected boolean, got integer 1 (record 1)", m)
-        self.assertIn("n: expected integer, got boolean true (record 2)", m)
+        self.assertIn("n: expected integer, got number 2.5 (record 1)", m)
         self.assertIn("city: null, but the training data has no missing values (record 2)", m)
         self.assertEqual(e.exception.details["unknown"], ["zip", "other"])
-        self.assertEqual([t["column"] for t in e.exception.details["types"]], ["x", "flag", "n", "city"])
+        self.assertEqual([t["column"] for t in e.exception.details["types"]], ["x", "n", "flag", "city"])
+        with self.assertRaises(BadRequest) as e:
+            mlops_serve.validate([{"x": 1, "n": True, "city": "a"}], FEATURES, None)
+        self.assertIn("n: expected integer, got boolean true (record 0)", e.exception.message)
         with self.assertRaises(BadRequest) as e:
             mlops_serve.validate([{"x": 1.0}], FEATURES, None)
         self.assertIn("missing columns n, city", e.exception.message)
+
+    def test_integer_columns_take_whole_numbers_and_datetime_columns_iso_times(self):
+        ok = [{"x": 2.5, "n": 3.0, "city": "a", "when": w} for w in
+              ("2026-11-30", "2026-11-30T10:15:00", "2026-11-30T10:15:00Z", "2026-11-30T10:15:00.250+01:00", "2026-11-30 10:15:00")]
+        self.assertEqual(mlops_serve.validate(ok, FEATURES, None), ok)
+        for column, value, text in (("n", 2.5, "n: expected integer, got number 2.5"), ("n", -0.5, "n: expected integer, got number -0.5"),
+                                    ("when", "yesterday", 'when: expected datetime, got string "yesterday"'),
+                                    ("when", "2026-13-01", 'when: expected datetime, got string "2026-13-01"'),
+                                    ("when", "", 'when: expected datetime, got string ""')):
+            record = {"x": 1, "n": 1, "city": "a"}
+            record[column] = value
+            with self.assertRaises(BadRequest) as e:
+                mlops_serve.validate([record], FEATURES, None)
+            self.assertIn(text + " (record 0)", e.exception.message)
 
     def test_valid_records_lose_the_label_and_keep_the_rest(self):
         out = mlops_serve.validate([{"x": 1, "n": 2, "city": "oslo", "y": 0, "when": None}], FEATURES, "y")
