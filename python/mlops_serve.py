@@ -55,6 +55,7 @@ RECENT_PREDICTIONS = 10000
 STOP_GRACE_S = 5.0
 _LOG_FILE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.jsonl")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_DIGITS_RE = re.compile(r"[0-9]+")
 
 
 class StartupError(Exception):
@@ -595,19 +596,28 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def content_length(self):
+        """The one Content-Length as a whole number (0 when there is none); BadRequest 400 for ``+15``, ``1_5``, ``-1``
+        or two headers that disagree (int() took the first three, and which of two lengths frames the body is a guess
+        a proxy in front may make differently)."""
+        values = set(v.strip() for v in self.headers.get_all("Content-Length") or [])
+        if not values:
+            return 0
+        if len(values) > 1:
+            self.close_connection = True
+            raise BadRequest(400, "bad Content-Length: %d different values (%s)" % (len(values), ", ".join(sorted(one_line(v, 40) for v in values))))
+        length = values.pop()
+        if not _DIGITS_RE.fullmatch(length):
+            self.close_connection = True
+            raise BadRequest(400, "bad Content-Length %r: expected a whole number of bytes" % one_line(length, 40))
+        return int(length)
+
     def read_json(self):
         """The request body as JSON; BadRequest for a missing, oversized, slow or malformed body."""
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             raise BadRequest(411, "send the body with a Content-Length (chunked transfer is not supported)")
-        length = self.headers.get("Content-Length")
-        try:
-            n = int(length) if length is not None else 0
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            raise BadRequest(400, "bad Content-Length %r" % length)
+        n = self.content_length()
         limit = self.server.app.spec["maxBodyBytes"]
         if n > limit:
             self.close_connection = True  # the body is not read; the connection cannot be reused

@@ -275,6 +275,101 @@ class Loading(unittest.TestCase):
         self.assertIn("returned 1 predictions for 2 records", str(e.exception))
 
 
+class Http(unittest.TestCase):
+    """The server as a process answering raw HTTP on 127.0.0.1 (port 0); each test starts its own."""
+
+    MODEL = "def load(path):\n    return lambda records: [r['x'] * 2 for r in records]\n"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        with open(os.path.join(self.tmp, "p.py"), "w") as f:
+            f.write(self.MODEL)
+        with open(os.path.join(self.tmp, "w.json"), "w") as f:
+            f.write("{}")
+        self.log_dir = os.path.join(self.tmp, "log")
+
+    def start(self, **kw):
+        spec = {"formatVersion": 1, "model": "m", "version": 1, "flavor": {"name": "python", "entry": "p.py:load"}, "artifact": "w.json",
+                "pythonPath": ["."], "features": [{"name": "x", "type": "float", "nullable": False}], "logDir": "log",
+                "logInputs": "features", "host": "127.0.0.1", "port": 0}
+        spec.update(kw)
+        with open(os.path.join(self.tmp, "serve.json"), "w") as f:
+            json.dump(spec, f)
+        p = subprocess.Popen([sys.executable, "-u", os.path.join(os.path.dirname(HERE), "mlops_serve.py"), "--spec", "serve.json"],
+                             cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+
+        def stop():
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stdout.close()
+            p.stderr.close()
+        self.addCleanup(stop)
+        line = p.stdout.readline()
+        if not line.startswith(mlops_serve.READY_PREFIX):
+            self.fail("the server did not start: %s%s" % (line, p.stderr.read()))
+        self.proc = p
+        self.port = json.loads(line[len(mlops_serve.READY_PREFIX):])["port"]
+        return self.port
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        self.addCleanup(s.close)
+        return s
+
+    def exchange(self, data, s=None):
+        """Sends raw bytes and reads one response: (status, headers dict with lower-case names, body as JSON or None)."""
+        s = s or self.connect()
+        s.sendall(data)
+        return self.response(s)
+
+    def response(self, s):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed before an answer: %r" % buf)
+            buf += chunk
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for h in lines[1:]:
+            k, _, v = h.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(rest) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return int(lines[0].split()[1]), headers, (json.loads(rest[:n]) if n else None)
+
+    def post(self, path, body, headers=""):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        return self.exchange(b"POST %s HTTP/1.1\r\nHost: t\r\n%sContent-Length: %d\r\n\r\n%s" % (path.encode(), headers.encode(), len(data), data))
+
+    def log_lines(self):
+        lines = []
+        for n in sorted(os.listdir(self.log_dir)) if os.path.isdir(self.log_dir) else []:
+            with open(os.path.join(self.log_dir, n), "rb") as f:
+                lines.extend(json.loads(t) for t in f.read().split(b"\n") if t)
+        return lines
+
+    def test_content_length_must_be_one_whole_number(self):
+        self.start()
+        body = b'{"x": 1.5}'
+        for head, message in (("Content-Length: +%d\r\n" % len(body), "bad Content-Length '+10'"),
+                              ("Content-Length: 1_0\r\n", "bad Content-Length '1_0'"),
+                              ("Content-Length: -0\r\n", "bad Content-Length '-0'"),
+                              ("Content-Length: %d\r\nContent-Length: 3\r\n" % len(body), "bad Content-Length: 2 different values (10, 3)")):
+            status, headers, answer = self.exchange(b"POST /predict HTTP/1.1\r\nHost: t\r\n" + head.encode() + b"\r\n" + body)
+            self.assertEqual((status, answer["error"]), (400, message + (": expected a whole number of bytes" if "'" in message else "")))
+            self.assertEqual(headers.get("connection"), "close")
+        status, _, answer = self.exchange(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\ncontent-length: 10\r\n\r\n" + body)
+        self.assertEqual((status, answer["predictions"]), (200, [3.0]), "the same length twice is one length")
+
+
 class Process(unittest.TestCase):
     """The server as a process: READY line, port in use (exit 2, one line), SIGTERM (exit 0, log flushed)."""
 
