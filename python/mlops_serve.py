@@ -86,6 +86,21 @@ def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
+class NotFinite(ValueError):
+    """A number in a request that no float can hold (1e400) or a NaN/Infinity literal."""
+
+
+def _finite_float(text):
+    v = float(text)
+    if not math.isfinite(v):
+        raise NotFinite("%s: not a finite number" % one_line(text, 40))
+    return v
+
+
+def _reject_request_constant(name):
+    raise NotFinite("%s: not a finite number" % name)
+
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
@@ -647,7 +662,9 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         try:
-            return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_constant)
+            return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_request_constant, parse_float=_finite_float)
+        except NotFinite as e:
+            raise BadRequest(400, str(e))
         except UnicodeDecodeError:
             raise BadRequest(400, "malformed JSON: the body is not UTF-8")
         except RecursionError:
@@ -748,13 +765,13 @@ class Handler(BaseHTTPRequestHandler):
         line = {"kind": "prediction", "id": rid, "time": when, "model": spec["model"], "version": spec.get("version"),
                 "status": status, "latencyMs": round(latency, 3), "rows": len(records) if records else 0,
                 "inputsMode": spec["logInputs"]}
-        line.update(app.logged_inputs(records))
         if outputs is not None and status == 200:
             line["outputs"] = outputs
             app.remember(rid, {"time": when, "version": spec.get("version"), "outputs": outputs})
         if error is not None:
             line["error"] = error
         try:
+            line.update(app.logged_inputs(records))
             app.log.write(line, when)
         except (OSError, ValueError) as e:
             sys.stderr.write("mlops_serve: could not log request %s: %s\n" % (rid, one_line(e)))

@@ -369,6 +369,24 @@ class Http(unittest.TestCase):
         status, _, answer = self.exchange(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\ncontent-length: 10\r\n\r\n" + body)
         self.assertEqual((status, answer["predictions"]), (200, [3.0]), "the same length twice is one length")
 
+    def test_numbers_no_float_can_hold_are_a_400_logged_like_any_other(self):
+        for mode in ("features", "hash", "raw"):
+            self.start(logInputs=mode)
+            for text, shown in (("1e400", "1e400"), ("-1E999", "-1E999"), ("NaN", "NaN"), ("-Infinity", "-Infinity")):
+                status, _, answer = self.post("/predict", b'[{"x": 1.5}, {"x": %s}]' % text.encode())
+                self.assertEqual((status, answer["error"]), (400, "%s: not a finite number" % shown), mode)
+            status, _, answer = self.post("/predict", b'{"x": 1e300}')
+            self.assertEqual((status, answer["predictions"]), (200, [2e300]), mode)
+            status, _, answer = self.post("/feedback", b'{"id": "%s", "label": 1e400}' % answer["id"].encode())
+            self.assertEqual((status, answer["error"]), (400, "1e400: not a finite number"), mode)
+            self.proc.terminate()
+            self.assertEqual(self.proc.wait(timeout=30), 0)
+            self.assertEqual(self.proc.stderr.read(), "", "no logging failure on stderr")
+            lines = self.log_lines()
+            self.assertEqual([l["status"] for l in lines], [400, 400, 400, 400, 200], mode)
+            self.assertEqual([l["kind"] for l in lines], ["prediction"] * 5, "the feedback wrote nothing")
+            shutil.rmtree(self.log_dir)
+
 
 class Process(unittest.TestCase):
     """The server as a process: READY line, port in use (exit 2, one line), SIGTERM (exit 0, log flushed)."""
