@@ -579,9 +579,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_error(self, fmt, *args):
         pass
 
-    def send(self, status, body, extra=None):
-        """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle."""
-        data = dumps_bytes(body) + b"\n"
+    def send(self, status, body, extra=None, data=None):
+        """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle; ``data``:
+        the body already serialised."""
+        data = dumps_bytes(body) + b"\n" if data is None else data
         reason = self.responses.get(status, ("",))[0]
         head = ["HTTP/1.1 %d %s" % (status, reason), "Server: " + self.server_version,
                 "Content-Type: application/json", "Content-Length: %d" % len(data)]
@@ -756,11 +757,13 @@ class Handler(BaseHTTPRequestHandler):
             status, error, outputs = 500, "the model's output cannot be sent as JSON: %s" % one_line(e), None
             body = {"id": rid, "error": error}
         try:
-            self.send(status, body, {"X-Request-Id": rid})
-            if status == 413:
-                self.drain(2 * spec["maxBodyBytes"])
-        except OSError:
-            self.close_connection = True
+            data = dumps_bytes(body) + b"\n"
+        except ValueError as e:
+            status, error, outputs = 500, "the model's output cannot be sent as JSON: %s" % one_line(e), None
+            data = dumps_bytes({"id": rid, "error": error}) + b"\n"
+        # Latency: the parsed request to the serialised answer. The prediction is remembered and its line written
+        # BEFORE the answer goes out, so a client never holds a 200 the log lacks (a kill in between) and feedback
+        # sent on another connection right after the answer always finds the id.
         latency = (time.perf_counter() - t0) * 1000.0 if t0 is not None else 0.0
         line = {"kind": "prediction", "id": rid, "time": when, "model": spec["model"], "version": spec.get("version"),
                 "status": status, "latencyMs": round(latency, 3), "rows": len(records) if records else 0,
@@ -776,6 +779,12 @@ class Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError) as e:
             sys.stderr.write("mlops_serve: could not log request %s: %s\n" % (rid, one_line(e)))
             sys.stderr.flush()
+        try:
+            self.send(status, None, {"X-Request-Id": rid}, data)
+            if status == 413:
+                self.drain(2 * spec["maxBodyBytes"])
+        except OSError:
+            self.close_connection = True
 
     def feedback(self):
         app = self.server.app

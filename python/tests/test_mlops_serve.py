@@ -5,6 +5,7 @@ python3 python/tests/test_mlops_serve.py). The HTTP behaviour end to end is test
 import json
 import os
 import pickle
+import select
 import shutil
 import socket
 import subprocess
@@ -386,6 +387,23 @@ class Http(unittest.TestCase):
             self.assertEqual([l["status"] for l in lines], [400, 400, 400, 400, 200], mode)
             self.assertEqual([l["kind"] for l in lines], ["prediction"] * 5, "the feedback wrote nothing")
             shutil.rmtree(self.log_dir)
+
+    def test_the_line_is_written_before_the_answer_goes_out(self):
+        # The day's log file is a FIFO: the server's write of a line larger than a pipe holds (64 KiB) blocks until
+        # the test reads it, so whether the answer is already on the socket at that point shows the order.
+        os.makedirs(self.log_dir)
+        fifo = os.path.join(self.log_dir, mlops_serve.now_iso()[:10] + ".jsonl")
+        os.mkfifo(fifo)
+        self.start(features=None, logInputs="raw")
+        s = self.connect()
+        body = json.dumps({"x": 4, "pad": "p" * 200000}).encode()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        with open(fifo, "rb") as f:  # returns once the server has opened the file to write the line
+            answered_first = bool(select.select([s], [], [], 0)[0])
+            line = json.loads(f.readline())
+            status, headers, answer = self.response(s)
+        self.assertFalse(answered_first, "the answer went out before the log line was written")
+        self.assertEqual((status, answer["predictions"], line["id"], line["outputs"]), (200, [8], answer["id"], [8]))
 
 
 class Process(unittest.TestCase):
