@@ -56,6 +56,11 @@ STOP_GRACE_S = 5.0
 _LOG_FILE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.jsonl")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _DIGITS_RE = re.compile(r"[0-9]+")
+_ID_RE = re.compile(r"[0-9a-fA-F]{32}")
+# The id of a log line: lines are written compactly with "id" right after "kind", so the first match is the line's own.
+_LINE_ID_RE = re.compile(rb'"id":"([0-9a-f]{32})"')
+# Feedback items per request: the unknown ones are looked up in the log files in one pass.
+MAX_FEEDBACK_ITEMS = 1000
 
 
 class StartupError(Exception):
@@ -497,22 +502,21 @@ class PredictionLog(object):
         if not self.dir or not os.path.isdir(self.dir):
             return found
         wanted = set(ids)
-        needles = dict(('"id":"%s"' % i, i) for i in wanted)
+        search = _LINE_ID_RE.search
         for name in sorted((n for n in os.listdir(self.dir) if _LOG_FILE_RE.fullmatch(n)), reverse=True):
             try:
                 with open(os.path.join(self.dir, name), "rb") as f:
-                    for raw in f:
-                        try:
-                            text = raw.decode("utf-8")
-                        except UnicodeDecodeError:
+                    for raw in f:  # one pass over the file, one regex and one set lookup per line, whatever the ids
+                        m = search(raw)
+                        if m is None:
                             continue
-                        hit = next((i for n, i in needles.items() if n in text), None)
-                        if hit is None or hit in found:
+                        hit = m.group(1).decode("ascii")
+                        if hit not in wanted or hit in found:
                             continue
                         try:
-                            line = json.loads(text, parse_constant=_reject_constant)
+                            line = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
                         except ValueError:
-                            continue  # a torn line
+                            continue  # a torn line (or not UTF-8)
                         if isinstance(line, dict) and line.get("kind") == "prediction" and line.get("id") == hit \
                                 and line.get("status") == 200 and isinstance(line.get("outputs"), list):
                             found[hit] = {"time": line.get("time"), "version": line.get("version"), "outputs": line["outputs"]}
@@ -793,10 +797,15 @@ class Handler(BaseHTTPRequestHandler):
             items = payload if isinstance(payload, list) else [payload]
             if not items:
                 raise BadRequest(400, "no feedback: send {\"id\": ..., \"label\": ...} or a list of them")
+            if len(items) > MAX_FEEDBACK_ITEMS:
+                raise BadRequest(400, "%d feedback items; send at most %d per request" % (len(items), MAX_FEEDBACK_ITEMS))
             wanted = []
             for i, it in enumerate(items):
                 if not isinstance(it, dict) or not isinstance(it.get("id"), str) or ("label" not in it and "labels" not in it):
                     raise BadRequest(400, "feedback item %d: expected {\"id\": \"...\", \"label\": x} or {\"id\": \"...\", \"labels\": [...]}" % i)
+                if not _ID_RE.fullmatch(it["id"]):
+                    raise BadRequest(400, "feedback item %d: id %s is not a request id (32 hex characters, as in X-Request-Id)" % (i, _show(it["id"])))
+                it["id"] = it["id"].lower()
                 if "labels" in it and not isinstance(it["labels"], list):
                     raise BadRequest(400, "feedback item %d: labels must be a list (one per record of the request)" % i)
                 row = it.get("row")

@@ -405,6 +405,23 @@ class Http(unittest.TestCase):
         self.assertFalse(answered_first, "the answer went out before the log line was written")
         self.assertEqual((status, answer["predictions"], line["id"], line["outputs"]), (200, [8], answer["id"], [8]))
 
+    def test_feedback_ids_are_request_ids_and_at_most_a_thousand_per_request(self):
+        self.start()
+        status, _, answer = self.post("/predict", {"x": 1})
+        rid = answer["id"]
+        for body, message in (({"id": "abc", "label": 1}, 'feedback item 0: id "abc" is not a request id (32 hex characters, as in X-Request-Id)'),
+                              ([{"id": rid, "label": 1}, {"id": "g" * 32, "label": 1}], "feedback item 1: id \"%s\" is not a request id" % ("g" * 32)),
+                              ([{"id": "%032x" % i, "label": 1} for i in range(1001)], "1001 feedback items; send at most 1000 per request")):
+            status, _, answer = self.post("/feedback", body)
+            self.assertEqual(status, 400)
+            self.assertTrue(answer["error"].startswith(message), answer["error"])
+        status, _, answer = self.post("/feedback", [{"id": "%032x" % i, "label": 1} for i in range(999)] + [{"id": rid.upper(), "label": 2}])
+        self.assertEqual(status, 404)
+        self.assertEqual(len(answer["unknown"]), 999)
+        status, _, answer = self.post("/feedback", {"id": rid.upper(), "label": 2})
+        self.assertEqual((status, answer), (200, {"written": 1}))
+        self.assertEqual([(l["kind"], l["id"]) for l in self.log_lines()], [("prediction", rid), ("feedback", rid)])
+
 
 class Process(unittest.TestCase):
     """The server as a process: READY line, port in use (exit 2, one line), SIGTERM (exit 0, log flushed)."""
