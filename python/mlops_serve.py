@@ -594,6 +594,8 @@ class Handler(BaseHTTPRequestHandler):
             head.append("%s: %s" % (k, v))
         if self.close_connection:
             head.append("Connection: close")
+        else:  # how long an idle connection stays open, so clients do not reuse one the server is about to close
+            head.append("Keep-Alive: timeout=%d" % max(1, int(self.server.app.spec["requestTimeoutS"]) - 1))
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
 
     def drain(self, limit, seconds=2.0):
@@ -615,6 +617,51 @@ class Handler(BaseHTTPRequestHandler):
                 got += len(chunk)
         except OSError:
             pass
+
+    def handle_expect_100(self):
+        """``100 Continue`` only for a body the route will read: a body too large, badly framed or sent to a route
+        that takes none gets its answer (413, 400, 411, 404, 405) instead, and the client need not send it."""
+        if self.command != "POST" or self.path.split("?", 1)[0] not in ("/predict", "/feedback") or self.headers.get("Transfer-Encoding"):
+            return True
+        try:
+            n = self.content_length()
+        except BadRequest:
+            return True
+        if n == 0 or n > self.server.app.spec["maxBodyBytes"]:
+            return True
+        return BaseHTTPRequestHandler.handle_expect_100(self)
+
+    def discard_body(self):
+        """Reads and drops the body of a request answered without it (404, 405), so the connection stays usable and
+        the client reads the answer instead of a reset; a body too large or badly framed: close after a drain."""
+        try:
+            n = self.content_length()
+        except BadRequest:
+            return
+        if self.headers.get("Transfer-Encoding") or n > self.server.app.spec["maxBodyBytes"]:
+            self.close_connection = True
+            return
+        deadline = time.monotonic() + self.server.app.spec["requestTimeoutS"]
+        try:
+            while n > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout()
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(n, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(n)
+                if not chunk:
+                    break
+                n -= len(chunk)
+        except (OSError, socket.timeout):
+            self.close_connection = True
+        finally:
+            try:
+                self.connection.settimeout(self.server.app.spec["requestTimeoutS"])
+            except OSError:
+                pass
+        self.body_unread = n > 0
+        if n > 0:
+            self.close_connection = True
 
     def content_length(self):
         """The one Content-Length as a whole number (0 when there is none); BadRequest 400 for ``+15``, ``1_5``, ``-1``
@@ -666,6 +713,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.settimeout(self.server.app.spec["requestTimeoutS"])
             except OSError:
                 pass
+        self.body_unread = False
         try:
             return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_request_constant, parse_float=_finite_float)
         except NotFinite as e:
@@ -716,16 +764,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def post(self):
         path = self.path.split("?", 1)[0]
-        if path == "/predict":
-            self.predict()
-        elif path == "/feedback":
-            self.feedback()
-        elif path in ("/health", "/metadata"):
-            self.close_connection = True  # an unread body may follow
-            self.send(405, {"error": "%s takes GET" % path}, {"Allow": "GET"})
-        else:
-            self.close_connection = True
-            self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+        self.body_unread = True
+        try:
+            if path == "/predict":
+                self.predict()
+            elif path == "/feedback":
+                self.feedback()
+            elif path in ("/health", "/metadata"):
+                self.discard_body()
+                self.send(405, {"error": "%s takes GET" % path}, {"Allow": "GET"})
+            else:
+                self.discard_body()
+                self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+        finally:
+            if self.body_unread and self.close_connection:
+                # Answered without reading the body: read what the client still sends for a moment, so closing
+                # does not reset the connection before the client has read the answer.
+                self.drain(2 * self.server.app.spec["maxBodyBytes"])
 
     def predict(self):
         app = self.server.app
@@ -785,8 +840,6 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.flush()
         try:
             self.send(status, None, {"X-Request-Id": rid}, data)
-            if status == 413:
-                self.drain(2 * spec["maxBodyBytes"])
         except OSError:
             self.close_connection = True
 

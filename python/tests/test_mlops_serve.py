@@ -2,6 +2,7 @@
 python3 python/tests/test_mlops_serve.py). The HTTP behaviour end to end is tested by test/unit/cli-serve.test.ts.
 """
 
+import http.client
 import json
 import os
 import pickle
@@ -421,6 +422,41 @@ class Http(unittest.TestCase):
         status, _, answer = self.post("/feedback", {"id": rid.upper(), "label": 2})
         self.assertEqual((status, answer), (200, {"written": 1}))
         self.assertEqual([(l["kind"], l["id"]) for l in self.log_lines()], [("prediction", rid), ("feedback", rid)])
+
+    def test_expect_100_continue_only_for_a_body_that_will_be_read(self):
+        self.start()
+        s = self.connect()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % (20 * 1024 * 1024))
+        status, headers, answer = self.response(s)
+        self.assertEqual((status, headers.get("connection")), (413, "close"))
+        self.assertEqual(answer["error"], "the body is 20971520 bytes; the limit is 10485760")
+        s = self.connect()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 8\r\n\r\n")
+        self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(b'{"x": 2}')
+        status, headers, answer = self.response(s)
+        self.assertEqual((status, answer["predictions"]), (200, [4]))
+        self.assertEqual([l["status"] for l in self.log_lines()], [413, 200], "the refused request is logged too")
+
+    def test_errors_before_the_body_is_read_reach_the_client_and_keep_alive_says_how_long(self):
+        self.start(requestTimeoutS=7)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.addCleanup(conn.close)
+        for path, status in (("/nope", 404), ("/health", 405)):
+            conn.request("POST", path, body=b" " * (2 * 1024 * 1024))
+            r = conn.getresponse()
+            r.read()
+            self.assertEqual(r.status, status)
+            self.assertEqual(r.getheader("Keep-Alive"), "timeout=6", "the body was read: the connection stays usable")
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())["status"], r.getheader("Keep-Alive")), (200, "ok", "timeout=6"))
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request("POST", "/feedback", body=b" " * (10 * 1024 * 1024 + 1))
+        r = conn.getresponse()
+        self.assertEqual((r.status, r.getheader("Connection"), r.getheader("Keep-Alive")), (413, "close", None))
+        self.assertIn("the limit is 10485760", json.loads(r.read())["error"])
 
 
 class Process(unittest.TestCase):
