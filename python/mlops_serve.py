@@ -27,6 +27,7 @@ import errno
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import math
 import os
@@ -51,6 +52,8 @@ LOG_INPUT_MODES = ("features", "raw", "hash", "drop")
 FLAVORS = ("pickle", "joblib", "python")
 # Successful predictions kept in memory for /feedback; older ids are looked up in the log files.
 RECENT_PREDICTIONS = 10000
+# Open connections at most (idle keep-alive ones included); beyond them a new connection gets 503 and is closed.
+MAX_CONNECTIONS = 256
 # How long a stop waits for requests in flight before it exits anyway.
 STOP_GRACE_S = 5.0
 _LOG_FILE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.jsonl")
@@ -202,6 +205,7 @@ def read_spec(path, host=None, port=None):
     spec.setdefault("version", 0)
     spec.setdefault("maxBodyBytes", 10 * 1024 * 1024)
     spec.setdefault("requestTimeoutS", 10)
+    spec.setdefault("maxConnections", MAX_CONNECTIONS)
     spec["logInputs"] = mode
     features = spec.get("features")
     label = spec.get("label")
@@ -566,6 +570,29 @@ class App(object):
         return {"inputs": records}
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's bytes for ``rfile``: while the handler has a deadline (waiting for a request and reading
+    its headers), every read may take only the time left until it, so a client that sends its headers a byte at a
+    time cannot hold a worker beyond requestTimeoutS (a socket timeout alone is per read)."""
+
+    def __init__(self, sock, handler):
+        io.RawIOBase.__init__(self)
+        self.sock = sock
+        self.handler = handler
+
+    def readable(self):
+        return True
+
+    def readinto(self, buf):
+        deadline = self.handler.deadline
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buf)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mlops-serve/" + __version__
@@ -575,7 +602,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         self.timeout = self.server.app.spec["requestTimeoutS"]
+        self.deadline = None
         BaseHTTPRequestHandler.setup(self)
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self), 65536)
 
     def log_message(self, fmt, *args):  # the prediction log is the access log; stderr stays for problems
         pass
@@ -726,6 +755,9 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(400, "malformed JSON: %s" % one_line(e))
 
     def handle_one_request(self):
+        # One deadline from the wait for the request line to the end of the headers; the routes clear it (the body
+        # has its own).
+        self.deadline = time.monotonic() + self.server.app.spec["requestTimeoutS"]
         try:
             BaseHTTPRequestHandler.handle_one_request(self)
         except (ConnectionError, socket.timeout):
@@ -745,9 +777,11 @@ class Handler(BaseHTTPRequestHandler):
     # -- routes
 
     def do_GET(self):
+        self.deadline = None
         self.counted(self.get)
 
     def do_POST(self):
+        self.deadline = None
         self.counted(self.post)
 
     def get(self):
@@ -913,7 +947,39 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler, app, family):
         self.address_family = family
         self.app = app
+        self.slots = threading.BoundedSemaphore(int(app.spec["maxConnections"]))
         ThreadingHTTPServer.__init__(self, address, handler)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            self.refuse(request)
+            return
+        try:
+            ThreadingHTTPServer.process_request(self, request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            ThreadingHTTPServer.process_request_thread(self, request, client_address)
+        finally:
+            self.slots.release()
+
+    def refuse(self, request):
+        """Too many open connections: 503 and close, from the accepting thread, without blocking it."""
+        data = dumps_bytes({"error": "too many open connections (%d); try again later" % self.app.spec["maxConnections"]}) + b"\n"
+        head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" % len(data)
+        try:
+            request.setblocking(False)
+            try:
+                request.recv(65536)  # what already arrived, so the close is not a reset under the answer
+            except OSError:
+                pass
+            request.send(head.encode("latin-1") + data)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def server_bind(self):
         # HTTPServer.server_bind asks DNS for the host's full name, which can hang without a network.

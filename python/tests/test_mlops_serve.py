@@ -458,6 +458,46 @@ class Http(unittest.TestCase):
         self.assertEqual((r.status, r.getheader("Connection"), r.getheader("Keep-Alive")), (413, "close", None))
         self.assertIn("the limit is 10485760", json.loads(r.read())["error"])
 
+    def test_headers_sent_a_line_at_a_time_do_not_hold_a_worker_past_the_request_timeout(self):
+        self.start(requestTimeoutS=1)
+        s = self.connect()
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n")
+        closed, got = False, b""
+        for i in range(40):  # a header every 0.2 s: each read is quick, the headers as a whole take 8 s
+            try:
+                s.sendall(b"X-Slow-%d: y\r\n" % i)
+                if select.select([s], [], [], 0.2)[0]:
+                    chunk = s.recv(4096)
+                    got += chunk
+                    if not chunk:
+                        closed = True
+                        break
+            except OSError:
+                closed = True
+                break
+        self.assertTrue(closed, "the connection stayed open through 40 slow header lines")
+        self.assertNotIn(b"200", got)
+        status, _, answer = self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.assertEqual((status, answer["status"]), (200, "ok"), "the worker is free and others are served")
+
+    def test_connections_beyond_the_cap_get_503_and_a_closed_one_frees_its_place(self):
+        self.start(maxConnections=2, requestTimeoutS=30)
+        a, b = self.connect(), self.connect()
+        self.assertEqual(self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n", a)[0], 200)
+        c = self.connect()
+        status, headers, answer = self.response(c)
+        self.assertEqual((status, headers["connection"]), (503, "close"))
+        self.assertEqual(answer["error"], "too many open connections (2); try again later")
+        self.assertEqual(c.recv(10), b"", "closed after the 503")
+        a.close()
+        for _ in range(200):  # the server notices the close on its own schedule
+            status = self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")[0]
+            if status == 200:
+                break
+            select.select([], [], [], 0.05)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n", b)[0], 200, "the idle one is still served")
+
 
 class Process(unittest.TestCase):
     """The server as a process: READY line, port in use (exit 2, one line), SIGTERM (exit 0, log flushed)."""
