@@ -27,6 +27,7 @@ import errno
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import math
 import os
@@ -51,10 +52,18 @@ LOG_INPUT_MODES = ("features", "raw", "hash", "drop")
 FLAVORS = ("pickle", "joblib", "python")
 # Successful predictions kept in memory for /feedback; older ids are looked up in the log files.
 RECENT_PREDICTIONS = 10000
+# Open connections at most (idle keep-alive ones included); beyond them a new connection gets 503 and is closed.
+MAX_CONNECTIONS = 256
 # How long a stop waits for requests in flight before it exits anyway.
 STOP_GRACE_S = 5.0
 _LOG_FILE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.jsonl")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_ID_RE = re.compile(r"[0-9a-fA-F]{32}")
+# The id of a log line: lines are written compactly with "id" right after "kind", so the first match is the line's own.
+_LINE_ID_RE = re.compile(rb'"id":"([0-9a-f]{32})"')
+# Feedback items per request: the unknown ones are looked up in the log files in one pass.
+MAX_FEEDBACK_ITEMS = 1000
 
 
 class StartupError(Exception):
@@ -74,12 +83,30 @@ class BadRequest(Exception):
 # ------------------------------------------------------------------ small helpers
 
 def now_iso(t=None):
+    """The time as ``yyyy-mm-ddThh:mm:ss.mmmZ`` (UTC), from one whole number of milliseconds, so the seconds and the
+    milliseconds never disagree (fromtimestamp rounds microseconds up: 23:59:59.9999997 became the next day's .999)."""
     t = time.time() if t is None else t
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % int((t % 1) * 1000)
+    seconds, ms = divmod(int(math.floor(t * 1000)), 1000)
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % ms
 
 
 def _reject_constant(name):
     raise ValueError("%s is not JSON" % name)
+
+
+class NotFinite(ValueError):
+    """A number in a request that no float can hold (1e400) or a NaN/Infinity literal."""
+
+
+def _finite_float(text):
+    v = float(text)
+    if not math.isfinite(v):
+        raise NotFinite("%s: not a finite number" % one_line(text, 40))
+    return v
+
+
+def _reject_request_constant(name):
+    raise NotFinite("%s: not a finite number" % name)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -178,6 +205,7 @@ def read_spec(path, host=None, port=None):
     spec.setdefault("version", 0)
     spec.setdefault("maxBodyBytes", 10 * 1024 * 1024)
     spec.setdefault("requestTimeoutS", 10)
+    spec.setdefault("maxConnections", MAX_CONNECTIONS)
     spec["logInputs"] = mode
     features = spec.get("features")
     label = spec.get("label")
@@ -338,12 +366,25 @@ def _type_ok(expected, v):
     if isinstance(v, (list, dict)):
         return False
     if expected in ("integer", "float"):
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        return expected == "float" or isinstance(v, int) or v.is_integer()  # 3.0 is a whole number, 2.5 is not
     if expected == "boolean":
         return isinstance(v, bool)
     if expected == "datetime":
-        return isinstance(v, str)
+        return isinstance(v, str) and _is_iso_time(v)
     return isinstance(v, (str, int, float, bool))  # categorical, string: any scalar
+
+
+def _is_iso_time(text):
+    """An ISO 8601 date or date-time (a trailing Z for UTC included), as datetime.fromisoformat reads it."""
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _show(v):
@@ -465,22 +506,21 @@ class PredictionLog(object):
         if not self.dir or not os.path.isdir(self.dir):
             return found
         wanted = set(ids)
-        needles = dict(('"id":"%s"' % i, i) for i in wanted)
+        search = _LINE_ID_RE.search
         for name in sorted((n for n in os.listdir(self.dir) if _LOG_FILE_RE.fullmatch(n)), reverse=True):
             try:
                 with open(os.path.join(self.dir, name), "rb") as f:
-                    for raw in f:
-                        try:
-                            text = raw.decode("utf-8")
-                        except UnicodeDecodeError:
+                    for raw in f:  # one pass over the file, one regex and one set lookup per line, whatever the ids
+                        m = search(raw)
+                        if m is None:
                             continue
-                        hit = next((i for n, i in needles.items() if n in text), None)
-                        if hit is None or hit in found:
+                        hit = m.group(1).decode("ascii")
+                        if hit not in wanted or hit in found:
                             continue
                         try:
-                            line = json.loads(text, parse_constant=_reject_constant)
+                            line = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
                         except ValueError:
-                            continue  # a torn line
+                            continue  # a torn line (or not UTF-8)
                         if isinstance(line, dict) and line.get("kind") == "prediction" and line.get("id") == hit \
                                 and line.get("status") == 200 and isinstance(line.get("outputs"), list):
                             found[hit] = {"time": line.get("time"), "version": line.get("version"), "outputs": line["outputs"]}
@@ -530,6 +570,29 @@ class App(object):
         return {"inputs": records}
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's bytes for ``rfile``: while the handler has a deadline (waiting for a request and reading
+    its headers), every read may take only the time left until it, so a client that sends its headers a byte at a
+    time cannot hold a worker beyond requestTimeoutS (a socket timeout alone is per read)."""
+
+    def __init__(self, sock, handler):
+        io.RawIOBase.__init__(self)
+        self.sock = sock
+        self.handler = handler
+
+    def readable(self):
+        return True
+
+    def readinto(self, buf):
+        deadline = self.handler.deadline
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buf)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mlops-serve/" + __version__
@@ -539,7 +602,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         self.timeout = self.server.app.spec["requestTimeoutS"]
+        self.deadline = None
         BaseHTTPRequestHandler.setup(self)
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self), 65536)
 
     def log_message(self, fmt, *args):  # the prediction log is the access log; stderr stays for problems
         pass
@@ -547,9 +612,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_error(self, fmt, *args):
         pass
 
-    def send(self, status, body, extra=None):
-        """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle."""
-        data = dumps_bytes(body) + b"\n"
+    def send(self, status, body, extra=None, data=None):
+        """The whole response in one write (headers and body), so keep-alive requests never wait on Nagle; ``data``:
+        the body already serialised."""
+        data = dumps_bytes(body) + b"\n" if data is None else data
         reason = self.responses.get(status, ("",))[0]
         head = ["HTTP/1.1 %d %s" % (status, reason), "Server: " + self.server_version,
                 "Content-Type: application/json", "Content-Length: %d" % len(data)]
@@ -557,6 +623,8 @@ class Handler(BaseHTTPRequestHandler):
             head.append("%s: %s" % (k, v))
         if self.close_connection:
             head.append("Connection: close")
+        else:  # how long an idle connection stays open, so clients do not reuse one the server is about to close
+            head.append("Keep-Alive: timeout=%d" % max(1, int(self.server.app.spec["requestTimeoutS"]) - 1))
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
 
     def drain(self, limit, seconds=2.0):
@@ -579,19 +647,73 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def handle_expect_100(self):
+        """``100 Continue`` only for a body the route will read: a body too large, badly framed or sent to a route
+        that takes none gets its answer (413, 400, 411, 404, 405) instead, and the client need not send it."""
+        if self.command != "POST" or self.path.split("?", 1)[0] not in ("/predict", "/feedback") or self.headers.get("Transfer-Encoding"):
+            return True
+        try:
+            n = self.content_length()
+        except BadRequest:
+            return True
+        if n == 0 or n > self.server.app.spec["maxBodyBytes"]:
+            return True
+        return BaseHTTPRequestHandler.handle_expect_100(self)
+
+    def discard_body(self):
+        """Reads and drops the body of a request answered without it (404, 405), so the connection stays usable and
+        the client reads the answer instead of a reset; a body too large or badly framed: close after a drain."""
+        try:
+            n = self.content_length()
+        except BadRequest:
+            return
+        if self.headers.get("Transfer-Encoding") or n > self.server.app.spec["maxBodyBytes"]:
+            self.close_connection = True
+            return
+        deadline = time.monotonic() + self.server.app.spec["requestTimeoutS"]
+        try:
+            while n > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout()
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(n, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(n)
+                if not chunk:
+                    break
+                n -= len(chunk)
+        except (OSError, socket.timeout):
+            self.close_connection = True
+        finally:
+            try:
+                self.connection.settimeout(self.server.app.spec["requestTimeoutS"])
+            except OSError:
+                pass
+        self.body_unread = n > 0
+        if n > 0:
+            self.close_connection = True
+
+    def content_length(self):
+        """The one Content-Length as a whole number (0 when there is none); BadRequest 400 for ``+15``, ``1_5``, ``-1``
+        or two headers that disagree (int() took the first three, and which of two lengths frames the body is a guess
+        a proxy in front may make differently)."""
+        values = set(v.strip() for v in self.headers.get_all("Content-Length") or [])
+        if not values:
+            return 0
+        if len(values) > 1:
+            self.close_connection = True
+            raise BadRequest(400, "bad Content-Length: %d different values (%s)" % (len(values), ", ".join(sorted(one_line(v, 40) for v in values))))
+        length = values.pop()
+        if not _DIGITS_RE.fullmatch(length):
+            self.close_connection = True
+            raise BadRequest(400, "bad Content-Length %r: expected a whole number of bytes" % one_line(length, 40))
+        return int(length)
+
     def read_json(self):
         """The request body as JSON; BadRequest for a missing, oversized, slow or malformed body."""
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             raise BadRequest(411, "send the body with a Content-Length (chunked transfer is not supported)")
-        length = self.headers.get("Content-Length")
-        try:
-            n = int(length) if length is not None else 0
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            raise BadRequest(400, "bad Content-Length %r" % length)
+        n = self.content_length()
         limit = self.server.app.spec["maxBodyBytes"]
         if n > limit:
             self.close_connection = True  # the body is not read; the connection cannot be reused
@@ -620,8 +742,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.settimeout(self.server.app.spec["requestTimeoutS"])
             except OSError:
                 pass
+        self.body_unread = False
         try:
-            return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_constant)
+            return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_reject_request_constant, parse_float=_finite_float)
+        except NotFinite as e:
+            raise BadRequest(400, str(e))
         except UnicodeDecodeError:
             raise BadRequest(400, "malformed JSON: the body is not UTF-8")
         except RecursionError:
@@ -630,6 +755,9 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(400, "malformed JSON: %s" % one_line(e))
 
     def handle_one_request(self):
+        # One deadline from the wait for the request line to the end of the headers; the routes clear it (the body
+        # has its own).
+        self.deadline = time.monotonic() + self.server.app.spec["requestTimeoutS"]
         try:
             BaseHTTPRequestHandler.handle_one_request(self)
         except (ConnectionError, socket.timeout):
@@ -649,9 +777,11 @@ class Handler(BaseHTTPRequestHandler):
     # -- routes
 
     def do_GET(self):
+        self.deadline = None
         self.counted(self.get)
 
     def do_POST(self):
+        self.deadline = None
         self.counted(self.post)
 
     def get(self):
@@ -668,16 +798,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def post(self):
         path = self.path.split("?", 1)[0]
-        if path == "/predict":
-            self.predict()
-        elif path == "/feedback":
-            self.feedback()
-        elif path in ("/health", "/metadata"):
-            self.close_connection = True  # an unread body may follow
-            self.send(405, {"error": "%s takes GET" % path}, {"Allow": "GET"})
-        else:
-            self.close_connection = True
-            self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+        self.body_unread = True
+        try:
+            if path == "/predict":
+                self.predict()
+            elif path == "/feedback":
+                self.feedback()
+            elif path in ("/health", "/metadata"):
+                self.discard_body()
+                self.send(405, {"error": "%s takes GET" % path}, {"Allow": "GET"})
+            else:
+                self.discard_body()
+                self.send(404, {"error": "no such endpoint %s: use POST /predict, POST /feedback, GET /health, GET /metadata" % one_line(path, 100)})
+        finally:
+            if self.body_unread and self.close_connection:
+                # Answered without reading the body: read what the client still sends for a moment, so closing
+                # does not reset the connection before the client has read the answer.
+                self.drain(2 * self.server.app.spec["maxBodyBytes"])
 
     def predict(self):
         app = self.server.app
@@ -713,26 +850,32 @@ class Handler(BaseHTTPRequestHandler):
             status, error, outputs = 500, "the model's output cannot be sent as JSON: %s" % one_line(e), None
             body = {"id": rid, "error": error}
         try:
-            self.send(status, body, {"X-Request-Id": rid})
-            if status == 413:
-                self.drain(2 * spec["maxBodyBytes"])
-        except OSError:
-            self.close_connection = True
+            data = dumps_bytes(body) + b"\n"
+        except ValueError as e:
+            status, error, outputs = 500, "the model's output cannot be sent as JSON: %s" % one_line(e), None
+            data = dumps_bytes({"id": rid, "error": error}) + b"\n"
+        # Latency: the parsed request to the serialised answer. The prediction is remembered and its line written
+        # BEFORE the answer goes out, so a client never holds a 200 the log lacks (a kill in between) and feedback
+        # sent on another connection right after the answer always finds the id.
         latency = (time.perf_counter() - t0) * 1000.0 if t0 is not None else 0.0
         line = {"kind": "prediction", "id": rid, "time": when, "model": spec["model"], "version": spec.get("version"),
                 "status": status, "latencyMs": round(latency, 3), "rows": len(records) if records else 0,
                 "inputsMode": spec["logInputs"]}
-        line.update(app.logged_inputs(records))
         if outputs is not None and status == 200:
             line["outputs"] = outputs
             app.remember(rid, {"time": when, "version": spec.get("version"), "outputs": outputs})
         if error is not None:
             line["error"] = error
         try:
+            line.update(app.logged_inputs(records))
             app.log.write(line, when)
         except (OSError, ValueError) as e:
             sys.stderr.write("mlops_serve: could not log request %s: %s\n" % (rid, one_line(e)))
             sys.stderr.flush()
+        try:
+            self.send(status, None, {"X-Request-Id": rid}, data)
+        except OSError:
+            self.close_connection = True
 
     def feedback(self):
         app = self.server.app
@@ -741,10 +884,15 @@ class Handler(BaseHTTPRequestHandler):
             items = payload if isinstance(payload, list) else [payload]
             if not items:
                 raise BadRequest(400, "no feedback: send {\"id\": ..., \"label\": ...} or a list of them")
+            if len(items) > MAX_FEEDBACK_ITEMS:
+                raise BadRequest(400, "%d feedback items; send at most %d per request" % (len(items), MAX_FEEDBACK_ITEMS))
             wanted = []
             for i, it in enumerate(items):
                 if not isinstance(it, dict) or not isinstance(it.get("id"), str) or ("label" not in it and "labels" not in it):
                     raise BadRequest(400, "feedback item %d: expected {\"id\": \"...\", \"label\": x} or {\"id\": \"...\", \"labels\": [...]}" % i)
+                if not _ID_RE.fullmatch(it["id"]):
+                    raise BadRequest(400, "feedback item %d: id %s is not a request id (32 hex characters, as in X-Request-Id)" % (i, _show(it["id"])))
+                it["id"] = it["id"].lower()
                 if "labels" in it and not isinstance(it["labels"], list):
                     raise BadRequest(400, "feedback item %d: labels must be a list (one per record of the request)" % i)
                 row = it.get("row")
@@ -799,7 +947,39 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler, app, family):
         self.address_family = family
         self.app = app
+        self.slots = threading.BoundedSemaphore(int(app.spec["maxConnections"]))
         ThreadingHTTPServer.__init__(self, address, handler)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            self.refuse(request)
+            return
+        try:
+            ThreadingHTTPServer.process_request(self, request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            ThreadingHTTPServer.process_request_thread(self, request, client_address)
+        finally:
+            self.slots.release()
+
+    def refuse(self, request):
+        """Too many open connections: 503 and close, from the accepting thread, without blocking it."""
+        data = dumps_bytes({"error": "too many open connections (%d); try again later" % self.app.spec["maxConnections"]}) + b"\n"
+        head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" % len(data)
+        try:
+            request.setblocking(False)
+            try:
+                request.recv(65536)  # what already arrived, so the close is not a reset under the answer
+            except OSError:
+                pass
+            request.send(head.encode("latin-1") + data)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def server_bind(self):
         # HTTPServer.server_bind asks DNS for the host's full name, which can hang without a network.

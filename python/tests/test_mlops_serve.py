@@ -2,9 +2,11 @@
 python3 python/tests/test_mlops_serve.py). The HTTP behaviour end to end is tested by test/unit/cli-serve.test.ts.
 """
 
+import http.client
 import json
 import os
 import pickle
+import select
 import shutil
 import socket
 import subprocess
@@ -65,19 +67,41 @@ class Requests(unittest.TestCase):
         self.assertNotIn("missing column", m, "a nullable column may be absent; the label is not a feature")
         self.assertIn('x: expected float, got string "high" (record 0)', m)
         self.assertIn("flag: expected boolean, got integer 1 (record 1)", m)
-        self.assertIn("n: expected integer, got boolean true (record 2)", m)
+        self.assertIn("n: expected integer, got number 2.5 (record 1)", m)
         self.assertIn("city: null, but the training data has no missing values (record 2)", m)
         self.assertEqual(e.exception.details["unknown"], ["zip", "other"])
-        self.assertEqual([t["column"] for t in e.exception.details["types"]], ["x", "flag", "n", "city"])
+        self.assertEqual([t["column"] for t in e.exception.details["types"]], ["x", "n", "flag", "city"])
+        with self.assertRaises(BadRequest) as e:
+            mlops_serve.validate([{"x": 1, "n": True, "city": "a"}], FEATURES, None)
+        self.assertIn("n: expected integer, got boolean true (record 0)", e.exception.message)
         with self.assertRaises(BadRequest) as e:
             mlops_serve.validate([{"x": 1.0}], FEATURES, None)
         self.assertIn("missing columns n, city", e.exception.message)
+
+    def test_integer_columns_take_whole_numbers_and_datetime_columns_iso_times(self):
+        ok = [{"x": 2.5, "n": 3.0, "city": "a", "when": w} for w in
+              ("2026-11-30", "2026-11-30T10:15:00", "2026-11-30T10:15:00Z", "2026-11-30T10:15:00.250+01:00", "2026-11-30 10:15:00")]
+        self.assertEqual(mlops_serve.validate(ok, FEATURES, None), ok)
+        for column, value, text in (("n", 2.5, "n: expected integer, got number 2.5"), ("n", -0.5, "n: expected integer, got number -0.5"),
+                                    ("when", "yesterday", 'when: expected datetime, got string "yesterday"'),
+                                    ("when", "2026-13-01", 'when: expected datetime, got string "2026-13-01"'),
+                                    ("when", "", 'when: expected datetime, got string ""')):
+            record = {"x": 1, "n": 1, "city": "a"}
+            record[column] = value
+            with self.assertRaises(BadRequest) as e:
+                mlops_serve.validate([record], FEATURES, None)
+            self.assertIn(text + " (record 0)", e.exception.message)
 
     def test_valid_records_lose_the_label_and_keep_the_rest(self):
         out = mlops_serve.validate([{"x": 1, "n": 2, "city": "oslo", "y": 0, "when": None}], FEATURES, "y")
         self.assertEqual(out, [{"x": 1, "n": 2, "city": "oslo", "when": None}])
         self.assertEqual(mlops_serve.validate([{"anything": [1], "y": 1}], None, "y"), [{"anything": [1]}],
                          "no training profile: nothing is checked, the label still goes")
+
+    def test_times_are_whole_milliseconds_that_never_round_into_the_next_second(self):
+        self.assertEqual(mlops_serve.now_iso(1796083199.9999997), "2026-11-30T23:59:59.999Z")
+        self.assertEqual(mlops_serve.now_iso(1796083200), "2026-12-01T00:00:00.000Z")
+        self.assertEqual(mlops_serve.now_iso(1796083200.0015), "2026-12-01T00:00:00.001Z")
 
     def test_outputs_become_plain_json(self):
         self.assertEqual(mlops_serve.plain(Array([Scalar(1), Scalar(2.5), float("nan")])), [1, 2.5, None])
@@ -251,6 +275,228 @@ class Loading(unittest.TestCase):
         with self.assertRaises(ValueError) as e:
             model.predict([{}, {}])
         self.assertIn("returned 1 predictions for 2 records", str(e.exception))
+
+
+class Http(unittest.TestCase):
+    """The server as a process answering raw HTTP on 127.0.0.1 (port 0); each test starts its own."""
+
+    MODEL = "def load(path):\n    return lambda records: [r['x'] * 2 for r in records]\n"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlops-serve-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        with open(os.path.join(self.tmp, "p.py"), "w") as f:
+            f.write(self.MODEL)
+        with open(os.path.join(self.tmp, "w.json"), "w") as f:
+            f.write("{}")
+        self.log_dir = os.path.join(self.tmp, "log")
+
+    def start(self, **kw):
+        spec = {"formatVersion": 1, "model": "m", "version": 1, "flavor": {"name": "python", "entry": "p.py:load"}, "artifact": "w.json",
+                "pythonPath": ["."], "features": [{"name": "x", "type": "float", "nullable": False}], "logDir": "log",
+                "logInputs": "features", "host": "127.0.0.1", "port": 0}
+        spec.update(kw)
+        with open(os.path.join(self.tmp, "serve.json"), "w") as f:
+            json.dump(spec, f)
+        p = subprocess.Popen([sys.executable, "-u", os.path.join(os.path.dirname(HERE), "mlops_serve.py"), "--spec", "serve.json"],
+                             cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+
+        def stop():
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stdout.close()
+            p.stderr.close()
+        self.addCleanup(stop)
+        line = p.stdout.readline()
+        if not line.startswith(mlops_serve.READY_PREFIX):
+            self.fail("the server did not start: %s%s" % (line, p.stderr.read()))
+        self.proc = p
+        self.port = json.loads(line[len(mlops_serve.READY_PREFIX):])["port"]
+        return self.port
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        self.addCleanup(s.close)
+        return s
+
+    def exchange(self, data, s=None):
+        """Sends raw bytes and reads one response: (status, headers dict with lower-case names, body as JSON or None)."""
+        s = s or self.connect()
+        s.sendall(data)
+        return self.response(s)
+
+    def response(self, s):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed before an answer: %r" % buf)
+            buf += chunk
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for h in lines[1:]:
+            k, _, v = h.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(rest) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return int(lines[0].split()[1]), headers, (json.loads(rest[:n]) if n else None)
+
+    def post(self, path, body, headers=""):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        return self.exchange(b"POST %s HTTP/1.1\r\nHost: t\r\n%sContent-Length: %d\r\n\r\n%s" % (path.encode(), headers.encode(), len(data), data))
+
+    def log_lines(self):
+        lines = []
+        for n in sorted(os.listdir(self.log_dir)) if os.path.isdir(self.log_dir) else []:
+            with open(os.path.join(self.log_dir, n), "rb") as f:
+                lines.extend(json.loads(t) for t in f.read().split(b"\n") if t)
+        return lines
+
+    def test_content_length_must_be_one_whole_number(self):
+        self.start()
+        body = b'{"x": 1.5}'
+        for head, message in (("Content-Length: +%d\r\n" % len(body), "bad Content-Length '+10'"),
+                              ("Content-Length: 1_0\r\n", "bad Content-Length '1_0'"),
+                              ("Content-Length: -0\r\n", "bad Content-Length '-0'"),
+                              ("Content-Length: %d\r\nContent-Length: 3\r\n" % len(body), "bad Content-Length: 2 different values (10, 3)")):
+            status, headers, answer = self.exchange(b"POST /predict HTTP/1.1\r\nHost: t\r\n" + head.encode() + b"\r\n" + body)
+            self.assertEqual((status, answer["error"]), (400, message + (": expected a whole number of bytes" if "'" in message else "")))
+            self.assertEqual(headers.get("connection"), "close")
+        status, _, answer = self.exchange(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\ncontent-length: 10\r\n\r\n" + body)
+        self.assertEqual((status, answer["predictions"]), (200, [3.0]), "the same length twice is one length")
+
+    def test_numbers_no_float_can_hold_are_a_400_logged_like_any_other(self):
+        for mode in ("features", "hash", "raw"):
+            self.start(logInputs=mode)
+            for text, shown in (("1e400", "1e400"), ("-1E999", "-1E999"), ("NaN", "NaN"), ("-Infinity", "-Infinity")):
+                status, _, answer = self.post("/predict", b'[{"x": 1.5}, {"x": %s}]' % text.encode())
+                self.assertEqual((status, answer["error"]), (400, "%s: not a finite number" % shown), mode)
+            status, _, answer = self.post("/predict", b'{"x": 1e300}')
+            self.assertEqual((status, answer["predictions"]), (200, [2e300]), mode)
+            status, _, answer = self.post("/feedback", b'{"id": "%s", "label": 1e400}' % answer["id"].encode())
+            self.assertEqual((status, answer["error"]), (400, "1e400: not a finite number"), mode)
+            self.proc.terminate()
+            self.assertEqual(self.proc.wait(timeout=30), 0)
+            self.assertEqual(self.proc.stderr.read(), "", "no logging failure on stderr")
+            lines = self.log_lines()
+            self.assertEqual([l["status"] for l in lines], [400, 400, 400, 400, 200], mode)
+            self.assertEqual([l["kind"] for l in lines], ["prediction"] * 5, "the feedback wrote nothing")
+            shutil.rmtree(self.log_dir)
+
+    def test_the_line_is_written_before_the_answer_goes_out(self):
+        # The day's log file is a FIFO: the server's write of a line larger than a pipe holds (64 KiB) blocks until
+        # the test reads it, so whether the answer is already on the socket at that point shows the order.
+        os.makedirs(self.log_dir)
+        fifo = os.path.join(self.log_dir, mlops_serve.now_iso()[:10] + ".jsonl")
+        os.mkfifo(fifo)
+        self.start(features=None, logInputs="raw")
+        s = self.connect()
+        body = json.dumps({"x": 4, "pad": "p" * 200000}).encode()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        with open(fifo, "rb") as f:  # returns once the server has opened the file to write the line
+            answered_first = bool(select.select([s], [], [], 0)[0])
+            line = json.loads(f.readline())
+            status, headers, answer = self.response(s)
+        self.assertFalse(answered_first, "the answer went out before the log line was written")
+        self.assertEqual((status, answer["predictions"], line["id"], line["outputs"]), (200, [8], answer["id"], [8]))
+
+    def test_feedback_ids_are_request_ids_and_at_most_a_thousand_per_request(self):
+        self.start()
+        status, _, answer = self.post("/predict", {"x": 1})
+        rid = answer["id"]
+        for body, message in (({"id": "abc", "label": 1}, 'feedback item 0: id "abc" is not a request id (32 hex characters, as in X-Request-Id)'),
+                              ([{"id": rid, "label": 1}, {"id": "g" * 32, "label": 1}], "feedback item 1: id \"%s\" is not a request id" % ("g" * 32)),
+                              ([{"id": "%032x" % i, "label": 1} for i in range(1001)], "1001 feedback items; send at most 1000 per request")):
+            status, _, answer = self.post("/feedback", body)
+            self.assertEqual(status, 400)
+            self.assertTrue(answer["error"].startswith(message), answer["error"])
+        status, _, answer = self.post("/feedback", [{"id": "%032x" % i, "label": 1} for i in range(999)] + [{"id": rid.upper(), "label": 2}])
+        self.assertEqual(status, 404)
+        self.assertEqual(len(answer["unknown"]), 999)
+        status, _, answer = self.post("/feedback", {"id": rid.upper(), "label": 2})
+        self.assertEqual((status, answer), (200, {"written": 1}))
+        self.assertEqual([(l["kind"], l["id"]) for l in self.log_lines()], [("prediction", rid), ("feedback", rid)])
+
+    def test_expect_100_continue_only_for_a_body_that_will_be_read(self):
+        self.start()
+        s = self.connect()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % (20 * 1024 * 1024))
+        status, headers, answer = self.response(s)
+        self.assertEqual((status, headers.get("connection")), (413, "close"))
+        self.assertEqual(answer["error"], "the body is 20971520 bytes; the limit is 10485760")
+        s = self.connect()
+        s.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 8\r\n\r\n")
+        self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(b'{"x": 2}')
+        status, headers, answer = self.response(s)
+        self.assertEqual((status, answer["predictions"]), (200, [4]))
+        self.assertEqual([l["status"] for l in self.log_lines()], [413, 200], "the refused request is logged too")
+
+    def test_errors_before_the_body_is_read_reach_the_client_and_keep_alive_says_how_long(self):
+        self.start(requestTimeoutS=7)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.addCleanup(conn.close)
+        for path, status in (("/nope", 404), ("/health", 405)):
+            conn.request("POST", path, body=b" " * (2 * 1024 * 1024))
+            r = conn.getresponse()
+            r.read()
+            self.assertEqual(r.status, status)
+            self.assertEqual(r.getheader("Keep-Alive"), "timeout=6", "the body was read: the connection stays usable")
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())["status"], r.getheader("Keep-Alive")), (200, "ok", "timeout=6"))
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request("POST", "/feedback", body=b" " * (10 * 1024 * 1024 + 1))
+        r = conn.getresponse()
+        self.assertEqual((r.status, r.getheader("Connection"), r.getheader("Keep-Alive")), (413, "close", None))
+        self.assertIn("the limit is 10485760", json.loads(r.read())["error"])
+
+    def test_headers_sent_a_line_at_a_time_do_not_hold_a_worker_past_the_request_timeout(self):
+        self.start(requestTimeoutS=1)
+        s = self.connect()
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n")
+        closed, got = False, b""
+        for i in range(40):  # a header every 0.2 s: each read is quick, the headers as a whole take 8 s
+            try:
+                s.sendall(b"X-Slow-%d: y\r\n" % i)
+                if select.select([s], [], [], 0.2)[0]:
+                    chunk = s.recv(4096)
+                    got += chunk
+                    if not chunk:
+                        closed = True
+                        break
+            except OSError:
+                closed = True
+                break
+        self.assertTrue(closed, "the connection stayed open through 40 slow header lines")
+        self.assertNotIn(b"200", got)
+        status, _, answer = self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.assertEqual((status, answer["status"]), (200, "ok"), "the worker is free and others are served")
+
+    def test_connections_beyond_the_cap_get_503_and_a_closed_one_frees_its_place(self):
+        self.start(maxConnections=2, requestTimeoutS=30)
+        a, b = self.connect(), self.connect()
+        self.assertEqual(self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n", a)[0], 200)
+        c = self.connect()
+        status, headers, answer = self.response(c)
+        self.assertEqual((status, headers["connection"]), (503, "close"))
+        self.assertEqual(answer["error"], "too many open connections (2); try again later")
+        self.assertEqual(c.recv(10), b"", "closed after the 503")
+        a.close()
+        for _ in range(200):  # the server notices the close on its own schedule
+            status = self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")[0]
+            if status == 200:
+                break
+            select.select([], [], [], 0.05)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.exchange(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n", b)[0], 200, "the idle one is still served")
 
 
 class Process(unittest.TestCase):
