@@ -53,7 +53,10 @@ export interface ServeSpec {
   /** 0 = a free port chosen by the OS (the ready line says which). */
   port: number;
   maxBodyBytes: number;
+  /** Seconds a client has for its request line and headers (one deadline), and for its body. */
   requestTimeoutS: number;
+  /** Open connections at most (default 256 in the server); beyond them 503 and close. */
+  maxConnections?: number;
 }
 
 /** The line the server prints on stdout once it listens. */
