@@ -314,6 +314,13 @@ describe('mlops package and model register --flavor (real processes)', function 
       assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
+    // A link inside the workspace to an entry file outside it is refused, as log_model refuses it.
+    const outside = path.join(tmpDir('mlops-outside-'), 'evil.py');
+    fs.writeFileSync(outside, 'def load(p):\n    return lambda rs: [0 for r in rs]\n');
+    fs.symlinkSync(outside, path.join(f.ws, 'linked.py'));
+    const linked = mlops(['model', 'register', '--name', 'x', '--run', f.runId, '--artifact', 'models/weights.json', '--flavor', 'python', '--entry', 'linked.py:load'], f.ws);
+    assert.equal(linked.code, 2, linked.stderr);
+    assert.match(linked.stderr, /linked\.py is a link to .*evil\.py, outside the workspace/);
     assert.ok(!fs.existsSync(path.join(f.ws, '.mlops', 'models', 'x')), 'nothing registered by a refused flavor');
   });
 });
