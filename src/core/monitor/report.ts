@@ -155,12 +155,22 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   let orphanLabels = 0;
   const replayEnd = cached?.header.applied ?? {};
   const grace = graceMs(spec);
-  /** Per open window, the line number before its first line in each file (released when it closes). */
-  const firstLine = new Map<OpenWindow, Map<string, number>>();
+  /**
+   * Per open or pending window (by key), where its earliest line — prediction or feedback — is in each file: the byte
+   * offset and the line number before it. The cache's offsets start there, so a later read rebuilds the window whole
+   * (released when the window closes).
+   */
+  const holds = new Map<number, Map<string, { offset: number; line: number }>>();
+  const hold = (key: number, at: LinePosition): void => {
+    let m = holds.get(key);
+    if (!m) { m = new Map(); holds.set(key, m); }
+    const h = m.get(at.file);
+    if (!h || at.offset < h.offset) { m.set(at.file, { offset: at.offset, line: at.line - 1 }); }
+  };
 
   const closeWindow = (key: number, w: OpenWindow): void => {
     open.delete(key);
-    firstLine.delete(w);
+    holds.delete(key);
     const { summary, outputs } = w.finish(true, nowMs);
     w.release();
     if (!ctx.referenceOutputs && outputs) { ctx.referenceOutputs = outputs; newReferenceOutputs = outputs; outputsReference = summary.start; }
@@ -210,9 +220,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       } else {
         if (countOpen) { ({ key, w } = countOpen); } else { key = nextOrdinal++; w = openWindow(key, undefined); }
       }
-      let fl = firstLine.get(w);
-      if (!fl) { fl = new Map(); firstLine.set(w, fl); }
-      if (!fl.has(at.file)) { fl.set(at.file, at.line - 1); }
+      hold(key, at);
       w.addPrediction(line, t, at);
       if (spec.kind === 'time') { closeTimeWindowsBefore(t); } else if (w.requests >= spec.requests) { countOpen = undefined; closeWindow(key, w); }
       return;
@@ -227,6 +235,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       addLabels(s, line.labels, line.outputs);
       return;
     }
+    hold(key, at);
     const w = open.get(key);
     if (w) { w.addFeedback(line); return; }
     let s = pending.get(key);
@@ -274,10 +283,10 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       offsets[f.file] = f.end;
       lines[f.file] = f.lines;
       applied[f.file] = f.end;
-      for (const key of order) {
-        const w = open.get(key)!;
-        const at = w.firstAt.get(f.file);
-        if (at !== undefined && at < offsets[f.file]) { offsets[f.file] = at; lines[f.file] = firstLine.get(w)?.get(f.file) ?? 0; }
+      // Every line of an open or pending window is read again next time (labels as well as predictions).
+      for (const m of holds.values()) {
+        const h = m.get(f.file);
+        if (h !== undefined && h.offset < offsets[f.file]) { offsets[f.file] = h.offset; lines[f.file] = h.line; }
       }
     }
     const header: WindowsHeader = {

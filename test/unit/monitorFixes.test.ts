@@ -1,0 +1,31 @@
+import * as assert from 'node:assert/strict';
+import { monitorReport } from '../../src/core/monitor';
+import { parseLabelFile } from '../../src/core/monitor/labels';
+import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
+
+const at = (hhmm: string, day = '2026-11-30'): string => `${day}T${hhmm}:00.000Z`;
+
+describe('monitor review fixes', function () {
+  this.timeout(60_000);
+
+  it('labels exported by pandas (True/False, any case) are booleans, so they match boolean predictions', () => {
+    const r = parseLabelFile('id,label\na,True\nb,FALSE\nc,true\nd,1\ne,Truex\n');
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.items.map((i) => i.labels[0]), [true, false, true, 1, 'Truex']);
+  });
+
+  it('labels of an open window survive the cache: they are read again with the window\'s predictions (count window)', async () => {
+    const f = await monitorFixture({ goals: { monitoring: { window: '100' } } });
+    const preds = Array.from({ length: 150 }, (_, i) => prediction(new Date(Date.parse(at('08:00', '2026-11-29')) + i * 60_000), { outputs: [1] }));
+    writeLog(f.dir, preds);
+    const first = await monitorReport(f.store, f.model, { now: new Date(at('09:00')) });
+    assert.deepEqual(first.windows.map((w) => [w.requests, w.closed]), [[100, true], [50, false]]);
+    // Labels logged today for one prediction of the closed window and one of the open window.
+    writeLog(f.dir, [feedback(preds[10], [1], at('09:10')), feedback(preds[120], [0], at('09:11'))]);
+    for (const minute of ['09:20', '09:30', '09:40']) {
+      const r = await monitorReport(f.store, f.model, { now: new Date(at(minute)) });
+      assert.deepEqual(r.windows.map((w) => w.performance?.labelled ?? 0), [1, 1], `at ${minute}`);
+      assert.equal(r.windows[1].performance?.accuracy, 0);
+    }
+  });
+});
