@@ -28,4 +28,17 @@ describe('monitor review fixes', function () {
       assert.equal(r.windows[1].performance?.accuracy, 0);
     }
   });
+
+  it('a dataset tagged after a window says no version existed then (naming the newest), and the report has the age now', async () => {
+    const f = await monitorFixture();
+    const created = Date.parse((await f.store.listDataVersions('train')).items[0].createdAt);
+    const before = new Date(created - 5 * 3_600_000);
+    writeLog(f.dir, [prediction(before)]);
+    const now = new Date(created + 2 * 3_600_000);
+    const r = await monitorReport(f.store, f.model, { now, window: '1m' });
+    const w = r.windows[0];
+    assert.equal(w.dataAgeHours, null);
+    assert.equal(w.dataAgeNote, `no data version existed at the window's end (newest: train@${f.dataVersion}, tagged ${new Date(created).toISOString()})`);
+    assert.equal(r.dataAgeHoursNow, 2);
+  });
 });

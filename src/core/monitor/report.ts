@@ -126,6 +126,8 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     if (items.length === 0) { throw new MlopsError(`no model '${model}' and no monitoring log for it (${store.rel(dir)})`, 'not-found'); }
   }
   const drift = await driftOptions(store);
+  const dataAge = await dataAgeFunction(store, reference.datasets);
+  const dataAgeHoursNow = dataAge.hours(nowMs);
   const settingsKey = JSON.stringify({ drift: drift.options, label: settings.label ?? null, features: reference.features });
   const ctx: SummaryContext = {
     training: reference.profile && reference.ref
@@ -133,7 +135,8 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       : null,
     trainingNote: reference.note,
     driftOptions: drift.options,
-    dataAgeHours: await dataAgeFunction(store, reference.datasets),
+    dataAgeHours: dataAge.hours,
+    dataAgeNote: dataAge.note,
   };
 
   const cached = hasDir && cacheable ? await readCache(store, dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
@@ -322,6 +325,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     thresholds: thresholdsOf(goals),
     versions,
     ...(Number.isFinite(lastRequestMs) ? { lastRequest: new Date(lastRequestMs).toISOString() } : {}),
+    ...(dataAgeHoursNow !== null ? { dataAgeHoursNow } : {}),
     problems: allProblems.slice(0, MAX_PROBLEMS),
   };
 }

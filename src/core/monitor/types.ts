@@ -181,6 +181,8 @@ export interface WindowSummary {
   performance: WindowPerformance | null;
   /** Age in hours of the newest version of the model's datasets at the window's end. */
   dataAgeHours: number | null;
+  /** Why `dataAgeHours` is null: no data version at all, or none yet at the window's end (the newest named). */
+  dataAgeNote?: string;
   /** The monitored quantities of this window, as alert rules and the chart read them (absent = unknown). */
   values: Partial<Record<MonitorQuantity, number>>;
 }
@@ -293,6 +295,8 @@ export interface MonitorReport {
   versions: number[];
   /** The newest request's time, or undefined when nothing was logged. */
   lastRequest?: string;
+  /** Age in hours of the newest version of the model's datasets now (the report's time), when there is one. */
+  dataAgeHoursNow?: number;
   /** Torn or unreadable log lines, and other things a reader should know (at most 50). */
   problems: LogProblem[];
   /** True when read from `windows.jsonl` alone (`cachedMonitorReport`): closed windows only, the log not read. */

@@ -23,6 +23,8 @@ export interface SummaryContext {
   referenceOutputs?: FileProfile;
   /** Hours between the newest data version (created by `atMs`) of the model's datasets and `atMs`, or null. */
   dataAgeHours: (atMs: number) => number | null;
+  /** Why `dataAgeHours(atMs)` is null. */
+  dataAgeNote?: (atMs: number) => string | undefined;
 }
 
 /** Latency arrays of finished windows, reused (they grow to the size of a window's requests). */
@@ -132,7 +134,9 @@ export class OpenWindow {
     } else { predictionDriftNote = 'no successful predictions in this window'; }
 
     const performance = performanceOf(clonePerformance(this.perf));
-    const dataAgeHours = this.ctx.dataAgeHours(Math.min(this.bounds?.endMs ?? this.lastMs, nowMs));
+    const ageAt = Math.min(this.bounds?.endMs ?? this.lastMs, nowMs);
+    const dataAgeHours = this.ctx.dataAgeHours(ageAt);
+    const dataAgeNote = dataAgeHours === null ? this.ctx.dataAgeNote?.(ageAt) : undefined;
     const summary: WindowSummary = {
       kind: 'window',
       start: startIso,
@@ -150,6 +154,7 @@ export class OpenWindow {
       ...(predictionDriftNote ? { predictionDriftNote } : {}),
       performance,
       dataAgeHours,
+      ...(dataAgeNote ? { dataAgeNote } : {}),
       values: {},
     };
     summary.values = valuesOf(summary);
