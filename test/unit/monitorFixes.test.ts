@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { monitorReport } from '../../src/core/monitor';
 import { parseLabelFile } from '../../src/core/monitor/labels';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
@@ -40,5 +42,20 @@ describe('monitor review fixes', function () {
     assert.equal(w.dataAgeHours, null);
     assert.equal(w.dataAgeNote, `no data version existed at the window's end (newest: train@${f.dataVersion}, tagged ${new Date(created).toISOString()})`);
     assert.equal(r.dataAgeHoursNow, 2);
+  });
+
+  it('a torn line that was completed leaves the problems; a bad line before the cache\'s offsets stays listed', async () => {
+    const f = await monitorFixture();
+    const day1 = path.join(f.dir, '2026-11-29.jsonl');
+    const torn = JSON.stringify(prediction(at('22:00', '2026-11-29')));
+    fs.writeFileSync(day1, 'not json\n' + JSON.stringify(prediction(at('21:00', '2026-11-29'))) + '\n' + torn.slice(0, 20));
+    writeLog(f.dir, [prediction(at('10:00'))]);
+    const first = await monitorReport(f.store, f.model, { now: new Date(at('12:00')) });
+    const lines = (r: typeof first) => r.problems.filter((p) => p.file.endsWith('2026-11-29.jsonl')).map((p) => [p.line, p.reason.slice(0, 20)]);
+    assert.deepEqual(lines(first), [[1, 'not valid JSON (Unex'], [3, 'the last line is inc']]);
+    fs.appendFileSync(day1, torn.slice(20) + '\n');
+    const second = await monitorReport(f.store, f.model, { now: new Date(at('12:10')) });
+    assert.deepEqual(lines(second), [[1, 'not valid JSON (Unex']]);
+    assert.equal(second.windows.find((w) => w.start === at('22:00', '2026-11-29'))?.requests, 1, 'the completed line is read');
   });
 });

@@ -230,7 +230,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     }
     const pt = Date.parse(line.predictionTime);
     const key = spec.kind === 'time' ? Math.floor(pt / spec.ms) : countKeyAt(pt);
-    if (key === undefined) { orphanLabels++; return; }
+    if (key === undefined) { if (!replay) { orphanLabels++; } return; }
     if (closedAt.has(key)) {
       if (replay && cachedKeys.has(key)) { return; }
       let s = late.get(key);
@@ -259,6 +259,15 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     closed[i] = withLabels(closed[i], s);
     changed = true;
   }
+  // Counts of lines read before (not read again) carry over from the cache's problems.
+  const LATE = / request\(s\) logged after their window had closed /;
+  const ORPHAN = / label\(s\) for predictions before the first window are not counted$/;
+  const countIn = (re: RegExp): number => {
+    const p = cached?.header.problems.find((x) => x.file === store.rel(dir) && x.line === 0 && re.test(x.reason));
+    return p ? Number.parseInt(p.reason, 10) || 0 : 0;
+  };
+  lateRequests += countIn(LATE);
+  orphanLabels += countIn(ORPHAN);
   if (lateRequests > 0) { problems.push({ file: store.rel(dir), line: 0, reason: `${lateRequests} request(s) logged after their window had closed (more than ${Math.round(grace / 1000)} s late) are not counted` }); }
   if (orphanLabels > 0) { problems.push({ file: store.rel(dir), line: 0, reason: `${orphanLabels} label(s) for predictions before the first window are not counted` }); }
   for (const p of drift.problems) { problems.push({ file: store.rel(store.goalsFile()), line: 0, reason: p }); }
@@ -277,7 +286,17 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   const windows = [...closed, ...openSummaries];
 
   // The cache: closed windows, and where the open ones begin.
-  const allProblems = dedupeProblems(cached?.header.problems ?? [], problems);
+  // Problems: this read's, plus the cache's for log lines before where this read started (not read again). A line
+  // read again (a torn line since completed) is reported by this read or not at all.
+  const notReread: LogProblem[] = [];
+  if (cached) {
+    const readFrom = new Map(read.files.map((f) => [store.rel(path.join(dir, f.file)), cached.header.lines?.[f.file] ?? 0]));
+    for (const p of cached.header.problems) {
+      const before = readFrom.get(p.file);
+      if (before !== undefined && p.line > 0 && p.line <= before) { notReread.push(p); }
+    }
+  }
+  const allProblems = dedupeProblems(notReread, problems);
   if (mayWrite && hasDir && changed) {
     const offsets: Record<string, number> = {};
     const applied: Record<string, number> = {};
