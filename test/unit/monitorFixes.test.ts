@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorReport } from '../../src/core/monitor';
+import { cachedMonitorReport, monitorReport } from '../../src/core/monitor';
 import { parseLabelFile } from '../../src/core/monitor/labels';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
 
@@ -57,5 +57,31 @@ describe('monitor review fixes', function () {
     const second = await monitorReport(f.store, f.model, { now: new Date(at('12:10')) });
     assert.deepEqual(lines(second), [[1, 'not valid JSON (Unex']]);
     assert.equal(second.windows.find((w) => w.start === at('22:00', '2026-11-29'))?.requests, 1, 'the completed line is read');
+  });
+
+  it('precision, recall and F1 use one positive class for the whole report, not one per window', async () => {
+    const f = await monitorFixture();
+    const a = prediction(at('10:00'), { outputs: [1] }), b = prediction(at('10:01'), { outputs: [0] });
+    const c = prediction(at('11:00'), { outputs: [0] }), d = prediction(at('11:01'), { outputs: [1] });
+    writeLog(f.dir, [a, b, c, d, feedback(a, [1], at('11:30')), feedback(b, [0], at('11:30')), feedback(c, [0], at('11:30')), feedback(d, [0], at('11:30'))]);
+    // Window 11:00 alone has classes 0 and 1 too; make a window whose labels and outputs are all 0.
+    const e = prediction(at('12:00'), { outputs: [0] });
+    writeLog(f.dir, [e, feedback(e, [0], at('12:30'))]);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('13:30')) });
+    const p = r.windows.map((w) => [w.performance?.precision, w.performance?.recall, w.performance?.accuracy]);
+    assert.deepEqual(p, [[1, 1, 1], [0, 0, 0.5], [0, 0, 1]], 'class 1 is positive in every window (a window of only 0s has no true positives)');
+    assert.equal(r.windows[2].values.precision, 0);
+    const cached = await cachedMonitorReport(f.store, f.model);
+    assert.deepEqual(cached?.windows.map((w) => w.performance?.precision), [1, 0, 0]);
+  });
+
+  it('more than two classes in the report: macro means over the report\'s classes in every window', async () => {
+    const f = await monitorFixture();
+    const a = prediction(at('10:00'), { outputs: ['cat'] }), b = prediction(at('10:01'), { outputs: ['dog'] });
+    const c = prediction(at('11:00'), { outputs: ['bird'] });
+    writeLog(f.dir, [a, b, c, feedback(a, ['cat']), feedback(b, ['dog']), feedback(c, ['bird'])]);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
+    // Window 10:00: cat and dog right, bird absent (precision/recall 0 for it) → macro 2/3.
+    assert.deepEqual(r.windows.map((w) => w.performance?.precision), [2 / 3, 1 / 3]);
   });
 });

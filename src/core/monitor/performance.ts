@@ -73,12 +73,33 @@ export function mergePerformance(into: PerformanceState, other: PerformanceState
 
 const POSITIVE = ['1', 'true', 'yes'];
 
-/** The performance a state stands for, or null when nothing is labelled or the values fit neither task. */
-export function performanceOf(state: PerformanceState): WindowPerformance | null {
+/** The classes of a whole report and its positive class, so precision, recall and F1 mean the same in every window. */
+export interface ClassSet { classes: string[]; positive: string }
+
+const classesOf = (c: Record<string, Record<string, number>>): string[] => [...new Set([...Object.keys(c), ...Object.values(c).flatMap((r) => Object.keys(r))])].sort();
+
+const positiveOf = (classes: readonly string[]): string => classes.find((k) => POSITIVE.includes(k.toLowerCase())) ?? classes[classes.length - 1];
+
+/** The class set of every label and output in `states` (the windows of one report), or undefined when none has one. */
+export function reportClasses(states: readonly (PerformanceState | undefined)[]): ClassSet | undefined {
+  const seen = new Set<string>();
+  for (const s of states) { if (s?.confusion) { for (const k of classesOf(s.confusion)) { seen.add(k); } } }
+  if (seen.size === 0) { return undefined; }
+  const classes = [...seen].sort();
+  return { classes, positive: positiveOf(classes) };
+}
+
+/**
+ * The performance a state stands for, or null when nothing is labelled or the values fit neither task. `report`:
+ * the report's classes and positive class (two classes: precision/recall/F1 of the positive one; more: the macro
+ * mean over all of them); without it, the window's own.
+ */
+export function performanceOf(state: PerformanceState, report?: ClassSet): WindowPerformance | null {
   if (state.n === 0) { return null; }
   const c = state.confusion;
   if (c && Object.keys(c).length > 0) {
-    const classes = [...new Set([...Object.keys(c), ...Object.values(c).flatMap((r) => Object.keys(r))])].sort();
+    const own = classesOf(c);
+    const classes = report && own.every((k) => report.classes.includes(k)) ? report.classes : own;
     let total = 0, correct = 0;
     const cell = (a: string, p: string): number => c[a]?.[p] ?? 0;
     for (const a of Object.keys(c)) { for (const [p, k] of Object.entries(c[a])) { total += k; if (a === p) { correct += k; } } }
@@ -97,8 +118,7 @@ export function performanceOf(state: PerformanceState): WindowPerformance | null
     };
     let m: { precision: number; recall: number; f1: number };
     if (classes.length <= 2) {
-      const pos = classes.find((k) => POSITIVE.includes(k.toLowerCase())) ?? classes[classes.length - 1];
-      m = prf(pos);
+      m = prf(classes === report?.classes ? report.positive : positiveOf(classes));
     } else {
       const all = classes.map(prf);
       m = { precision: mean(all.map((x) => x.precision)), recall: mean(all.map((x) => x.recall)), f1: mean(all.map((x) => x.f1)) };

@@ -23,7 +23,7 @@ import { evaluateAlerts } from './alerts';
 import { readLogLines, type LinePosition } from './log';
 import { addLabels, emptyPerformance, type PerformanceState } from './performance';
 import { dataAgeFunction, trainingReference } from './reference';
-import { OpenWindow, withLabels, type SummaryContext } from './window';
+import { OpenWindow, withLabels, withReportClasses, type SummaryContext } from './window';
 import {
   MONITOR_FORMAT_VERSION, parseWindow,
   type LogLine, type LogProblem, type MonitorQuantity, type MonitorReport, type WindowSpec, type WindowSummary, type WindowsHeader,
@@ -283,7 +283,9 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   }
   if (provisional) { ctx.referenceOutputs = undefined; }
   closed.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-  const windows = [...closed, ...openSummaries];
+  // One class set and positive class for the whole report (the cache keeps the closed windows' as of this report).
+  const windows = withReportClasses([...closed, ...openSummaries]);
+  closed.splice(0, closed.length, ...windows.slice(0, closed.length));
 
   // The cache: closed windows, and where the open ones begin.
   // Problems: this read's, plus the cache's for log lines before where this read started (not read again). A line
@@ -384,6 +386,7 @@ export async function cachedMonitorReport(store: Store, model: string, opts: { g
     if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== model || header.window !== spec.text) { return undefined; }
     for (const l of lines.slice(1)) { const w = JSON.parse(l) as WindowSummary; if (w.kind === 'window') { windows.push(w); } }
   } catch { return undefined; }
+  windows.splice(0, windows.length, ...withReportClasses(windows));
   return {
     model, window: spec, windows, alerts: evaluateAlerts(windows, goals.monitoring.alerts, model), reference: header.reference,
     thresholds: thresholdsOf(goals), versions: [...new Set(windows.flatMap((w) => w.versions))].sort((a, b) => b - a),

@@ -7,7 +7,7 @@ import { WindowColumn } from './column';
 import type { FileProfile } from '../data/profile/schema';
 import { driftBetween } from '../data/drift/drift';
 import type { DriftOptions, DriftReport } from '../data/drift/types';
-import { addLabels, clonePerformance, emptyPerformance, mergePerformance, performanceOf, type PerformanceState } from './performance';
+import { addLabels, clonePerformance, emptyPerformance, mergePerformance, performanceOf, reportClasses, type PerformanceState } from './performance';
 import type { FeedbackLine, LogInputMode, MonitorQuantity, PredictionLine, WindowDrift, WindowSummary } from './types';
 
 /** The name of the prediction column in the outputs profile. */
@@ -186,6 +186,21 @@ export function valuesOf(w: WindowSummary): Partial<Record<MonitorQuantity, numb
   }
   if (w.dataAgeHours !== null) { v.dataAgeHours = w.dataAgeHours; }
   return v;
+}
+
+/**
+ * Windows with precision, recall and F1 recomputed from their confusion counts over one class set and positive
+ * class for all of them (the report's), so the quantities mean the same in every window.
+ */
+export function withReportClasses(windows: readonly WindowSummary[]): WindowSummary[] {
+  const cs = reportClasses(windows.map((w) => w.performance?.state));
+  if (!cs) { return [...windows]; }
+  return windows.map((w) => {
+    if (w.performance?.task !== 'classification') { return w; }
+    const next: WindowSummary = { ...w, performance: performanceOf(w.performance.state, cs) };
+    next.values = valuesOf(next);
+    return next;
+  });
 }
 
 /** A closed window after late labels: its performance and values recomputed from the merged state. */
