@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cachedMonitorReport, monitorReport } from '../../src/core/monitor';
+import { cachedMonitorReport, monitorReport, REFERENCE_OUTPUTS_FILE, WINDOWS_FILE } from '../../src/core/monitor';
 import { parseLabelFile } from '../../src/core/monitor/labels';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
 
@@ -83,5 +83,28 @@ describe('monitor review fixes', function () {
     const r = await monitorReport(f.store, f.model, { now: new Date(at('12:30')) });
     // Window 10:00: cat and dog right, bird absent (precision/recall 0 for it) → macro 2/3.
     assert.deepEqual(r.windows.map((w) => w.performance?.precision), [2 / 3, 1 / 3]);
+  });
+
+  it('deleting old day files (retention) keeps the closed windows and the prediction-drift reference', async () => {
+    const f = await monitorFixture();
+    writeLog(f.dir, [
+      prediction(at('10:00', '2026-11-28'), { outputs: [0] }), prediction(at('10:00', '2026-11-29'), { outputs: [1] }), prediction(at('10:00'), { outputs: [1] }),
+    ]);
+    const first = await monitorReport(f.store, f.model, { now: new Date(at('12:00')) });
+    assert.equal(first.windows.length, 3);
+    const refFile = path.join(f.dir, REFERENCE_OUTPUTS_FILE);
+    const ref = fs.readFileSync(refFile, 'utf8');
+    fs.rmSync(path.join(f.dir, '2026-11-28.jsonl'));
+    writeLog(f.dir, [prediction(at('11:00'), { outputs: [1] })]);
+    const second = await monitorReport(f.store, f.model, { now: new Date(at('12:10')) });
+    assert.deepEqual(second.windows.map((w) => w.start), [at('10:00', '2026-11-28'), at('10:00', '2026-11-29'), at('10:00'), at('11:00')]);
+    assert.equal(second.windows[3].predictionDrift?.reference, `first window (${at('10:00', '2026-11-28')})`);
+    assert.equal(fs.readFileSync(refFile, 'utf8'), ref);
+    // Even a rebuild from scratch (windows.jsonl gone) keeps the reference that was written.
+    fs.rmSync(path.join(f.dir, WINDOWS_FILE));
+    const rebuilt = await monitorReport(f.store, f.model, { now: new Date(at('12:20')) });
+    assert.equal(rebuilt.windows[0].start, at('10:00', '2026-11-29'));
+    assert.match(rebuilt.windows[0].predictionDrift?.reference ?? '', /2026-11-28/);
+    assert.equal(fs.readFileSync(refFile, 'utf8'), ref);
   });
 });

@@ -4,7 +4,8 @@
  * The goals' window is cached in `windows.jsonl` (a `WindowsHeader`, then one line per closed window): a call reads
  * only the log bytes after the header's `offsets` (where the open window begins; lines up to `applied` that belong
  * to a cached window are not applied twice), so a current cache costs O(new bytes + windows). A header that does not
- * match (another window, reference or settings, a log file that shrank or vanished) rebuilds from scratch. Another
+ * match (another window, reference or settings, a log file that shrank) rebuilds from scratch; a day file deleted
+ * (retention) keeps its closed windows, and a rebuild keeps the prediction-drift reference already written. Another
  * window (`--window`) or `cache: false` computes without writing.
  *
  * Memory: lines are streamed; only open windows hold accumulators (counts, a latency array, one column profile per
@@ -20,7 +21,7 @@ import { FileProfileSchema, type FileProfile } from '../data/profile/schema';
 import { driftOptions } from '../data/report';
 import { emptyGoals, type Goals } from '../goals/document';
 import { evaluateAlerts } from './alerts';
-import { readLogLines, type LinePosition } from './log';
+import { LOG_FILE, readLogLines, type LinePosition } from './log';
 import { addLabels, emptyPerformance, type PerformanceState } from './performance';
 import { dataAgeFunction, trainingReference } from './reference';
 import { OpenWindow, withLabels, withReportClasses, type SummaryContext } from './window';
@@ -78,10 +79,18 @@ async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 
       windows.push(w);
     }
   } catch { return undefined; }
-  // A log file that shrank or vanished: the summaries no longer describe the log.
+  // A log file that shrank: the summaries no longer describe the log. A day file deleted (retention) keeps the closed
+  // windows it went into; it is only no longer read.
   for (const [file, applied] of Object.entries({ ...header.offsets, ...(header.applied ?? {}) })) {
     const st = await fsp.stat(path.join(dir, file)).catch(() => undefined);
-    if (!st || st.size < applied) { return undefined; }
+    if (!st) {
+      if (!LOG_FILE.test(file)) { return undefined; }
+      delete header.offsets[file];
+      delete header.applied?.[file];
+      delete header.lines?.[file];
+      continue;
+    }
+    if (st.size < applied) { return undefined; }
   }
   let referenceOutputs: FileProfile | undefined;
   if (header.outputsReference) {
@@ -92,6 +101,24 @@ async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 
     } catch { return undefined; }
   }
   return { header, windows, referenceOutputs };
+}
+
+/**
+ * The prediction-drift reference already written, when windows.jsonl cannot be used: kept unless the header (when
+ * readable) says it belongs to another model or training reference, so a rebuild never moves the reference.
+ */
+async function existingReferenceOutputs(store: Store, dir: string, model: string, reference: WindowsHeader['reference']): Promise<{ profile: FileProfile; start: string } | undefined> {
+  const text = await readInside(store, path.join(dir, REFERENCE_OUTPUTS_FILE));
+  if (text === undefined) { return undefined; }
+  let header: Partial<WindowsHeader> | undefined;
+  try { header = JSON.parse((await readInside(store, path.join(dir, WINDOWS_FILE)) ?? '').split('\n')[0]) as Partial<WindowsHeader>; } catch { header = undefined; }
+  if (header && typeof header === 'object' && header.kind === 'header'
+    && (header.model !== model || JSON.stringify(header.reference ?? null) !== JSON.stringify(reference))) { return undefined; }
+  try {
+    const parsed = FileProfileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) { return undefined; }
+    return { profile: parsed.data, start: typeof header?.outputsReference === 'string' ? header.outputsReference : parsed.data.path.replace(/^window /, '') };
+  } catch { return undefined; }
 }
 
 function dedupeProblems(...lists: LogProblem[][]): LogProblem[] {
@@ -141,6 +168,8 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
 
   const cached = hasDir && cacheable ? await readCache(store, dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
   if (cached?.referenceOutputs) { ctx.referenceOutputs = cached.referenceOutputs; }
+  const kept = hasDir && cacheable && !ctx.referenceOutputs ? await existingReferenceOutputs(store, dir, model, reference.ref) : undefined;
+  if (kept) { ctx.referenceOutputs = kept.profile; }
   const closed: WindowSummary[] = cached ? [...cached.windows] : [];
   const keyOf = (w: WindowSummary, i: number): number => (spec.kind === 'time' ? Math.floor(Date.parse(w.start) / spec.ms) : i);
   /** Window key → index in `closed`. */
@@ -149,7 +178,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   const open = new Map<number, OpenWindow>();
   const pending = new Map<number, PerformanceState>();
   const late = new Map<number, PerformanceState>();
-  let outputsReference = cached?.header.outputsReference;
+  let outputsReference = cached?.header.outputsReference ?? kept?.start;
   let newReferenceOutputs: FileProfile | undefined;
   let lastRequestMs = cached?.header.lastRequest ? Date.parse(cached.header.lastRequest) : -Infinity;
   let changed = !cached;
