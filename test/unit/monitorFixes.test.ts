@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cachedMonitorReport, monitorReport, REFERENCE_OUTPUTS_FILE, WINDOWS_FILE } from '../../src/core/monitor';
+import { appendFeedback, cachedMonitorReport, monitorReport, REFERENCE_OUTPUTS_FILE, WINDOWS_FILE } from '../../src/core/monitor';
 import { parseLabelFile } from '../../src/core/monitor/labels';
 import { feedback, monitorFixture, prediction, writeLog } from './monitorFixture';
 
@@ -106,5 +106,28 @@ describe('monitor review fixes', function () {
     assert.equal(rebuilt.windows[0].start, at('10:00', '2026-11-29'));
     assert.match(rebuilt.windows[0].predictionDrift?.reference ?? '', /2026-11-28/);
     assert.equal(fs.readFileSync(refFile, 'utf8'), ref);
+  });
+
+  it('labels imported twice count once; a later different label replaces the earlier one (open and closed windows)', async () => {
+    const f = await monitorFixture();
+    const a = prediction(at('09:00'), { outputs: [1] }), b = prediction(at('10:00'), { outputs: [1] });
+    writeLog(f.dir, [a, b]);
+    const items = [{ id: a.id, labels: [1] }, { id: b.id, labels: [1] }];
+    const once = await appendFeedback(f.store, f.model, items, { now: new Date(at('10:10')) });
+    assert.equal(once.written, 2);
+    const twice = await appendFeedback(f.store, f.model, items, { now: new Date(at('10:20')) });
+    assert.equal(twice.written, 0);
+    assert.deepEqual(twice.already, [{ id: a.id }, { id: b.id }]);
+    const r = await monitorReport(f.store, f.model, { now: new Date(at('10:30')) });
+    assert.deepEqual(r.windows.map((w) => [w.closed, w.performance?.labelled, w.performance?.accuracy]), [[true, 1, 1], [false, 1, 1]]);
+    // Even lines logged twice (a retried POST /feedback written by an older server) count once.
+    writeLog(f.dir, [feedback(a, [1], at('10:31')), feedback(b, [1], at('10:31'))]);
+    // A correction: both labels become 0.
+    const fix = await appendFeedback(f.store, f.model, [{ id: a.id, labels: [0] }, { id: b.id, labels: [0] }], { now: new Date(at('10:40')) });
+    assert.equal(fix.written, 2);
+    for (const minute of ['10:45', '10:50']) {
+      const again = await monitorReport(f.store, f.model, { now: new Date(at(minute)) });
+      assert.deepEqual(again.windows.map((w) => [w.performance?.labelled, w.performance?.accuracy]), [[1, 0], [1, 0]], `at ${minute}`);
+    }
   });
 });

@@ -13,7 +13,10 @@ export const MAX_CLASSES = 20;
 
 export type PerformanceState = WindowPerformance['state'];
 
-export const emptyPerformance = (): PerformanceState => ({ confusion: {}, absErr: 0, sqErr: 0, n: 0 });
+export const emptyPerformance = (): PerformanceState => ({ confusion: {}, absErr: 0, sqErr: 0, n: 0, labels: {} });
+
+/** The key of one labelled record: its row in the batch and the request id. */
+const recordKey = (id: string, row: number): string => `${row}:${id}`;
 
 const classKey = (v: JsonValue): string | undefined => {
   if (typeof v === 'string') { return v; }
@@ -28,13 +31,42 @@ function classCount(c: Record<string, Record<string, number>>): number {
   return seen.size;
 }
 
-/** Adds labelled pairs (label null = unknown, skipped). */
-export function addLabels(state: PerformanceState, labels: readonly JsonValue[], outputs: readonly JsonValue[]): void {
+/** Takes one counted pair out again (a label replaced by a correction). */
+function removePair(state: PerformanceState, label: JsonValue, out: JsonValue): void {
+  state.n--;
+  if (state.absErr !== undefined && typeof label === 'number' && typeof out === 'number') {
+    const e = out - label;
+    state.absErr = Math.max(0, state.absErr - Math.abs(e));
+    state.sqErr = Math.max(0, (state.sqErr ?? 0) - e * e);
+  }
+  const a = classKey(label);
+  const p = classKey(out);
+  const row = a !== undefined ? state.confusion?.[a] : undefined;
+  if (row && p !== undefined && row[p] !== undefined) {
+    if (--row[p] <= 0) { delete row[p]; }
+    if (Object.keys(row).length === 0) { delete state.confusion![a!]; }
+  }
+}
+
+/**
+ * Adds labelled pairs (label null = unknown, skipped). With the request `id`, the last label per record counts: a
+ * record labelled before is replaced (a correction), the same label again is not counted twice.
+ */
+export function addLabels(state: PerformanceState, labels: readonly JsonValue[], outputs: readonly JsonValue[], id?: string): void {
   const n = Math.min(labels.length, outputs.length);
   for (let i = 0; i < n; i++) {
     const label = labels[i];
     const out = outputs[i];
     if (label === null || label === undefined || out === null || out === undefined) { continue; }
+    if (id !== undefined) {
+      const k = recordKey(id, i);
+      const known = (state.labels ??= {})[k];
+      if (known) {
+        if (JSON.stringify(known[0]) === JSON.stringify(label)) { continue; }
+        removePair(state, known[0], known[1]);
+      }
+      state.labels[k] = [label, out];
+    }
     state.n++;
     if (state.absErr !== undefined) {
       if (typeof label === 'number' && typeof out === 'number' && Number.isFinite(label) && Number.isFinite(out)) {
@@ -60,6 +92,14 @@ export function addLabels(state: PerformanceState, labels: readonly JsonValue[],
 
 /** Folds another window's state into `into` (for a late label's window, or merging partial reads). */
 export function mergePerformance(into: PerformanceState, other: PerformanceState): void {
+  // `other` is the later: its label for a record both have replaces this one's.
+  if (into.labels && other.labels) {
+    for (const [k, pair] of Object.entries(other.labels)) {
+      const known = into.labels[k];
+      if (known) { removePair(into, known[0], known[1]); }
+      into.labels[k] = pair;
+    }
+  } else if (other.labels) { into.labels = { ...other.labels }; }
   into.n += other.n;
   if (into.absErr !== undefined && other.absErr !== undefined) { into.absErr += other.absErr; into.sqErr = (into.sqErr ?? 0) + (other.sqErr ?? 0); } else { delete into.absErr; delete into.sqErr; }
   if (into.confusion && other.confusion) {

@@ -264,7 +264,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       if (replay && cachedKeys.has(key)) { return; }
       let s = late.get(key);
       if (!s) { s = emptyPerformance(); late.set(key, s); }
-      addLabels(s, line.labels, line.outputs);
+      addLabels(s, line.labels, line.outputs, line.id);
       return;
     }
     hold(key, at);
@@ -272,7 +272,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     if (w) { w.addFeedback(line); return; }
     let s = pending.get(key);
     if (!s) { s = emptyPerformance(); pending.set(key, s); }
-    addLabels(s, line.labels, line.outputs);
+    addLabels(s, line.labels, line.outputs, line.id);
   };
 
   const read = hasDir

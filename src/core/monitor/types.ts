@@ -156,7 +156,12 @@ export interface WindowPerformance {
   mae?: number;
   rmse?: number;
   /** Additive state so late labels update a closed window: confusion counts (actual → predicted → n) or error sums. */
-  state: { confusion?: Record<string, Record<string, number>>; absErr?: number; sqErr?: number; n: number };
+  state: {
+    confusion?: Record<string, Record<string, number>>; absErr?: number; sqErr?: number; n: number;
+    /** The label and output counted per `<row>:<request id>`: a later label for the same record replaces it (a
+     *  correction) instead of adding to it, and the same label again changes nothing. */
+    labels?: Record<string, [JsonValue, JsonValue]>;
+  };
 }
 
 export interface WindowSummary {

@@ -87,7 +87,7 @@ export class OpenWindow {
   }
 
   addFeedback(f: FeedbackLine): void {
-    addLabels(this.perf, f.labels, f.outputs);
+    addLabels(this.perf, f.labels, f.outputs, f.id);
   }
 
   mergePerformance(s: PerformanceState): void { mergePerformance(this.perf, s); }
