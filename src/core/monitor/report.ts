@@ -253,7 +253,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
         if (countOpen) { ({ key, w } = countOpen); } else { key = nextOrdinal++; w = openWindow(key, undefined); }
       }
       hold(key, at);
-      w.addPrediction(line, t, at);
+      w.addPrediction(line, t);
       if (spec.kind === 'time') { closeTimeWindowsBefore(t); } else if (w.requests >= spec.requests) { countOpen = undefined; closeWindow(key, w); }
       return;
     }

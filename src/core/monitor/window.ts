@@ -45,8 +45,6 @@ export class OpenWindow {
   private readonly outputs = new WindowColumn(OUTPUT_COLUMN, 0);
   private outputRecords = 0;
   perf: PerformanceState = emptyPerformance();
-  /** Per log file, the offset of this window's first line in it (where a later read rebuilds it from). */
-  readonly firstAt = new Map<string, number>();
 
   constructor(
     /** Time windows: the window's index (start / size); count windows: its ordinal. */
@@ -56,8 +54,7 @@ export class OpenWindow {
     private readonly ctx: SummaryContext,
   ) {}
 
-  addPrediction(p: PredictionLine, timeMs: number, at: { file: string; offset: number }): void {
-    if (!this.firstAt.has(at.file)) { this.firstAt.set(at.file, at.offset); }
+  addPrediction(p: PredictionLine, timeMs: number): void {
     if (timeMs < this.firstMs) { this.firstMs = timeMs; }
     if (timeMs > this.lastMs) { this.lastMs = timeMs; }
     this.requests++;
