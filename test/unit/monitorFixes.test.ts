@@ -130,4 +130,14 @@ describe('monitor review fixes', function () {
       assert.deepEqual(again.windows.map((w) => [w.performance?.labelled, w.performance?.accuracy]), [[1, 0], [1, 0]], `at ${minute}`);
     }
   });
+
+  it('a label for an hour that is over and had no request does not hold the cache\'s offsets back', async () => {
+    const f = await monitorFixture();
+    const lost = prediction(at('08:00'));
+    writeLog(f.dir, [prediction(at('10:00')), feedback(lost, [1], at('10:05')), prediction(at('11:00'))]);
+    await monitorReport(f.store, f.model, { now: new Date(at('11:30')) });
+    const header = JSON.parse(fs.readFileSync(path.join(f.dir, WINDOWS_FILE), 'utf8').split('\n')[0]) as { offsets: Record<string, number> };
+    const text = fs.readFileSync(path.join(f.dir, '2026-11-30.jsonl'), 'utf8');
+    assert.equal(header.offsets['2026-11-30.jsonl'], text.length - text.split('\n').at(-2)!.length - 1, 'the open 11:00 window\'s line is where the next read starts');
+  });
 });

@@ -337,7 +337,9 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       lines[f.file] = f.lines;
       applied[f.file] = f.end;
       // Every line of an open or pending window is read again next time (labels as well as predictions).
-      for (const m of holds.values()) {
+      for (const [key, m] of holds) {
+        // Labels pending for a time window that is over and never had a request are not kept re-reading the log.
+        if (!open.has(key) && spec.kind === 'time' && (key + 1) * spec.ms + grace <= nowMs) { continue; }
         const h = m.get(f.file);
         if (h !== undefined && h.offset < offsets[f.file]) { offsets[f.file] = h.offset; lines[f.file] = h.line; }
       }
