@@ -137,7 +137,9 @@ describe('monitor report: drift, freshness, feedback, models', function () {
     ]);
     const rep = await monitorReport(f.store, f.model, { now });
     const w = rep.windows.find((x) => x.start === at('10:00', '2026-11-29'))!;
-    assert.equal(w.performance?.labelled, 3, 'labels count in the window of their prediction, a day earlier');
+    // Row 1 was labelled 0, then 1: the later label is a correction that replaces the first, so two records count.
+    assert.equal(w.performance?.labelled, 2, 'labels count in the window of their prediction, a day earlier');
+    assert.equal(w.performance?.accuracy, 1);
   });
 
   it('monitoredModels lists production models and models with a log folder', async () => {

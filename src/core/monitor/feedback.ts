@@ -6,9 +6,9 @@
 import * as path from 'node:path';
 import { appendLines } from '../store/fsutil';
 import type { Store } from '../store/store';
-import { listLogFiles, logFileOf, readLogLines } from './log';
+import { listLogFiles, logFileOf, readLogLines, type LinePosition } from './log';
 import { monitorDir } from './report';
-import type { FeedbackLine, JsonValue, PredictionLine } from './types';
+import type { FeedbackLine, JsonValue, LogLine, PredictionLine } from './types';
 
 export interface FeedbackItem {
   /** The prediction's request id. */
@@ -23,6 +23,8 @@ export interface FeedbackResult {
   written: number;
   /** Request ids not found in the model's log. */
   unknown: string[];
+  /** Items whose every label is already logged with the same value for that record (a retry, a re-import): skipped. */
+  already: { id: string; row?: number }[];
   /** Ids found but not labelled, and why (a label count that does not match the batch, a failed prediction). */
   errors: { id: string; reason: string }[];
 }
@@ -32,20 +34,37 @@ export async function appendFeedback(store: Store, model: string, items: readonl
   const dir = monitorDir(store, model);
   const wanted = new Set(items.map((i) => i.id));
   const found = new Map<string, PredictionLine>();
+  /** The last label logged per `<row>:<id>` of the wanted ids, with when it was logged (time, file, offset). */
+  const logged = new Map<string, { label: string; order: [string, string, number] }>();
+  const later = (a: [string, string, number], b: [string, string, number]): boolean => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+  const onLine = (line: LogLine, at: LinePosition): void => {
+    if (!wanted.has(line.id)) { return; }
+    if (line.kind === 'prediction') { if (!found.has(line.id)) { found.set(line.id, line); } return; }
+    line.labels.forEach((label, row) => {
+      if (label === null || label === undefined) { return; }
+      const k = `${row}:${line.id}`;
+      const order: [string, string, number] = [line.time, at.file, at.offset];
+      const known = logged.get(k);
+      if (!known || later(order, known.order)) { logged.set(k, { label: JSON.stringify(label), order }); }
+    });
+  };
   const { files } = await listLogFiles(dir, store.guard);
+  const newestFirst = [...files].reverse();
+  let lastFile: string | undefined;
   await readLogLines(dir, {
-    guard: store.guard,
-    only: [...files].reverse(),
-    more: () => found.size < wanted.size,
-    onLine: (line) => {
-      if (line.kind === 'prediction' && wanted.has(line.id) && !found.has(line.id)) { found.set(line.id, line); }
-    },
+    guard: store.guard, only: newestFirst, more: () => found.size < wanted.size,
+    onLine: (line, at) => { lastFile = at.file; onLine(line, at); },
   });
+  // Reading stops at the chunk where the last prediction was found: its labels later in that file are read too.
+  if (lastFile !== undefined && found.size === wanted.size) {
+    await readLogLines(dir, { guard: store.guard, only: [lastFile], onLine: (line, at) => { if (line.kind === 'feedback') { onLine(line, at); } } });
+  }
   const now = opts.now ?? new Date();
   const time = now.toISOString();
   const out: string[] = [];
   const unknown: string[] = [];
   const errors: FeedbackResult['errors'] = [];
+  const already: FeedbackResult['already'] = [];
   for (const item of items) {
     const p = found.get(item.id);
     if (!p) { if (!unknown.includes(item.id)) { unknown.push(item.id); } continue; }
@@ -59,6 +78,17 @@ export async function appendFeedback(store: Store, model: string, items: readonl
       if (item.labels.length !== p.outputs.length) { errors.push({ id: item.id, reason: `${item.labels.length} label(s) for a batch of ${p.outputs.length} prediction(s); give one per record, or a row` }); continue; }
       labels = item.labels;
     }
+    // A record whose last logged label is this one is not labelled again (POST /feedback retried, a cumulative file).
+    let fresh = false, repeated = false;
+    labels = labels.map((label, row) => {
+      if (label === null || label === undefined) { return null; }
+      const k = `${row}:${p.id}`;
+      if (logged.get(k)?.label === JSON.stringify(label)) { repeated = true; return null; }
+      fresh = true;
+      logged.set(k, { label: JSON.stringify(label), order: [time, '\uffff', Infinity] });
+      return label;
+    });
+    if (repeated && !fresh) { already.push({ id: item.id, ...(item.row !== undefined ? { row: item.row } : {}) }); continue; }
     const line: FeedbackLine = { kind: 'feedback', id: p.id, time, predictionTime: p.time, version: p.version, outputs: p.outputs, labels };
     out.push(JSON.stringify(line));
   }
@@ -68,5 +98,5 @@ export async function appendFeedback(store: Store, model: string, items: readonl
     await store.guard.checkWrite(file);
     await appendLines(file, out);
   }
-  return { written: out.length, unknown, errors };
+  return { written: out.length, unknown, already, errors };
 }

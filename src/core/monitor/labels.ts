@@ -1,7 +1,8 @@
 /**
  * A file of ground-truth labels for `mlops monitor label`: CSV with a header, or JSON Lines, with the columns `id`
  * (the request id) and `label` (or `labels`, a JSON list, in JSON Lines), and optionally `row` (one record of a
- * batch, 0-based). CSV cells that spell a number are numbers; an empty label is unknown (null).
+ * batch, 0-based). CSV cells that spell a number are numbers, `true`/`false` in any case (pandas writes `True`) are
+ * booleans; an empty label is unknown (null).
  */
 import { parse } from 'csv-parse/sync';
 import type { FeedbackItem } from './feedback';
@@ -16,7 +17,11 @@ export interface LabelFileRead {
 const NUMBER = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 function cellValue(s: string): JsonValue {
-  if (s.trim() === '') { return null; }
+  const t = s.trim();
+  if (t === '') { return null; }
+  // pandas writes booleans as True/False; spreadsheets as TRUE/FALSE: all of them are the booleans a model predicts.
+  const lower = t.toLowerCase();
+  if (lower === 'true' || lower === 'false') { return lower === 'true'; }
   return NUMBER.test(s) ? Number(s) : s;
 }
 

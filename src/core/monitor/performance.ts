@@ -13,7 +13,10 @@ export const MAX_CLASSES = 20;
 
 export type PerformanceState = WindowPerformance['state'];
 
-export const emptyPerformance = (): PerformanceState => ({ confusion: {}, absErr: 0, sqErr: 0, n: 0 });
+export const emptyPerformance = (): PerformanceState => ({ confusion: {}, absErr: 0, sqErr: 0, n: 0, labels: {} });
+
+/** The key of one labelled record: its row in the batch and the request id. */
+const recordKey = (id: string, row: number): string => `${row}:${id}`;
 
 const classKey = (v: JsonValue): string | undefined => {
   if (typeof v === 'string') { return v; }
@@ -28,13 +31,42 @@ function classCount(c: Record<string, Record<string, number>>): number {
   return seen.size;
 }
 
-/** Adds labelled pairs (label null = unknown, skipped). */
-export function addLabels(state: PerformanceState, labels: readonly JsonValue[], outputs: readonly JsonValue[]): void {
+/** Takes one counted pair out again (a label replaced by a correction). */
+function removePair(state: PerformanceState, label: JsonValue, out: JsonValue): void {
+  state.n--;
+  if (state.absErr !== undefined && typeof label === 'number' && typeof out === 'number') {
+    const e = out - label;
+    state.absErr = Math.max(0, state.absErr - Math.abs(e));
+    state.sqErr = Math.max(0, (state.sqErr ?? 0) - e * e);
+  }
+  const a = classKey(label);
+  const p = classKey(out);
+  const row = a !== undefined ? state.confusion?.[a] : undefined;
+  if (row && p !== undefined && row[p] !== undefined) {
+    if (--row[p] <= 0) { delete row[p]; }
+    if (Object.keys(row).length === 0) { delete state.confusion![a!]; }
+  }
+}
+
+/**
+ * Adds labelled pairs (label null = unknown, skipped). With the request `id`, the last label per record counts: a
+ * record labelled before is replaced (a correction), the same label again is not counted twice.
+ */
+export function addLabels(state: PerformanceState, labels: readonly JsonValue[], outputs: readonly JsonValue[], id?: string): void {
   const n = Math.min(labels.length, outputs.length);
   for (let i = 0; i < n; i++) {
     const label = labels[i];
     const out = outputs[i];
     if (label === null || label === undefined || out === null || out === undefined) { continue; }
+    if (id !== undefined) {
+      const k = recordKey(id, i);
+      const known = (state.labels ??= {})[k];
+      if (known) {
+        if (JSON.stringify(known[0]) === JSON.stringify(label)) { continue; }
+        removePair(state, known[0], known[1]);
+      }
+      state.labels[k] = [label, out];
+    }
     state.n++;
     if (state.absErr !== undefined) {
       if (typeof label === 'number' && typeof out === 'number' && Number.isFinite(label) && Number.isFinite(out)) {
@@ -60,6 +92,14 @@ export function addLabels(state: PerformanceState, labels: readonly JsonValue[],
 
 /** Folds another window's state into `into` (for a late label's window, or merging partial reads). */
 export function mergePerformance(into: PerformanceState, other: PerformanceState): void {
+  // `other` is the later: its label for a record both have replaces this one's.
+  if (into.labels && other.labels) {
+    for (const [k, pair] of Object.entries(other.labels)) {
+      const known = into.labels[k];
+      if (known) { removePair(into, known[0], known[1]); }
+      into.labels[k] = pair;
+    }
+  } else if (other.labels) { into.labels = { ...other.labels }; }
   into.n += other.n;
   if (into.absErr !== undefined && other.absErr !== undefined) { into.absErr += other.absErr; into.sqErr = (into.sqErr ?? 0) + (other.sqErr ?? 0); } else { delete into.absErr; delete into.sqErr; }
   if (into.confusion && other.confusion) {
@@ -73,12 +113,33 @@ export function mergePerformance(into: PerformanceState, other: PerformanceState
 
 const POSITIVE = ['1', 'true', 'yes'];
 
-/** The performance a state stands for, or null when nothing is labelled or the values fit neither task. */
-export function performanceOf(state: PerformanceState): WindowPerformance | null {
+/** The classes of a whole report and its positive class, so precision, recall and F1 mean the same in every window. */
+export interface ClassSet { classes: string[]; positive: string }
+
+const classesOf = (c: Record<string, Record<string, number>>): string[] => [...new Set([...Object.keys(c), ...Object.values(c).flatMap((r) => Object.keys(r))])].sort();
+
+const positiveOf = (classes: readonly string[]): string => classes.find((k) => POSITIVE.includes(k.toLowerCase())) ?? classes[classes.length - 1];
+
+/** The class set of every label and output in `states` (the windows of one report), or undefined when none has one. */
+export function reportClasses(states: readonly (PerformanceState | undefined)[]): ClassSet | undefined {
+  const seen = new Set<string>();
+  for (const s of states) { if (s?.confusion) { for (const k of classesOf(s.confusion)) { seen.add(k); } } }
+  if (seen.size === 0) { return undefined; }
+  const classes = [...seen].sort();
+  return { classes, positive: positiveOf(classes) };
+}
+
+/**
+ * The performance a state stands for, or null when nothing is labelled or the values fit neither task. `report`:
+ * the report's classes and positive class (two classes: precision/recall/F1 of the positive one; more: the macro
+ * mean over all of them); without it, the window's own.
+ */
+export function performanceOf(state: PerformanceState, report?: ClassSet): WindowPerformance | null {
   if (state.n === 0) { return null; }
   const c = state.confusion;
   if (c && Object.keys(c).length > 0) {
-    const classes = [...new Set([...Object.keys(c), ...Object.values(c).flatMap((r) => Object.keys(r))])].sort();
+    const own = classesOf(c);
+    const classes = report && own.every((k) => report.classes.includes(k)) ? report.classes : own;
     let total = 0, correct = 0;
     const cell = (a: string, p: string): number => c[a]?.[p] ?? 0;
     for (const a of Object.keys(c)) { for (const [p, k] of Object.entries(c[a])) { total += k; if (a === p) { correct += k; } } }
@@ -97,8 +158,7 @@ export function performanceOf(state: PerformanceState): WindowPerformance | null
     };
     let m: { precision: number; recall: number; f1: number };
     if (classes.length <= 2) {
-      const pos = classes.find((k) => POSITIVE.includes(k.toLowerCase())) ?? classes[classes.length - 1];
-      m = prf(pos);
+      m = prf(classes === report?.classes ? report.positive : positiveOf(classes));
     } else {
       const all = classes.map(prf);
       m = { precision: mean(all.map((x) => x.precision)), recall: mean(all.map((x) => x.recall)), f1: mean(all.map((x) => x.f1)) };

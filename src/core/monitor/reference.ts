@@ -53,18 +53,35 @@ export async function trainingReference(store: Store, model: string, settings: M
   return { modelVersion: mv, ref: null, features: [], datasets, note: `no data version of ${candidates.map((d) => `${d.dataset} ${d.version}`).join(', ')} has a profile with a tabular file (mlops data profile DATASET:VERSION)` };
 }
 
-/** Hours from the newest version (created by then) of `datasets` to a time, or null when there is none. */
-export async function dataAgeFunction(store: Store, datasets: readonly string[]): Promise<(atMs: number) => number | null> {
-  const created: number[] = [];
+export interface DataAge {
+  /** Hours from the newest version (created by then) of the datasets to a time, or null when there is none. */
+  hours: (atMs: number) => number | null;
+  /** Why `hours(atMs)` is null (undefined when it is not). */
+  note: (atMs: number) => string | undefined;
+}
+
+/** The age of the newest data version of `datasets` at a time, and why it is unknown when it is. */
+export async function dataAgeFunction(store: Store, datasets: readonly string[]): Promise<DataAge> {
+  const versions: { t: number; label: string }[] = [];
   for (const d of datasets) {
     const { items } = await store.listDataVersions(d).catch(() => ({ items: [] }));
-    for (const v of items) { const t = Date.parse(v.createdAt); if (Number.isFinite(t)) { created.push(t); } }
+    for (const v of items) { const t = Date.parse(v.createdAt); if (Number.isFinite(t)) { versions.push({ t, label: `${v.dataset}@${v.id}` }); } }
   }
-  created.sort((a, b) => a - b);
-  return (atMs: number) => {
-    let lo = 0, hi = created.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (created[mid] <= atMs) { lo = mid + 1; } else { hi = mid; } }
-    return lo === 0 ? null : (atMs - created[lo - 1]) / 3_600_000;
+  versions.sort((a, b) => a.t - b.t);
+  /** How many versions were created by `atMs`. */
+  const countBy = (atMs: number): number => {
+    let lo = 0, hi = versions.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (versions[mid].t <= atMs) { lo = mid + 1; } else { hi = mid; } }
+    return lo;
+  };
+  return {
+    hours: (atMs) => { const n = countBy(atMs); return n === 0 ? null : (atMs - versions[n - 1].t) / 3_600_000; },
+    note: (atMs) => {
+      if (countBy(atMs) > 0) { return undefined; }
+      if (versions.length === 0) { return datasets.length === 0 ? 'the model\'s run used no data version' : `no data version of ${datasets.join(', ')} is known`; }
+      const newest = versions[versions.length - 1];
+      return `no data version existed at the window's end (newest: ${newest.label}, tagged ${new Date(newest.t).toISOString()})`;
+    },
   };
 }
 

@@ -4,7 +4,8 @@
  * The goals' window is cached in `windows.jsonl` (a `WindowsHeader`, then one line per closed window): a call reads
  * only the log bytes after the header's `offsets` (where the open window begins; lines up to `applied` that belong
  * to a cached window are not applied twice), so a current cache costs O(new bytes + windows). A header that does not
- * match (another window, reference or settings, a log file that shrank or vanished) rebuilds from scratch. Another
+ * match (another window, reference or settings, a log file that shrank) rebuilds from scratch; a day file deleted
+ * (retention) keeps its closed windows, and a rebuild keeps the prediction-drift reference already written. Another
  * window (`--window`) or `cache: false` computes without writing.
  *
  * Memory: lines are streamed; only open windows hold accumulators (counts, a latency array, one column profile per
@@ -20,10 +21,10 @@ import { FileProfileSchema, type FileProfile } from '../data/profile/schema';
 import { driftOptions } from '../data/report';
 import { emptyGoals, type Goals } from '../goals/document';
 import { evaluateAlerts } from './alerts';
-import { readLogLines, type LinePosition } from './log';
+import { LOG_FILE, readLogLines, type LinePosition } from './log';
 import { addLabels, emptyPerformance, type PerformanceState } from './performance';
 import { dataAgeFunction, trainingReference } from './reference';
-import { OpenWindow, withLabels, type SummaryContext } from './window';
+import { OpenWindow, withLabels, withReportClasses, type SummaryContext } from './window';
 import {
   MONITOR_FORMAT_VERSION, parseWindow,
   type LogLine, type LogProblem, type MonitorQuantity, type MonitorReport, type WindowSpec, type WindowSummary, type WindowsHeader,
@@ -78,10 +79,18 @@ async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 
       windows.push(w);
     }
   } catch { return undefined; }
-  // A log file that shrank or vanished: the summaries no longer describe the log.
+  // A log file that shrank: the summaries no longer describe the log. A day file deleted (retention) keeps the closed
+  // windows it went into; it is only no longer read.
   for (const [file, applied] of Object.entries({ ...header.offsets, ...(header.applied ?? {}) })) {
     const st = await fsp.stat(path.join(dir, file)).catch(() => undefined);
-    if (!st || st.size < applied) { return undefined; }
+    if (!st) {
+      if (!LOG_FILE.test(file)) { return undefined; }
+      delete header.offsets[file];
+      delete header.applied?.[file];
+      delete header.lines?.[file];
+      continue;
+    }
+    if (st.size < applied) { return undefined; }
   }
   let referenceOutputs: FileProfile | undefined;
   if (header.outputsReference) {
@@ -92,6 +101,24 @@ async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 
     } catch { return undefined; }
   }
   return { header, windows, referenceOutputs };
+}
+
+/**
+ * The prediction-drift reference already written, when windows.jsonl cannot be used: kept unless the header (when
+ * readable) says it belongs to another model or training reference, so a rebuild never moves the reference.
+ */
+async function existingReferenceOutputs(store: Store, dir: string, model: string, reference: WindowsHeader['reference']): Promise<{ profile: FileProfile; start: string } | undefined> {
+  const text = await readInside(store, path.join(dir, REFERENCE_OUTPUTS_FILE));
+  if (text === undefined) { return undefined; }
+  let header: Partial<WindowsHeader> | undefined;
+  try { header = JSON.parse((await readInside(store, path.join(dir, WINDOWS_FILE)) ?? '').split('\n')[0]) as Partial<WindowsHeader>; } catch { header = undefined; }
+  if (header && typeof header === 'object' && header.kind === 'header'
+    && (header.model !== model || JSON.stringify(header.reference ?? null) !== JSON.stringify(reference))) { return undefined; }
+  try {
+    const parsed = FileProfileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) { return undefined; }
+    return { profile: parsed.data, start: typeof header?.outputsReference === 'string' ? header.outputsReference : parsed.data.path.replace(/^window /, '') };
+  } catch { return undefined; }
 }
 
 function dedupeProblems(...lists: LogProblem[][]): LogProblem[] {
@@ -126,6 +153,8 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     if (items.length === 0) { throw new MlopsError(`no model '${model}' and no monitoring log for it (${store.rel(dir)})`, 'not-found'); }
   }
   const drift = await driftOptions(store);
+  const dataAge = await dataAgeFunction(store, reference.datasets);
+  const dataAgeHoursNow = dataAge.hours(nowMs);
   const settingsKey = JSON.stringify({ drift: drift.options, label: settings.label ?? null, features: reference.features });
   const ctx: SummaryContext = {
     training: reference.profile && reference.ref
@@ -133,11 +162,14 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       : null,
     trainingNote: reference.note,
     driftOptions: drift.options,
-    dataAgeHours: await dataAgeFunction(store, reference.datasets),
+    dataAgeHours: dataAge.hours,
+    dataAgeNote: dataAge.note,
   };
 
   const cached = hasDir && cacheable ? await readCache(store, dir, { model, window: spec.text, reference: reference.ref, settings: settingsKey }) : undefined;
   if (cached?.referenceOutputs) { ctx.referenceOutputs = cached.referenceOutputs; }
+  const kept = hasDir && cacheable && !ctx.referenceOutputs ? await existingReferenceOutputs(store, dir, model, reference.ref) : undefined;
+  if (kept) { ctx.referenceOutputs = kept.profile; }
   const closed: WindowSummary[] = cached ? [...cached.windows] : [];
   const keyOf = (w: WindowSummary, i: number): number => (spec.kind === 'time' ? Math.floor(Date.parse(w.start) / spec.ms) : i);
   /** Window key → index in `closed`. */
@@ -146,7 +178,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   const open = new Map<number, OpenWindow>();
   const pending = new Map<number, PerformanceState>();
   const late = new Map<number, PerformanceState>();
-  let outputsReference = cached?.header.outputsReference;
+  let outputsReference = cached?.header.outputsReference ?? kept?.start;
   let newReferenceOutputs: FileProfile | undefined;
   let lastRequestMs = cached?.header.lastRequest ? Date.parse(cached.header.lastRequest) : -Infinity;
   let changed = !cached;
@@ -155,12 +187,22 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   let orphanLabels = 0;
   const replayEnd = cached?.header.applied ?? {};
   const grace = graceMs(spec);
-  /** Per open window, the line number before its first line in each file (released when it closes). */
-  const firstLine = new Map<OpenWindow, Map<string, number>>();
+  /**
+   * Per open or pending window (by key), where its earliest line — prediction or feedback — is in each file: the byte
+   * offset and the line number before it. The cache's offsets start there, so a later read rebuilds the window whole
+   * (released when the window closes).
+   */
+  const holds = new Map<number, Map<string, { offset: number; line: number }>>();
+  const hold = (key: number, at: LinePosition): void => {
+    let m = holds.get(key);
+    if (!m) { m = new Map(); holds.set(key, m); }
+    const h = m.get(at.file);
+    if (!h || at.offset < h.offset) { m.set(at.file, { offset: at.offset, line: at.line - 1 }); }
+  };
 
   const closeWindow = (key: number, w: OpenWindow): void => {
     open.delete(key);
-    firstLine.delete(w);
+    holds.delete(key);
     const { summary, outputs } = w.finish(true, nowMs);
     w.release();
     if (!ctx.referenceOutputs && outputs) { ctx.referenceOutputs = outputs; newReferenceOutputs = outputs; outputsReference = summary.start; }
@@ -210,28 +252,27 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       } else {
         if (countOpen) { ({ key, w } = countOpen); } else { key = nextOrdinal++; w = openWindow(key, undefined); }
       }
-      let fl = firstLine.get(w);
-      if (!fl) { fl = new Map(); firstLine.set(w, fl); }
-      if (!fl.has(at.file)) { fl.set(at.file, at.line - 1); }
-      w.addPrediction(line, t, at);
+      hold(key, at);
+      w.addPrediction(line, t);
       if (spec.kind === 'time') { closeTimeWindowsBefore(t); } else if (w.requests >= spec.requests) { countOpen = undefined; closeWindow(key, w); }
       return;
     }
     const pt = Date.parse(line.predictionTime);
     const key = spec.kind === 'time' ? Math.floor(pt / spec.ms) : countKeyAt(pt);
-    if (key === undefined) { orphanLabels++; return; }
+    if (key === undefined) { if (!replay) { orphanLabels++; } return; }
     if (closedAt.has(key)) {
       if (replay && cachedKeys.has(key)) { return; }
       let s = late.get(key);
       if (!s) { s = emptyPerformance(); late.set(key, s); }
-      addLabels(s, line.labels, line.outputs);
+      addLabels(s, line.labels, line.outputs, line.id);
       return;
     }
+    hold(key, at);
     const w = open.get(key);
     if (w) { w.addFeedback(line); return; }
     let s = pending.get(key);
     if (!s) { s = emptyPerformance(); pending.set(key, s); }
-    addLabels(s, line.labels, line.outputs);
+    addLabels(s, line.labels, line.outputs, line.id);
   };
 
   const read = hasDir
@@ -247,6 +288,15 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     closed[i] = withLabels(closed[i], s);
     changed = true;
   }
+  // Counts of lines read before (not read again) carry over from the cache's problems.
+  const LATE = / request\(s\) logged after their window had closed /;
+  const ORPHAN = / label\(s\) for predictions before the first window are not counted$/;
+  const countIn = (re: RegExp): number => {
+    const p = cached?.header.problems.find((x) => x.file === store.rel(dir) && x.line === 0 && re.test(x.reason));
+    return p ? Number.parseInt(p.reason, 10) || 0 : 0;
+  };
+  lateRequests += countIn(LATE);
+  orphanLabels += countIn(ORPHAN);
   if (lateRequests > 0) { problems.push({ file: store.rel(dir), line: 0, reason: `${lateRequests} request(s) logged after their window had closed (more than ${Math.round(grace / 1000)} s late) are not counted` }); }
   if (orphanLabels > 0) { problems.push({ file: store.rel(dir), line: 0, reason: `${orphanLabels} label(s) for predictions before the first window are not counted` }); }
   for (const p of drift.problems) { problems.push({ file: store.rel(store.goalsFile()), line: 0, reason: p }); }
@@ -262,10 +312,22 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
   }
   if (provisional) { ctx.referenceOutputs = undefined; }
   closed.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-  const windows = [...closed, ...openSummaries];
+  // One class set and positive class for the whole report (the cache keeps the closed windows' as of this report).
+  const windows = withReportClasses([...closed, ...openSummaries]);
+  closed.splice(0, closed.length, ...windows.slice(0, closed.length));
 
   // The cache: closed windows, and where the open ones begin.
-  const allProblems = dedupeProblems(cached?.header.problems ?? [], problems);
+  // Problems: this read's, plus the cache's for log lines before where this read started (not read again). A line
+  // read again (a torn line since completed) is reported by this read or not at all.
+  const notReread: LogProblem[] = [];
+  if (cached) {
+    const readFrom = new Map(read.files.map((f) => [store.rel(path.join(dir, f.file)), cached.header.lines?.[f.file] ?? 0]));
+    for (const p of cached.header.problems) {
+      const before = readFrom.get(p.file);
+      if (before !== undefined && p.line > 0 && p.line <= before) { notReread.push(p); }
+    }
+  }
+  const allProblems = dedupeProblems(notReread, problems);
   if (mayWrite && hasDir && changed) {
     const offsets: Record<string, number> = {};
     const applied: Record<string, number> = {};
@@ -274,10 +336,12 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
       offsets[f.file] = f.end;
       lines[f.file] = f.lines;
       applied[f.file] = f.end;
-      for (const key of order) {
-        const w = open.get(key)!;
-        const at = w.firstAt.get(f.file);
-        if (at !== undefined && at < offsets[f.file]) { offsets[f.file] = at; lines[f.file] = firstLine.get(w)?.get(f.file) ?? 0; }
+      // Every line of an open or pending window is read again next time (labels as well as predictions).
+      for (const [key, m] of holds) {
+        // Labels pending for a time window that is over and never had a request are not kept re-reading the log.
+        if (!open.has(key) && spec.kind === 'time' && (key + 1) * spec.ms + grace <= nowMs) { continue; }
+        const h = m.get(f.file);
+        if (h !== undefined && h.offset < offsets[f.file]) { offsets[f.file] = h.offset; lines[f.file] = h.line; }
       }
     }
     const header: WindowsHeader = {
@@ -313,6 +377,7 @@ export async function monitorReport(store: Store, model: string, opts: MonitorRe
     thresholds: thresholdsOf(goals),
     versions,
     ...(Number.isFinite(lastRequestMs) ? { lastRequest: new Date(lastRequestMs).toISOString() } : {}),
+    ...(dataAgeHoursNow !== null ? { dataAgeHoursNow } : {}),
     problems: allProblems.slice(0, MAX_PROBLEMS),
   };
 }
@@ -352,6 +417,7 @@ export async function cachedMonitorReport(store: Store, model: string, opts: { g
     if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== model || header.window !== spec.text) { return undefined; }
     for (const l of lines.slice(1)) { const w = JSON.parse(l) as WindowSummary; if (w.kind === 'window') { windows.push(w); } }
   } catch { return undefined; }
+  windows.splice(0, windows.length, ...withReportClasses(windows));
   return {
     model, window: spec, windows, alerts: evaluateAlerts(windows, goals.monitoring.alerts, model), reference: header.reference,
     thresholds: thresholdsOf(goals), versions: [...new Set(windows.flatMap((w) => w.versions))].sort((a, b) => b - a),

@@ -156,7 +156,12 @@ export interface WindowPerformance {
   mae?: number;
   rmse?: number;
   /** Additive state so late labels update a closed window: confusion counts (actual → predicted → n) or error sums. */
-  state: { confusion?: Record<string, Record<string, number>>; absErr?: number; sqErr?: number; n: number };
+  state: {
+    confusion?: Record<string, Record<string, number>>; absErr?: number; sqErr?: number; n: number;
+    /** The label and output counted per `<row>:<request id>`: a later label for the same record replaces it (a
+     *  correction) instead of adding to it, and the same label again changes nothing. */
+    labels?: Record<string, [JsonValue, JsonValue]>;
+  };
 }
 
 export interface WindowSummary {
@@ -181,6 +186,8 @@ export interface WindowSummary {
   performance: WindowPerformance | null;
   /** Age in hours of the newest version of the model's datasets at the window's end. */
   dataAgeHours: number | null;
+  /** Why `dataAgeHours` is null: no data version at all, or none yet at the window's end (the newest named). */
+  dataAgeNote?: string;
   /** The monitored quantities of this window, as alert rules and the chart read them (absent = unknown). */
   values: Partial<Record<MonitorQuantity, number>>;
 }
@@ -295,6 +302,8 @@ export interface MonitorReport {
   versions: number[];
   /** The newest request's time, or undefined when nothing was logged. */
   lastRequest?: string;
+  /** Age in hours of the newest version of the model's datasets now (the report's time), when there is one. */
+  dataAgeHoursNow?: number;
   /** Torn or unreadable log lines, and other things a reader should know (at most 50). */
   problems: LogProblem[];
   /** True when read from `windows.jsonl` alone (`cachedMonitorReport`): closed windows only, the log not read. */

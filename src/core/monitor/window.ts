@@ -7,7 +7,7 @@ import { WindowColumn } from './column';
 import type { FileProfile } from '../data/profile/schema';
 import { driftBetween } from '../data/drift/drift';
 import type { DriftOptions, DriftReport } from '../data/drift/types';
-import { addLabels, clonePerformance, emptyPerformance, mergePerformance, performanceOf, type PerformanceState } from './performance';
+import { addLabels, clonePerformance, emptyPerformance, mergePerformance, performanceOf, reportClasses, type PerformanceState } from './performance';
 import type { FeedbackLine, LogInputMode, MonitorQuantity, PredictionLine, WindowDrift, WindowSummary } from './types';
 
 /** The name of the prediction column in the outputs profile. */
@@ -23,6 +23,8 @@ export interface SummaryContext {
   referenceOutputs?: FileProfile;
   /** Hours between the newest data version (created by `atMs`) of the model's datasets and `atMs`, or null. */
   dataAgeHours: (atMs: number) => number | null;
+  /** Why `dataAgeHours(atMs)` is null. */
+  dataAgeNote?: (atMs: number) => string | undefined;
 }
 
 /** Latency arrays of finished windows, reused (they grow to the size of a window's requests). */
@@ -43,8 +45,6 @@ export class OpenWindow {
   private readonly outputs = new WindowColumn(OUTPUT_COLUMN, 0);
   private outputRecords = 0;
   perf: PerformanceState = emptyPerformance();
-  /** Per log file, the offset of this window's first line in it (where a later read rebuilds it from). */
-  readonly firstAt = new Map<string, number>();
 
   constructor(
     /** Time windows: the window's index (start / size); count windows: its ordinal. */
@@ -54,8 +54,7 @@ export class OpenWindow {
     private readonly ctx: SummaryContext,
   ) {}
 
-  addPrediction(p: PredictionLine, timeMs: number, at: { file: string; offset: number }): void {
-    if (!this.firstAt.has(at.file)) { this.firstAt.set(at.file, at.offset); }
+  addPrediction(p: PredictionLine, timeMs: number): void {
     if (timeMs < this.firstMs) { this.firstMs = timeMs; }
     if (timeMs > this.lastMs) { this.lastMs = timeMs; }
     this.requests++;
@@ -85,7 +84,7 @@ export class OpenWindow {
   }
 
   addFeedback(f: FeedbackLine): void {
-    addLabels(this.perf, f.labels, f.outputs);
+    addLabels(this.perf, f.labels, f.outputs, f.id);
   }
 
   mergePerformance(s: PerformanceState): void { mergePerformance(this.perf, s); }
@@ -132,7 +131,9 @@ export class OpenWindow {
     } else { predictionDriftNote = 'no successful predictions in this window'; }
 
     const performance = performanceOf(clonePerformance(this.perf));
-    const dataAgeHours = this.ctx.dataAgeHours(Math.min(this.bounds?.endMs ?? this.lastMs, nowMs));
+    const ageAt = Math.min(this.bounds?.endMs ?? this.lastMs, nowMs);
+    const dataAgeHours = this.ctx.dataAgeHours(ageAt);
+    const dataAgeNote = dataAgeHours === null ? this.ctx.dataAgeNote?.(ageAt) : undefined;
     const summary: WindowSummary = {
       kind: 'window',
       start: startIso,
@@ -150,6 +151,7 @@ export class OpenWindow {
       ...(predictionDriftNote ? { predictionDriftNote } : {}),
       performance,
       dataAgeHours,
+      ...(dataAgeNote ? { dataAgeNote } : {}),
       values: {},
     };
     summary.values = valuesOf(summary);
@@ -181,6 +183,21 @@ export function valuesOf(w: WindowSummary): Partial<Record<MonitorQuantity, numb
   }
   if (w.dataAgeHours !== null) { v.dataAgeHours = w.dataAgeHours; }
   return v;
+}
+
+/**
+ * Windows with precision, recall and F1 recomputed from their confusion counts over one class set and positive
+ * class for all of them (the report's), so the quantities mean the same in every window.
+ */
+export function withReportClasses(windows: readonly WindowSummary[]): WindowSummary[] {
+  const cs = reportClasses(windows.map((w) => w.performance?.state));
+  if (!cs) { return [...windows]; }
+  return windows.map((w) => {
+    if (w.performance?.task !== 'classification') { return w; }
+    const next: WindowSummary = { ...w, performance: performanceOf(w.performance.state, cs) };
+    next.values = valuesOf(next);
+    return next;
+  });
 }
 
 /** A closed window after late labels: its performance and values recomputed from the merged state. */
