@@ -194,9 +194,10 @@ export const MONITOR_COMMANDS: Record<string, Command> = {
       }
       const r = await appendFeedback(store, model, read.items);
       if (json) {
-        printJson(io, { model, written: r.written, unknown: r.unknown, errors: r.errors, problems: read.problems });
+        printJson(io, { model, written: r.written, already: r.already, unknown: r.unknown, errors: r.errors, problems: read.problems });
       } else {
         io.stdout(`Labelled ${plural(r.written, 'prediction')} of ${model}${r.written ? ` (appended to ${store.rel(monitorDir(store, model))})` : ''}\n`);
+        if (r.already.length) { io.stdout(`Already labelled with the same value, not written again: ${r.already.length}\n`); }
         if (r.unknown.length) { io.stdout(`Unknown request ids (${r.unknown.length}): ${r.unknown.slice(0, 10).join(', ')}${r.unknown.length > 10 ? ', …' : ''}\n`); }
         for (const e of r.errors.slice(0, 20)) { io.stdout(`Not labelled: ${e.id}: ${e.reason}\n`); }
         for (const p of read.problems.slice(0, 20)) { io.stdout(`Skipped ${positionals[0]}:${p.line}: ${p.reason}\n`); }

@@ -71,13 +71,17 @@ describe('mlops monitor, monitor label, data refresh (real processes)', function
     fs.writeFileSync(path.join(f.ws, 'labels.jsonl'), `${JSON.stringify({ id: b.id, labels: [0, 1] })}\n`);
     const jsonl = mlops(['monitor', 'label', 'labels.jsonl', '--json'], f.ws);
     assert.equal(jsonl.code, 0, jsonl.stderr);
-    assert.deepEqual(JSON.parse(jsonl.stdout), { model: 'churn', written: 1, unknown: [], errors: [], problems: [] });
+    assert.deepEqual(JSON.parse(jsonl.stdout), { model: 'churn', written: 1, already: [], unknown: [], errors: [], problems: [] });
     const day = fs.readdirSync(f.dir).filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort().pop()!;
     const fb = fs.readFileSync(path.join(f.dir, day), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FeedbackLine).filter((l) => l.kind === 'feedback');
     // Row 1 of b already has the label 1: only row 0 is written, and each record counts once.
     assert.deepEqual(fb.map((l) => [l.id, l.labels]), [[a.id, [1]], [b.id, [null, 1]], [b.id, [0, null]]]);
     const r = JSON.parse(mlops(['monitor', 'churn', '--json'], f.ws).stdout) as MonitorReport;
     assert.equal(r.windows.reduce((s, w) => s + (w.performance?.labelled ?? 0), 0), 3);
+    // The same file again (a retried cron job): nothing is written, and the text says why.
+    const again = mlops(['monitor', 'label', 'labels.jsonl'], f.ws);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^Labelled 0 predictions of churn\nAlready labelled with the same value, not written again: 1$/m);
     fs.writeFileSync(path.join(f.ws, 'empty.csv'), 'request,truth\n1,2\n');
     const empty = mlops(['monitor', 'label', 'empty.csv'], f.ws);
     assert.equal(empty.code, 2);

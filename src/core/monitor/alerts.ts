@@ -29,7 +29,7 @@ function unknownReason(q: MonitorQuantity, w: WindowSummary | undefined): string
   switch (q) {
     case 'inputDriftShare': return w.inputDriftNote ?? 'no input drift measured';
     case 'predictionDriftScore': return w.predictionDriftNote ?? 'no prediction drift measured';
-    case 'dataAgeHours': return 'no data version of the model\'s datasets is known';
+    case 'dataAgeHours': return w.dataAgeNote ?? 'no data version of the model\'s datasets is known';
     case 'latencyMsP50': case 'latencyMsP95': return 'no requests in the latest window';
     default: return 'no requests in the latest window';
   }
