@@ -8,22 +8,14 @@ import * as path from 'node:path';
 import { Store } from '../src/core/store/store';
 import { cachedMonitorReport, monitorReport } from '../src/core/monitor';
 import { line, median, mib, time } from './util';
+import { mulberry32 } from '../src/core/data/profile';
 
 const NUMERIC = 15;
 const CATEGORICAL = 5;
 const CATS = ['red', 'green', 'blue', 'amber', 'violet', 'teal'];
 
-/** A seeded generator, so every run benchmarks the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the profiles' own), so every run benchmarks the same bytes. */
+const rng = mulberry32;
 
 function record(r: () => number, shift: number): Record<string, number | string> {
   const rec: Record<string, number | string> = {};

@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, launchChromium, requireBundle, withStubApi } from './harness';
+import { REPO, launchChromium, openWebview, serveWebview, themed } from './harness';
 import { dataCompareHtml } from '../../src/vscode/data/compareHtml';
 import type { ColumnDrift, DriftReport } from '../../src/core/data/drift/types';
 import type { SourceComparison } from '../../src/core/data/sources/types';
@@ -103,35 +102,15 @@ describe('Compare Data Versions webview in a real browser', function () {
   let origin = '';
 
   before(async function () {
-    const bundle = requireBundle('dataCompare');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/dataCompare.js') { res.setHeader('content-type', 'text/javascript'); res.end(fs.readFileSync(bundle)); return; }
-      if (url.pathname === '/dataCompare.css') { res.setHeader('content-type', 'text/css'); res.end(fs.readFileSync(path.join(REPO, 'media/dataCompare.css'))); return; }
-      const nonce = randomBytes(16).toString('base64');
-      const theme = url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light;
-      // What VS Code provides around a webview: theme variables on <html>, and acquireVsCodeApi.
-      const html = dataCompareHtml({ cspSource: origin, nonce, scriptUri: '/dataCompare.js', styleUri: '/dataCompare.css' })
-        .replace('<html lang="en">', `<html lang="en" style="${theme}">`);
-      res.setHeader('content-type', 'text/html');
-      res.end(withStubApi(html, nonce));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    ({ origin, server } = await serveWebview('dataCompare', (o, url) => themed(dataCompareHtml(o), url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light)));
     browser = await launchChromium();
   });
   after(async () => { await browser?.close(); server?.close(); });
 
   async function open(theme: 'light' | 'dark' = 'light'): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text()) && !/'unsafe-eval'|new Function|eval/.test(m.text())) { problems.push(m.text()); } });
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('dialog', (d) => { problems.push(`a dialog opened: ${d.message()}`); void d.dismiss(); });
-    await page.goto(`${origin}/?theme=${theme}`);
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-    return { page, problems };
+    const { page, problems } = await openWebview(browser, `${origin}/?theme=${theme}`, { width: 1280, height: 1000 });
+    return { page, problems: problems };
   }
 
   const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);

@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { REPO, launchChromium, requireBundle, withStubApi } from './harness';
+import { REPO, launchChromium, openWebview, serveWebview, themed } from './harness';
 import { monitorHtml } from '../../src/vscode/monitor/html';
 import { chartPayload } from '../../src/vscode/monitor/model';
 import { fixtureEntry, fixtureReport, fixtureGoals, fixtureWindow } from '../unit/viewMonitorFixture';
@@ -30,33 +29,15 @@ describe('Monitoring chart webview in a real browser', function () {
   let origin = '';
 
   before(async function () {
-    const bundle = requireBundle('monitor');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/monitor.js') { res.setHeader('content-type', 'text/javascript'); res.end(fs.readFileSync(bundle)); return; }
-      if (url.pathname === '/monitor.css') { res.setHeader('content-type', 'text/css'); res.end(fs.readFileSync(path.join(REPO, 'media/monitor.css'))); return; }
-      const nonce = randomBytes(16).toString('base64');
-      const theme = url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light;
-      const html = monitorHtml({ cspSource: origin, nonce, scriptUri: '/monitor.js', styleUri: '/monitor.css' })
-        .replace('<html lang="en">', `<html lang="en" style="${theme}">`);
-      res.setHeader('content-type', 'text/html');
-      res.end(withStubApi(html, nonce));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    ({ origin, server } = await serveWebview('monitor', (o, url) => themed(monitorHtml(o), url.searchParams.get('theme') === 'dark' ? THEMES.dark : THEMES.light)));
     browser = await launchChromium();
   });
   after(async () => { await browser?.close(); server?.close(); });
 
   async function open(theme: 'light' | 'dark' = 'light'): Promise<{ page: Page; cspErrors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
-    const cspErrors: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text()) && !/'unsafe-eval'|new Function|eval/.test(m.text())) { cspErrors.push(m.text()); } });
-    page.on('pageerror', (e) => cspErrors.push(e.message));
-    await page.goto(`${origin}/?theme=${theme}`);
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-    return { page, cspErrors };
+    const { page, problems } = await openWebview(browser, `${origin}/?theme=${theme}`, { width: 1200, height: 1500 });
+    return { page, cspErrors: problems };
   }
 
   async function post(page: Page, msg: unknown): Promise<Posted> {

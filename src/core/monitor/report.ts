@@ -62,23 +62,30 @@ async function readInside(store: Store, file: string): Promise<string | undefine
   } catch { return undefined; }
 }
 
-async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
+/** `windows.jsonl` of a model for a window size: its header and closed windows, or undefined when absent or not those. */
+async function readWindowsFile(store: Store, dir: string, model: string, window: string): Promise<{ header: WindowsHeader; windows: WindowSummary[] } | undefined> {
   const text = await readInside(store, path.join(dir, WINDOWS_FILE));
   if (text === undefined) { return undefined; }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  let header: WindowsHeader;
-  const windows: WindowSummary[] = [];
   try {
-    header = JSON.parse(lines[0]) as WindowsHeader;
-    if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== expect.model || header.window !== expect.window
-      || JSON.stringify(header.reference) !== JSON.stringify(expect.reference) || header.settings !== expect.settings
-      || typeof header.offsets !== 'object' || header.offsets === null) { return undefined; }
+    const header = JSON.parse(lines[0]) as WindowsHeader;
+    if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== model || header.window !== window) { return undefined; }
+    const windows: WindowSummary[] = [];
     for (const l of lines.slice(1)) {
       const w = JSON.parse(l) as WindowSummary;
       if (w.kind !== 'window' || typeof w.start !== 'string' || typeof w.values !== 'object') { return undefined; }
       windows.push(w);
     }
+    return { header, windows };
   } catch { return undefined; }
+}
+
+async function readCache(store: Store, dir: string, expect: Pick<WindowsHeader, 'model' | 'window' | 'reference' | 'settings'>): Promise<Cached | undefined> {
+  const parsed = await readWindowsFile(store, dir, expect.model, expect.window);
+  if (!parsed) { return undefined; }
+  const { header, windows } = parsed;
+  if (JSON.stringify(header.reference) !== JSON.stringify(expect.reference) || header.settings !== expect.settings
+    || typeof header.offsets !== 'object' || header.offsets === null) { return undefined; }
   // A log file that shrank: the summaries no longer describe the log. A day file deleted (retention) keeps the closed
   // windows it went into; it is only no longer read.
   for (const [file, applied] of Object.entries({ ...header.offsets, ...(header.applied ?? {}) })) {
@@ -407,16 +414,9 @@ export async function cachedMonitorReport(store: Store, model: string, opts: { g
   const goals = opts.goals ?? (await store.goals.read().then((g) => g.doc.goals).catch(() => undefined)) ?? emptyGoals();
   const spec = parseWindow(goals.monitoring.window);
   if (!spec) { return undefined; }
-  const text = await readInside(store, path.join(dir, WINDOWS_FILE));
-  if (text === undefined) { return undefined; }
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  let header: WindowsHeader;
-  const windows: WindowSummary[] = [];
-  try {
-    header = JSON.parse(lines[0]) as WindowsHeader;
-    if (header.kind !== 'header' || header.formatVersion !== MONITOR_FORMAT_VERSION || header.model !== model || header.window !== spec.text) { return undefined; }
-    for (const l of lines.slice(1)) { const w = JSON.parse(l) as WindowSummary; if (w.kind === 'window') { windows.push(w); } }
-  } catch { return undefined; }
+  const parsed = await readWindowsFile(store, dir, model, spec.text);
+  if (!parsed) { return undefined; }
+  const { header, windows } = parsed;
   windows.splice(0, windows.length, ...withReportClasses(windows));
   return {
     model, window: spec, windows, alerts: evaluateAlerts(windows, goals.monitoring.alerts, model), reference: header.reference,
