@@ -12,6 +12,14 @@ import { localTime, plural, printJson, reportProblems, table } from './output';
 
 const pct = (x: number): string => `${formatQuantity(x * 100)}%`;
 
+/** An age in hours as people read it: `< 1 min`, `42 min`, `5.2 h`, `3.1 d`. */
+export function age(hours: number): string {
+  if (hours < 1 / 60) { return '< 1 min'; }
+  if (hours < 1) { return `${Math.round(hours * 60)} min`; }
+  if (hours < 48) { return `${Number(hours.toFixed(1))} h`; }
+  return `${Number((hours / 24).toFixed(1))} d`;
+}
+
 function driftCell(w: WindowSummary): string {
   const d = w.inputDrift;
   if (!d) { return '-'; }
@@ -48,9 +56,9 @@ export function windowsTable(r: MonitorReport): string {
     // Count windows can start within the same second: their times keep the milliseconds.
     `${r.window.kind === 'count' ? w.start.replace('T', ' ') : localTime(w.start)}${w.closed ? '' : ' (open)'}`, String(w.requests), w.requests ? pct(w.errorRate) : '-',
     latencyCell(w.latencyMs?.p50, undefined), latencyCell(w.latencyMs?.p95, maxP95), driftCell(w), predictionCell(w), performanceCell(w),
-    w.dataAgeHours === null ? '-' : `${formatQuantity(w.dataAgeHours)}${maxAge !== undefined && w.dataAgeHours > maxAge ? ` > ${formatQuantity(maxAge)}` : ''}`,
+    w.dataAgeHours === null ? '-' : `${age(w.dataAgeHours)}${maxAge !== undefined && w.dataAgeHours > maxAge ? ` > ${age(maxAge)}` : ''}`,
   ]);
-  return table([['WINDOW', 'REQUESTS', 'ERRORS', 'P50 MS', `P95 MS${maxP95 !== undefined ? ` (max ${formatQuantity(maxP95)})` : ''}`, 'INPUT DRIFT', 'PREDICTION DRIFT', 'PERFORMANCE', 'DATA AGE H'], ...rows]);
+  return table([['WINDOW', 'REQUESTS', 'ERRORS', 'P50 MS', `P95 MS${maxP95 !== undefined ? ` (max ${formatQuantity(maxP95)})` : ''}`, 'INPUT DRIFT', 'PREDICTION DRIFT', 'PERFORMANCE', 'DATA AGE'], ...rows]);
 }
 
 function alertLine(a: AlertStatus): string {

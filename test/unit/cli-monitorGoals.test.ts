@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, mlops } from './helpers';
+import { age } from '../../src/cli/monitor';
 import { monitorFixture, prediction, writeLog } from './monitorFixture';
 
 const minutesAgo = (m: number): Date => new Date(Date.now() - m * 60_000);
@@ -39,5 +40,9 @@ describe('mlops monitor: goals errors and --watch --fail-on (real processes)', f
     const code = await exited;
     clearTimeout(timeout);
     assert.equal(code, 1, err);
+  });
+
+  it('data age reads as minutes, hours or days, not a fraction of an hour', () => {
+    assert.deepEqual([age(0.000978), age(0.5), age(5.24), age(72)], ['< 1 min', '30 min', '5.2 h', '3 d']);
   });
 });
