@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MlopsError, type ModelVersion, type StoreState } from '../../core';
-import { SERVER_FILE, buildServeSpec, startServer } from '../../core/serve';
+import { SERVER_FILE, buildServeSpec, isLoopback, startServer } from '../../core/serve';
 import type { LogInputMode } from '../../core/monitor/types';
 import { resolveModelVersion } from '../commands/modelCommands';
 import { selectedPython } from '../lint/python';
@@ -26,8 +26,6 @@ export interface ServeArgs {
   /** The interpreter to run the server with, instead of the one Run Script uses. */
   python?: string;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** The version a bare model name means: the production one, else the newest. */
 function defaultVersion(state: StoreState, model: string): ModelVersion {
@@ -75,12 +73,14 @@ export async function serveModel(ext: vscode.ExtensionContext, stores: Workspace
   const handle = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting the server of ${mv.model} v${mv.version}` },
     () => startServer(spec, { python, specFile, serverFile, onOutput: (line) => servers.output.appendLine(line) }))).catch((e: unknown) => {
     // The server's reason speaks of --port (the CLI's option); here the port is a setting.
+    const stopped = previous ? ` (its earlier server, v${previous.version}, was stopped)` : '';
     if (e instanceof MlopsError && /port \d+ is in use/.test(e.message)) {
-      throw new MlopsError(`port ${chosenPort} is in use by another program, so ${mv.model} v${mv.version} is not served; set mlops.serve.port to another port, or to 0 for any free one`, 'conflict');
+      throw new MlopsError(`port ${chosenPort} is in use by another program, so ${mv.model} v${mv.version} is not served${stopped}; set mlops.serve.port to another port, or to 0 for any free one`, 'conflict');
     }
+    if (e instanceof MlopsError && previous) { throw new MlopsError(`${e.message}${stopped}`, e.kind); }
     throw e;
   });
-  const exposed = !LOOPBACK.has(host);
+  const exposed = !isLoopback(host);
   const running: RunningServer = { root: state.root, model: mv.model, version: mv.version, url: handle.url, port: handle.port, pid: handle.pid, exposed, startedAt: new Date(), handle };
   servers.add(running);
   log.info(`serving ${mv.model} v${mv.version} at ${handle.url} (pid ${handle.pid})`);
