@@ -46,6 +46,12 @@ export const Commands = {
   packageModel: 'mlops.packageModel',
   openMonitoringChart: 'mlops.openMonitoringChart',
   refreshMonitoring: 'mlops.refreshMonitoring',
+  runPipeline: 'mlops.runPipeline',
+  stopPipeline: 'mlops.stopPipeline',
+  checkRetraining: 'mlops.checkRetraining',
+  runRetrainingPipeline: 'mlops.runRetrainingPipeline',
+  openRetrainingAnalysis: 'mlops.openRetrainingAnalysis',
+  openRetrainingLog: 'mlops.openRetrainingLog',
 } as const;
 
 /**
@@ -81,12 +87,15 @@ export const Settings = {
   servePort: 'mlops.serve.port',
   serveHost: 'mlops.serve.host',
   monitoringNotifications: 'mlops.monitoring.notifications',
+  retrainingAutomatic: 'mlops.retraining.automatic',
+  retrainingNotifications: 'mlops.retraining.notifications',
 } as const;
 
 export const ContextKeys = {
   hasStore: 'mlops.hasStore',
   runsFiltered: 'mlops.runsFiltered',
   serving: 'mlops.serving',
+  pipelineRunning: 'mlops.pipelineRunning',
 } as const;
 
 /** Keys of the per-workspace memento. */

@@ -3,6 +3,7 @@
  * is about (a formula error points at the character inside the string), and one bad entry is reported and left out
  * while the rest of the file keeps working, so a typo in one KPI never blanks the views.
  */
+import type { RetrainingSettings } from '../retrain/types';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { validRange } from '@renovatebot/pep440';
 import type { z } from 'zod';
@@ -46,6 +47,8 @@ export interface Goals {
   intendedUse?: IntendedUse;
   /** Serving and monitoring settings, defaults filled in; each alert rule knows where it is written. */
   monitoring: MonitoringSettings;
+  /** Retraining triggers and automation levels, defaults filled in; each trigger knows where it is written. */
+  retraining: RetrainingSettings;
 }
 
 export interface GoalsDocument {
@@ -55,7 +58,7 @@ export interface GoalsDocument {
 }
 
 export function emptyGoals(): Goals {
-  return { metrics: [], kpis: [], constraints: {}, gate: defaultGateSettings(), monitoring: defaultMonitoringSettings() };
+  return { metrics: [], kpis: [], constraints: {}, gate: defaultGateSettings(), monitoring: defaultMonitoringSettings(), retraining: { triggers: [] } };
 }
 
 export function hasGoals(g: Goals | undefined): g is Goals {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { CHECK_LEVELS, GATE_CHECKS } from '../gate/types';
+import { RetrainingSchema } from '../retrain/schema';
 import { ALERT_SEVERITIES, COMPARATORS, LOG_INPUT_MODES, MONITOR_QUANTITIES, parseDuration, parseWindow } from '../monitor/types';
 
 const formatVersion = z.number().int().min(1).describe('Format version of this file; readers skip files newer than they understand.');
@@ -131,5 +132,6 @@ export const GoalsSchema = z.looseObject({
   gate: GateSchema.optional(),
   intendedUse: IntendedUseSchema.optional().describe('For the model card: what the model is for, who uses it, what it is not for.'),
   monitoring: MonitoringSchema.optional().describe('Serving and monitoring: window size, data freshness, what is logged, alert rules.'),
+  retraining: RetrainingSchema.optional().describe('When to retrain (triggers) and how much runs unattended (notify, ask, auto per trigger).'),
 }).meta({ title: 'MLOps Workbench goals' });
 export type GoalsFile = z.infer<typeof GoalsSchema>;

@@ -30,6 +30,9 @@ export interface NewRun {
   meta?: MetaMetrics;
   source?: Run['source'];
   reproducedFrom?: string;
+  /** The pipeline run a step belongs to. */
+  parentRunId?: string;
+  pipeline?: Run['pipeline'];
 }
 
 /** A run.json must carry the id of its folder. */
@@ -93,6 +96,8 @@ export class RunStore {
     if (input.git) { run.git = input.git; }
     if (input.source) { run.source = input.source; }
     if (input.reproducedFrom) { run.reproducedFrom = assertId(input.reproducedFrom); }
+    if (input.parentRunId) { run.parentRunId = assertId(input.parentRunId); }
+    if (input.pipeline) { run.pipeline = input.pipeline; }
     const valid = RunSchema.safeParse(run);
     if (!valid.success) { throw new MlopsError(`run is not valid: ${describeIssues(valid.error)}`); }
     await this.ensureExperiment(input.experiment);

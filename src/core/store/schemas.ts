@@ -81,6 +81,33 @@ export const MetaMetricsSchema = z.looseObject({
 });
 export type MetaMetrics = z.infer<typeof MetaMetricsSchema>;
 
+export const PIPELINE_STEP_STATES = ['ran', 'failed', 'killed', 'upToDate', 'skipped', 'notRun'] as const;
+export type PipelineStepState = typeof PIPELINE_STEP_STATES[number];
+
+/**
+ * `run.pipeline`. On the pipeline run: the pipeline's name, the trigger that started it, and one entry per step of
+ * the plan (how it ended, its run, why it was skipped). On a step run: the pipeline's name, the step id and the
+ * step's fingerprint (inputs, params and code), which is what "up to date" compares.
+ */
+export const PipelineRunInfoSchema = z.looseObject({
+  name,
+  /** Step runs only: the step's id. */
+  step: z.string().min(1).max(100).optional(),
+  /** Step runs only: SHA-256 over the step's command, params, input content hashes and code hashes. */
+  fingerprint: sha256.optional(),
+  /** Pipeline runs only: what started it (`manual`, or a retraining trigger's name) and with which automation level. */
+  trigger: z.looseObject({ name: z.string(), level: z.string().optional() }).optional(),
+  /** Pipeline runs only: the plan as it ran, in order. */
+  steps: z.array(z.looseObject({
+    id: z.string(),
+    state: z.enum(PIPELINE_STEP_STATES),
+    runId: id.optional(),
+    /** Why it did not run (its condition, not selected, up to date since run X, an earlier step failed). */
+    reason: z.string().optional(),
+  })).optional(),
+});
+export type PipelineRunInfo = z.infer<typeof PipelineRunInfoSchema>;
+
 /** `.mlops/runs/<id>/run.json` */
 export const RunSchema = z.looseObject({
   formatVersion,
@@ -100,6 +127,15 @@ export const RunSchema = z.looseObject({
   source: z.looseObject({ kind: z.string(), script: z.string().optional(), command: z.array(z.string()).optional() }).optional(),
   /** The run this one reproduces (Reproduce Run). */
   reproducedFrom: id.optional(),
+  /** The run this one is part of: a pipeline step's pipeline run (and MLflow's nested runs when imported). */
+  parentRunId: id.optional(),
+  /** Set on a pipeline run and on each of its step runs (`.mlops/pipelines/<name>.json`). */
+  pipeline: PipelineRunInfoSchema.optional(),
+  /** What the run produced, recorded by the pipeline runner: data versions it tagged, model versions it registered. */
+  outputs: z.looseObject({
+    dataVersions: z.array(DataVersionRefSchema).optional(),
+    models: z.array(z.looseObject({ model: name, version: z.number().int().positive() })).optional(),
+  }).optional(),
 }).meta({ title: 'MLOps Workbench run' });
 export type Run = z.infer<typeof RunSchema>;
 
@@ -136,6 +172,8 @@ export const DataVersionSchema = z.looseObject({
   /** Where the data was hashed from: a path relative to the workspace (POSIX separators) or an absolute path/URL. */
   source: z.string(),
   createdAt: isoTime,
+  /** The run that wrote this data (a pipeline step tagging its output), when one did: lineage reads through it. */
+  run: id.optional(),
 }).meta({ title: 'MLOps Workbench data version' });
 export type DataVersion = z.infer<typeof DataVersionSchema>;
 
