@@ -8,6 +8,8 @@
 //     --no-open          only write the workspace
 //     --server           use the VS Code server even when desktop `code` exists
 //     --screenshot FILE  open the workbench in headless Chromium, save a screenshot, and exit
+//     --rows A,B         with --screenshot: the tree rows to click open (default: baseline,gbm-tuning), e.g.
+//                        --rows retraining,retrain- to show the retraining pipeline run and its steps
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -119,6 +121,37 @@ const GOALS = {
       { name: 'slow answers', quantity: 'latencyMsP95', comparator: 'gt', threshold: 25, severity: 'warning', description: 'The CRM times out above 25 ms' },
     ],
   },
+  // Retraining: the pipeline in .mlops/pipelines/retrain.json, and when it runs. Small input drift is retrained
+  // away unattended (the new version waits in staging for the gate); a major shift, or recall falling with no input
+  // drift to explain it, asks a person first.
+  retraining: {
+    pipeline: 'retrain', model: 'churn-classifier',
+    triggers: [
+      { kind: 'drift', name: 'customers drift', class: 'minor', windows: 2, automation: 'auto',
+        description: 'The customers scored now differ from the training data: retrain on the newest data; production still needs the gate' },
+      { kind: 'metric', name: 'recall falls', metric: 'recall', comparator: 'lt', threshold: 0.6, windows: 2, automation: 'ask',
+        description: 'Below 0.6 recall retained revenue misses its KPI threshold (Head of customer retention)' },
+      { kind: 'schedule', name: 'monthly refresh', every: '30d', automation: 'notify', description: 'Marketing plans offers monthly; a model older than that misses new tariffs' },
+    ],
+  },
+};
+
+// The retraining pipeline: prepare → train → evaluate, as scripts in the workspace (scripts/demo/*.py). Only a
+// pipeline whose evaluate step passes registers a model version.
+const PIPELINE = {
+  formatVersion: 1,
+  description: 'Retrain the churn model on the newest data. A model version is registered only when evaluate passes.',
+  model: 'churn-classifier',
+  experiment: 'retraining',
+  steps: [
+    { id: 'prepare', description: 'Drop impossible rows and duplicates', run: { script: 'prepare.py' },
+      inputs: [{ data: 'churn@latest' }], outputs: [{ path: 'prepared', dataset: 'churn-prepared' }] },
+    { id: 'train', description: 'Logistic regression in pure Python', run: { script: 'retrain.py' }, params: { lr: 0.5, epochs: 60 },
+      inputs: [{ step: 'prepare' }],
+      outputs: [{ path: 'models/churn-retrained.json', model: 'churn-classifier', flavor: { name: 'python', entry: 'serve_churn.py:load' } }] },
+    { id: 'evaluate', description: 'Recall on the validation set must reach min_recall', run: { script: 'evaluate.py', args: ['--model', 'models/churn-retrained.json'] },
+      params: { min_recall: 0.45 }, inputs: [{ step: 'prepare' }, { step: 'train' }] },
+  ],
 };
 
 // The production model's predict in pure Python: a logistic score over the three features (weights in a JSON
@@ -256,6 +289,7 @@ async function writeWorkspace() {
   fs.appendFileSync(path.join(ws, 'data', 'train.csv'), '12,64.50,2,0\n3,99.10,5,1\n');
   mlops('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2');
   await productionTraffic();
+  await retraining();
   console.log(`[demo] workspace ready: ${ws}`);
   console.log(mlops('runs', 'list'));
   return { v1 };
@@ -291,6 +325,28 @@ async function productionTraffic() {
   server.kill('SIGINT');
   await new Promise((r) => server.on('exit', r));
   console.log(mlops('monitor', 'churn-classifier'));
+}
+
+/**
+ * Retraining: writes the pipeline and its scripts, asks `mlops retrain check` what the production traffic calls
+ * for (the drift of the demo's late customers is major, so automation is withheld and a person is asked), then runs
+ * the pipeline by hand twice: the second run finds every step up to date.
+ */
+async function retraining() {
+  for (const f of ['prepare.py', 'retrain.py', 'evaluate.py']) fs.copyFileSync(path.join(repo, 'scripts', 'demo', f), path.join(ws, f));
+  fs.mkdirSync(path.join(ws, '.mlops', 'pipelines'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.mlops', 'pipelines', 'retrain.json'), JSON.stringify(PIPELINE, null, 2) + '\n');
+  fs.appendFileSync(path.join(ws, '.gitignore'), '/prepared/\n');
+  gitIn('add', '.gitignore', 'prepare.py', 'retrain.py', 'evaluate.py');
+  gitIn('commit', '-qm', 'Retraining pipeline scripts');
+  // Exit 1 means a person is needed (the decision is logged either way).
+  const check = spawnSync(process.execPath, [cli, 'retrain', 'check'], { cwd: ws, encoding: 'utf8' });
+  console.log(check.stdout || check.stderr);
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync(process.execPath, [cli, 'pipeline', 'run', 'retrain'], { cwd: ws, encoding: 'utf8' });
+    if (r.status !== 0) { console.log(`[demo] mlops pipeline run retrain failed (python3 missing?)\n${r.stdout}${r.stderr}`); return; }
+    console.log(r.stdout.split('\n').slice(-12).join('\n'));
+  }
 }
 
 const freePort = () => new Promise((res, rej) => { const s = net.createServer(); s.on('error', rej);
@@ -354,7 +410,7 @@ async function openInServer() {
       try { await page.locator(`.pane-header[aria-label^="${pane}"]`).first().click({ timeout: 5000 }); } catch { /* pane not there */ }
     }
     // Open the experiments so their runs show goal badges and the first KPI.
-    for (const label of ['baseline', 'gbm-tuning']) {
+    for (const label of (opt('--rows') ?? 'baseline,gbm-tuning').split(',').filter(Boolean)) {
       try { await page.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 5000 }); await page.waitForTimeout(500); } catch { /* row not there */ }
     }
     await page.waitForTimeout(1500);
