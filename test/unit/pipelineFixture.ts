@@ -41,7 +41,7 @@ export function pipelineDoc(over: Partial<Record<'prepare' | 'train' | 'report',
       { id: 'train', run: `${JSON.stringify(NODE)} train.js \${lr}`, params: { lr: 0.1 }, inputs: [{ step: 'prepare' }], outputs: [{ path: 'models/churn.json', model: 'churn', flavor: { name: 'python', entry: 'serve.py:load' } }], ...over.train },
       { id: 'report', run: `${JSON.stringify(NODE)} report.js`, inputs: [{ file: 'notes.txt' }], outputs: [{ path: 'report.txt' }], ...over.report },
     ],
-  } as PipelineFile;
+  };
 }
 
 export interface Ws { root: string; store: Store; pipeline: Pipeline; write(doc: PipelineFile): Pipeline; calls(): string[] }

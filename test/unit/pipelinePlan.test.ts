@@ -36,8 +36,8 @@ describe('pipeline planning', () => {
     assert.deepEqual(minor.steps.map((s) => s.action), ['run', 'run', 'skip']);
     const lines = formatPlan(minor);
     assert.equal(lines[0], 'run  prepare  never ran');
-    assert.match(lines[1], /^run  train    drift\.class == "minor" → true \(drift\.class is "minor"\); reads what 'prepare' makes/);
-    assert.match(lines[2], /^skip report   manual → false/);
+    assert.match(lines[1], /^run {2}train {4}drift\.class == "minor" → true \(drift\.class is "minor"\); reads what 'prepare' makes/);
+    assert.match(lines[2], /^skip report {3}manual → false/);
     const picked = await planPipeline(ws.store, ws.pipeline, { steps: ['report'] });
     assert.deepEqual(picked.steps.map((s) => s.action), ['skip', 'skip', 'run']);
     assert.equal(picked.steps[0].reason, 'not in --steps');
@@ -78,7 +78,7 @@ describe('pipeline planning', () => {
     assert.equal(first.status, 'finished', first.message);
     const again = await planPipeline(ws.store, ws.pipeline, {});
     assert.deepEqual(again.steps.map((s) => s.action), ['upToDate', 'upToDate', 'upToDate']);
-    assert.match(formatPlan(again)[0], /^skip prepare  up to date since run [0-9A-Z]{26} \(fingerprint unchanged\)$/);
+    assert.match(formatPlan(again)[0], /^skip prepare {2}up to date since run [0-9A-Z]{26} \(fingerprint unchanged\)$/);
     // notes.txt feeds report only.
     fs.writeFileSync(path.join(ws.root, 'notes.txt'), 'second, longer notes\n');
     assert.deepEqual((await planPipeline(ws.store, ws.pipeline, {})).steps.map((s) => s.action), ['upToDate', 'upToDate', 'run']);
