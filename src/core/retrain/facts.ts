@@ -91,8 +91,15 @@ async function lastRetrainOf(store: Store, model: string): Promise<ModelState['l
     const parent = byId.get(byId.get(v.runId)?.parentRunId ?? '');
     if (counts(parent)) { consider(parent.startTime, parent.id); }
   }
+  // A run the log says started counts unless it ended failed or killed (then the next check tries again).
   const log = await readRetrainLog(store, { model }).catch(() => ({ lines: [] }));
-  for (const l of log.lines) { if (l.decision === 'started') { consider(l.time, l.pipelineRunId); } }
+  const ended = new Set(log.lines.filter((l) => l.decision === 'failed' || l.decision === 'killed').map((l) => l.pipelineRunId));
+  for (const l of log.lines) {
+    if (l.decision !== 'started' || ended.has(l.pipelineRunId)) { continue; }
+    const r = l.pipelineRunId ? byId.get(l.pipelineRunId) : undefined;
+    if (r && r.status !== 'finished' && r.status !== 'running') { continue; }
+    consider(l.time, l.pipelineRunId);
+  }
   return best;
 }
 

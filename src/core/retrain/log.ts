@@ -38,6 +38,7 @@ const LogLineSchema = z.looseObject({
   withheld: z.string().optional(),
   pipeline: z.string().optional(),
   pipelineRunId: z.string().optional(),
+  handledBy: z.string().optional(),
   models: z.array(z.looseObject({ model: z.string(), version: z.number(), stage: z.string() })).optional(),
   source: z.enum(['cli', 'extension']),
 });
@@ -129,7 +130,11 @@ export function logLineOf(decision: RetrainDecision, extra: {
   time?: string;
   decision?: RetrainLogLine['decision'];
   pipelineRunId?: string;
+  handledBy?: string;
   models?: RetrainLogLine['models'];
+  /** Overrides of the decision's applied level and reason (an automatic run that could not start asks instead). */
+  applied?: RetrainLogLine['applied'];
+  withheld?: string;
 }): RetrainLogLine {
   const e = decision.evaluation;
   return {
@@ -143,11 +148,12 @@ export function logLineOf(decision: RetrainDecision, extra: {
     ...(e.trigger.description ? { description: e.trigger.description } : {}),
     facts: e.facts,
     level: decision.requested,
-    applied: decision.applied,
+    applied: extra.applied ?? decision.applied,
     decision: extra.decision ?? decisionWord(decision),
-    ...(decision.withheld ? { withheld: decision.withheld } : {}),
+    ...(extra.withheld ?? decision.withheld ? { withheld: extra.withheld ?? decision.withheld } : {}),
     ...(decision.pipeline ? { pipeline: decision.pipeline } : {}),
     ...(extra.pipelineRunId ? { pipelineRunId: extra.pipelineRunId } : {}),
+    ...(extra.handledBy ? { handledBy: extra.handledBy } : {}),
     ...(extra.models ? { models: extra.models } : {}),
     source: extra.source,
   };
