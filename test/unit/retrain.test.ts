@@ -105,6 +105,23 @@ describe('retraining: facts, triggers and the safety rule', function () {
     assert.deepEqual([decide(e).applied, decide(e).pipeline], ['notify', undefined]);
   });
 
+  it('a drift share over N windows in a row: the streak starts the episode; a report at hand is used as given', async () => {
+    const f = await retrainFixture({ goals: { retraining: { triggers: [{ kind: 'drift', name: 'share', share: 0.25, windows: 2 }] } } });
+    const lines = logWindows(f.dir, ['minor', 'none', 'minor', 'minor']);
+    const goals = await goalsOf(f);
+    const [e] = await evaluateTriggers(f.store, goals);
+    assert.equal(e.fired, true, e.summary);
+    assert.equal(e.summary, 'input drift minor (1 of 4 columns: age) for 2 windows in a row');
+    assert.equal(e.since, lines[2].time, 'the first window of the run of two');
+    // The editor passes the report it already has (here: only the first two windows): that is what is judged.
+    const { monitorReport } = await import('../../src/core/monitor');
+    const full = await monitorReport(f.store, 'churn');
+    const partial = { ...full, windows: full.windows.slice(0, 2) };
+    const [fromReport] = await evaluateTriggers(f.store, goals, { reports: new Map([['churn', partial]]) });
+    assert.equal(fromReport.fired, false);
+    assert.equal(fromReport.summary, 'input drift none (0 of 4 columns) (fires when share ≥ 0.25 for 2 windows in a row)');
+  });
+
   it('an unknown metric never fires, and says why', async () => {
     const f = await retrainFixture({ goals: { retraining: { triggers: [
       { kind: 'metric', name: 'acc', metric: 'accuracy', comparator: 'lt', threshold: 0.8 },
@@ -285,6 +302,16 @@ describe('retraining: the log', () => {
     assert.deepEqual(read.lines[1].models, [{ model: 'churn', version: 2, stage: 'staging' }]);
     assert.deepEqual(read.problems, ['.mlops/retraining/log.jsonl:3: not JSON; skipped'], 'the torn line stays torn; the new line is whole');
     assert.deepEqual((await readRetrainLog(f.store, { limit: 1 })).lines.map((l) => l.decision), ['finished']);
+  });
+
+  it('never appends through a link out of the store', async () => {
+    const f = await retrainFixture();
+    const outside = fs.mkdtempSync(path.join(path.dirname(f.ws), 'outside-'));
+    fs.symlinkSync(outside, path.join(f.store.dir, 'retraining'));
+    const e: TriggerEvaluation = { trigger: { index: 0, kind: 'schedule', name: 's', automation: 'notify', offset: 0, length: 0 }, model: 'churn', fired: false, summary: 'x', facts: {} };
+    await assert.rejects(appendRetrainLog(f.store, [logLineOf(decide(e), { source: 'cli' })]), /refusing to write through the symbolic link '\.mlops\/retraining'/);
+    assert.deepEqual(fs.readdirSync(outside), []);
+    fs.rmSync(outside, { recursive: true });
   });
 
   it('an absent log is empty; a newer format line is skipped and said', async () => {
