@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { emptyGoals, type Goals } from '../goals/document';
 import { evaluateFormula } from '../goals/formula';
 import { monitoredVersion } from '../monitor/reference';
+import { RunCatalog } from '../store/catalog';
 import { monitorReport } from '../monitor/report';
 import type { MonitorQuantity, MonitorReport, WindowSummary } from '../monitor/types';
 import type { FactValue, Facts } from '../pipeline/types';
@@ -78,7 +79,17 @@ async function lastRetrainOf(store: Store, model: string): Promise<ModelState['l
     const t = Date.parse(time);
     if (Number.isFinite(t) && (!best || t > best.t)) { best = { time, t, ...(runId ? { runId } : {}) }; }
   };
-  const { items: runs } = await store.listRuns().catch(() => ({ items: [] as Run[] }));
+  // The run catalog (machine-local cache, validated by a stat per run) instead of reading every run.json each time
+  // the editor re-evaluates.
+  let runs: Run[];
+  try {
+    const catalog = RunCatalog.open(store);
+    await catalog.refreshAsync();
+    catalog.save();
+    runs = [...catalog.values()];
+  } catch {
+    runs = (await store.listRuns().catch(() => ({ items: [] as Run[] }))).items;
+  }
   const byId = new Map(runs.map((r) => [r.id, r]));
   const memo = new Map<string, string | undefined>();
   const counts = (r: Run | undefined): r is Run => !!r && !!r.pipeline && !r.parentRunId && (r.status === 'finished' || r.status === 'running');
