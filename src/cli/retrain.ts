@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MlopsError, lineColumn, type Goals, type Store } from '../core';
 import { executePipeline, formatPlan, formatProblem, planPipeline, readPipeline, type PipelineEvent, type PipelineResult } from '../core/pipeline';
 import {
-  appendRetrainLog, decide, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, writeAnalysisNotebook,
+  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, writeAnalysisNotebook,
   type RetrainDecision, type RetrainLogLine,
 } from '../core/retrain';
 import { UsageError, str, type Command, type Out } from './context';
@@ -41,20 +41,6 @@ async function goalsErrors(io: Out, store: Store): Promise<{ count: number; goal
   }
   const errors = shown.filter((p) => p.severity === 'error');
   return { count: errors.length, goals: read.doc.goals };
-}
-
-const fact = (facts: RetrainDecision['evaluation']['facts'], a: string, b: string): unknown => {
-  const o = facts[a];
-  return o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[b] : undefined;
-};
-
-/** The pipeline run that already took on this episode: one started at or after the episode began. */
-function handledBy(d: RetrainDecision): string | undefined {
-  const e = d.evaluation;
-  const run = fact(e.facts, 'schedule', 'lastPipelineRun');
-  const last = fact(e.facts, 'schedule', 'lastRetrain');
-  if (typeof run !== 'string' || typeof last !== 'string' || !e.since) { return undefined; }
-  return Date.parse(last) >= Date.parse(e.since) ? run : undefined;
 }
 
 async function runAutomatic(io: Out, store: Store, d: RetrainDecision, opts: { python?: string; json: boolean; signal: AbortSignal }): Promise<Outcome> {
@@ -142,7 +128,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
         for (const e of evaluations) {
           const d = decide(e);
           if (e.fired && d.applied === 'auto') {
-            const earlier = ranFor.get(`${e.model}\0${d.pipeline}`) ?? handledBy(d);
+            const earlier = ranFor.get(`${e.model}\0${d.pipeline}`) ?? episodeHandledBy(e);
             if (earlier) {
               outcomes.push({ decision: d, line: logLineOf(d, { source: 'cli', decision: 'notified', handledBy: earlier }) });
               continue;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseGoals, type Goals } from '../../src/core/goals';
 import {
-  appendRetrainLog, computeFacts, decide, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile,
+  appendRetrainLog, computeFacts, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile,
   type RetrainTrigger, type TriggerEvaluation,
 } from '../../src/core/retrain';
 import { feedback, writeLog } from './monitorFixture';
@@ -215,6 +215,15 @@ describe('retraining: the safety rule', () => {
     assert.equal(decide(evaluation(trigger('auto', 'schedule'), { performanceDropped: false })).applied, 'auto', 'a schedule with nothing wrong runs');
     assert.equal(decide(evaluation(trigger('notify'), { drift: { class: 'minor' } })).applied, 'notify');
     assert.equal(decide(evaluation(trigger('ask'), { drift: { class: 'major' } })).withheld, undefined, 'ask is what auto is downgraded to: nothing withheld');
+  });
+
+  it('an episode is handled by a pipeline run that started at or after it began, not by an earlier one', () => {
+    const t = trigger('auto');
+    const at = (lastRetrain: string, since?: string): TriggerEvaluation => ({ ...evaluation(t, { schedule: { lastRetrain, lastPipelineRun: 'RUN' } }), ...(since ? { since } : {}) });
+    assert.equal(episodeHandledBy(at('2026-11-30T10:05:00Z', '2026-11-30T10:00:00Z')), 'RUN');
+    assert.equal(episodeHandledBy(at('2026-11-30T09:59:00Z', '2026-11-30T10:00:00Z')), undefined);
+    assert.equal(episodeHandledBy(at('2026-11-30T10:05:00Z')), undefined, 'no episode start: never assumed handled');
+    assert.equal(episodeHandledBy({ ...evaluation(t, { schedule: { lastRetrain: '2026-11-30T10:05:00Z' } }), since: '2026-11-30T10:00:00Z' }), undefined, 'a version registered is not a retrain');
   });
 
   it('auto without a pipeline asks and says so', () => {

@@ -42,3 +42,17 @@ export function decide(evaluation: TriggerEvaluation): RetrainDecision {
   if (!t.pipeline) { return { ...base, applied: 'ask', withheld: 'automation withheld: no pipeline is named (the trigger\'s "pipeline" or retraining.pipeline in goals.json)' }; }
   return base;
 }
+
+/**
+ * The pipeline run that already took on this evaluation's episode — one for the model that started at or after the
+ * episode began (facts `schedule.lastPipelineRun` / `lastRetrain`; a failed or killed run does not count) — or
+ * undefined. An automatic retrain runs once per episode: while the new version waits in staging, the same drift
+ * must not start another run at every check.
+ */
+export function episodeHandledBy(evaluation: TriggerEvaluation): string | undefined {
+  const schedule = obj(evaluation.facts.schedule);
+  const run = schedule?.lastPipelineRun;
+  const last = schedule?.lastRetrain;
+  if (typeof run !== 'string' || typeof last !== 'string' || !evaluation.since) { return undefined; }
+  return Date.parse(last) >= Date.parse(evaluation.since) ? run : undefined;
+}

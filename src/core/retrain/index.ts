@@ -3,6 +3,6 @@ export * from './schema';
 export * from './types';
 export { computeFacts, modelState, type ModelState } from './facts';
 export { evaluateTriggers, ageText } from './evaluate';
-export { decide, withheldReason } from './decide';
+export { decide, episodeHandledBy, withheldReason } from './decide';
 export { appendRetrainLog, readRetrainLog, retrainLogFile, logLineOf, RETRAIN_LOG_FORMAT_VERSION } from './log';
 export { writeAnalysisNotebook } from './notebook';
