@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRetrainLog } from '../../src/core/retrain';
-import { mlops, snapshot } from './helpers';
+import { spawn } from 'node:child_process';
+import { CLI, mlops, snapshot } from './helpers';
 import { logWindows, retrainFixture, writePipeline, type RetrainFixture } from './retrainFixture';
 
 const DRIFT_AUTO = { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'input drift', description: 'agreed with the retention team', class: 'minor', automation: 'auto' }] };
@@ -99,6 +100,29 @@ describe('mlops retrain (real processes)', function () {
     const retry = mlops(['retrain', 'check', '--apply'], f.ws);
     assert.equal(retry.code, 0, retry.stdout + retry.stderr);
     assert.match(retry.stdout, /model: churn v2 \(staging\)/);
+  });
+
+  it('Ctrl-C during an automatic run: the pipeline ends killed, nothing is registered, the evaluation and the end are logged', async () => {
+    const f = await ready(['none', 'minor'], { retraining: DRIFT_AUTO }, { slowTrain: true });
+    const child = spawn(process.execPath, [CLI, 'retrain', 'check', '--apply'], { cwd: f.ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    const sent = new Promise<void>((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+        if (err.includes('training slowly')) { child.kill('SIGINT'); resolve(); }
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    await sent;
+    assert.equal(code, 1, out + err);
+    assert.match(err, /stopping the retraining pipeline/);
+    const { lines } = await readRetrainLog(f.store);
+    assert.deepEqual(lines.map((l) => l.decision), ['started', 'killed']);
+    assert.equal(lines[1].models?.length ?? 0, 0);
+    assert.equal((await f.store.listModelVersions('churn')).items.length, 1, 'a killed pipeline registers nothing');
+    assert.equal((await f.store.readRun(lines[0].pipelineRunId!)).status, 'killed');
   });
 
   it('a pipeline that cannot start asks instead, and says why', async () => {

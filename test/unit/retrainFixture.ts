@@ -92,12 +92,13 @@ export function logWindows(dir: string, shifts: readonly Shift[], opts: { endMin
 
 /**
  * `.mlops/pipelines/retrain.json` for the model: prepare (copies the newest churn-data to data/prepared.csv, tagged as
- * churn-prepared) → train (writes models/churn.pkl, registered as churn) → evaluate. `failTrain` makes train exit 3.
+ * churn-prepared) → train (writes models/churn.pkl, registered as churn) → evaluate. `failTrain` makes train exit 3;
+ * `slowTrain` makes it sleep a minute first (to be stopped).
  */
-export function writePipeline(f: RetrainFixture, opts: { failTrain?: boolean; trainWhen?: string } = {}): void {
+export function writePipeline(f: RetrainFixture, opts: { failTrain?: boolean; slowTrain?: boolean; trainWhen?: string } = {}): void {
   fs.mkdirSync(path.join(f.store.dir, 'pipelines'), { recursive: true });
   fs.writeFileSync(path.join(f.ws, 'prepare.py'), 'import shutil\nshutil.copyfile("data/churn.csv", "data/prepared.csv")\nprint("prepared")\n');
-  fs.writeFileSync(path.join(f.ws, 'train.py'), `import os, sys\n${opts.failTrain ? 'print("diverged", file=sys.stderr)\nsys.exit(3)\n' : ''}os.makedirs("models", exist_ok=True)\nopen("models/churn.pkl", "w").write(open("data/prepared.csv").read()[:64])\nprint("trained")\n`);
+  fs.writeFileSync(path.join(f.ws, 'train.py'), `import os, sys, time\n${opts.failTrain ? 'print("diverged", file=sys.stderr)\nsys.exit(3)\n' : ''}${opts.slowTrain ? 'print("training slowly", flush=True)\ntime.sleep(60)\n' : ''}os.makedirs("models", exist_ok=True)\nopen("models/churn.pkl", "w").write(open("data/prepared.csv").read()[:64])\nprint("trained")\n`);
   fs.writeFileSync(path.join(f.ws, 'evaluate.py'), 'print("evaluated")\n');
   fs.writeFileSync(path.join(f.store.dir, 'pipelines', 'retrain.json'), JSON.stringify({
     formatVersion: 1, model: 'churn', experiment: 'churn-retrain',
