@@ -134,6 +134,17 @@ export const USAGE: Record<string, string> = {
     + '  when the whole pipeline finished (--stage staging moves them there through the gate). --dry-run prints the plan\n'
     + '  and writes nothing. --fact sets a trigger fact for `when` (JSON value or text, e.g. --fact drift.class=minor).\n'
     + '  Exit 0 finished, 1 a step failed, 130 stopped (Ctrl-C), 2 bad usage or problems in the pipeline file.',
+  'retrain check': 'mlops retrain check [--model M] [--apply] [--python PATH] [--json]\n'
+    + '  Evaluate the retraining triggers of goals.json (retraining.triggers) for each model they watch, decide each fired\n'
+    + '  one at its automation level (notify, ask, auto; auto is withheld to ask on major drift or a performance drop\n'
+    + '  without input drift), print the table and append every evaluation to .mlops/retraining/log.jsonl. --apply runs\n'
+    + '  the pipeline of each applied auto decision (its model versions go to staging, never production), once per\n'
+    + '  episode. Exit 0 nothing fired or all of it was handled automatically, 1 a person is needed or an automatic run\n'
+    + '  failed, 2 errors in goals.json or bad usage.',
+  'retrain log': 'mlops retrain log [--model M] [--limit N] [--json]\n  The retraining log, oldest first (the newest N, default 50): every evaluation, decision and pipeline run.',
+  'retrain analysis': 'mlops retrain analysis MODEL [--trigger NAME] [--json]\n'
+    + '  Write an exploratory notebook (analysis/retrain-MODEL-<time>.ipynb) comparing the data the model version was\n'
+    + '  trained on with the newest version of that dataset and the production inputs, and print its path.',
   'lint': 'mlops lint [PATH...] [--format text|json|sarif] [--fail-on error|warning|info|none]\n'
     + '  Check dependency files (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml) for\n'
     + '  unpinned and unvetted ("contrib") libraries, and Python files and notebooks for contrib imports. Folders are\n'

@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatDuration, parseParam, type Store } from '../core';
+import { messageOf } from '../core/errors';
+import { computeFacts } from '../core/retrain';
 import {
   executePipeline, formatPlan, formatProblem, listPipelines, planPipeline, readPipeline,
   type Facts, type FactValue, type Pipeline, type PipelineEvent, type PipelinePlan, type PipelineResult,
@@ -12,11 +14,20 @@ import { UsageError, list, str, type Command, type Out } from './context';
 import { escapeText, printJson, table } from './output';
 
 /**
- * The trigger facts `when` conditions read for a run from the command line. Returns {} for now: the lead wires
- * `computeFacts` from src/core/retrain here once it lands (this is the one integration point). `--fact` adds to it.
+ * The trigger facts `when` conditions read for a run from the command line: the current facts of the pipeline's
+ * `model` (drift, monitored metrics, KPIs, data age … as retraining triggers see them), or none when the pipeline
+ * names no model. Facts that cannot be computed are reported and left unknown, so conditions over them are false.
+ * `--fact` adds to them.
  */
-export function factsFor(_store: Store, _pipeline: Pipeline): Promise<Facts> {
-  return Promise.resolve({});
+export async function factsFor(store: Store, pipeline: Pipeline, warn: (message: string) => void): Promise<Facts> {
+  const model = pipeline.doc.model;
+  if (!model) { return {}; }
+  try {
+    return await computeFacts(store, model);
+  } catch (e) {
+    warn(`the facts of model '${model}' could not be computed (${messageOf(e)}); conditions over them are false`);
+    return {};
+  }
 }
 
 /** `--fact drift.class=minor`, `--fact kpi.missed_payments=130`, `--fact drift.columns=["age"]`: JSON values, else text. */
@@ -119,7 +130,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const given = list(values, 'fact').map(parseFact);
       const store = await open();
       const pipeline = await readOrFail(io, store, name);
-      const facts = await factsFor(store, pipeline);
+      const facts = await factsFor(store, pipeline, (m) => io.stderr(`mlops: warning: ${m}\n`));
       for (const [parts, value] of given) { setFact(facts, parts, value); }
       const dryRun = values['dry-run'] === true;
       const plan = await planPipeline(store, pipeline, { steps, from: str(values, 'from'), params, facts, force: values.force === true });

@@ -105,6 +105,11 @@ export interface RetrainLogLine {
   withheld?: string;
   pipeline?: string;
   pipelineRunId?: string;
+  /**
+   * A fired `auto` trigger whose episode a pipeline run already took on (started after the episode began, or earlier in
+   * the same check): that run's id. Nothing is started again; a person promotes the staging version through the gate.
+   */
+  handledBy?: string;
   /** Model versions the pipeline registered (staging for an automatic run). */
   models?: { model: string; version: number; stage: string }[];
   /** `cli` (mlops retrain check) or `extension` (live), and who asked for an accepted run. */
