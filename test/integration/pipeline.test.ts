@@ -30,11 +30,15 @@ with open("pipe/out/model.pkl", "w") as f:
 print("trained on", n, "rows")
 `;
 const FAIL = 'import sys\nprint("about to fail", flush=True)\nsys.exit(3)\n';
+// The step starts a child of its own: stopping the pipeline must end both (no orphan left sleeping).
 const SLOW = `
-import os, time
+import os, subprocess, sys, time
 os.makedirs("pipe/out", exist_ok=True)
-with open("pipe/out/slow.pid", "w") as f:
-    f.write(str(os.getpid()))
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+with open("pipe/out/slow.pid.tmp", "w") as f:
+    f.write(f"{os.getpid()} {child.pid}")
+os.replace("pipe/out/slow.pid.tmp", "pipe/out/slow.pid")
+print("sleeping", flush=True)
 time.sleep(120)
 `;
 
@@ -91,6 +95,7 @@ describe('Run Pipeline… (real extension host)', function () {
   this.timeout(180_000);
   let api: MlopsApi;
   let first: PipelineResult | undefined;
+  let broken: PipelineResult | undefined;
 
   before(async () => {
     api = await activate();
@@ -225,9 +230,11 @@ describe('Run Pipeline… (real extension host)', function () {
     const steps = await api.trees.experiments.tree.getChildren(row);
     assert.deepStrictEqual(steps.slice(0, 3).map((n) => `${n.kind}:${n.label}`), ['run:make', 'run:boom', 'info:after']);
     assert.match(steps[2].description ?? '', /^not run · /);
+    broken = r;
   });
 
-  it('Stop Pipeline during a long step: the pipeline ends killed, its step process is gone, no model is registered', async () => {
+  /** Starts the slow pipeline, waits for its step and the step's child, stops it with `stop`, and checks what is left. */
+  async function stopSlow(stop: (runId: string, row: ViewNode) => PromiseLike<unknown>): Promise<void> {
     pipelineFile('slow', { formatVersion: 1, experiment: EXP, steps: [
       { id: 'sleep', run: { script: 'pipe/slow.py' }, outputs: [{ path: 'pipe/out/slow.pid', model: 'pipe-slow' }] },
     ] });
@@ -235,25 +242,39 @@ describe('Run Pipeline… (real extension host)', function () {
     fs.rmSync(pidFile, { force: true });
     const warn = capture('showWarningMessage');
     try {
-      const running = vscode.commands.executeCommand<PipelineResult>('mlops.runPipeline', { pipeline: 'slow', confirm: false });
-      const pid = await until(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')), 30_000, 'the step to start');
-      assert.ok(alive(pid));
+      const running = vscode.commands.executeCommand<PipelineResult>('mlops.runPipeline', { pipeline: 'slow', confirm: false, force: true });
+      const pids = await until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').split(' ').map(Number), 30_000, 'the step to start');
+      assert.strictEqual(pids.length, 2);
+      assert.ok(pids.every(alive));
       assert.strictEqual(api.pipelines.list().length, 1);
-      // The running pipeline run offers Stop Pipeline in the tree.
       const runId = api.pipelines.list()[0].runId!;
+      // The running pipeline run offers Stop Pipeline in the tree.
       const row = await until(async () => (await expKids()).find((n) => n.runId === runId), 10_000, 'the running pipeline run in the tree');
       assert.match(row.contextValue ?? '', /^mlops\.run\.running.*\.pipeline/);
-      await vscode.commands.executeCommand('mlops.stopPipeline', row);
+      await stop(runId, row);
       const r = await running;
       assert.ok(r);
       assert.strictEqual(r.status, 'killed', r.message);
       assert.strictEqual(readRun(r.runId).status, 'killed');
       assert.strictEqual(readRun(r.steps[0].runId!).status, 'killed');
-      await until(() => !alive(pid), 10_000, 'the step process to end');
+      await until(() => !pids.some(alive), 10_000, 'the step and its child to end');
       assert.deepStrictEqual(modelVersions('pipe-slow'), []);
       assert.strictEqual(api.pipelines.list().length, 0);
       assert.ok(warn.messages.some((m) => m.includes("pipeline 'slow' was stopped")), warn.messages.join(' | '));
     } finally { warn.restore(); }
+  }
+
+  it('Stop Pipeline during a long step: the pipeline ends killed, no process of the step is left, no model is registered', async () => {
+    await stopSlow((_runId, row) => vscode.commands.executeCommand('mlops.stopPipeline', row));
+  });
+
+  it('Terminate Task stops a running pipeline the same way', async () => {
+    await stopSlow(() => {
+      const execution = vscode.tasks.taskExecutions.find((e) => e.task.definition.type === 'mlops-pipeline');
+      assert.ok(execution, 'the pipeline runs as a task');
+      execution.terminate();
+      return Promise.resolve();
+    });
   });
 
   it('an untrusted workspace runs no pipeline and says why', async () => {
@@ -304,13 +325,26 @@ describe('Run Pipeline… (real extension host)', function () {
 
   it('the workbench draws a pipeline run expanded to its steps (screenshot)', async function () {
     if (!process.env.EXT_TEST_UI_BRIDGE) { this.skip(); }
-    assert.ok(first);
+    // Room for the rows: no editors, panel or secondary side bar, only the Experiments view, a wider side bar.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.action.closePanel');
-    await vscode.commands.executeCommand('mlops.revealRun', { runId: first.steps[1].runId, root: workspaceRoot() });
-    const rowsSel = '.pane:has(.pane-header[aria-label^="Experiments"]) .monaco-list-row';
-    const rows = await until(async () => { const r = (await ui<string[]>('/texts', { frame: 'main', selector: rowsSel })) ?? []; return r.some((t) => t.includes('train')) && r.some((t) => t.includes('pipeline · 2 steps')) ? r : undefined; }, 20_000, 'pipeline rows drawn');
-    assert.ok(rows.some((t) => t.includes('prepare')), rows.join(' | '));
-    await ui('/screenshot', { name: 'pipeline-run-in-tree' });
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    const others = ['mlops.data', 'mlops.models', 'mlops.goals', 'mlops.monitoring'];
+    for (const v of others) { await vscode.commands.executeCommand(`${v}.removeView`).then(undefined, () => undefined); }
+    try {
+      // The failed pipeline run, expanded: a step that ran, the one that failed, the one not run after it.
+      assert.ok(broken);
+      await vscode.commands.executeCommand('mlops.revealRun', { runId: broken.runId, root: workspaceRoot() });
+      const row = (await expKids()).find((n) => n.runId === broken!.runId)!;
+      await api.trees.experiments.view.reveal(row, { select: true, focus: true, expand: true });
+      for (let i = 0; i < 8; i++) { await vscode.commands.executeCommand('workbench.action.decreaseViewWidth'); }
+      const rowsSel = '.pane:has(.pane-header[aria-label^="Experiments"]) .monaco-list-row';
+      const rows = await until(async () => { const r = (await ui<string[]>('/texts', { frame: 'main', selector: rowsSel })) ?? []; return r.some((t) => t.includes('boom')) && r.some((t) => t.includes('pipeline · 3 steps · 1 failed')) ? r : undefined; }, 20_000, 'pipeline rows drawn');
+      assert.ok(rows.some((t) => t.includes('after') && t.includes('not run')), rows.join(' | '));
+      await ui('/screenshot', { name: 'pipeline-run-in-tree' });
+    } finally {
+      for (const v of others) { await vscode.commands.executeCommand(`${v}.focus`).then(undefined, () => undefined); }
+      await vscode.commands.executeCommand('mlops.experiments.focus');
+    }
   });
 });

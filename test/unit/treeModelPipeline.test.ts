@@ -114,7 +114,8 @@ describe('Experiments tree: pipeline runs and their steps (no VS Code)', () => {
     assert.equal(train.runId, train2.id);
     assert.equal(train.contextValue, 'mlops.run.failed');
     assert.deepEqual(train.icon, { status: 'failed' });
-    assert.match(train.description ?? '', /^train-2 · /);
+    assert.match(train.description ?? '', /^\d+ h ago$/);
+    assert.match(train.tooltip ?? '', /\*\*train\\-2\*\*/);
     assert.deepEqual(labels(childrenOf([state], train, 'experiments', opts())), ['Params', 'Metrics', 'Meta-metrics', 'Lineage']);
     assert.equal(evaluate.kind, 'info');
     assert.equal(evaluate.description, 'not run · not run because train failed');
@@ -139,9 +140,10 @@ describe('Experiments tree: pipeline runs and their steps (no VS Code)', () => {
     assert.match(train.description ?? '', /loss 0\.25/);
   });
 
-  it('a step still running (not yet in the plan entries of its pipeline run) shows under it', async () => {
+  it('while a pipeline runs: the running step is its step run, later steps wait', async () => {
     const { store } = await Store.init(tmpDir());
-    const p = await store.createRun({ experiment: 'p', name: 'p-1', status: 'running', pipeline: { name: 'p' } });
+    const p = await store.createRun({ experiment: 'p', name: 'p-1', status: 'running', pipeline: { name: 'p', steps: [
+      { id: 'prepare', state: 'notRun', reason: 'always' }, { id: 'train', state: 'notRun', reason: 'always' }] } });
     await store.createRun({ experiment: 'p', name: 'prep-1', status: 'running', parentRunId: p.id, pipeline: { name: 'p', step: 'prepare' } });
     const state = new StoreState(store);
     await state.load();
@@ -150,8 +152,11 @@ describe('Experiments tree: pipeline runs and their steps (no VS Code)', () => {
     const [pipelineRun] = childrenOf([state], exp, 'experiments', opts());
     assert.equal(pipelineRun.description?.startsWith('pipeline · '), true);
     const kids = childrenOf([state], pipelineRun, 'experiments', opts());
-    assert.deepEqual(kids.map((k) => `${k.kind}:${k.label}`).slice(0, 2), ['run:prepare', 'group:Params']);
+    // The runner wrote every planned step as notRun when it started: the running one is its run, the next one waits.
+    assert.deepEqual(kids.map((k) => `${k.kind}:${k.label}`).slice(0, 3), ['run:prepare', 'info:train', 'group:Params']);
     assert.deepEqual(kids[0].icon, { status: 'running' });
+    assert.equal(kids[1].description, 'waiting · always');
+    assert.equal(new Set(kids.map((k) => k.id)).size, kids.length);
   });
 
   it('filtering finds step runs: every matching run is listed flat while a filter is active', async () => {

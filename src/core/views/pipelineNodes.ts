@@ -112,6 +112,11 @@ export function stepNodes(state: StoreState, run: Run, base: string, stepRunNode
       }));
       continue;
     }
+    if (entry.state === 'notRun' && run.status === 'running') {
+      // The runner lists every planned step when it starts: a step after the running one is waiting, not "not run".
+      out.push(info(entry.id, entry.id, `waiting${entry.reason ? ` · ${entry.reason}` : ''}`, 'stepNotRun', { tooltip: `**${escapeMarkdown(entry.id)}** — waiting for the steps before it` }));
+      continue;
+    }
     const why = entry.reason ?? (entry.state === 'skipped' ? 'skipped by its condition' : 'not run because an earlier step failed');
     out.push(info(entry.id, entry.id, `${STATE_WORDS[entry.state]} · ${why}`, STEP_SYMBOL[entry.state],
       { tooltip: `**${escapeMarkdown(entry.id)}** — ${STATE_WORDS[entry.state]}  \n${escapeMarkdown(why)}` }));

@@ -212,7 +212,8 @@ export function stepRunNode(state: StoreState, run: Run, parentNodeId: string, s
   // Keyed by step id when given (unique within the pipeline run), else by the run's id.
   const step = stepId ?? run.pipeline?.step;
   return { ...node, id: `${parentNodeId}|step|${stepId ?? run.id}`, parentNodeId, stepId,
-    label: step ?? run.name, description: `${run.name} · ${node.description ?? ''}`,
+    // The run's own name (`<pipeline>.<step>`) is in the tooltip; the row shows the step's result and time.
+    label: step ?? run.name,
     tooltip: reason ? `${node.tooltip ?? ''}\n\n${escapeMarkdown(reason)}` : node.tooltip };
 }
 
