@@ -7,6 +7,7 @@ import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
+import { benchPipeline } from './pipeline.bench';
 import { benchProfile } from './profile.bench';
 import { benchServe } from './serve.bench';
 import { benchStore } from './store.bench';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   if (!only || only === 'gate') { await benchGate(); }
   if (!only || only === 'serve') { await benchServe(); }
   if (!only || only === 'monitor') { await benchMonitor(); }
+  if (!only || only === 'pipeline') { await benchPipeline(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

@@ -130,7 +130,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         for (const w of plan.warnings) { io.stderr(`mlops: warning: ${w}\n`); }
         return 0;
       }
-      // Step output goes to stdout as the steps print it; with --json it goes to stderr so stdout stays one document.
+      // Step output (stdout and stderr, in the order printed) goes to stdout as the steps print it, unescaped like the
+      // program run by hand; with --json it goes to stderr so stdout stays one document.
       const text = json ? io.stderr : io.stdout;
       const rawOut = json ? (s: string) => io.stderr(s) : io.raw;
       if (!json) { io.stdout(`Pipeline '${pipeline.name}':\n${lines.map((l) => `  ${l}`).join('\n')}\n`); }

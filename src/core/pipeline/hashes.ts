@@ -92,12 +92,18 @@ export class HashCache {
     try { writeCacheFile(this.storeDir, CACHE_FILE, JSON.stringify({ formatVersion: 1, files } satisfies CacheFile)); this.dirty = false; } catch { /* not cached: the next plan reads the files again */ }
   }
 
-  private async fileHash(abs: string, st: fs.Stats, signal?: AbortSignal): Promise<string> {
+  /** The cached SHA-256 of a file whose size, mtime and inode are unchanged (no promise: the common case stays cheap). */
+  private cached(abs: string, size: number, mtimeMs: number, ino: number): string | undefined {
     const hit = this.entries.get(abs);
-    if (hit && hit[0] === st.size && hit[1] === st.mtimeMs && hit[2] === st.ino) { return hit[3]; }
+    return hit && hit[0] === size && hit[1] === mtimeMs && hit[2] === ino ? hit[3] : undefined;
+  }
+
+  private async fileHash(abs: string, size: number, mtimeMs: number, ino: number, signal?: AbortSignal): Promise<string> {
+    const hit = this.cached(abs, size, mtimeMs, ino);
+    if (hit) { return hit; }
     const sha = await hashFile(abs, signal);
     this.filesRead++;
-    this.entries.set(abs, [st.size, st.mtimeMs, st.ino, sha]);
+    this.entries.set(abs, [size, mtimeMs, ino, sha]);
     this.dirty = true;
     return sha;
   }
@@ -107,11 +113,11 @@ export class HashCache {
     const st = fs.statSync(abs, { throwIfNoEntry: false });
     if (!st) { return { fileCount: 0, sizeBytes: 0 }; }
     if (st.isFile()) {
-      const sha = await this.fileHash(abs, st, signal);
+      const sha = await this.fileHash(abs, st.size, st.mtimeMs, st.ino, signal);
       return { contentHash: manifestHash([{ path: path.basename(abs), size: st.size, sha256: sha }]), kind: 'file', fileCount: 1, sizeBytes: st.size };
     }
     if (!st.isDirectory()) { return { fileCount: 0, sizeBytes: 0 }; }
-    const files: { abs: string; rel: string; st: fs.Stats }[] = [];
+    const files: { abs: string; rel: string; size: number; mtimeMs: number; ino: number }[] = [];
     const walk = (dir: string, relDir: string): void => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const full = path.join(dir, e.name);
@@ -121,7 +127,7 @@ export class HashCache {
         } else if (e.isFile() || e.isSymbolicLink()) {
           // A link to a file counts as that file (as hashPath does); links to folders are not followed.
           const fst = fs.statSync(full, { throwIfNoEntry: false });
-          if (fst?.isFile()) { files.push({ abs: full, rel, st: fst }); }
+          if (fst?.isFile()) { files.push({ abs: full, rel, size: fst.size, mtimeMs: fst.mtimeMs, ino: fst.ino }); }
         }
       }
     };
@@ -130,8 +136,9 @@ export class HashCache {
     const entries: ManifestEntry[] = [];
     let size = 0;
     for (const f of files) {
-      entries.push({ path: f.rel, size: f.st.size, sha256: await this.fileHash(f.abs, f.st, signal) });
-      size += f.st.size;
+      const sha256 = this.cached(f.abs, f.size, f.mtimeMs, f.ino) ?? await this.fileHash(f.abs, f.size, f.mtimeMs, f.ino, signal);
+      entries.push({ path: f.rel, size: f.size, sha256 });
+      size += f.size;
     }
     return { contentHash: manifestHash(entries), kind: 'directory', fileCount: files.length, sizeBytes: size };
   }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { MlopsError, messageOf } from '../errors';
 import { lineColumn, rawOffsetOf } from '../goals/document';
 import { NOFOLLOW } from '../store/fsutil';
+import { recordedScriptProblem } from '../run/scriptPath';
 import type { Store } from '../store/store';
 import { ConditionError, parseCondition } from './condition';
 import { PIPELINE_FORMAT_VERSION, PipelineFileSchema, PipelineStepSchema, STEP_ID, type PipelineFile, type PipelineStep } from './schema';
@@ -203,7 +204,7 @@ export function crossStepProblems(pipeline: Pipeline): CrossStepProblem[] {
         out.push({ parts: ['steps', i, 'inputs', j, 'output'], message: `missing input: step '${inp.step}' has no output '${inp.output}' (its outputs: ${outputs.join(', ')})` });
       }
     });
-    deps.set(s.id, mine);
+    if (!deps.has(s.id)) { deps.set(s.id, mine); }
   });
   // Cycles first (a → b → a), then reads of later steps: both name the path so the fix is obvious.
   const cycleOf = (start: string): string[] | undefined => {
@@ -237,6 +238,21 @@ export function crossStepProblems(pipeline: Pipeline): CrossStepProblem[] {
         out.push({ parts: ['steps', i, 'inputs', j, 'step'], message: `missing input: step '${s.id}' reads the outputs of '${inp.step}', which runs after it; move '${inp.step}' before '${s.id}'` });
       }
     });
+  });
+  // Paths are workspace-relative and stay inside it: a committed pipeline must not read or tag files elsewhere.
+  pipeline.steps.forEach((s, i) => {
+    const paths: [PathPart[], string][] = [];
+    if (typeof s.run !== 'string') { paths.push([['steps', i, 'run', 'script'], s.run.script]); }
+    (s.inputs ?? []).forEach((inp, j) => {
+      if ('file' in inp) { paths.push([['steps', i, 'inputs', j, 'file'], inp.file]); }
+      if ('step' in inp && inp.output !== undefined) { paths.push([['steps', i, 'inputs', j, 'output'], inp.output]); }
+    });
+    (s.outputs ?? []).forEach((o, j) => { paths.push([['steps', i, 'outputs', j, 'path'], o.path]); });
+    (s.code ?? []).forEach((c, j) => { paths.push([['steps', i, 'code', j], c]); });
+    for (const [parts, p] of paths) {
+      const problem = recordedScriptProblem(p);
+      if (problem) { out.push({ parts, message: `'${p}' is refused: ${problem}; paths are relative to the workspace folder, with /, and stay inside it` }); }
+    }
   });
   pipeline.steps.forEach((s, i) => {
     if (s.when === undefined) { return; }

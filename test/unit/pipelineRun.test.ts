@@ -1,0 +1,194 @@
+// Running pipelines on real stores with real child processes: lineage, failures, stops, timeouts, output locks.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { executePipeline, planPipeline, type PipelineEvent } from '../../src/core/pipeline';
+import { NODE, pipelineDoc, pipelineWs } from './pipelineFixture';
+import { REPO } from './helpers';
+
+const node = (code: string): string => `${JSON.stringify(NODE)} -e ${JSON.stringify(code)}`;
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) { if (cond()) { return; } await new Promise((r) => setTimeout(r, 50)); }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('pipeline runs', function () {
+  this.timeout(120_000);
+
+  it('prepare → train: tracked step runs under a pipeline run, data version → prepare run → data version → train run → model version (staging)', async () => {
+    const ws = await pipelineWs();
+    const raw = (await ws.store.tagData({ path: path.join(ws.root, 'data', 'raw.csv'), dataset: 'churn-raw', profile: false })).version;
+    const p = ws.write(pipelineDoc({ prepare: { inputs: [{ data: 'churn-raw' }, { file: 'data/raw.csv' }] } }));
+    const events: PipelineEvent[] = [];
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, p, {}), { stage: 'staging', onEvent: (e) => events.push(e), trigger: { name: 'drift', level: 'auto' } });
+    assert.equal(r.status, 'finished', r.message);
+    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'ran', 'ran']);
+    assert.deepEqual(r.models, [{ model: 'churn', version: 1, stage: 'staging' }]);
+    assert.deepEqual(r.dataVersions.map((d) => d.dataset), ['churn-prepared']);
+
+    const parent = await ws.store.readRun(r.runId);
+    assert.equal(parent.status, 'finished');
+    assert.equal(parent.experiment, 'retrain');
+    assert.match(parent.name, /^retrain-\d{8}-\d{6}$/);
+    assert.deepEqual(parent.tags, ['pipeline']);
+    assert.deepEqual(parent.pipeline?.trigger, { name: 'drift', level: 'auto' });
+    assert.deepEqual(parent.pipeline?.steps?.map((s) => [s.id, s.state, s.runId]), r.steps.map((s) => [s.id, s.state, s.runId]));
+
+    const prepare = await ws.store.readRun(r.steps[0].runId!);
+    const train = await ws.store.readRun(r.steps[1].runId!);
+    for (const run of [prepare, train]) {
+      assert.equal(run.parentRunId, parent.id);
+      assert.equal(run.status, 'finished');
+      assert.equal(run.source?.kind, 'pipeline');
+      assert.equal((run.source as { via?: string }).via, 'cli');
+      assert.equal(typeof run.meta.durationMs, 'number');
+      assert.equal((run.meta as { exitCode?: number }).exitCode, 0);
+      assert.ok(run.meta.hardware?.cores);
+      assert.match(run.pipeline?.fingerprint ?? '', /^[0-9a-f]{64}$/);
+      assert.ok(fs.existsSync(path.join(ws.store.runDir(run.id), 'output.log')));
+    }
+    if (fs.existsSync('/proc')) { assert.ok((train.meta.peakMemoryBytes ?? 0) > 0, 'peak memory of the step process'); }
+    assert.match(fs.readFileSync(path.join(ws.store.runDir(prepare.id), 'output.log'), 'utf8'), /prepared 5 rows/);
+    assert.deepEqual(train.params, { lr: 0.1 });
+    assert.deepEqual(train.pipeline?.step, 'train');
+    // Lineage: raw data version → prepare run → prepared data version → train run → model version.
+    assert.deepEqual(prepare.dataVersions.map((d) => [d.dataset, d.version]), [['churn-raw', raw.id]]);
+    const prepared = prepare.outputs?.dataVersions?.[0];
+    assert.equal(prepared?.dataset, 'churn-prepared');
+    assert.equal((await ws.store.resolveDataVersion('churn-prepared', prepared.version)).run, prepare.id);
+    assert.deepEqual(train.dataVersions.map((d) => [d.dataset, d.version]), [['churn-prepared', prepared.version]]);
+    const mv = await ws.store.readModelVersion('churn', 1);
+    assert.equal(mv.runId, train.id);
+    assert.equal(mv.stage, 'staging');
+    assert.deepEqual(mv.flavor, { name: 'python', entry: 'serve.py:load' });
+    assert.deepEqual(train.outputs?.models, [{ model: 'churn', version: 1 }]);
+    // The steps got their own run ids and params in the environment.
+    const calls = fs.readFileSync(path.join(ws.root, 'calls.log'), 'utf8');
+    assert.match(calls, new RegExp(`^prepare ${prepare.id}$`, 'm'));
+    assert.match(calls, new RegExp(`^train ${train.id} \\{"lr":0.1\\}$`, 'm'));
+    assert.deepEqual(events.filter((e) => e.kind !== 'output').map((e) => e.kind), ['pipelineStarted', 'stepStarted', 'registered', 'stepEnded', 'stepStarted', 'stepEnded', 'stepStarted', 'stepEnded', 'registered', 'pipelineEnded']);
+
+    // Unchanged: a second run skips everything and registers nothing new.
+    const second = await executePipeline(ws.store, await planPipeline(ws.store, p, {}), {});
+    assert.deepEqual(second.steps.map((s) => s.state), ['upToDate', 'upToDate', 'upToDate']);
+    assert.deepEqual(second.models, []);
+    assert.deepEqual(ws.calls(), ['prepare', 'train', 'report']);
+    // train reads what prepare makes: it is judged after prepare re-runs, and stays up to date when prepare's
+    // output is what it was (dvc's behaviour), then re-runs when it differs.
+    const same = await executePipeline(ws.store, await planPipeline(ws.store, p, { steps: ['prepare', 'train'], force: false }), {});
+    assert.deepEqual(same.steps.map((s) => s.state), ['upToDate', 'upToDate', 'skipped']);
+    fs.appendFileSync(path.join(ws.root, 'data', 'raw.csv'), '5,0\n6,1\n');
+    const changed = await executePipeline(ws.store, await planPipeline(ws.store, ws.write(pipelineDoc()), {}), {});
+    assert.deepEqual(changed.steps.map((s) => s.state), ['ran', 'ran', 'upToDate']);
+    assert.deepEqual(changed.models.map((m) => [m.model, m.version, m.stage]), [['churn', 2, 'none']]);
+  });
+
+  it('a mlops_log call inside a Python step attaches to the step run', async function () {
+    const ws = await pipelineWs({ formatVersion: 1, steps: [{ id: 'fit', run: `/usr/bin/python3 -c ${JSON.stringify('import mlops_log; r = mlops_log.start_run("ignored"); r.log_metric("acc", 0.75)')}` }] });
+    if (!fs.existsSync('/usr/bin/python3')) { this.skip(); }
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), { pythonLibDir: path.join(REPO, 'python'), python: '/usr/bin/python3' });
+    assert.equal(r.status, 'finished', r.message);
+    const { points } = await ws.store.readMetrics(r.steps[0].runId!);
+    assert.deepEqual(points.map((p) => [p.name, p.value]), [['acc', 0.75]]);
+    assert.equal((await ws.store.listRuns()).items.length, 2, 'no third run was created by the logger');
+  });
+
+  it('a failing step stops the pipeline with its output; later steps do not run; no model is registered', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('console.log("reading rows"); console.error("bad row 3"); process.exit(3)') } }));
+    const out: string[] = [];
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), { onEvent: (e) => { if (e.kind === 'output') { out.push(e.text); } } });
+    assert.equal(r.status, 'failed');
+    assert.deepEqual(r.steps.map((s) => [s.id, s.state]), [['prepare', 'failed'], ['train', 'notRun'], ['report', 'notRun']]);
+    assert.equal(r.steps[1].reason, "step 'prepare' failed");
+    assert.match(r.message, /pipeline 'retrain' failed; no model was registered; step 'prepare' failed: exit code 3/);
+    assert.match(out.join(''), /bad row 3/);
+    assert.equal((await ws.store.readRun(r.runId)).status, 'failed');
+    const step = await ws.store.readRun(r.steps[0].runId!);
+    assert.equal(step.status, 'failed');
+    assert.equal((step.meta as { exitCode?: number }).exitCode, 3);
+    assert.match(fs.readFileSync(path.join(ws.store.runDir(step.id), 'output.log'), 'utf8'), /reading rows\n[\s\S]*bad row 3/);
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    assert.deepEqual(ws.calls(), []);
+  });
+
+  it('an optional step that fails is reported and the pipeline goes on', async () => {
+    const ws = await pipelineWs(pipelineDoc({ report: { optional: true, run: node('process.exit(1)') } }));
+    const p = ws.write({ ...ws.pipeline.doc, steps: [ws.pipeline.steps[2], ws.pipeline.steps[0], ws.pipeline.steps[1]] });
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, p, {}), {});
+    assert.equal(r.status, 'finished');
+    assert.deepEqual(r.steps.map((s) => s.state), ['failed', 'ran', 'ran']);
+    assert.match(r.message, /optional step 'report' failed: exit code 1; the pipeline went on/);
+    assert.equal(r.models.length, 1);
+  });
+
+  it('a command that is not found fails its step by name, and nothing else runs', async () => {
+    const ws = await pipelineWs(pipelineDoc({ train: { run: 'mlops-no-such-command-xyz --fit' } }));
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.equal(r.status, 'failed');
+    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'failed', 'notRun']);
+    assert.equal(r.steps[1].reason, 'command not found: mlops-no-such-command-xyz (step train)');
+    assert.deepEqual(ws.calls(), ['prepare']);
+    assert.equal((await ws.store.listModels()).items.length, 0);
+  });
+
+  it('a step that exits 0 without writing its outputs fails', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('0') } }));
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.equal(r.status, 'failed');
+    assert.equal(r.steps[0].reason, "step 'prepare' exited 0 but did not write its output data/prepared");
+  });
+
+  it('stopping kills the step\'s whole process tree, ends everything killed and registers nothing', async () => {
+    const ws = await pipelineWs();
+    // train starts a grandchild and both wait; the pid file tells the test they are up.
+    const grandchild = `require("child_process").spawn(process.execPath, ["-e", "require('fs').writeFileSync('grandchild.pid', String(process.pid)); setTimeout(() => {}, 600000)"], { stdio: "ignore" }); setTimeout(() => {}, 600000)`;
+    const p = ws.write(pipelineDoc({ train: { run: node(grandchild) } }));
+    const controller = new AbortController();
+    const running = executePipeline(ws.store, await planPipeline(ws.store, p, {}), { signal: controller.signal });
+    const pidFile = path.join(ws.root, 'grandchild.pid');
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').length > 0, 'the grandchild');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    controller.abort();
+    const r = await running;
+    assert.equal(r.status, 'killed');
+    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'killed', 'notRun']);
+    assert.equal(r.steps[2].reason, 'the pipeline was stopped');
+    assert.match(r.message, /was stopped; no model was registered/);
+    assert.equal((await ws.store.readRun(r.runId)).status, 'killed');
+    assert.equal((await ws.store.readRun(r.steps[1].runId!)).status, 'killed');
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    await waitFor(() => !alive(pid), 'the grandchild to be killed');
+  });
+
+  it('a step over its timeout is killed and fails, saying so', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('setTimeout(() => {}, 600000)'), timeout: '0.5s' } }));
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.equal(r.status, 'failed');
+    assert.equal(r.steps[0].reason, 'timed out after 0.5s and was killed (step prepare)');
+  });
+
+  it('a second pipeline on the same outputs is refused before it creates anything; a dead holder\'s lock is taken over', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('require("fs").writeFileSync("started", "1"); setTimeout(() => { require("fs").mkdirSync("data/prepared", { recursive: true }); require("fs").writeFileSync("data/prepared/a.csv", "x"); }, 1500)') } }));
+    const first = executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, { steps: ['prepare'] }), {});
+    await waitFor(() => fs.existsSync(path.join(ws.root, 'started')), 'the first pipeline');
+    const runsBefore = (await ws.store.listRunIds()).ids.length;
+    await assert.rejects(executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {}),
+      new RegExp(`pipeline 'retrain' \\(pid ${process.pid}, started \\d\\d:\\d\\d\\) is writing (data/prepared|models/churn.json|report.txt); wait for it or stop it`));
+    assert.equal((await ws.store.listRunIds()).ids.length, runsBefore);
+    assert.equal((await first).status, 'finished');
+    // A lock left by a process that is gone does not block.
+    const lockDir = path.join(ws.store.dir, 'cache', 'pipeline-locks');
+    assert.deepEqual(fs.readdirSync(lockDir), ['.keep'], 'the finished pipeline released its locks');
+    const { execFileSync } = await import('node:child_process');
+    const deadPid = Number(execFileSync(NODE, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    const { createHash } = await import('node:crypto');
+    fs.writeFileSync(path.join(lockDir, `${createHash('sha256').update('data/prepared').digest('hex').slice(0, 24)}.json`), JSON.stringify({ pid: deadPid, host: (await import('node:os')).hostname(), pipeline: 'retrain', startedAt: new Date().toISOString(), path: 'data/prepared' }));
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, { steps: ['prepare'], force: true }), {});
+    assert.equal(r.status, 'finished', r.message);
+  });
+});
