@@ -33,7 +33,7 @@ async function pipelineState(): Promise<{ state: StoreState; first: Run; second:
     r.pipeline = { name: 'retrain', steps: [{ id: 'prepare', state: 'ran', runId: prep1.id }, { id: 'train', state: 'ran', runId: train1.id }] };
   });
   const second = await store.createRun({ experiment: 'retrain', name: 'retrain-20261130-100000', status: 'running', startTime: at(60), tags: ['pipeline'], pipeline: { name: 'retrain', trigger: { name: 'drift', level: 'auto' } } });
-  const train2 = await store.createRun({ experiment: 'retrain', name: 'train-2', status: 'failed', startTime: at(61), endTime: at(62), parentRunId: second.id,
+  const train2 = await store.createRun({ experiment: 'retrain', name: 'train-2', status: 'failed', startTime: at(61), endTime: at(62), parentRunId: second.id, meta: { exitCode: 3 },
     pipeline: { name: 'retrain', step: 'train', fingerprint: FP('c') } });
   await store.updateRun(second.id, (r) => {
     r.status = 'failed'; r.endTime = at(63).toISOString();
@@ -114,7 +114,7 @@ describe('Experiments tree: pipeline runs and their steps (no VS Code)', () => {
     assert.equal(train.runId, train2.id);
     assert.equal(train.contextValue, 'mlops.run.failed');
     assert.deepEqual(train.icon, { status: 'failed' });
-    assert.match(train.description ?? '', /^\d+ h ago$/);
+    assert.match(train.description ?? '', /^exit code 3 · \d+ h ago$/);
     assert.match(train.tooltip ?? '', /\*\*train\\-2\*\*/);
     assert.deepEqual(labels(childrenOf([state], train, 'experiments', opts())), ['Params', 'Metrics', 'Meta-metrics', 'Lineage']);
     assert.equal(evaluate.kind, 'info');

@@ -213,7 +213,7 @@ export function stepRunNode(state: StoreState, run: Run, parentNodeId: string, s
   const step = stepId ?? run.pipeline?.step;
   return { ...node, id: `${parentNodeId}|step|${stepId ?? run.id}`, parentNodeId, stepId,
     // The run's own name (`<pipeline>.<step>`) is in the tooltip; the row shows the step's result and time.
-    label: step ?? run.name,
+    label: step ?? run.name, description: run.status === 'failed' && run.meta.exitCode !== undefined ? `exit code ${run.meta.exitCode} · ${node.description ?? ''}` : node.description,
     tooltip: reason ? `${node.tooltip ?? ''}\n\n${escapeMarkdown(reason)}` : node.tooltip };
 }
 
