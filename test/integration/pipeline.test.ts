@@ -107,6 +107,19 @@ describe('Run Pipeline… (real extension host)', function () {
     pipelineFile('churn', CHURN);
   });
 
+  after(async () => {
+    // Other suites share the workspace and count its runs, datasets and models: take everything of this one away.
+    const mlops = path.join(workspaceRoot(), '.mlops');
+    for (const r of allRuns()) { if (r.experiment === EXP) { fs.rmSync(path.join(mlops, 'runs', r.id), { recursive: true, force: true }); } }
+    for (const p of ['experiments/pipe-test.json', 'datasets/pipe-prepared', 'models/pipe-model', 'models/pipe-broken', 'models/pipe-slow', 'pipelines']) {
+      fs.rmSync(path.join(mlops, ...p.split('/')), { recursive: true, force: true });
+    }
+    fs.rmSync(path.join(workspaceRoot(), 'pipe'), { recursive: true, force: true });
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('mlops.refresh');
+    await vscode.commands.executeCommand('workbench.actions.treeView.mlops.experiments.collapseAll').then(undefined, () => undefined);
+  });
+
   const expKids = async (): Promise<ViewNode[]> => {
     const tree = api.trees.experiments.tree;
     const exp = (await tree.getChildren()).find((n) => n.kind === 'experiment' && n.label === EXP);
@@ -202,6 +215,22 @@ describe('Run Pipeline… (real extension host)', function () {
     assert.match(details[0], /^Run pipeline 'churn'\? 0 steps to run, 2 up to date\./);
     assert.match(details[0], /skip prepare +up to date since run/);
     assert.strictEqual(allRuns().length, before, 'nothing was created');
+  });
+
+  it('Run All (force) from the plan runs the up-to-date steps again as new step runs', async () => {
+    assert.ok(first);
+    const restorePick = stub(vscode.window, 'showQuickPick', ((items: readonly vscode.QuickPickItem[]) => Promise.resolve(items.filter((i) => i.picked))) as never);
+    const restoreInfo = stub(vscode.window, 'showInformationMessage', ((_m: string, o?: vscode.MessageOptions) => Promise.resolve(o?.modal ? 'Run All (force)' : undefined)));
+    let r: PipelineResult | undefined;
+    try {
+      r = await vscode.commands.executeCommand<PipelineResult>('mlops.runPipeline', { pipeline: 'churn' });
+    } finally { restorePick(); restoreInfo(); }
+    assert.ok(r);
+    assert.strictEqual(r.status, 'finished', r.message);
+    assert.deepStrictEqual(r.steps.map((s) => `${s.id}:${s.state}`), ['prepare:ran', 'train:ran']);
+    assert.ok(r.steps.every((s, i) => s.runId !== first!.steps[i].runId), 'new step runs');
+    assert.strictEqual(allRuns().filter((x) => x.parentRunId === r.runId).length, 2);
+    assert.deepStrictEqual(r.models.map((m) => `${m.model} v${m.version}`), ['pipe-model v2']);
   });
 
   it('a failing step stops the pipeline: the pipeline run is failed, the later step is not run, no model is registered', async () => {
