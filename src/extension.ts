@@ -36,6 +36,9 @@ import { registerMonitoring, type MonitoringApi } from './vscode/monitor/registe
 import { ModelServers } from './vscode/serve/servers';
 import { serveModel, stopServing } from './vscode/serve/serveCommand';
 import { packageModel } from './vscode/serve/packageCommand';
+import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
+import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
+import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -58,6 +61,8 @@ export interface MlopsApi {
   monitoring: MonitoringApi;
   /** The model servers this window started (MLOps: Serve Model Version). */
   servers: ModelServers;
+  /** The pipelines running in this window (MLOps: Run Pipeline…). */
+  pipelines: PipelineRuns;
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -188,11 +193,15 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.stopServing, (t?: unknown) => stopServing(servers, t));
   reg(Commands.packageModel, (t?: unknown, a?: unknown) => packageModel(stores, log, t, a));
 
+  reg(Commands.runPipeline, (a?: RunPipelineArgs) => runPipeline({ stores, log, ext: context }, a));
+  reg(Commands.stopPipeline, (t?: unknown) => stopPipeline(t));
+  context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
+
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, servers };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, servers, pipelines: pipelineRuns };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }
