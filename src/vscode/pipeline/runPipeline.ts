@@ -50,7 +50,7 @@ export async function runPipeline(deps: PipelineRunnerDeps, args: RunPipelineArg
   if (!name) { return undefined; }
   const pipeline = await readOrReport(state, name);
   if (!pipeline) { return undefined; }
-  const facts = args.facts ?? await factsFor(state.store, pipeline);
+  const facts = args.facts ?? await factsFor(state.store, pipeline, deps.log);
   const base = { facts, params: args.params, force: args.force };
   let steps = args.steps;
   let plan = await planPipeline(state.store, pipeline, { ...base, steps });
