@@ -88,6 +88,30 @@ describe('tree model (no VS Code)', () => {
     assert.deepEqual(labels(used), ['used by run-a']);
   });
 
+  it('Data: a version written by a run (a pipeline step) names it first, so lineage reads backwards; a gone writer says so', async () => {
+    const state = await sampleState();
+    const store = state.store;
+    const writer = await store.createRun({ experiment: 'retraining', name: 'retrain.prepare', status: 'finished', startTime: new Date(NOW - 60_000) });
+    const out = tmpDir('mlops-prepared-');
+    fs.writeFileSync(`${out}/prepared.csv`, 'a,b\n1,2\n3,4\n');
+    const tagged = await store.tagData({ path: out, dataset: 'churn-prepared', profile: false });
+    await store.updateDataVersion('churn-prepared', tagged.version.id, (v) => { v.run = writer.id; });
+    const gone = tmpDir('mlops-gone-');
+    fs.writeFileSync(`${gone}/x.csv`, 'a\n1\n');
+    const orphan = await store.tagData({ path: gone, dataset: 'orphaned', profile: false });
+    await store.updateDataVersion('orphaned', orphan.version.id, (v) => { v.run = '01ARZ3NDEKTSV4RRFFQ69G5FAV'; });
+    await state.load();
+    const ds = childrenOf([state], undefined, 'data', opts());
+    const prepared = childrenOf([state], find(ds, 'churn-prepared'), 'data', opts())[0];
+    assert.match(prepared.tooltip ?? '', new RegExp(`written by run \`${writer.id}\``));
+    const kids = childrenOf([state], prepared, 'data', opts());
+    const w = find(kids, 'written by retrain.prepare');
+    assert.equal(w.kind, 'runRef');
+    assert.equal(w.runId, writer.id);
+    const orphanKids = childrenOf([state], childrenOf([state], find(ds, 'orphaned'), 'data', opts())[0], 'data', opts());
+    assert.equal(find(orphanKids, 'written by run 01ARZ3NDEKTSV4RRFFQ69G5FAV').description, 'run not found in this store');
+  });
+
   it('Models: models → versions with stage icon → producing run, commit, data', async () => {
     const state = await sampleState();
     const models = childrenOf([state], undefined, 'models', opts());

@@ -134,7 +134,7 @@ export function dataVersionDescription(v: DataVersion, now: number): string {
 export function dataVersionTooltip(v: DataVersion): string {
   return [`**${escapeMarkdown(v.dataset)}** ${escapeMarkdown(dataVersionLabel(v))}  `, `\`${v.id}\``, '',
     `sha256 \`${v.contentHash}\`  `, `${v.fileCount} files, ${formatBytes(v.sizeBytes)}  `,
-    `source ${escapeMarkdown(v.source)}  `, `created ${v.createdAt}`].join('\n');
+    `source ${escapeMarkdown(v.source)}  `, `created ${v.createdAt}${v.run ? `  \nwritten by run \`${v.run}\`` : ''}`].join('\n');
 }
 
 export function modelVersionTooltip(v: ModelVersion, runName: string | undefined): string {

@@ -334,6 +334,15 @@ export function dataVersionChildren(state: StoreState, node: ViewNode, opts: Pic
   if (!v) { return []; }
   const out: ViewNode[] = [{ id: `${node.id}|hash`, kind: 'info', view: 'data', root: state.root, label: `sha256 ${v.contentHash.slice(0, 16)}…`,
     description: v.source, tooltip: dataVersionTooltip(v), icon: { symbol: 'hash' }, collapsible: 'none' }, ...dataQualityNodes(state, node, v)];
+  // Lineage backwards: the pipeline step (or other run) that wrote this data, when one did.
+  const writer = v.run ? state.runs.get(v.run) : undefined;
+  if (v.run) {
+    out.push(writer
+      ? { id: `${node.id}|writer|${writer.id}`, kind: 'runRef', view: 'data', root: state.root, runId: writer.id, label: `written by ${writer.name}`,
+        description: `${writer.experiment} · ${relativeTime(writer.startTime, opts.now)}`, icon: { status: writer.status }, contextValue: 'mlops.runRef', collapsible: 'none' }
+      : { id: `${node.id}|writer|${v.run}`, kind: 'info', view: 'data', root: state.root, label: `written by run ${v.run}`,
+        description: 'run not found in this store', icon: { symbol: 'missing' }, collapsible: 'none' });
+  }
   const runs = state.runsUsingDataVersion(v.id);
   for (const r of runs) {
     out.push({ id: `${node.id}|run|${r.id}`, kind: 'runRef', view: 'data', root: state.root, runId: r.id, label: `used by ${r.name}`,
