@@ -21,6 +21,7 @@ import { REPORT_COMMANDS } from './report';
 import { GATE_COMMANDS } from './gate';
 import { SERVE_COMMANDS } from './serve';
 import { MONITOR_COMMANDS } from './monitor';
+import { PIPELINE_COMMANDS } from './pipeline';
 
 export type { CliIo } from './context';
 
@@ -41,7 +42,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
   ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...MONITOR_COMMANDS, ...LINT_COMMANDS,
-  ...SERVE_COMMANDS,
+  ...SERVE_COMMANDS, ...PIPELINE_COMMANDS,
 };
 
 /** Options of every command; they may stand anywhere on the line, before, between or after the command words. */

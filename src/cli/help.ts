@@ -125,6 +125,15 @@ export const USAGE: Record<string, string> = {
     + '  Write a deployable folder (default packages/MODEL-vVERSION): the artifact, the server, serve.json,\n'
     + '  requirements.txt pinned from the run\'s environment, a Dockerfile, Kubernetes manifests (k8s/) and a README.\n'
     + '  Never writes into an existing non-empty folder; --force replaces an earlier package there.',
+  'pipeline list': 'mlops pipeline list [--json]\n  The pipelines of .mlops/pipelines/ with their steps; a file with problems is listed with them (exit 1).',
+  'pipeline run': 'mlops pipeline run NAME [--steps a,c] [--from STEP] [--param [STEP.]k=v]... [--fact key=value]... [--force]\n'
+    + '                   [--dry-run] [--stage none|staging] [--python PATH] [--json]\n'
+    + '  Run a pipeline: each step whose `when` holds (or exactly --steps; or --from STEP on) runs as a tracked run under\n'
+    + '  one pipeline run; a step whose command, params, inputs and code are unchanged since its last finished run is\n'
+    + '  skipped as up to date unless --force. Dataset outputs are tagged as the step ends; model outputs are registered\n'
+    + '  when the whole pipeline finished (--stage staging moves them there through the gate). --dry-run prints the plan\n'
+    + '  and writes nothing. --fact sets a trigger fact for `when` (JSON value or text, e.g. --fact drift.class=minor).\n'
+    + '  Exit 0 finished, 1 a step failed, 130 stopped (Ctrl-C), 2 bad usage or problems in the pipeline file.',
   'lint': 'mlops lint [PATH...] [--format text|json|sarif] [--fail-on error|warning|info|none]\n'
     + '  Check dependency files (requirements*.txt, *.in, pyproject.toml, Pipfile, setup.cfg, environment.yml) for\n'
     + '  unpinned and unvetted ("contrib") libraries, and Python files and notebooks for contrib imports. Folders are\n'

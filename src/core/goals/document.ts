@@ -3,7 +3,8 @@
  * is about (a formula error points at the character inside the string), and one bad entry is reported and left out
  * while the rest of the file keeps working, so a typo in one KPI never blanks the views.
  */
-import type { RetrainingSettings } from '../retrain/types';
+import type { RetrainingSettings, RetrainTrigger } from '../retrain/types';
+import { RetrainingSchema, RetrainTriggerSchema } from '../retrain/schema';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { validRange } from '@renovatebot/pep440';
 import type { z } from 'zod';
@@ -264,6 +265,8 @@ export function parseGoals(text: string): GoalsDocument {
 
   const monitoring = own(raw, 'monitoring');
   if (monitoring !== undefined) { readMonitoring(r, monitoring, goals); }
+  const retraining = own(raw, 'retraining');
+  if (retraining !== undefined) { readRetraining(r, retraining, goals, kpiNames); }
   return { goals, problems: r.problems };
 }
 
@@ -297,6 +300,67 @@ function readMonitoring(r: Reader, value: unknown, goals: Goals): void {
       windows: a.windows ?? 1, severity: a.severity ?? 'warning', ...(a.description ? { description: a.description } : {}),
       offset: node.offset, length: node.length,
     });
+  });
+}
+
+/** Hours of a duration written `30d` or `every 7d`. */
+const hoursOf = (text: string): number => parseDuration(text.replace(/^\s*every\s+/i, ''))! / 3_600_000;
+
+/**
+ * The retraining section: the defaults (`pipeline`, `model`) each on its own, each trigger on its own (a bad one is
+ * reported at its place and left out), defaults filled in. A `kpi` trigger must name a KPI of the file; a trigger name
+ * is its identity in notifications and the log, so a second one of the same name is left out.
+ */
+function readRetraining(r: Reader, value: unknown, goals: Goals, kpiNames: ReadonlySet<string>): void {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) { r.report('error', ['retraining'], 'retraining must be an object: { "pipeline": "retrain", "triggers": [...] }'); return; }
+  const { triggers, ...settings } = value as Record<string, unknown>;
+  const out = goals.retraining;
+  const shape = RetrainingSchema.shape;
+  for (const key of ['pipeline', 'model'] as const) {
+    if (!Object.hasOwn(settings, key)) { continue; }
+    const v = r.entry(shape[key], settings[key], ['retraining', key]);
+    if (v !== undefined && v.trim() !== '') { out[key] = v.trim(); }
+  }
+  if (triggers === undefined) { return; }
+  if (!Array.isArray(triggers)) { r.report('error', ['retraining', 'triggers'], 'triggers must be a list of triggers'); return; }
+  const names = new Set<string>();
+  triggers.forEach((item, i) => {
+    const at = ['retraining', 'triggers', i];
+    const t = r.entry(RetrainTriggerSchema, item, at);
+    const node = r.node(at);
+    if (!t || !node) { return; }
+    if (names.has(t.name)) { r.report('error', [...at, 'name'], `a trigger named '${t.name}' is already declared above; this one is ignored`); return; }
+    if (t.kind === 'kpi' && !kpiNames.has(t.kpi)) {
+      r.report('error', [...at, 'kpi'], `no KPI named '${t.kpi}' in this file${kpiNames.size ? ` (KPIs: ${[...kpiNames].join(', ')})` : ' (add it under "kpis")'}`);
+      return;
+    }
+    names.add(t.name);
+    const trigger: RetrainTrigger = {
+      index: i, kind: t.kind, name: t.name, automation: t.automation ?? 'ask', offset: node.offset, length: node.length,
+      ...(t.description ? { description: t.description } : {}),
+    };
+    const pipeline = t.pipeline?.trim() || out.pipeline;
+    if (pipeline) { trigger.pipeline = pipeline; }
+    const model = t.model?.trim() || out.model;
+    if (model) { trigger.model = model; }
+    switch (t.kind) {
+      case 'metric': Object.assign(trigger, { metric: t.metric, comparator: t.comparator, threshold: t.threshold, windows: t.windows ?? 1 }); break;
+      case 'kpi': Object.assign(trigger, { kpi: t.kpi, comparator: t.comparator, threshold: t.threshold, windows: t.windows ?? 1 }); break;
+      case 'drift':
+        // Neither a class nor a share: any drift of minor class or worse.
+        trigger.driftClass = t.class ?? (t.share === undefined ? 'minor' : undefined);
+        if (trigger.driftClass === undefined) { delete trigger.driftClass; }
+        if (t.share !== undefined) { trigger.driftShare = t.share; }
+        trigger.windows = t.windows ?? 1;
+        break;
+      case 'dataAge': trigger.maxAgeHours = hoursOf(t.maxAge); break;
+      case 'newData': trigger.dataset = t.dataset; break;
+      case 'schedule': trigger.everyHours = hoursOf(t.every); break;
+    }
+    if (trigger.automation !== 'notify' && !trigger.pipeline) {
+      r.report('warning', [...at, 'automation'], `automation '${trigger.automation}' runs a pipeline: name one in the trigger ("pipeline") or in retraining.pipeline${trigger.automation === 'auto' ? ' (until then it only asks)' : ''}`);
+    }
+    out.triggers.push(trigger);
   });
 }
 

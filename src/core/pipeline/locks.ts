@@ -1,0 +1,81 @@
+/**
+ * One lock per output path, so two pipeline runs never write the same file at once:
+ * `.mlops/cache/pipeline-locks/<hash of the path>.json` holding pid, host, pipeline, start time and the path, made
+ * by exclusive create. A lock whose process is gone (same host, dead pid) is taken over; a live one refuses with
+ * who holds it. Locks of another host cannot be checked and count as live.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { MlopsError } from '../errors';
+import { cacheDirOf, writeCacheFile } from '../store/cacheDir';
+
+const SUB = 'pipeline-locks';
+
+interface LockInfo { pid: number; host: string; pipeline: string; startedAt: string; path: string }
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    return typeof v.pid === 'number' && typeof v.host === 'string' ? v as LockInfo : undefined;
+  } catch { return undefined; }
+}
+
+const hhmm = (iso: string): string => { const d = new Date(iso); return Number.isNaN(d.getTime()) ? iso : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`; };
+
+/** Held output locks; `release` removes the ones this process made. */
+export class OutputLocks {
+  private constructor(private readonly files: string[]) {}
+
+  /**
+   * Takes a lock for each output path (workspace-relative), all or none: a live holder of any of them makes this
+   * throw a conflict naming the holder, after releasing what was taken.
+   */
+  static acquire(storeDir: string, pipeline: string, outputs: readonly string[]): OutputLocks {
+    const dir = path.join(cacheDirOf(storeDir), SUB);
+    if (outputs.length) {
+      try { writeCacheFile(storeDir, `${SUB}/.keep`, ''); } catch (e) { throw new MlopsError(`cannot make ${dir} for the pipeline's output locks: ${(e as Error).message}`, 'io'); }
+    }
+    const taken: string[] = [];
+    const me: Omit<LockInfo, 'path'> = { pid: process.pid, host: os.hostname(), pipeline, startedAt: new Date().toISOString() };
+    try {
+      for (const out of [...new Set(outputs)].sort()) {
+        const file = path.join(dir, `${createHash('sha256').update(out).digest('hex').slice(0, 24)}.json`);
+        const text = JSON.stringify({ ...me, path: out } satisfies LockInfo);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            fs.writeFileSync(file, text, { flag: 'wx' });
+            taken.push(file);
+            break;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) { throw e; }
+          }
+          const holder = readLock(file);
+          const dead = !holder || (holder.host === me.host && !alive(holder.pid));
+          if (!dead) {
+            throw new MlopsError(`pipeline '${holder.pipeline}' (pid ${holder.pid}${holder.host !== me.host ? ` on ${holder.host}` : ''}, started ${hhmm(holder.startedAt)}) is writing ${out}; wait for it or stop it`, 'conflict');
+          }
+          // The holder is gone: its lock is taken over (removed, then made again exclusively).
+          fs.rmSync(file, { force: true });
+        }
+      }
+    } catch (e) {
+      for (const f of taken) { fs.rmSync(f, { force: true }); }
+      throw e;
+    }
+    return new OutputLocks(taken);
+  }
+
+  release(): void {
+    for (const f of this.files) {
+      const holder = readLock(f);
+      if (holder?.pid === process.pid) { fs.rmSync(f, { force: true }); }
+    }
+    this.files.length = 0;
+  }
+}

@@ -1,0 +1,8 @@
+// Retraining: triggers over a model's monitoring, data and schedule; the safety rule; the log; the analysis notebook.
+export * from './schema';
+export * from './types';
+export { computeFacts, modelState, type ModelState } from './facts';
+export { evaluateTriggers, ageText } from './evaluate';
+export { decide, withheldReason } from './decide';
+export { appendRetrainLog, readRetrainLog, retrainLogFile, logLineOf, RETRAIN_LOG_FORMAT_VERSION } from './log';
+export { writeAnalysisNotebook } from './notebook';
