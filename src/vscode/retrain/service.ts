@@ -297,7 +297,7 @@ export class RetrainingService implements vscode.Disposable {
     const result = await this.runPipeline(state, decision, { stage: 'staging', level: 'auto', reveal: false }).catch(async (err: unknown) => {
       // Nothing ran (the file does not parse, a cycle, another pipeline writes the same outputs): logged as failed.
       const message = messageOf(err);
-      await this.append(state, [logLineOf(decision, { decision: 'failed', source: 'extension', summary: `${e.summary}; the pipeline did not start: ${message}` })]);
+      await this.append(state, [logLineOf({ ...decision, evaluation: { ...e, summary: `${e.summary}; the pipeline did not start: ${message}` } }, { decision: 'failed', source: 'extension' })]);
       this.log.warn(`retraining: ${e.model}: automatic run of '${decision.pipeline ?? ''}' did not start: ${message}`);
       if (this.notificationsOn()) { void vscode.window.showErrorMessage(`MLOps: retraining pipeline '${decision.pipeline ?? ''}' for ${e.model} did not start: ${message}`); }
       return undefined;
