@@ -107,15 +107,16 @@ describe('Retraining in the Monitoring view (view model)', () => {
     assert.match(kids[0].tooltip ?? '', /\\<img src=x\\> \\\[link\\\]\(http:\/\/x\)/);
   });
 
-  it('an episode is the trigger by what it watches and its start: moving or re-describing it is the same episode, a new threshold or start is not', () => {
+  it('an episode is the trigger by what it watches, its start and the applied level: moving or re-describing it is the same episode; a new threshold, start or level is not', () => {
     const e = evaluation(drift, true);
-    const key = episodeKey(ROOT, e);
-    const moved = evaluation(trigger({ index: 3, offset: 999, length: 10, automation: 'ask', description: 'reworded' }), true);
-    assert.equal(episodeKey(ROOT, moved), key);
-    assert.notEqual(episodeKey(ROOT, evaluation(trigger({ driftClass: 'major' }), true)), key);
-    assert.notEqual(episodeKey(ROOT, { ...e, since: '2026-11-30T10:00:00.000Z' }), key);
-    assert.notEqual(episodeKey(ROOT, { ...e, model: 'other' }), key);
-    assert.notEqual(episodeKey('/other', e), key);
+    const key = episodeKey(ROOT, e, 'auto');
+    const moved = evaluation(trigger({ index: 3, offset: 999, length: 10, description: 'reworded' }), true);
+    assert.equal(episodeKey(ROOT, moved, 'auto'), key);
+    assert.notEqual(episodeKey(ROOT, evaluation(trigger({ driftClass: 'major' }), true), 'auto'), key);
+    assert.notEqual(episodeKey(ROOT, { ...e, since: '2026-11-30T10:00:00.000Z' }, 'auto'), key);
+    assert.notEqual(episodeKey(ROOT, { ...e, model: 'other' }, 'auto'), key);
+    assert.notEqual(episodeKey('/other', e, 'auto'), key);
+    assert.notEqual(episodeKey(ROOT, e, 'ask'), key, 'minor drift turning major in the same streak (auto withheld) is news');
     assert.equal(triggerKey(ROOT, { ...e }), triggerKey(ROOT, { ...e, since: 'x' } as TriggerEvaluation), 'the trigger key ignores the start');
   });
 

@@ -181,7 +181,7 @@ export class RetrainingService implements vscode.Disposable {
       const tKey = triggerKey(root, evaluation);
       if (evaluation.fired && decision) {
         now.add(tKey);
-        const key = episodeKey(root, evaluation);
+        const key = episodeKey(root, evaluation, decision.applied);
         if (!this.notified.includes(key)) { this.remember(key); starts.push({ evaluation, decision }); }
       } else if (before.has(tKey)) {
         // Stopped firing: worth a line (the log shows when an episode ended).
@@ -349,7 +349,8 @@ export class RetrainingService implements vscode.Disposable {
         logLineOf(decision, { decision: end, source: 'extension', pipelineRunId: result.runId, models: result.models }),
       ]);
       this.log.info(`retraining: pipeline '${name}' for ${e.model} ${end}: ${result.message}`);
-      if (this.notificationsOn() || !opts.reveal) {
+      // A run a person started is always reported; an automatic one only while notifications are on.
+      if (this.notificationsOn() || opts.reveal) {
         const models = result.models.length ? ` Registered ${result.models.map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ')}.` : '';
         const text = `MLOps: retraining pipeline '${name}' for ${e.model} ${end}.${models} ${result.message}`;
         const shown = end === 'finished' ? vscode.window.showInformationMessage(text, RetrainActions.showRun) : vscode.window.showWarningMessage(text, RetrainActions.showRun);

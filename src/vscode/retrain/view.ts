@@ -168,8 +168,9 @@ export function retrainingChildren(v: RetrainingView, now: number): MonitorNode[
 
 /**
  * What identifies one firing episode of a trigger for a model: the store, the model, what the trigger watches (by
- * content, not its place in the list, so adding a trigger above it does not notify again; not its automation level
- * or description) and the episode's start.
+ * content, not its place in the list, so adding a trigger above it does not notify again; not its description), the
+ * episode's start, and the level the safety rule applies — minor drift that turns major in the same streak is news
+ * (automation is now withheld), while more windows of the same drift are not.
  */
 export function triggerKey(root: string, e: Pick<TriggerEvaluation, 'model' | 'trigger'>): string {
   const t = e.trigger;
@@ -177,8 +178,8 @@ export function triggerKey(root: string, e: Pick<TriggerEvaluation, 'model' | 't
     t.driftClass ?? null, t.driftShare ?? null, t.maxAgeHours ?? null, t.dataset ?? null, t.everyHours ?? null, t.pipeline ?? null]);
 }
 
-export function episodeKey(root: string, e: Pick<TriggerEvaluation, 'model' | 'trigger' | 'since'>): string {
-  return `${triggerKey(root, e)}@${e.since ?? ''}`;
+export function episodeKey(root: string, e: Pick<TriggerEvaluation, 'model' | 'trigger' | 'since'>, applied: string): string {
+  return `${triggerKey(root, e)}@${e.since ?? ''}@${applied}`;
 }
 
 /** One line per evaluation for the Check Retraining summary: `churn · drift: firing (ask) — input drift minor …`. */
