@@ -302,6 +302,30 @@ describe('Retraining live in the editor (real extension host)', function () {
     assert.equal(retrainMessages().filter((s) => s.items.includes('Run Retraining Pipeline')).length, 3);
   });
 
+  it('two auto triggers firing at once on the same pipeline: one runs it, the other asks and says the pipeline is already running', async () => {
+    // Quiet first (a window without drift), then the second trigger, then one minor window that fires both at once.
+    const evaluated = (name: string) => api.retraining.service.evaluations(root).find((e) => e.evaluation.model === MODEL && e.evaluation.trigger.name === name)?.evaluation;
+    logWindow('none', 0.2);
+    await until(() => evaluated(TRIGGER)?.fired === false, 60_000, 'the trigger quiet');
+    const goals = JSON.parse(goalsText()) as { retraining: { triggers: object[] } };
+    goals.retraining.triggers.push({ kind: 'drift', name: 'rt drift share', model: MODEL, share: 0.2, automation: 'auto' });
+    fs.writeFileSync(path.join(root, '.mlops', 'goals.json'), JSON.stringify(goals, null, 2));
+    await until(() => evaluated('rt drift share')?.fired === false, 60_000, 'the second trigger evaluated');
+    const startedBefore = api.retraining.service.acted.filter((a) => a.decision === 'started').length;
+    logWindow('minor', 0.1);
+    const second = await until(() => api.retraining.service.acted.find((a) => a.model === MODEL && a.trigger === 'rt drift share'), 60_000, 'the second trigger decided');
+    await api.retraining.service.pipelinesDone();
+    const started = api.retraining.service.acted.filter((a) => a.decision === 'started').slice(startedBefore);
+    assert.deepEqual(started.map((a) => a.trigger), [TRIGGER], 'one automatic run');
+    assert.equal(second.decision, 'asked');
+    assert.equal(second.withheld, `automation withheld: pipeline '${PIPELINE}' is already running (started for trigger '${TRIGGER}'); run it again when it has ended`);
+    const lines = logLines();
+    assert.ok(lines.some((l) => l.trigger === 'rt drift share' && l.decision === 'asked' && /already running/.test(l.withheld ?? '')));
+    assert.ok(started[0].result, 'the one run ended');
+    fs.writeFileSync(path.join(root, '.mlops', 'goals.json'), goalsText());
+    await settle();
+  });
+
   it('Check Retraining evaluates now and logs every trigger; Open Retraining Log opens the log', async () => {
     const before = (logLines()).length;
     const results = await vscode.commands.executeCommand<{ root: string; evaluations: unknown[] }[]>('mlops.checkRetraining');

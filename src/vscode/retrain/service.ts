@@ -319,30 +319,35 @@ export class RetrainingService implements vscode.Disposable {
     const key = `${state.root}\n${name}`;
     const busy = this.running.get(key);
     if (busy) { throw new MlopsError(`pipeline '${name}' is already running in this window${busy.trigger ? ` (trigger '${busy.trigger}')` : ''}; wait for it or stop it`, 'conflict'); }
-    const { pipeline, problems } = await readPipeline(state.store, name);
-    if (!pipeline) { throw new MlopsError(problems.length ? problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('; ') : `no pipeline '${name}' (.mlops/pipelines/${name}.json)`, 'invalid-input'); }
-    const plan = await planPipeline(state.store, pipeline, { facts: RetrainingService.factsFor(e, opts.level) });
-    if (opts.confirm) {
-      const go = await vscode.window.showInformationMessage(`Run pipeline '${name}' for ${e.model} (trigger '${e.trigger.name}')?`,
-        { modal: true, detail: [...formatPlan(plan), ...plan.warnings.map((w) => `warning: ${w}`), '', opts.stage === 'staging' ? 'A model version it registers goes to staging (production needs the gate).' : ''].join('\n') }, 'Run');
-      if (go !== 'Run') { return undefined; }
-    }
+    // Reserved before the first await: a second episode decided in the same evaluation sees it (and asks instead).
     this.running.set(key, { root: state.root, pipeline: name, model: e.model, trigger: e.trigger.name });
     this.changed.fire();
-    const startedAt = Date.now();
-    let startedLogged: string | undefined;
-    // The runner reports the pipeline run id only at the end: the run appears in the store as soon as it starts.
-    const logged = opts.log !== false;
-    const watch = this.stores.onDidChange((changes) => {
-      if (startedLogged || !logged) { return; }
-      const s = changes.find((c) => c.state.root === state.root)?.state;
-      const run = s?.runs.list().find((r) => r.pipeline?.name === name && !r.pipeline.step && !r.parentRunId && Date.parse(r.startTime) >= startedAt - 1000);
-      if (run) { startedLogged = run.id; void this.append(state, [logLineOf(decision, { decision: 'started', source: 'extension', pipelineRunId: run.id })]); }
-    });
+    let watch: vscode.Disposable | undefined;
     try {
+      const { pipeline, problems } = await readPipeline(state.store, name);
+      if (!pipeline) { throw new MlopsError(problems.length ? problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('; ') : `no pipeline '${name}' (.mlops/pipelines/${name}.json)`, 'invalid-input'); }
+      const plan = await planPipeline(state.store, pipeline, { facts: RetrainingService.factsFor(e, opts.level) });
+      if (opts.confirm) {
+        const go = await vscode.window.showInformationMessage(`Run pipeline '${name}' for ${e.model} (trigger '${e.trigger.name}')?`,
+          { modal: true, detail: [...formatPlan(plan), ...plan.warnings.map((w) => `warning: ${w}`), '', opts.stage === 'staging' ? 'A model version it registers goes to staging (production needs the gate).' : ''].join('\n') }, 'Run');
+        if (go !== 'Run') { return undefined; }
+      }
+      const startedAt = Date.now();
+      let startedLogged: string | undefined;
+      let startedWrite: Promise<void> = Promise.resolve();
+      // The runner reports the pipeline run id only at the end: the run appears in the store as soon as it starts.
+      const logged = opts.log !== false;
+      watch = this.stores.onDidChange((changes) => {
+        if (startedLogged || !logged) { return; }
+        const s = changes.find((c) => c.state.root === state.root)?.state;
+        const run = s?.runs.list().find((r) => r.pipeline?.name === name && !r.pipeline.step && !r.parentRunId && Date.parse(r.startTime) >= startedAt - 1000);
+        if (run) { startedLogged = run.id; startedWrite = this.append(state, [logLineOf(decision, { decision: 'started', source: 'extension', pipelineRunId: run.id })]); }
+      });
       const result = await runPipelineInTerminal({ stores: this.stores, log: this.log, ext: this.ctx }, state, plan,
         { stage: opts.stage, trigger: { name: e.trigger.name, level: opts.level }, via: 'extension', reveal: opts.reveal });
       watch.dispose();
+      // `started` first in the file, whenever the store reported the run.
+      await startedWrite;
       const end: RetrainLogLine['decision'] = result.status === 'finished' ? 'finished' : result.status === 'killed' ? 'killed' : 'failed';
       await this.append(state, !logged ? [] : [
         ...(startedLogged ? [] : [logLineOf(decision, { decision: 'started', source: 'extension', pipelineRunId: result.runId })]),
@@ -359,7 +364,7 @@ export class RetrainingService implements vscode.Disposable {
       }
       return result;
     } finally {
-      watch.dispose();
+      watch?.dispose();
       this.running.delete(key);
       this.changed.fire();
     }
