@@ -37,6 +37,9 @@ import { ModelServers } from './vscode/serve/servers';
 import { serveModel, stopServing } from './vscode/serve/serveCommand';
 import { packageModel } from './vscode/serve/packageCommand';
 import { registerRetraining, type RetrainingApi } from './vscode/retrain/register';
+import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
+import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
+import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -61,6 +64,8 @@ export interface MlopsApi {
   retraining: RetrainingApi;
   /** The model servers this window started (MLOps: Serve Model Version). */
   servers: ModelServers;
+  /** The pipelines running in this window (MLOps: Run Pipeline…). */
+  pipelines: PipelineRuns;
   /**
    * When `activate` started (`performance.now()` of the extension host) and how long it took: it only registers
    * things, and the stores load right after it returns.
@@ -192,11 +197,15 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.stopServing, (t?: unknown) => stopServing(servers, t));
   reg(Commands.packageModel, (t?: unknown, a?: unknown) => packageModel(stores, log, t, a));
 
+  reg(Commands.runPipeline, (a?: RunPipelineArgs) => runPipeline({ stores, log, ext: context }, a));
+  reg(Commands.stopPipeline, (t?: unknown) => stopPipeline(t));
+  context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
+
   void stores.ready().then(updateContext);
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, retraining, servers };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, retraining, servers, pipelines: pipelineRuns };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -17,6 +17,7 @@ export * from './views/storeState';
 export * from './views/runQuery';
 export * from './views/describe';
 export * from './views/treeModel';
+export * from './views/pipelineNodes';
 export { mapLimit } from './store/fsutil';
 export { onLockEvent, withFileLock, type LockEvent } from './store/lock';
 export * from './goals';

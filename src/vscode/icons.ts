@@ -72,6 +72,12 @@ const SYMBOL: Record<NodeSymbol, Picture> = {
   driftMajor: { id: 'pulse', color: 'problemsErrorIcon.foreground' },
   gatePassed: { id: 'verified', color: 'testing.iconPassed' },
   gateWaived: { id: 'unverified', color: 'editorWarning.foreground' },
+  stepRan: { id: 'pass', color: 'testing.iconPassed' },
+  stepFailed: { id: 'error', color: 'testing.iconFailed' },
+  stepKilled: { id: 'circle-slash', color: 'disabledForeground' },
+  stepUpToDate: { id: 'check-all', color: 'testing.iconPassed' },
+  stepSkipped: { id: 'debug-step-over', color: 'disabledForeground' },
+  stepNotRun: { id: 'circle-outline', color: 'disabledForeground' },
 };
 
 /** The codicon and theme colour for what the core says a node's icon stands for. */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, runNode, sortNeedsMetrics, type StoreState, type ViewName, type ViewNode,
+  childrenOf, describeFilter, isFilterActive, mapLimit, messageOf, needsMetrics, refreshedRunNode, sortNeedsMetrics, type StoreState, type ViewName, type ViewNode,
   type ViewOptions,
 } from '../core';
 import { baseTreeItem } from './icons';
@@ -24,6 +24,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private readonly nodes = new Map<string, ViewNode>();
   private readonly parents = new Map<string, string | undefined>();
   private readonly loadingMetrics = new Set<string>();
+  /** Node ids showing a run (`root|runId` → ids): a step run shows under its pipeline run, and also flat while filtering. */
+  private readonly runNodeIds = new Map<string, Set<string>>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
 
   constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log) {
@@ -127,6 +129,12 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
 
   private canonical(n: ViewNode, parentId: string | undefined): ViewNode {
     this.parents.set(n.id, parentId);
+    if (n.kind === 'run' && n.runId) {
+      const key = `${n.root}|${n.runId}`;
+      const ids = this.runNodeIds.get(key) ?? new Set<string>();
+      ids.add(n.id);
+      this.runNodeIds.set(key, ids);
+    }
     const existing = this.nodes.get(n.id);
     if (!existing) { this.nodes.set(n.id, n); return n; }
     for (const k of Object.keys(existing) as (keyof ViewNode)[]) { if (!(k in n)) { delete existing[k]; } }
@@ -163,9 +171,9 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
     const fire: ViewNode[] = [];
     for (const n of runNodes) {
       const state = this.stateOf(n);
-      const run = state?.runs.get(n.runId!);
-      if (!state || !run) { continue; }
-      fire.push(this.canonical(runNode(state, run, opts), this.parents.get(n.id)));
+      const fresh = state ? refreshedRunNode(state, n, opts) : undefined;
+      if (!fresh) { continue; }
+      fire.push(this.canonical(fresh, this.parents.get(n.id)));
       const metricsGroup = this.nodes.get(`${n.id}|metrics`);
       if (metricsGroup) { fire.push(metricsGroup); }
       const groups = ['params', 'meta', 'lineage'].map((g) => this.nodes.get(`${n.id}|${g}`)).filter((g): g is ViewNode => Boolean(g));
@@ -192,7 +200,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
         const exp = expId ? this.nodes.get(expId) : undefined;
         if (exp) { fire.add(exp); } else { root = true; }
       }
-      const metricRuns = [...change.metrics].map((id) => this.nodes.get(`${state.root}|run|${id}`)).filter((n): n is ViewNode => Boolean(n));
+      const metricRuns = [...change.metrics].flatMap((id) => [...this.runNodeIds.get(`${state.root}|${id}`) ?? []])
+        .map((nodeId) => this.nodes.get(nodeId)).filter((n): n is ViewNode => Boolean(n));
       if (metricRuns.length) { this.refreshRuns(metricRuns); }
       if (sortNeedsMetrics(this.viewState.sort) || needsMetrics(this.viewState.filter)) {
         for (const n of metricRuns) { const exp = this.nodes.get(this.parents.get(n.id) ?? ''); if (exp) { fire.add(exp); } }

@@ -12,7 +12,8 @@ import {
   dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue,
   modelVersionTooltip, relativeTime, runDescription, runTooltip,
 } from './describe';
-import { matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import { isFilterActive, matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import { isNestedRun, isPipelineRun, pipelineSummary, pipelineTooltip, stepNodes } from './pipelineNodes';
 import { columnNodes, dataQualityNodes, findingNodes, versionBadges } from './dataNodes';
 import type { StoreState } from './storeState';
 
@@ -39,7 +40,9 @@ export type NodeSymbol =
   | 'columns' | 'columnNumber' | 'columnBoolean' | 'columnDate' | 'columnCategory' | 'columnText'
   | 'findingError' | 'findingWarning' | 'findingInfo' | 'schemaOk' | 'driftNone' | 'driftMinor' | 'driftMajor'
   // Model versions: how the current stage was reached through the production gate.
-  | 'gatePassed' | 'gateWaived';
+  | 'gatePassed' | 'gateWaived'
+  // Steps of a pipeline run, by how they ended (pipelineNodes.ts).
+  | 'stepRan' | 'stepFailed' | 'stepKilled' | 'stepUpToDate' | 'stepSkipped' | 'stepNotRun';
 
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
@@ -79,6 +82,9 @@ export interface ViewNode extends BaseNode {
   line?: number;
   /** The data version a `drift` node compares with. */
   otherVersionId?: string;
+  /** A step run shown under its pipeline run: the pipeline run's node id and the step's id. */
+  parentNodeId?: string;
+  stepId?: string;
 }
 
 export interface ViewOptions {
@@ -131,9 +137,13 @@ export function topNodes(state: StoreState, view: ViewName, opts: ViewOptions): 
 // ---------------------------------------------------------------- experiments
 
 function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
-  const counts = state.runs.experiments();
+  const counts = new Map(state.runs.experiments());
   const running = new Map<string, number>();
-  for (const r of state.runs.values()) { if (r.status === 'running') { running.set(r.experiment, (running.get(r.experiment) ?? 0) + 1); } }
+  for (const r of state.runs.values()) {
+    // Pipeline steps are counted with their pipeline run, as the experiment's children list them.
+    if (isNestedRun(state, r)) { counts.set(r.experiment, (counts.get(r.experiment) ?? 1) - 1); continue; }
+    if (r.status === 'running') { running.set(r.experiment, (running.get(r.experiment) ?? 0) + 1); }
+  }
   return state.experimentNames().map((name) => {
     const n = counts.get(name) ?? 0;
     const live = running.get(name) ?? 0;
@@ -148,10 +158,15 @@ function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
   });
 }
 
-/** The runs an experiment node shows after filter and sort, and how many there are in all. */
+/**
+ * The runs an experiment node shows after filter and sort. Pipeline steps show under their pipeline run, except
+ * while a filter is active: then every matching run is listed, steps included, so a search finds them.
+ */
 export function visibleRuns(state: StoreState, experiment: string, opts: ViewOptions): Run[] {
   const goalsOf = (id: string) => state.goalsOf(id);
-  const runs = state.runs.list(experiment).filter((r) => matchesFilter(r, opts.filter, state.metrics.peek(r.id), opts.filter.meetsGoals ? goalsOf(r.id) : undefined));
+  const filtering = isFilterActive(opts.filter);
+  const runs = state.runs.list(experiment).filter((r) => (filtering || !isNestedRun(state, r))
+    && matchesFilter(r, opts.filter, state.metrics.peek(r.id), opts.filter.meetsGoals ? goalsOf(r.id) : undefined));
   return sortRuns(runs, opts.sort, opts.headline, (id) => state.metrics.peek(id), goalsOf);
 }
 
@@ -176,12 +191,36 @@ export function runNode(state: StoreState, run: Run, opts: Pick<ViewOptions, 'he
   const summaries = state.metrics.peek(run.id);
   // With goals.json: the goal badge and first KPI in the row, every goal in the tooltip. The icon stays the status.
   const goals = state.goalsOf(run.id);
+  const pipeline = isPipelineRun(run);
+  const description = runDescription(run, summaries, opts.headline, opts.now, goals);
+  const tooltip = runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d), goals);
   return {
     id: `${rootKey(state.root)}|run|${run.id}`, kind: 'run', view: 'experiments', root: state.root, runId: run.id, experiment: run.experiment,
-    label: run.name, description: runDescription(run, summaries, opts.headline, opts.now, goals),
-    tooltip: runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d), goals),
-    icon: { status: run.status }, contextValue: `mlops.run.${run.status}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
+    label: run.name, description: pipeline ? `${pipelineSummary(run)} · ${description}` : description,
+    tooltip: pipeline ? `${tooltip}\n\n${pipelineTooltip(run)}` : tooltip,
+    // `.pipeline` after the status: menus for every run (`^mlops\.run\.`) still match; Stop Pipeline matches `.pipeline`.
+    icon: { status: run.status }, contextValue: `mlops.run.${run.status}${pipeline ? '.pipeline' : ''}`, collapsible: 'collapsed', file: state.store.runFile(run.id),
   };
+}
+
+/**
+ * A step run under its pipeline run: a normal run node (its groups, menus and commands work) labelled by the step
+ * id, with an id of its own under the parent so the same run can also be listed flat while a filter is active.
+ */
+export function stepRunNode(state: StoreState, run: Run, parentNodeId: string, stepId: string | undefined, reason: string | undefined, opts: Pick<ViewOptions, 'headline' | 'now'>): ViewNode {
+  const node = runNode(state, run, opts);
+  // Keyed by step id when given (unique within the pipeline run), else by the run's id.
+  const step = stepId ?? run.pipeline?.step;
+  return { ...node, id: `${parentNodeId}|step|${stepId ?? run.id}`, parentNodeId, stepId,
+    label: step ?? run.name, description: `${run.name} · ${node.description ?? ''}`,
+    tooltip: reason ? `${node.tooltip ?? ''}\n\n${escapeMarkdown(reason)}` : node.tooltip };
+}
+
+/** A run node computed again from the store (the tree refreshes rows in place when metrics arrive). */
+export function refreshedRunNode(state: StoreState, node: ViewNode, opts: Pick<ViewOptions, 'headline' | 'now'>): ViewNode | undefined {
+  const run = node.runId ? state.runs.get(node.runId) : undefined;
+  if (!run) { return undefined; }
+  return node.parentNodeId ? stepRunNode(state, run, node.parentNodeId, node.stepId, undefined, opts) : runNode(state, run, opts);
 }
 
 function dataRefLabel(state: StoreState, d: Run['dataVersions'][number]): string {
@@ -189,7 +228,7 @@ function dataRefLabel(state: StoreState, d: Run['dataVersions'][number]): string
   return `${d.dataset} ${v ? dataVersionLabel(v) : d.version.slice(-6)}`;
 }
 
-export function runChildren(state: StoreState, runNodeArg: ViewNode): ViewNode[] {
+export function runChildren(state: StoreState, runNodeArg: ViewNode, opts: Pick<ViewOptions, 'headline' | 'now'>): ViewNode[] {
   const run = state.runs.get(runNodeArg.runId!);
   if (!run) { return []; }
   const base = runNodeArg.id;
@@ -199,7 +238,10 @@ export function runChildren(state: StoreState, runNodeArg: ViewNode): ViewNode[]
   const nParams = Object.keys(run.params).length;
   const nMetrics = state.metrics.peek(run.id)?.size;
   const lineageCount = (run.git ? 1 : 0) + run.dataVersions.length + state.modelVersionsOfRun(run.id).length;
+  // A pipeline run's steps (or any parent's nested runs) come first, in plan order.
+  const steps = stepNodes(state, run, base, (child, stepId, reason) => stepRunNode(state, child, base, stepId, reason, opts));
   return [
+    ...steps,
     group('params', 'Params', String(nParams)),
     group('metrics', 'Metrics', nMetrics === undefined ? undefined : String(nMetrics)),
     group('meta', 'Meta-metrics'),
@@ -375,7 +417,7 @@ export function childrenOf(states: readonly StoreState[], node: ViewNode | undef
     case 'folder': return topNodes(state, view, opts);
     case 'problems': return problemNodes(state, view);
     case 'experiment': return experimentChildren(state, node, opts);
-    case 'run': return runChildren(state, node);
+    case 'run': return runChildren(state, node, opts);
     case 'group': return groupChildren(state, node, opts);
     case 'dataset': return datasetChildren(state, node, opts);
     case 'dataVersion': return dataVersionChildren(state, node, opts);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  RUN_SORTS, RUN_STATUSES, describeFilter, formatThreshold, isFilterActive, isRunSort, isRunStatus, kpiSort, kpiSortOf, matchesFilter,
+  RUN_SORTS, RUN_STATUSES, describeFilter, formatThreshold, isFilterActive, isNestedRun, isRunSort, isRunStatus, kpiSort, kpiSortOf, matchesFilter,
   parseMetricThreshold, sortLabel, MlopsError, type RunFilter, type RunSort, type ViewNode,
 } from '../../core';
 import type { GoalsNode } from '../../core/views/goalsModel';
@@ -122,11 +122,15 @@ export async function revealRun(stores: WorkspaceStores, viewState: ViewState, t
   }
   const expId = `${state.root}|exp|${run.experiment}`;
   const { tree, view } = trees.experiments;
+  // A pipeline step is listed under its pipeline run (unless a filter lists every matching run flat).
+  const parentId = !isFilterActive(viewState.filter) && isNestedRun(state, run) ? run.parentRunId : undefined;
+  const topId = parentId ?? run.id;
   for (let i = 0; i < 1000; i++) {
     const exp = await tree.resolvePath([...folderPrefix(stores, state.root, 'experiments'), expId]);
     if (!exp) { break; }
     const kids = await tree.getChildren(exp);
-    const node = kids.find((k) => k.runId === run.id && k.kind === 'run');
+    const top = kids.find((k) => k.runId === topId && k.kind === 'run');
+    const node = top && parentId ? (await tree.getChildren(top)).find((k) => k.runId === run.id && k.kind === 'run') : top;
     if (node) {
       await vscode.commands.executeCommand(`${Views.experiments}.focus`);
       await view.reveal(node, { select: true, focus: true, expand: false });
