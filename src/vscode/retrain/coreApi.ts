@@ -3,5 +3,6 @@
  * place that names their functions, so the service, the commands and the view depend on these signatures only.
  */
 export { appendRetrainLog, computeFacts, decide, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, writeAnalysisNotebook } from '../../core/retrain';
-export { formatPlan, planPipeline, readPipeline } from '../../core/pipeline';
-export { runPipelineInTerminal } from '../pipeline/runner';
+export { planPipeline, readPipeline } from '../../core/pipeline';
+export { pipelineRuns, runPipelineInTerminal } from '../pipeline/runner';
+export { runPipeline as runPipelineFlow } from '../pipeline/runPipeline';

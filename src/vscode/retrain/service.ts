@@ -8,7 +8,7 @@ import { Commands, Settings, StateKeys, Views } from '../ids';
 import type { Log } from '../log';
 import type { MonitorService } from '../monitor/monitorService';
 import type { WorkspaceStores } from '../stores';
-import { appendRetrainLog, decide, evaluateTriggers, formatPlan, logLineOf, planPipeline, readPipeline, readRetrainLog, runPipelineInTerminal } from './coreApi';
+import { appendRetrainLog, decide, evaluateTriggers, logLineOf, pipelineRuns, planPipeline, readPipeline, readRetrainLog, runPipelineFlow, runPipelineInTerminal } from './coreApi';
 import { episodeKey, triggerKey, type RetrainingView } from './view';
 
 const DEBOUNCE_MS = 300;
@@ -20,7 +20,6 @@ export const RetrainActions = {
   run: 'Run Retraining Pipeline',
   analysis: 'Open Analysis',
   monitoring: 'Show Monitoring',
-  showRun: 'Show Run',
   dontShow: 'Don\'t Show Again',
 } as const;
 
@@ -232,6 +231,8 @@ export class RetrainingService implements vscode.Disposable {
     if (!d.pipeline) { return 'automation withheld: no pipeline is named (retraining.pipeline in goals.json, or the trigger\'s pipeline)'; }
     const busy = this.running.get(`${root}\n${d.pipeline}`);
     if (busy) { return `automation withheld: pipeline '${d.pipeline}' is already running${busy.trigger ? ` (started for trigger '${busy.trigger}')` : ''}; run it again when it has ended`; }
+    // Started by a person (Run Pipeline…) in this window.
+    if (pipelineRuns.list().some((p) => p.root === root && p.pipeline === d.pipeline)) { return `automation withheld: pipeline '${d.pipeline}' is already running; run it again when it has ended`; }
     return undefined;
   }
 
@@ -307,9 +308,10 @@ export class RetrainingService implements vscode.Disposable {
   }
 
   /**
-   * Plans the decision's pipeline with the trigger's facts and runs it in a terminal (C1's runner), logging `started`
-   * as soon as the pipeline run exists and how it ended. Throws (before anything runs) when the pipeline cannot be
-   * planned or is already running from this window.
+   * Runs the decision's pipeline with the trigger's facts, logging `started` as soon as the pipeline run exists and how
+   * it ended (the runner itself says so in a message). `confirm`: through MLOps: Run Pipeline… (the steps preselected
+   * by their conditions, the plan shown before anything runs); else planned and run at once. Throws before anything
+   * runs when the pipeline cannot be planned or already runs from this window.
    */
   async runPipeline(state: StoreState, decision: RetrainDecision, opts: { stage: 'none' | 'staging'; level: string; reveal: boolean; confirm?: boolean; log?: boolean }): Promise<PipelineResult | undefined> {
     const e = decision.evaluation;
@@ -318,35 +320,39 @@ export class RetrainingService implements vscode.Disposable {
     if (!this.trusted) { throw new MlopsError('the workspace is not trusted: a pipeline runs scripts from this folder, so none runs here. Trust the workspace to retrain.', 'invalid-input'); }
     const key = `${state.root}\n${name}`;
     const busy = this.running.get(key);
-    if (busy) { throw new MlopsError(`pipeline '${name}' is already running in this window${busy.trigger ? ` (trigger '${busy.trigger}')` : ''}; wait for it or stop it`, 'conflict'); }
+    if (busy || pipelineRuns.list().some((p) => p.root === state.root && p.pipeline === name)) {
+      throw new MlopsError(`pipeline '${name}' is already running in this window${busy?.trigger ? ` (trigger '${busy.trigger}')` : ''}; wait for it or stop it`, 'conflict');
+    }
     // Reserved before the first await: a second episode decided in the same evaluation sees it (and asks instead).
     this.running.set(key, { root: state.root, pipeline: name, model: e.model, trigger: e.trigger.name });
     this.changed.fire();
-    let watch: vscode.Disposable | undefined;
+    const logged = opts.log !== false;
+    let startedLogged: string | undefined;
+    let startedWrite: Promise<void> = Promise.resolve();
+    const startedAt = Date.now();
+    // The runner knows the pipeline run's id as soon as it is created.
+    const watch = pipelineRuns.onDidChange(() => {
+      const run = pipelineRuns.list().find((p) => p.root === state.root && p.pipeline === name && p.runId && p.startedAt >= startedAt);
+      if (!run?.runId || startedLogged || !logged) { return; }
+      startedLogged = run.runId;
+      startedWrite = this.append(state, [logLineOf(decision, { decision: 'started', source: 'extension', pipelineRunId: run.runId })]);
+    });
     try {
-      const { pipeline, problems } = await readPipeline(state.store, name);
-      if (!pipeline) { throw new MlopsError(problems.length ? problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('; ') : `no pipeline '${name}' (.mlops/pipelines/${name}.json)`, 'invalid-input'); }
-      const plan = await planPipeline(state.store, pipeline, { facts: RetrainingService.factsFor(e, opts.level) });
+      const facts = RetrainingService.factsFor(e, opts.level);
+      const trigger = { name: e.trigger.name, level: opts.level };
+      const deps = { stores: this.stores, log: this.log, ext: this.ctx };
+      let result: PipelineResult | undefined;
       if (opts.confirm) {
-        const go = await vscode.window.showInformationMessage(`Run pipeline '${name}' for ${e.model} (trigger '${e.trigger.name}')?`,
-          { modal: true, detail: [...formatPlan(plan), ...plan.warnings.map((w) => `warning: ${w}`), '', opts.stage === 'staging' ? 'A model version it registers goes to staging (production needs the gate).' : ''].join('\n') }, 'Run');
-        if (go !== 'Run') { return undefined; }
+        result = await runPipelineFlow(deps, { root: state.root, pipeline: name, facts, stage: opts.stage, trigger, reveal: opts.reveal });
+      } else {
+        const { pipeline, problems } = await readPipeline(state.store, name);
+        if (!pipeline) { throw new MlopsError(problems.length ? problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('; ') : `no pipeline '${name}' (.mlops/pipelines/${name}.json)`, 'invalid-input'); }
+        const plan = await planPipeline(state.store, pipeline, { facts });
+        result = await runPipelineInTerminal(deps, state, plan, { stage: opts.stage, trigger, via: 'extension', reveal: opts.reveal });
       }
-      const startedAt = Date.now();
-      let startedLogged: string | undefined;
-      let startedWrite: Promise<void> = Promise.resolve();
-      // The runner reports the pipeline run id only at the end: the run appears in the store as soon as it starts.
-      const logged = opts.log !== false;
-      watch = this.stores.onDidChange((changes) => {
-        if (startedLogged || !logged) { return; }
-        const s = changes.find((c) => c.state.root === state.root)?.state;
-        const run = s?.runs.list().find((r) => r.pipeline?.name === name && !r.pipeline.step && !r.parentRunId && Date.parse(r.startTime) >= startedAt - 1000);
-        if (run) { startedLogged = run.id; startedWrite = this.append(state, [logLineOf(decision, { decision: 'started', source: 'extension', pipelineRunId: run.id })]); }
-      });
-      const result = await runPipelineInTerminal({ stores: this.stores, log: this.log, ext: this.ctx }, state, plan,
-        { stage: opts.stage, trigger: { name: e.trigger.name, level: opts.level }, via: 'extension', reveal: opts.reveal });
+      if (!result) { return undefined; }
       watch.dispose();
-      // `started` first in the file, whenever the store reported the run.
+      // `started` first in the file, whenever the runner reported the run.
       await startedWrite;
       const end: RetrainLogLine['decision'] = result.status === 'finished' ? 'finished' : result.status === 'killed' ? 'killed' : 'failed';
       await this.append(state, !logged ? [] : [
@@ -354,17 +360,9 @@ export class RetrainingService implements vscode.Disposable {
         logLineOf(decision, { decision: end, source: 'extension', pipelineRunId: result.runId, models: result.models }),
       ]);
       this.log.info(`retraining: pipeline '${name}' for ${e.model} ${end}: ${result.message}`);
-      // A run a person started is always reported; an automatic one only while notifications are on.
-      if (this.notificationsOn() || opts.reveal) {
-        const models = result.models.length ? ` Registered ${result.models.map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ')}.` : '';
-        const text = `MLOps: retraining pipeline '${name}' for ${e.model} ${end}.${models} ${result.message}`;
-        const shown = end === 'finished' ? vscode.window.showInformationMessage(text, RetrainActions.showRun) : vscode.window.showWarningMessage(text, RetrainActions.showRun);
-        void Promise.resolve(shown).then((c) => c === RetrainActions.showRun ? vscode.commands.executeCommand(Commands.revealRun, { runId: result.runId, root: state.root }) : undefined,
-          (err: unknown) => this.log.warn(`retraining: ${messageOf(err)}`));
-      }
       return result;
     } finally {
-      watch?.dispose();
+      watch.dispose();
       this.running.delete(key);
       this.changed.fire();
     }
