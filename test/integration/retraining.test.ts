@@ -323,6 +323,7 @@ describe('Retraining live in the editor (real extension host)', function () {
     assert.ok(lines.some((l) => l.trigger === 'rt drift share' && l.decision === 'asked' && /already running/.test(l.withheld ?? '')));
     assert.ok(started[0].result, 'the one run ended');
     fs.writeFileSync(path.join(root, '.mlops', 'goals.json'), goalsText());
+    await until(() => !evaluated('rt drift share'), 30_000, 'the second trigger gone');
     await settle();
   });
 
