@@ -36,6 +36,7 @@ import { registerMonitoring, type MonitoringApi } from './vscode/monitor/registe
 import { ModelServers } from './vscode/serve/servers';
 import { serveModel, stopServing } from './vscode/serve/serveCommand';
 import { packageModel } from './vscode/serve/packageCommand';
+import { registerRetraining, type RetrainingApi } from './vscode/retrain/register';
 import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
 import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
 import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
@@ -59,6 +60,8 @@ export interface MlopsApi {
   modelCardPanels(): ModelCardPanel[];
   /** The Monitoring view, its chart panels and the alerts in the editor. */
   monitoring: MonitoringApi;
+  /** Retraining triggers evaluated live, their notifications and automatic runs, and the analysis notebooks written. */
+  retraining: RetrainingApi;
   /** The model servers this window started (MLOps: Serve Model Version). */
   servers: ModelServers;
   /** The pipelines running in this window (MLOps: Run Pipeline…). */
@@ -186,6 +189,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const p of ModelCardPanel.all()) { void p.refresh(); } }));
 
   const monitoring = registerMonitoring(context, stores, log);
+  const retraining = registerRetraining(context, stores, log, monitoring);
   const servers = new ModelServers(log);
   // The Monitoring view lists a served model with its URL while it serves.
   context.subscriptions.push(servers, servers.onDidChange((running) => monitoring.syncServing(running)));
@@ -201,7 +205,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
-    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, servers, pipelines: pipelineRuns };
+    dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, retraining, servers, pipelines: pipelineRuns };
 }
 
 export function deactivate(): void { /* everything is disposed through context.subscriptions */ }

@@ -104,4 +104,6 @@ export const StateKeys = {
   runSort: 'mlops.runSort',
   /** Monitoring alert episodes already notified (so a reload does not notify them again). */
   monitoringNotified: 'mlops.monitoring.notified',
+  /** Retraining trigger episodes already acted on (notified, asked or run), so a reload does not repeat them. */
+  retrainingNotified: 'mlops.retraining.notified',
 } as const;

@@ -28,7 +28,9 @@ export interface MonitoredEntry {
 
 export interface Picture { id: string; color?: string }
 
-export type MonitorNodeKind = 'store' | 'model' | 'message' | 'alerts' | 'alert' | 'window' | 'quantity' | 'more' | 'problems';
+export type MonitorNodeKind = 'store' | 'model' | 'message' | 'alerts' | 'alert' | 'window' | 'quantity' | 'more' | 'problems'
+  /** Retraining (src/vscode/retrain/view.ts): the model's node, its triggers, its log entries. */
+  | 'retraining' | 'trigger' | 'retrainLog';
 
 /** One row of the Monitoring view. */
 export interface MonitorNode {
@@ -44,7 +46,8 @@ export interface MonitorNode {
   collapsible: 'none' | 'collapsed' | 'expanded';
   contextValue?: string;
   /** What a click does (the tree maps it to a command). */
-  action?: { kind: 'openChart' } | { kind: 'openRule'; offset: number; length: number } | { kind: 'openFile'; file: string; line?: number };
+  action?: { kind: 'openChart' } | { kind: 'openRule'; offset: number; length: number } | { kind: 'openFile'; file: string; line?: number }
+    | { kind: 'revealRun'; runId: string } | { kind: 'openRetrainingLog' };
   /** For window nodes: the window's index in report.windows. */
   windowIndex?: number;
   /** For alert nodes: the rule's index in goals.json. */

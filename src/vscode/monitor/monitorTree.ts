@@ -4,6 +4,13 @@ import { Commands, Views } from '../ids';
 import { alertChildren, modelChildren, modelNode, positionAt, problemChildren, storeNode, windowChildren, type MonitorNode } from './model';
 import type { MonitorService } from './monitorService';
 import type { WorkspaceStores } from '../stores';
+import { retrainingChildren, retrainingNode, type RetrainingView } from '../retrain/view';
+
+/** What the view reads of retraining (src/vscode/retrain/service.ts). */
+export interface RetrainingSource {
+  viewOf(root: string, model: string): RetrainingView | undefined;
+  readonly onDidChange: vscode.Event<void>;
+}
 
 /**
  * The Monitoring view (`mlops.monitoring`): per monitored model its alerts and latest windows, each window
@@ -15,9 +22,17 @@ export class MonitorTree implements vscode.TreeDataProvider<MonitorNode>, vscode
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly parents = new Map<string, MonitorNode | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private retraining: RetrainingSource | undefined;
 
   constructor(private readonly service: MonitorService, private readonly stores: WorkspaceStores) {
     this.disposables.push(service.onDidChange(() => this.emitter.fire(undefined)));
+  }
+
+  /** Adds a "Retraining" node under each model a trigger watches (registered after the view). */
+  attachRetraining(source: RetrainingSource): void {
+    this.retraining = source;
+    this.disposables.push(source.onDidChange(() => this.emitter.fire(undefined)));
+    this.emitter.fire(undefined);
   }
 
   async getChildren(element?: MonitorNode): Promise<MonitorNode[]> {
@@ -39,12 +54,26 @@ export class MonitorTree implements vscode.TreeDataProvider<MonitorNode>, vscode
     const entry = element.model !== undefined ? this.service.get(element.root, element.model) : undefined;
     switch (element.kind) {
       case 'store': return this.service.list(element.root).map(modelNode);
-      case 'model': return entry ? modelChildren(entry) : [];
+      case 'model': return entry ? this.withRetraining(modelChildren(entry), element) : [];
+      case 'retraining': {
+        const v = element.model !== undefined ? this.retraining?.viewOf(element.root, element.model) : undefined;
+        return v ? retrainingChildren(v, Date.now()) : [];
+      }
       case 'alerts': return entry ? alertChildren(entry) : [];
       case 'problems': return entry ? problemChildren(entry) : [];
       case 'window': return entry && element.windowIndex !== undefined ? windowChildren(entry, element.windowIndex) : [];
       default: return [];
     }
+  }
+
+  /** The model's children with its Retraining node after Alerts (first when there is no report yet). */
+  private withRetraining(children: MonitorNode[], model: MonitorNode): MonitorNode[] {
+    const v = model.model !== undefined ? this.retraining?.viewOf(model.root, model.model) : undefined;
+    if (!v) { return children; }
+    const at = children.findIndex((c) => c.kind === 'alerts');
+    const out = [...children];
+    out.splice(at >= 0 ? at + 1 : 0, 0, retrainingNode(v, Date.now()));
+    return out;
   }
 
   getParent(node: MonitorNode): MonitorNode | undefined {
@@ -77,6 +106,8 @@ export class MonitorTree implements vscode.TreeDataProvider<MonitorNode>, vscode
         const e = positionAt(text, a.offset + a.length);
         return { command: 'vscode.open', title: 'Show the rule in goals.json', arguments: [vscode.Uri.file(file), { selection: new vscode.Range(s.line, s.character, e.line, e.character) }] };
       }
+      case 'revealRun': return { command: Commands.revealRun, title: 'Show the pipeline run', arguments: [{ runId: a.runId, root: node.root }] };
+      case 'openRetrainingLog': return { command: Commands.openRetrainingLog, title: 'Open the retraining log', arguments: [{ root: node.root }] };
       case 'openFile': {
         const file = path.isAbsolute(a.file) ? a.file : path.join(node.root, a.file);
         const line = Math.max(0, (a.line ?? 1) - 1);
