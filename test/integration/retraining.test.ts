@@ -162,6 +162,18 @@ describe('Retraining live in the editor (real extension host)', function () {
     fs.rmSync(path.join(root, '.mlops', 'pipelines', `${PIPELINE}.json`), { force: true });
     for (const f of api.retraining.analyses) { fs.rmSync(f, { force: true }); }
     for (const p of created) { fs.rmSync(p, { recursive: true, force: true }); }
+    // Other suites share the workspace and count its runs, datasets and models: take everything of this one away.
+    const mlops = path.join(root, '.mlops');
+    const runsDir = path.join(mlops, 'runs');
+    for (const id of fs.readdirSync(runsDir)) {
+      let experiment: unknown;
+      try { experiment = (JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as { experiment?: unknown }).experiment; } catch { continue; }
+      if (experiment === 'rt-manual' || experiment === PIPELINE) { fs.rmSync(path.join(runsDir, id), { recursive: true, force: true }); }
+    }
+    for (const p of ['experiments/rt-manual.json', `experiments/${PIPELINE}.json`, 'datasets/rt-raw', 'datasets/rt-prepared', `models/${MODEL}`]) {
+      fs.rmSync(path.join(mlops, ...p.split('/')), { recursive: true, force: true });
+    }
+    await vscode.commands.executeCommand('mlops.refresh');
     await vscode.commands.executeCommand('mlops.refreshMonitoring');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
