@@ -10,6 +10,7 @@
 //     --screenshot FILE  open the workbench in headless Chromium, save a screenshot, and exit
 //     --rows A,B         with --screenshot: the tree rows to click open (default: baseline,gbm-tuning), e.g.
 //                        --rows retraining,retrain- to show the retraining pipeline run and its steps
+//     --fold A,B         with --screenshot: the views to fold (default: Data,Models)
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -406,7 +407,7 @@ async function openInServer() {
       }
     } catch { /* keep the default width */ }
     // Data and Models folded: the picture is about runs and their goals.
-    for (const pane of ['Data', 'Models']) {
+    for (const pane of (opt('--fold') ?? 'Data,Models').split(',').filter(Boolean)) {
       try { await page.locator(`.pane-header[aria-label^="${pane}"]`).first().click({ timeout: 5000 }); } catch { /* pane not there */ }
     }
     // Open the experiments so their runs show goal badges and the first KPI.

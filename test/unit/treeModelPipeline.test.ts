@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import {
   Store, StoreState, childrenOf, type Run, type ViewNode, type ViewOptions,
 } from '../../src/core';
@@ -55,6 +56,19 @@ async function pipelineState(): Promise<{ state: StoreState; first: Run; second:
 const labels = (nodes: ViewNode[]) => nodes.map((n) => n.label);
 
 describe('Experiments tree: pipeline runs and their steps (no VS Code)', () => {
+  it('with goals.json, a pipeline run (no metrics of its own) carries no goal badge; its step runs do', async () => {
+    const { state, second, train2 } = await pipelineState();
+    fs.writeFileSync(state.store.goalsFile(), JSON.stringify({ formatVersion: 1, metrics: [{ name: 'loss', goal: 'min', threshold: 0.3 }] }));
+    await state.load();
+    const [exp] = childrenOf([state], undefined, 'experiments', opts());
+    const runs = childrenOf([state], exp, 'experiments', opts());
+    const pipe = runs.find((n) => n.runId === second.id)!;
+    assert.doesNotMatch(pipe.description ?? '', /unknown|✓|✗/);
+    const steps = childrenOf([state], pipe, 'experiments', opts());
+    const train = steps.find((n) => n.runId === train2.id)!;
+    assert.match(train.description ?? '', /unknown/, 'a step run without the goal metric is judged like any run');
+  });
+
   it('step runs are not listed at the experiment\'s top level, and the count agrees; an orphan step is', async () => {
     const { state } = await pipelineState();
     const [exp] = childrenOf([state], undefined, 'experiments', opts());

@@ -192,7 +192,9 @@ export function runNode(state: StoreState, run: Run, opts: Pick<ViewOptions, 'he
   // With goals.json: the goal badge and first KPI in the row, every goal in the tooltip. The icon stays the status.
   const goals = state.goalsOf(run.id);
   const pipeline = isPipelineRun(run);
-  const description = runDescription(run, summaries, opts.headline, opts.now, goals);
+  // A pipeline run logs no metrics of its own (its steps do): goals judged on it would read "? N unknown".
+  const ownGoals = pipeline && !summaries?.size ? undefined : goals;
+  const description = runDescription(run, summaries, opts.headline, opts.now, ownGoals);
   const tooltip = runTooltip(run, summaries, state.modelVersionsOfRun(run.id), (d) => dataRefLabel(state, d), goals);
   return {
     id: `${rootKey(state.root)}|run|${run.id}`, kind: 'run', view: 'experiments', root: state.root, runId: run.id, experiment: run.experiment,
