@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MlopsError, lineColumn, type Goals, type Store } from '../core';
 import { executePipeline, formatPlan, formatProblem, planPipeline, readPipeline, type PipelineEvent, type PipelineResult } from '../core/pipeline';
 import {
-  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, writeAnalysisNotebook,
+  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, retrainingProblems, writeAnalysisNotebook, wrongModelReason,
   type RetrainDecision, type RetrainLogLine,
 } from '../core/retrain';
 import { UsageError, str, type Command, type Out } from './context';
@@ -34,7 +34,8 @@ interface Outcome {
 /** Problems of goals.json that touch retraining (or the whole file), as `file:line:column: message` on stderr. */
 async function goalsErrors(io: Out, store: Store): Promise<{ count: number; goals?: Goals }> {
   const read = await store.goals.read();
-  const shown = read.doc.problems.filter((p) => p.path === '(file)' || p.path.startsWith('retraining'));
+  const shown = [...read.doc.problems.filter((p) => p.path === '(file)' || p.path.startsWith('retraining')), ...await retrainingProblems(store, read)]
+    .sort((a, b) => a.offset - b.offset);
   for (const p of shown) {
     const at = lineColumn(read.text, p.offset);
     io.stderr(`mlops: ${store.rel(store.goalsFile())}:${at.line}:${at.column}: ${p.severity}: ${p.message}\n`);
@@ -55,6 +56,9 @@ async function runAutomatic(io: Out, store: Store, d: RetrainDecision, opts: { p
     for (const p of read.problems) { io.stderr(`${formatProblem(p)}\n`); }
     return asked('error' in read ? read.error : `${plural(read.problems.length, 'problem')} in its file`);
   }
+  // The file may have changed since the evaluation read it: never retrain a model other than the one that fired.
+  const wrong = wrongModelReason(e, d.pipeline, read.pipeline.doc.model);
+  if (wrong) { return { decision: d, line: logLineOf(d, { source: 'cli', decision: 'asked', applied: 'ask', withheld: `automation withheld: ${wrong}` }) }; }
   let plan;
   try { plan = await planPipeline(store, read.pipeline, { facts: e.facts }); } catch (err) {
     if (!(err instanceof MlopsError)) { throw err; }

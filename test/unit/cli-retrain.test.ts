@@ -53,6 +53,25 @@ describe('mlops retrain (real processes)', function () {
     assert.equal((await f.store.listModelVersions('churn')).items.length, 2, 'nothing ran again');
   });
 
+  it('a trigger watching every model never runs a pipeline bound to another model: fraud drifted, churn is not retrained; it asks and says why', async () => {
+    const f = await ready(['none', 'none'], { retraining: { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'any drift', class: 'minor', automation: 'auto' }] } });
+    const artifact = path.join(f.ws, 'fraud.pkl');
+    fs.writeFileSync(artifact, 'fraud model');
+    await f.store.registerModel({ name: 'fraud', runId: f.runId, artifactPath: artifact });
+    await f.store.setModelStage('fraud', 1, 'production');
+    const fraudDir = path.join(f.store.dir, 'monitoring', 'fraud');
+    fs.mkdirSync(fraudDir, { recursive: true });
+    logWindows(fraudDir, ['none', 'minor'], { model: 'fraud' });
+    const r = mlops(['retrain', 'check', '--apply', '--json'], f.ws);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const j = JSON.parse(r.stdout) as CheckJson;
+    const fraud = j.outcomes.find((o) => o.model === 'fraud')!;
+    assert.deepEqual([fraud.fired, fraud.level, fraud.applied, fraud.decision, fraud.withheld, fraud.pipelineRunId],
+      [true, 'auto', 'ask', 'asked', "automation withheld: pipeline 'retrain' retrains churn, not fraud", undefined]);
+    assert.equal((await f.store.listModelVersions('churn')).items.length, 1, 'churn was not retrained');
+    assert.match(r.stderr, /goals\.json:\d+:\d+: warning: this trigger watches every monitored model, but pipeline 'retrain' retrains only churn/);
+  });
+
   it('major drift with auto: nothing runs, the decision asks and says why, and analysis writes the notebook', async () => {
     const f = await ready(['none', 'major']);
     const before = snapshot(path.join(f.store.dir, 'runs'));

@@ -413,3 +413,24 @@ export function unknownMetricProblems(text: string, goals: Goals, known: Readonl
   });
   return [...out, ...r.problems];
 }
+
+/**
+ * Warnings about retraining triggers that need the store to see: a trigger watching every model (no `model` of its
+ * own nor retraining.model) whose pipeline is bound to one model (it would fire for the other models too, and must
+ * not run that pipeline for them). `pipelineModels`: the `model` of each named pipeline file (absent: none named).
+ */
+export function retrainingStoreProblems(text: string, goals: Goals, known: { pipelineModels: ReadonlyMap<string, string | undefined> }): GoalsProblem[] {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true });
+  if (!tree) { return []; }
+  const r = new Reader(text, tree);
+  for (const t of goals.retraining.triggers) {
+    const at = ['retraining', 'triggers', t.index];
+    const bound = t.pipeline ? known.pipelineModels.get(t.pipeline) : undefined;
+    if (!t.model && bound !== undefined) {
+      r.report('warning', r.node([...at, 'pipeline']) ? [...at, 'pipeline'] : at,
+        `this trigger watches every monitored model, but pipeline '${t.pipeline}' retrains only ${bound}: it will not run for other models; set "model": "${bound}" on the trigger (or retraining.model)`);
+    }
+  }
+  return r.problems;
+}

@@ -31,12 +31,22 @@ export function withheldReason(facts: Facts): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the trigger's pipeline must not run for this evaluation's model: its file is bound to another model (a trigger
+ * watching every model fired for fraud, but the pipeline retrains churn), or undefined.
+ */
+export function wrongModelReason(evaluation: TriggerEvaluation, pipeline = evaluation.trigger.pipeline, bound = evaluation.pipelineModel): string | undefined {
+  return pipeline && bound !== undefined && bound !== evaluation.model ? `pipeline '${pipeline}' retrains ${bound}, not ${evaluation.model}` : undefined;
+}
+
 /** The level applied to an evaluation: the requested one, or `ask` when the safety rule withholds `auto`. */
 export function decide(evaluation: TriggerEvaluation): RetrainDecision {
   const t = evaluation.trigger;
   const requested = t.automation;
   const base: RetrainDecision = { evaluation, requested, applied: requested, ...(t.pipeline ? { pipeline: t.pipeline } : {}) };
   if (requested !== 'auto' || !evaluation.fired) { return base; }
+  const wrong = wrongModelReason(evaluation);
+  if (wrong) { return { ...base, applied: 'ask', withheld: `automation withheld: ${wrong}` }; }
   const why = withheldReason(evaluation.facts);
   if (why) { return { ...base, applied: 'ask', withheld: why }; }
   if (!t.pipeline) { return { ...base, applied: 'ask', withheld: 'automation withheld: no pipeline is named (the trigger\'s "pipeline" or retraining.pipeline in goals.json)' }; }

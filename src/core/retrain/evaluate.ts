@@ -11,7 +11,7 @@ import { formatQuantity } from '../monitor/alerts';
 import { monitoredModels } from '../monitor/models';
 import { COMPARATOR_SYMBOLS, meets, type MonitorQuantity, type MonitorReport, type WindowSummary } from '../monitor/types';
 import type { Store } from '../store/store';
-import { LABELLED, modelState, poolOf, windowLookup, type ModelState } from './facts';
+import { LABELLED, modelState, pipelineModel, poolOf, windowLookup, type ModelState } from './facts';
 import type { RetrainTrigger, TriggerEvaluation } from './types';
 
 interface Judgement { fired: boolean; summary: string; since?: string }
@@ -208,9 +208,13 @@ export async function evaluateTriggers(store: Store, goals: Goals, opts: { model
     }
     judged.push({ t, model, j: await judge(t, s) });
   }
+  // The model each named pipeline is bound to: a trigger that fires for another model must not run it.
+  const bound = new Map<string, string | undefined>();
+  for (const { t } of judged) { if (t.pipeline) { await pipelineModel(store, t.pipeline, bound); } }
   const dropped = new Set(judged.filter((x) => x.j.fired && (x.t.kind === 'metric' || x.t.kind === 'kpi')).map((x) => x.model));
   return judged.map(({ t, model, j }) => ({
     trigger: t, model, fired: j.fired, summary: j.summary, ...(j.since ? { since: j.since } : {}),
+    ...(t.pipeline && bound.get(t.pipeline) !== undefined ? { pipelineModel: bound.get(t.pipeline) } : {}),
     facts: { ...states.get(model)!.facts, trigger: { name: t.name, kind: t.kind, level: t.automation }, performanceDropped: dropped.has(model) },
   }));
 }

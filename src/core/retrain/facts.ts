@@ -55,7 +55,7 @@ export function windowLookup(w: WindowSummary): (name: string) => number | undef
 }
 
 /** The `model` of a pipeline file, read loosely (the planner validates the file; here only the name matters). */
-async function pipelineModel(store: Store, name: string, memo: Map<string, string | undefined>): Promise<string | undefined> {
+export async function pipelineModel(store: Store, name: string, memo: Map<string, string | undefined> = new Map()): Promise<string | undefined> {
   if (memo.has(name)) { return memo.get(name); }
   let model: string | undefined;
   if (/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/.test(name)) {
