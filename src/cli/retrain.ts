@@ -97,6 +97,17 @@ async function runAutomatic(io: Out, store: Store, d: RetrainDecision, opts: { p
   return { decision: d, result, line: logLineOf(d, { source: 'cli', decision: end, pipelineRunId: result.runId, models: result.models }) };
 }
 
+/** What became of the pipeline run that handled an episode, worded from the version it registered and its stage now. */
+function handledText(d: RetrainDecision, runId: string): string {
+  const schedule = d.evaluation.facts.schedule;
+  const s = schedule !== null && typeof schedule === 'object' && !Array.isArray(schedule) ? schedule : {};
+  if (s.lastPipelineRun !== runId || typeof s.lastVersion !== 'number') { return `being retrained by pipeline run ${runId} (still running)`; }
+  const v = `${d.evaluation.model} v${s.lastVersion}`;
+  if (s.lastVersionStage === 'staging') { return `already retrained by pipeline run ${runId}: ${v} is in staging; promote it through the gate`; }
+  if (s.lastVersionStage === 'production') { return `already retrained by pipeline run ${runId}: ${v} is in production`; }
+  return `already retrained by pipeline run ${runId}: ${v} is in stage ${typeof s.lastVersionStage === 'string' ? s.lastVersionStage : 'none'}; promote it through the gate if it is good`;
+}
+
 function checkTable(outcomes: readonly Outcome[]): string {
   const rows = outcomes.map(({ decision: d, line, result }) => {
     const e = d.evaluation;
@@ -139,7 +150,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
             }
             if (apply && !controller.signal.aborted) {
               const o = await runAutomatic(io, store, d, { python: str(values, 'python') ?? (io.env?.MLOPS_PYTHON || undefined), json, signal: controller.signal });
-              if (o.result) { ranFor.set(`${e.model}\0${d.pipeline}`, o.result.runId); }
+              if (o.result?.status === 'finished' && o.result.models.some((m) => m.model === e.model)) { ranFor.set(`${e.model}\0${d.pipeline}`, o.result.runId); }
               outcomes.push(o);
               continue;
             }
@@ -171,7 +182,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
         if (d.evaluation.trigger.description) { io.stdout(`  ${who}: why this threshold: ${d.evaluation.trigger.description}\n`); }
         if (line.withheld) { io.stdout(`  ${who}: ${line.withheld}\n`); }
         if (error === undefined && line.applied === 'auto' && !apply && !line.handledBy) { io.stdout(`  ${who}: would run pipeline '${d.pipeline}' unattended (mlops retrain check --apply)\n`); }
-        if (line.handledBy) { io.stdout(`  ${who}: already retrained by pipeline run ${line.handledBy}; promote its staging version through the gate\n`); }
+        if (line.handledBy) { io.stdout(`  ${who}: ${handledText(d, line.handledBy)}\n`); }
         if (line.applied === 'ask') { io.stdout(`  ${who}: look first: mlops retrain analysis ${d.evaluation.model}; then mlops pipeline run ${d.pipeline ?? 'PIPELINE'}\n`); }
       }
       io.stdout(`Logged ${plural(outcomes.length, 'evaluation')} to ${store.rel(retrainLogFile(store))}\n`);
