@@ -53,6 +53,19 @@ describe('retraining: facts, triggers and the safety rule', function () {
     assert.doesNotMatch(d.withheld ?? '', /tenure/);
   });
 
+  it('a streak none, major, minor: the facts carry the worst class of the streak and auto is withheld', async () => {
+    const f = await retrainFixture({ goals: { retraining: { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'drift', class: 'minor', windows: 2, automation: 'auto' }] } } });
+    logWindows(f.dir, ['none', 'major', 'minor']);
+    const [e] = await evaluateTriggers(f.store, await goalsOf(f));
+    assert.equal(e.fired, true, e.summary);
+    const drift = e.facts.drift as Record<string, unknown>;
+    assert.deepEqual([drift.class, drift.worstClass], ['minor', 'major']);
+    assert.ok((drift.worstColumns as string[]).includes('income'));
+    const d = decide(e);
+    assert.equal(d.applied, 'ask');
+    assert.match(d.withheld ?? '', /^automation withheld: major drift in .*income.* in a window of the streak$/);
+  });
+
   it('no drift: the trigger is quiet and says what it waits for', async () => {
     const f = await retrainFixture({ goals: { retraining: DRIFT_AUTO } });
     logWindows(f.dir, ['none', 'none']);

@@ -24,6 +24,11 @@ export function withheldReason(facts: Facts): string | undefined {
     const shown = cols.length ? cols : names(drift?.columns);
     return `automation withheld: major drift${shown.length ? ` in ${shown.join(', ')}` : ''}`;
   }
+  // A window of the firing streak was major, though the latest is not: the world changed; a person looks first.
+  if (drift?.worstClass === 'major') {
+    const shown = names(drift.worstColumns);
+    return `automation withheld: major drift${shown.length ? ` in ${shown.join(', ')}` : ''} in a window of the streak`;
+  }
   if (facts.performanceDropped === true) {
     if (cls === 'none') { return 'automation withheld: performance dropped without input drift — the cause is unclear; look before retraining'; }
     if (cls === undefined) { return 'automation withheld: performance dropped and input drift is not measured — the cause is unclear; look before retraining'; }
