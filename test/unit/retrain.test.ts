@@ -66,6 +66,18 @@ describe('retraining: facts, triggers and the safety rule', function () {
     assert.match(d.withheld ?? '', /^automation withheld: major drift in .*income.* in a window of the streak$/);
   });
 
+  it('a request-count trigger firing is not a performance drop: a schedule auto is not withheld for it', async () => {
+    const f = await retrainFixture({ goals: { retraining: { pipeline: 'retrain', triggers: [
+      { kind: 'metric', name: 'busy', metric: 'requests', comparator: 'gte', threshold: 1, automation: 'notify' },
+      { kind: 'drift', name: 'drift', class: 'minor', automation: 'auto' },
+    ] } } });
+    logWindows(f.dir, ['none', 'minor']);
+    const [busy, drift] = await evaluateTriggers(f.store, await goalsOf(f));
+    assert.equal(busy.fired, true, busy.summary);
+    assert.equal(drift.facts.performanceDropped, false);
+    assert.equal(decide(drift).applied, 'auto');
+  });
+
   it('no drift: the trigger is quiet and says what it waits for', async () => {
     const f = await retrainFixture({ goals: { retraining: DRIFT_AUTO } });
     logWindows(f.dir, ['none', 'none']);

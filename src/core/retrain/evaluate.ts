@@ -231,7 +231,15 @@ export async function evaluateTriggers(store: Store, goals: Goals, opts: { model
   // The model each named pipeline is bound to: a trigger that fires for another model must not run it.
   const bound = new Map<string, string | undefined>();
   for (const { t } of judged) { if (t.pipeline) { await pipelineModel(store, t.pipeline, bound); } }
-  const dropped = new Set(judged.filter((x) => x.j.fired && (x.t.kind === 'metric' || x.t.kind === 'kpi')).map((x) => x.model));
+  // Performance dropped: a fired trigger over a quantity that needs labels (accuracy, f1, mae …) or a KPI whose formula
+  // uses one. Latency, error rate or request counts beyond a threshold say nothing about the model's predictions.
+  const labelBased = (t: RetrainTrigger): boolean => {
+    if (t.kind === 'metric') { return LABELLED.has(t.metric!); }
+    if (t.kind !== 'kpi') { return false; }
+    const k = goals.kpis.find((x) => x.name === t.kpi);
+    return !!k?.parsed?.references.some((r) => LABELLED.has(r.name as MonitorQuantity));
+  };
+  const dropped = new Set(judged.filter((x) => x.j.fired && labelBased(x.t)).map((x) => x.model));
   return judged.map(({ t, model, j }) => ({
     trigger: t, model, fired: j.fired, summary: j.summary, ...(j.since ? { since: j.since } : {}),
     ...(t.pipeline && bound.get(t.pipeline) !== undefined ? { pipelineModel: bound.get(t.pipeline) } : {}),
