@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MlopsError, lineColumn, type Goals, type Store } from '../core';
 import { executePipeline, formatPlan, formatProblem, planPipeline, readPipeline, type PipelineEvent, type PipelineResult } from '../core/pipeline';
 import {
-  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, retrainingProblems, writeAnalysisNotebook, wrongModelReason,
+  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, retrainingProblems, knownModels, writeAnalysisNotebook, wrongModelReason,
   type RetrainDecision, type RetrainLogLine,
 } from '../core/retrain';
 import { UsageError, str, type Command, type Out } from './context';
@@ -131,7 +131,15 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
         if (json) { printJson(io, { outcomes: [], exitCode: errorCount ? 2 : 0 }); } else { io.stdout('No retraining triggers (goals.json retraining.triggers); see docs/retraining.md.\n'); }
         return errorCount ? 2 : 0;
       }
-      const evaluations = await evaluateTriggers(store, goals, { ...(model ? { model } : {}) });
+      const models = await knownModels(store);
+      if (model !== undefined && !models.has(model)) {
+        throw new UsageError(`no model '${model}' is registered or monitored${models.size ? ` (models: ${[...models].join(', ')})` : ''}`);
+      }
+      // A trigger naming a model that does not exist was warned about above (at its place in goals.json): not
+      // evaluated, not logged, and a person is needed to fix it.
+      const all = await evaluateTriggers(store, goals, { ...(model ? { model } : {}) });
+      const evaluations = all.filter((e) => models.has(e.model));
+      const missingModel = all.length > evaluations.length;
       const apply = values.apply === true;
       const controller = new AbortController();
       const onSignal = (): void => { if (!controller.signal.aborted) { io.stderr('\nmlops: stopping the retraining pipeline (nothing is registered)\n'); controller.abort(); } };
@@ -165,7 +173,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
       }
       const needsPerson = outcomes.some(({ decision: d, line }) => d.evaluation.fired && !line.handledBy && (line.applied !== 'auto' || line.decision === 'notified'));
       const runFailed = outcomes.some((o) => o.error !== undefined || (o.result && o.result.status !== 'finished'));
-      const exitCode = errorCount ? 2 : needsPerson || runFailed ? 1 : 0;
+      const exitCode = errorCount ? 2 : needsPerson || runFailed || missingModel ? 1 : 0;
       if (json) {
         printJson(io, {
           outcomes: outcomes.map(({ decision: d, line, result, error }) => ({

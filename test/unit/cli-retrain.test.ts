@@ -72,6 +72,22 @@ describe('mlops retrain (real processes)', function () {
     assert.match(r.stderr, /goals\.json:\d+:\d+: warning: this trigger watches every monitored model, but pipeline 'retrain' retrains only churn/);
   });
 
+  it('a misspelled model: --model chrun is a usage error (exit 2, nothing logged); a trigger for it warns at its place and exits 1, unlogged', async () => {
+    const f = await ready(['none', 'none']);
+    const r = mlops(['retrain', 'check', '--model', 'chrun'], f.ws);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /no model 'chrun' is registered or monitored \(models: churn\)/);
+    assert.equal(fs.existsSync(path.join(f.store.dir, 'retraining', 'log.jsonl')), false, 'nothing logged');
+    fs.writeFileSync(f.store.goalsFile(), JSON.stringify({ formatVersion: 1, monitoring: { window: '1', label: 'churn' }, retraining: { pipeline: 'retrain', triggers: [
+      { kind: 'drift', name: 'typo', model: 'chrun', automation: 'ask' }, { kind: 'drift', name: 'ok', model: 'churn', automation: 'ask' },
+    ] } }, null, 2));
+    const t = mlops(['retrain', 'check'], f.ws);
+    assert.equal(t.code, 1, t.stdout + t.stderr);
+    assert.match(t.stderr, /goals\.json:\d+:\d+: warning: no model 'chrun' is registered or monitored/);
+    const { lines } = await readRetrainLog(f.store);
+    assert.deepEqual(lines.map((l) => [l.trigger, l.model]), [['ok', 'churn']]);
+  });
+
   it('major drift with auto: nothing runs, the decision asks and says why, and analysis writes the notebook', async () => {
     const f = await ready(['none', 'major']);
     const before = snapshot(path.join(f.store.dir, 'runs'));

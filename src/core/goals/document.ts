@@ -415,17 +415,23 @@ export function unknownMetricProblems(text: string, goals: Goals, known: Readonl
 }
 
 /**
- * Warnings about retraining triggers that need the store to see: a trigger watching every model (no `model` of its
+ * Warnings about retraining triggers that need the store to see: a trigger whose model does not exist (`models`: the
+ * registered and monitored ones), a trigger watching every model (no `model` of its
  * own nor retraining.model) whose pipeline is bound to one model (it would fire for the other models too, and must
  * not run that pipeline for them). `pipelineModels`: the `model` of each named pipeline file (absent: none named).
  */
-export function retrainingStoreProblems(text: string, goals: Goals, known: { pipelineModels: ReadonlyMap<string, string | undefined> }): GoalsProblem[] {
+export function retrainingStoreProblems(text: string, goals: Goals, known: { pipelineModels: ReadonlyMap<string, string | undefined>; models?: ReadonlySet<string> }): GoalsProblem[] {
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true });
   if (!tree) { return []; }
   const r = new Reader(text, tree);
   for (const t of goals.retraining.triggers) {
     const at = ['retraining', 'triggers', t.index];
+    if (t.model && known.models && !known.models.has(t.model)) {
+      const own = r.node([...at, 'model']);
+      r.report('warning', own ? [...at, 'model'] : r.node(['retraining', 'model']) ? ['retraining', 'model'] : at,
+        `no model '${t.model}' is registered or monitored${known.models.size ? ` (models: ${[...known.models].join(', ')})` : ''}; this trigger cannot be evaluated`);
+    }
     const bound = t.pipeline ? known.pipelineModels.get(t.pipeline) : undefined;
     if (!t.model && bound !== undefined) {
       r.report('warning', r.node([...at, 'pipeline']) ? [...at, 'pipeline'] : at,

@@ -6,4 +6,4 @@ export { evaluateTriggers, ageText } from './evaluate';
 export { decide, episodeHandledBy, withheldReason, wrongModelReason } from './decide';
 export { appendRetrainLog, readRetrainLog, retrainLogFile, logLineOf, RETRAIN_LOG_FORMAT_VERSION } from './log';
 export { writeAnalysisNotebook } from './notebook';
-export { retrainingProblems } from './problems';
+export { knownModels, retrainingProblems } from './problems';
