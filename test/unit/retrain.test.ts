@@ -288,6 +288,17 @@ describe('retraining: goals.json retraining section', () => {
     assert.deepEqual([doc.goals!.retraining.pipeline, doc.goals!.retraining.model], ['retrain', 'churn']);
   });
 
+  it('a misspelled trigger key is reported at its place with the key it probably meant', () => {
+    const text = JSON.stringify({ formatVersion: 1, retraining: { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'd', window: 3 }], triger: [] } }, null, 2);
+    const doc = parseGoals(text);
+    const warnings = doc.problems.filter((p) => p.severity === 'warning' && /unknown key/.test(p.message));
+    assert.deepEqual(warnings.map((p) => [p.message, text.slice(p.offset, p.offset + p.length)]), [
+      ["unknown key 'triger' (did you mean 'triggers'?); it is ignored", '"triger"'],
+      ["unknown key 'window' (did you mean 'windows'?); it is ignored", '"window"'],
+    ]);
+    assert.equal(doc.goals!.retraining.triggers[0].windows, 1);
+  });
+
   it('reports each bad trigger at its place and keeps the others', () => {
     const t = text({ pipeline: 'retrain', triggers: [
       { kind: 'kpi', name: 'k', kpi: 'nope', comparator: 'gt', threshold: 1 },
