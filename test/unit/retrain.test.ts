@@ -353,7 +353,7 @@ describe('retraining: the log', () => {
     read = await readRetrainLog(f.store, { model: 'churn' });
     assert.deepEqual(read.lines.map((l) => l.decision), ['started', 'finished']);
     assert.deepEqual(read.lines[1].models, [{ model: 'churn', version: 2, stage: 'staging' }]);
-    assert.deepEqual(read.problems, ['.mlops/retraining/log.jsonl:3: not JSON; skipped'], 'the torn line stays torn; the new line is whole');
+    assert.deepEqual(read.problems, ['.mlops/retraining/log.jsonl:3: not JSON (a write cut off by a crash; later lines were appended after it); skipped'], 'the torn line stays torn; the new line is whole');
     assert.deepEqual((await readRetrainLog(f.store, { limit: 1 })).lines.map((l) => l.decision), ['finished']);
   });
 
