@@ -9,13 +9,17 @@ cd "$(dirname "$0")/.."
 NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 T=.vscode-test
-if [ -f "$T/cs/.installed-$CODE_SERVER_VERSION" ] && [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+# The retraining notebook's code test runs its pandas/scipy/matplotlib cells (Debian's packages, like chromium).
+PYLIBS="python3-pandas python3-scipy python3-matplotlib python3-sklearn"
+pylibs_ok() { /usr/bin/python3 -c 'import pandas, scipy, matplotlib, sklearn' >/dev/null 2>&1; }
+if [ -f "$T/cs/.installed-$CODE_SERVER_VERSION" ] && [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && pylibs_ok; then
   echo "[setup] VS Code test host already installed (code-server $CODE_SERVER_VERSION)"; exit 0
 fi
 
 need=""
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need="$need chromium"
 for p in libkrb5-dev g++ make python3 pkg-config; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+pylibs_ok || for p in $PYLIBS; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
 if [ -n "$need" ]; then
   echo "[setup] installing Debian packages:$need"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

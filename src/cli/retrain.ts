@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MlopsError, lineColumn, type Goals, type Store } from '../core';
 import { executePipeline, formatPlan, formatProblem, planPipeline, readPipeline, type PipelineEvent, type PipelineResult } from '../core/pipeline';
 import {
-  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, writeAnalysisNotebook,
+  appendRetrainLog, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile, retrainingProblems, knownModels, writeAnalysisNotebook, wrongModelReason,
   type RetrainDecision, type RetrainLogLine,
 } from '../core/retrain';
 import { UsageError, str, type Command, type Out } from './context';
@@ -34,7 +34,8 @@ interface Outcome {
 /** Problems of goals.json that touch retraining (or the whole file), as `file:line:column: message` on stderr. */
 async function goalsErrors(io: Out, store: Store): Promise<{ count: number; goals?: Goals }> {
   const read = await store.goals.read();
-  const shown = read.doc.problems.filter((p) => p.path === '(file)' || p.path.startsWith('retraining'));
+  const shown = [...read.doc.problems.filter((p) => p.path === '(file)' || p.path.startsWith('retraining')), ...await retrainingProblems(store, read)]
+    .sort((a, b) => a.offset - b.offset);
   for (const p of shown) {
     const at = lineColumn(read.text, p.offset);
     io.stderr(`mlops: ${store.rel(store.goalsFile())}:${at.line}:${at.column}: ${p.severity}: ${p.message}\n`);
@@ -55,6 +56,9 @@ async function runAutomatic(io: Out, store: Store, d: RetrainDecision, opts: { p
     for (const p of read.problems) { io.stderr(`${formatProblem(p)}\n`); }
     return asked('error' in read ? read.error : `${plural(read.problems.length, 'problem')} in its file`);
   }
+  // The file may have changed since the evaluation read it: never retrain a model other than the one that fired.
+  const wrong = wrongModelReason(e, d.pipeline, read.pipeline.doc.model);
+  if (wrong) { return { decision: d, line: logLineOf(d, { source: 'cli', decision: 'asked', applied: 'ask', withheld: `automation withheld: ${wrong}` }) }; }
   let plan;
   try { plan = await planPipeline(store, read.pipeline, { facts: e.facts }); } catch (err) {
     if (!(err instanceof MlopsError)) { throw err; }
@@ -93,6 +97,17 @@ async function runAutomatic(io: Out, store: Store, d: RetrainDecision, opts: { p
   return { decision: d, result, line: logLineOf(d, { source: 'cli', decision: end, pipelineRunId: result.runId, models: result.models }) };
 }
 
+/** What became of the pipeline run that handled an episode, worded from the version it registered and its stage now. */
+function handledText(d: RetrainDecision, runId: string): string {
+  const schedule = d.evaluation.facts.schedule;
+  const s = schedule !== null && typeof schedule === 'object' && !Array.isArray(schedule) ? schedule : {};
+  if (s.lastPipelineRun !== runId || typeof s.lastVersion !== 'number') { return `being retrained by pipeline run ${runId} (still running)`; }
+  const v = `${d.evaluation.model} v${s.lastVersion}`;
+  if (s.lastVersionStage === 'staging') { return `already retrained by pipeline run ${runId}: ${v} is in staging; promote it through the gate`; }
+  if (s.lastVersionStage === 'production') { return `already retrained by pipeline run ${runId}: ${v} is in production`; }
+  return `already retrained by pipeline run ${runId}: ${v} is in stage ${typeof s.lastVersionStage === 'string' ? s.lastVersionStage : 'none'}; promote it through the gate if it is good`;
+}
+
 function checkTable(outcomes: readonly Outcome[]): string {
   const rows = outcomes.map(({ decision: d, line, result }) => {
     const e = d.evaluation;
@@ -116,7 +131,15 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
         if (json) { printJson(io, { outcomes: [], exitCode: errorCount ? 2 : 0 }); } else { io.stdout('No retraining triggers (goals.json retraining.triggers); see docs/retraining.md.\n'); }
         return errorCount ? 2 : 0;
       }
-      const evaluations = await evaluateTriggers(store, goals, { ...(model ? { model } : {}) });
+      const models = await knownModels(store);
+      if (model !== undefined && !models.has(model)) {
+        throw new UsageError(`no model '${model}' is registered or monitored${models.size ? ` (models: ${[...models].join(', ')})` : ''}`);
+      }
+      // A trigger naming a model that does not exist was warned about above (at its place in goals.json): not
+      // evaluated, not logged, and a person is needed to fix it.
+      const all = await evaluateTriggers(store, goals, { ...(model ? { model } : {}) });
+      const evaluations = all.filter((e) => models.has(e.model));
+      const missingModel = all.length > evaluations.length;
       const apply = values.apply === true;
       const controller = new AbortController();
       const onSignal = (): void => { if (!controller.signal.aborted) { io.stderr('\nmlops: stopping the retraining pipeline (nothing is registered)\n'); controller.abort(); } };
@@ -135,7 +158,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
             }
             if (apply && !controller.signal.aborted) {
               const o = await runAutomatic(io, store, d, { python: str(values, 'python') ?? (io.env?.MLOPS_PYTHON || undefined), json, signal: controller.signal });
-              if (o.result) { ranFor.set(`${e.model}\0${d.pipeline}`, o.result.runId); }
+              if (o.result?.status === 'finished' && o.result.models.some((m) => m.model === e.model)) { ranFor.set(`${e.model}\0${d.pipeline}`, o.result.runId); }
               outcomes.push(o);
               continue;
             }
@@ -150,7 +173,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
       }
       const needsPerson = outcomes.some(({ decision: d, line }) => d.evaluation.fired && !line.handledBy && (line.applied !== 'auto' || line.decision === 'notified'));
       const runFailed = outcomes.some((o) => o.error !== undefined || (o.result && o.result.status !== 'finished'));
-      const exitCode = errorCount ? 2 : needsPerson || runFailed ? 1 : 0;
+      const exitCode = errorCount ? 2 : needsPerson || runFailed || missingModel ? 1 : 0;
       if (json) {
         printJson(io, {
           outcomes: outcomes.map(({ decision: d, line, result, error }) => ({
@@ -167,7 +190,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
         if (d.evaluation.trigger.description) { io.stdout(`  ${who}: why this threshold: ${d.evaluation.trigger.description}\n`); }
         if (line.withheld) { io.stdout(`  ${who}: ${line.withheld}\n`); }
         if (error === undefined && line.applied === 'auto' && !apply && !line.handledBy) { io.stdout(`  ${who}: would run pipeline '${d.pipeline}' unattended (mlops retrain check --apply)\n`); }
-        if (line.handledBy) { io.stdout(`  ${who}: already retrained by pipeline run ${line.handledBy}; promote its staging version through the gate\n`); }
+        if (line.handledBy) { io.stdout(`  ${who}: ${handledText(d, line.handledBy)}\n`); }
         if (line.applied === 'ask') { io.stdout(`  ${who}: look first: mlops retrain analysis ${d.evaluation.model}; then mlops pipeline run ${d.pipeline ?? 'PIPELINE'}\n`); }
       }
       io.stdout(`Logged ${plural(outcomes.length, 'evaluation')} to ${store.rel(retrainLogFile(store))}\n`);
@@ -182,7 +205,7 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
       const limit = limitText === undefined ? 50 : Number(limitText);
       if (!Number.isSafeInteger(limit) || limit < 0) { throw new UsageError(`--limit is a whole number ≥ 0, got '${limitText}'`); }
       const store = await open();
-      const { lines, problems } = await readRetrainLog(store, { ...(str(values, 'model') ? { model: str(values, 'model') } : {}), limit });
+      const { lines, problems, crashes = [] } = await readRetrainLog(store, { ...(str(values, 'model') ? { model: str(values, 'model') } : {}), limit });
       if (json) { printJson(io, { lines, problems }); } else if (!lines.length) {
         io.stdout(`Nothing logged yet (${store.rel(retrainLogFile(store))}); mlops retrain check evaluates the triggers.\n`);
       } else {
@@ -191,8 +214,9 @@ export const RETRAIN_COMMANDS: Record<string, Command> = {
           l.pipelineRunId ?? (l.handledBy ? `(${l.handledBy})` : '-'), `${l.summary}${l.withheld ? ` — ${l.withheld}` : ''}${l.models?.length ? ` — registered ${l.models.map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ')}` : ''}`,
         ])]));
       }
+      // A line cut off by a crash is history (warned, exit 0); a line that is JSON but not a log line is a problem.
       for (const p of problems) { io.stderr(`mlops: warning: ${escapeText(p, true)}\n`); }
-      return problems.length ? 1 : 0;
+      return problems.some((p) => !crashes.includes(p)) ? 1 : 0;
     },
   },
 

@@ -1,13 +1,16 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parseGoals, type Goals } from '../../src/core/goals';
 import {
   appendRetrainLog, computeFacts, decide, episodeHandledBy, evaluateTriggers, logLineOf, readRetrainLog, retrainLogFile,
   type RetrainTrigger, type TriggerEvaluation,
 } from '../../src/core/retrain';
 import { feedback, writeLog } from './monitorFixture';
-import { logWindows, retrainFixture, type RetrainFixture } from './retrainFixture';
+import { logWindows, retrainFixture, writePipeline, type RetrainFixture } from './retrainFixture';
+import type { Run } from '../../src/core';
 
 async function goalsOf(f: RetrainFixture): Promise<Goals> {
   const g = await f.store.goals.read();
@@ -48,6 +51,31 @@ describe('retraining: facts, triggers and the safety rule', function () {
     assert.equal(d.applied, 'ask');
     assert.match(d.withheld ?? '', /^automation withheld: major drift in (age, income|income, age)/);
     assert.doesNotMatch(d.withheld ?? '', /tenure/);
+  });
+
+  it('a streak none, major, minor: the facts carry the worst class of the streak and auto is withheld', async () => {
+    const f = await retrainFixture({ goals: { retraining: { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'drift', class: 'minor', windows: 2, automation: 'auto' }] } } });
+    logWindows(f.dir, ['none', 'major', 'minor']);
+    const [e] = await evaluateTriggers(f.store, await goalsOf(f));
+    assert.equal(e.fired, true, e.summary);
+    const drift = e.facts.drift as Record<string, unknown>;
+    assert.deepEqual([drift.class, drift.worstClass], ['minor', 'major']);
+    assert.ok((drift.worstColumns as string[]).includes('income'));
+    const d = decide(e);
+    assert.equal(d.applied, 'ask');
+    assert.match(d.withheld ?? '', /^automation withheld: major drift in .*income.* in a window of the streak$/);
+  });
+
+  it('a request-count trigger firing is not a performance drop: a schedule auto is not withheld for it', async () => {
+    const f = await retrainFixture({ goals: { retraining: { pipeline: 'retrain', triggers: [
+      { kind: 'metric', name: 'busy', metric: 'requests', comparator: 'gte', threshold: 1, automation: 'notify' },
+      { kind: 'drift', name: 'drift', class: 'minor', automation: 'auto' },
+    ] } } });
+    logWindows(f.dir, ['none', 'minor']);
+    const [busy, drift] = await evaluateTriggers(f.store, await goalsOf(f));
+    assert.equal(busy.fired, true, busy.summary);
+    assert.equal(drift.facts.performanceDropped, false);
+    assert.equal(decide(drift).applied, 'auto');
   });
 
   it('no drift: the trigger is quiet and says what it waits for', async () => {
@@ -163,6 +191,11 @@ describe('retraining: facts, triggers and the safety rule', function () {
     fs.mkdirSync(path.join(f.store.dir, 'pipelines'));
     fs.writeFileSync(path.join(f.store.dir, 'pipelines', 'retrain.json'), JSON.stringify({ formatVersion: 1, model: 'churn', steps: [{ id: 'a', run: 'true' }] }));
     const p = await f.store.createRun({ experiment: 'retrain', pipeline: { name: 'retrain', steps: [] }, startTime: new Date(Date.now() + 2000) });
+    // Only a run that registered a version of the model retrained it.
+    const step = await f.store.createRun({ experiment: 'retrain', parentRunId: p.id, pipeline: { name: 'retrain', step: 'a' } });
+    await f.store.endRun(step.id, 'finished');
+    fs.writeFileSync(path.join(f.ws, 'v2.pkl'), 'v2');
+    await f.store.registerModel({ name: 'churn', runId: step.id, artifactPath: path.join(f.ws, 'v2.pkl') });
     await f.store.endRun(p.id, 'finished');
     [, fresh, weekly] = await evaluateTriggers(f.store, goals, { model: 'churn', now: Date.now() + 3000 });
     assert.equal(fresh.fired, false, fresh.summary);
@@ -255,6 +288,17 @@ describe('retraining: goals.json retraining section', () => {
     assert.deepEqual([doc.goals!.retraining.pipeline, doc.goals!.retraining.model], ['retrain', 'churn']);
   });
 
+  it('a misspelled trigger key is reported at its place with the key it probably meant', () => {
+    const text = JSON.stringify({ formatVersion: 1, retraining: { pipeline: 'retrain', triggers: [{ kind: 'drift', name: 'd', window: 3 }], triger: [] } }, null, 2);
+    const doc = parseGoals(text);
+    const warnings = doc.problems.filter((p) => p.severity === 'warning' && /unknown key/.test(p.message));
+    assert.deepEqual(warnings.map((p) => [p.message, text.slice(p.offset, p.offset + p.length)]), [
+      ["unknown key 'triger' (did you mean 'triggers'?); it is ignored", '"triger"'],
+      ["unknown key 'window' (did you mean 'windows'?); it is ignored", '"window"'],
+    ]);
+    assert.equal(doc.goals!.retraining.triggers[0].windows, 1);
+  });
+
   it('reports each bad trigger at its place and keeps the others', () => {
     const t = text({ pipeline: 'retrain', triggers: [
       { kind: 'kpi', name: 'k', kpi: 'nope', comparator: 'gt', threshold: 1 },
@@ -309,7 +353,7 @@ describe('retraining: the log', () => {
     read = await readRetrainLog(f.store, { model: 'churn' });
     assert.deepEqual(read.lines.map((l) => l.decision), ['started', 'finished']);
     assert.deepEqual(read.lines[1].models, [{ model: 'churn', version: 2, stage: 'staging' }]);
-    assert.deepEqual(read.problems, ['.mlops/retraining/log.jsonl:3: not JSON; skipped'], 'the torn line stays torn; the new line is whole');
+    assert.deepEqual(read.problems, ['.mlops/retraining/log.jsonl:3: not JSON (a write cut off by a crash; later lines were appended after it); skipped'], 'the torn line stays torn; the new line is whole');
     assert.deepEqual((await readRetrainLog(f.store, { limit: 1 })).lines.map((l) => l.decision), ['finished']);
   });
 
@@ -332,5 +376,41 @@ describe('retraining: the log', () => {
     assert.equal(r.lines.length, 0);
     assert.match(r.problems[0], /:1: written by a newer MLOps Workbench \(formatVersion 2\); skipped/);
     assert.match(r.problems[1], /:2: not a retraining log line/);
+  });
+});
+
+describe('retraining: which pipeline runs count as a retrain', function () {
+  this.timeout(60_000);
+  const lastRun = async (f: RetrainFixture): Promise<Record<string, unknown>> => (await computeFacts(f.store, 'churn')).schedule as Record<string, unknown>;
+  const pipelineRun = (f: RetrainFixture, runner?: { pid: number; host: string }): Promise<Run> =>
+    f.store.createRun({ experiment: 'churn-retrain', pipeline: { name: 'retrain', ...(runner ? { runner } : {}) } });
+
+  it('a running pipeline run whose runner died (kill -9) does not count; one whose runner is alive does', async () => {
+    const f = await retrainFixture();
+    writePipeline(f);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const crashed = await pipelineRun(f, { pid: dead, host: os.hostname() });
+    assert.equal((await f.store.readRun(crashed.id)).status, 'running');
+    assert.equal((await lastRun(f)).lastPipelineRun, undefined, 'a crashed run is not a retrain');
+    const live = await pipelineRun(f, { pid: process.pid, host: os.hostname() });
+    assert.equal((await lastRun(f)).lastPipelineRun, live.id, 'a live run is retraining now');
+  });
+
+  it('a finished pipeline run counts only when it registered a version of the model; the stage is in the facts', async () => {
+    const f = await retrainFixture();
+    writePipeline(f);
+    const partial = await pipelineRun(f);
+    await f.store.endRun(partial.id, 'finished');
+    assert.equal((await lastRun(f)).lastPipelineRun, undefined, 'a run that registered nothing (--steps prepare, train skipped) did not retrain');
+    const full = await pipelineRun(f);
+    const step = await f.store.createRun({ experiment: 'churn-retrain', parentRunId: full.id, pipeline: { name: 'retrain', step: 'train' } });
+    await f.store.endRun(step.id, 'finished');
+    const artifact = path.join(f.ws, 'v2.pkl');
+    fs.writeFileSync(artifact, 'v2');
+    await f.store.registerModel({ name: 'churn', runId: step.id, artifactPath: artifact });
+    await f.store.setModelStage('churn', 2, 'staging');
+    await f.store.endRun(full.id, 'finished');
+    const s = await lastRun(f);
+    assert.deepEqual([s.lastPipelineRun, s.lastVersion, s.lastVersionStage], [full.id, 2, 'staging']);
   });
 });

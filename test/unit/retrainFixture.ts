@@ -77,12 +77,12 @@ export function records(shift: Shift, offset = 0): InputRecord[] {
 }
 
 /** One prediction line per shift (a window each with `monitoring.window: "1"`), a minute apart, ending `endMinutesAgo` ago. */
-export function logWindows(dir: string, shifts: readonly Shift[], opts: { endMinutesAgo?: number; outputs?: (i: number) => number[] } = {}): PredictionLine[] {
+export function logWindows(dir: string, shifts: readonly Shift[], opts: { endMinutesAgo?: number; outputs?: (i: number) => number[]; model?: string } = {}): PredictionLine[] {
   const end = Date.now() - (opts.endMinutesAgo ?? 5) * 60_000;
   const lines = shifts.map((s, i): PredictionLine => {
     const inputs = records(s, i);
     return {
-      kind: 'prediction', id: requestId(), time: new Date(end - (shifts.length - 1 - i) * 60_000).toISOString(), model: 'churn', version: 1,
+      kind: 'prediction', id: requestId(), time: new Date(end - (shifts.length - 1 - i) * 60_000).toISOString(), model: opts.model ?? 'churn', version: 1,
       status: 200, latencyMs: 3, rows: inputs.length, inputsMode: 'features', inputs, outputs: opts.outputs?.(i) ?? inputs.map(() => 0),
     };
   });

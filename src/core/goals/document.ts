@@ -306,6 +306,41 @@ function readMonitoring(r: Reader, value: unknown, goals: Goals): void {
 /** Hours of a duration written `30d` or `every 7d`. */
 const hoursOf = (text: string): number => parseDuration(text.replace(/^\s*every\s+/i, ''))! / 3_600_000;
 
+/** The keys a trigger of this `kind` knows (every kind's common ones when the kind is unknown: that is its own error). */
+function triggerKeys(item: unknown): string[] {
+  const kind = item && typeof item === 'object' ? (item as { kind?: unknown }).kind : undefined;
+  const option = RetrainTriggerSchema.options.find((o) => o.shape.kind.value === kind);
+  return option ? Object.keys(option.shape) : [];
+}
+
+/** Edit distance of two short keys (for "did you mean"). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length];
+}
+
+/**
+ * A warning at each key the schema does not know. The schema stays loose (a newer version's keys are kept and
+ * ignored), but a misspelled key ("window" for "windows") silently changes what a trigger does, so it is said.
+ */
+function unknownKeys(r: Reader, value: unknown, at: readonly PathPart[], known: readonly string[]): void {
+  if (!known.length || !value || typeof value !== 'object' || Array.isArray(value)) { return; }
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) { continue; }
+    const near = known.map((k) => ({ k, d: distance(key, k) })).filter((x) => x.d <= Math.max(1, Math.floor(x.k.length / 3))).sort((a, b) => a.d - b.d)[0];
+    r.report('warning', [...at, key], `unknown key '${key}'${near ? ` (did you mean '${near.k}'?)` : ''}; it is ignored`, true);
+  }
+}
+
 /**
  * The retraining section: the defaults (`pipeline`, `model`) each on its own, each trigger on its own (a bad one is
  * reported at its place and left out), defaults filled in. A `kpi` trigger must name a KPI of the file; a trigger name
@@ -316,6 +351,7 @@ function readRetraining(r: Reader, value: unknown, goals: Goals, kpiNames: Reado
   const { triggers, ...settings } = value as Record<string, unknown>;
   const out = goals.retraining;
   const shape = RetrainingSchema.shape;
+  unknownKeys(r, value, ['retraining'], Object.keys(shape));
   for (const key of ['pipeline', 'model'] as const) {
     if (!Object.hasOwn(settings, key)) { continue; }
     const v = r.entry(shape[key], settings[key], ['retraining', key]);
@@ -326,6 +362,7 @@ function readRetraining(r: Reader, value: unknown, goals: Goals, kpiNames: Reado
   const names = new Set<string>();
   triggers.forEach((item, i) => {
     const at = ['retraining', 'triggers', i];
+    unknownKeys(r, item, at, triggerKeys(item));
     const t = r.entry(RetrainTriggerSchema, item, at);
     const node = r.node(at);
     if (!t || !node) { return; }
@@ -412,4 +449,31 @@ export function unknownMetricProblems(text: string, goals: Goals, known: Readonl
     r.report('warning', ['metrics', i, 'name'], `no run has logged a metric '${g.name}' yet`);
   });
   return [...out, ...r.problems];
+}
+
+/**
+ * Warnings about retraining triggers that need the store to see: a trigger whose model does not exist (`models`: the
+ * registered and monitored ones), a trigger watching every model (no `model` of its
+ * own nor retraining.model) whose pipeline is bound to one model (it would fire for the other models too, and must
+ * not run that pipeline for them). `pipelineModels`: the `model` of each named pipeline file (absent: none named).
+ */
+export function retrainingStoreProblems(text: string, goals: Goals, known: { pipelineModels: ReadonlyMap<string, string | undefined>; models?: ReadonlySet<string> }): GoalsProblem[] {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true });
+  if (!tree) { return []; }
+  const r = new Reader(text, tree);
+  for (const t of goals.retraining.triggers) {
+    const at = ['retraining', 'triggers', t.index];
+    if (t.model && known.models && !known.models.has(t.model)) {
+      const own = r.node([...at, 'model']);
+      r.report('warning', own ? [...at, 'model'] : r.node(['retraining', 'model']) ? ['retraining', 'model'] : at,
+        `no model '${t.model}' is registered or monitored${known.models.size ? ` (models: ${[...known.models].join(', ')})` : ''}; this trigger cannot be evaluated`);
+    }
+    const bound = t.pipeline ? known.pipelineModels.get(t.pipeline) : undefined;
+    if (!t.model && bound !== undefined) {
+      r.report('warning', r.node([...at, 'pipeline']) ? [...at, 'pipeline'] : at,
+        `this trigger watches every monitored model, but pipeline '${t.pipeline}' retrains only ${bound}: it will not run for other models; set "model": "${bound}" on the trigger (or retraining.model)`);
+    }
+  }
+  return r.problems;
 }

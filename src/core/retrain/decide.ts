@@ -24,11 +24,24 @@ export function withheldReason(facts: Facts): string | undefined {
     const shown = cols.length ? cols : names(drift?.columns);
     return `automation withheld: major drift${shown.length ? ` in ${shown.join(', ')}` : ''}`;
   }
+  // A window of the firing streak was major, though the latest is not: the world changed; a person looks first.
+  if (drift?.worstClass === 'major') {
+    const shown = names(drift.worstColumns);
+    return `automation withheld: major drift${shown.length ? ` in ${shown.join(', ')}` : ''} in a window of the streak`;
+  }
   if (facts.performanceDropped === true) {
     if (cls === 'none') { return 'automation withheld: performance dropped without input drift — the cause is unclear; look before retraining'; }
     if (cls === undefined) { return 'automation withheld: performance dropped and input drift is not measured — the cause is unclear; look before retraining'; }
   }
   return undefined;
+}
+
+/**
+ * Why the trigger's pipeline must not run for this evaluation's model: its file is bound to another model (a trigger
+ * watching every model fired for fraud, but the pipeline retrains churn), or undefined.
+ */
+export function wrongModelReason(evaluation: TriggerEvaluation, pipeline = evaluation.trigger.pipeline, bound = evaluation.pipelineModel): string | undefined {
+  return pipeline && bound !== undefined && bound !== evaluation.model ? `pipeline '${pipeline}' retrains ${bound}, not ${evaluation.model}` : undefined;
 }
 
 /** The level applied to an evaluation: the requested one, or `ask` when the safety rule withholds `auto`. */
@@ -37,6 +50,8 @@ export function decide(evaluation: TriggerEvaluation): RetrainDecision {
   const requested = t.automation;
   const base: RetrainDecision = { evaluation, requested, applied: requested, ...(t.pipeline ? { pipeline: t.pipeline } : {}) };
   if (requested !== 'auto' || !evaluation.fired) { return base; }
+  const wrong = wrongModelReason(evaluation);
+  if (wrong) { return { ...base, applied: 'ask', withheld: `automation withheld: ${wrong}` }; }
   const why = withheldReason(evaluation.facts);
   if (why) { return { ...base, applied: 'ask', withheld: why }; }
   if (!t.pipeline) { return { ...base, applied: 'ask', withheld: 'automation withheld: no pipeline is named (the trigger\'s "pipeline" or retraining.pipeline in goals.json)' }; }

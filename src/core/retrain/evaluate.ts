@@ -10,11 +10,12 @@ import { evaluateFormula } from '../goals/formula';
 import { formatQuantity } from '../monitor/alerts';
 import { monitoredModels } from '../monitor/models';
 import { COMPARATOR_SYMBOLS, meets, type MonitorQuantity, type MonitorReport, type WindowSummary } from '../monitor/types';
+import type { Facts } from '../pipeline/types';
 import type { Store } from '../store/store';
-import { LABELLED, modelState, poolOf, windowLookup, type ModelState } from './facts';
+import { LABELLED, modelState, pipelineModel, poolOf, windowLookup, type ModelState } from './facts';
 import type { RetrainTrigger, TriggerEvaluation } from './types';
 
-interface Judgement { fired: boolean; summary: string; since?: string }
+interface Judgement { fired: boolean; summary: string; since?: string; /** The windows of the firing streak. */ streak?: readonly WindowSummary[] }
 
 const rows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -50,7 +51,7 @@ function thresholdJudgement(t: RetrainTrigger, what: string, pool: readonly Wind
   const streak = streakOf(pool, (w) => meets(valueOf(w), t.comparator!, t.threshold!));
   const values = pool.slice(pool.length - streak).map((w) => valueOf(w)!);
   if (streak >= need) {
-    return { fired: true, summary: `${what} ${cond} for ${rows(streak)} in a row (${quote(values)})`, since: pool[pool.length - streak].start };
+    return { fired: true, summary: `${what} ${cond} for ${rows(streak)} in a row (${quote(values)})`, since: pool[pool.length - streak].start, streak: pool.slice(pool.length - streak) };
   }
   if (streak > 0) { return { fired: false, summary: `${what} ${cond} for ${rows(streak)} in a row (${quote(values)}); fires at ${need}` }; }
   return { fired: false, summary: `${what} ${formatQuantity(value)} (fires when ${cond}${need > 1 ? ` for ${rows(need)} in a row` : ''})` };
@@ -110,7 +111,7 @@ function judgeDrift(t: RetrainTrigger, s: ModelState): Judgement {
   const d = latest.inputDrift;
   const cols = d.byColumn.filter((c) => c.drifted).map((c) => c.column);
   const what = `input drift ${d.class} (${d.drifted} of ${d.columns} columns${cols.length ? `: ${cols.slice(0, 6).join(', ')}${cols.length > 6 ? ', …' : ''}` : ''})`;
-  if (streak >= need) { return { fired: true, summary: `${what} for ${rows(streak)} in a row`, since: s.closed[s.closed.length - streak].start }; }
+  if (streak >= need) { return { fired: true, summary: `${what} for ${rows(streak)} in a row`, since: s.closed[s.closed.length - streak].start, streak: s.closed.slice(s.closed.length - streak) }; }
   if (streak > 0) { return { fired: false, summary: `${what} for ${rows(streak)} in a row; fires at ${need}` }; }
   return { fired: false, summary: `${what} (fires when ${cond}${need > 1 ? ` for ${rows(need)} in a row` : ''})` };
 }
@@ -168,6 +169,25 @@ function judgeSchedule(t: RetrainTrigger, s: ModelState): Judgement {
   return { fired, summary: `${what} (every ${ageText(every)})`, ...(fired ? { since: iso(last.t + every * 3_600_000) } : {}) };
 }
 
+/**
+ * `drift` with `worstClass` and `worstColumns`: the worst input drift over the windows of the firing streak (else the
+ * latest window). A streak none, major, minor fires "for 2 windows" on a minor latest window, yet a window of it was
+ * major: the safety rule reads the worst.
+ */
+function worstDrift(s: ModelState, j: Judgement): Facts {
+  const drift = s.facts.drift;
+  if (drift === null || typeof drift !== 'object' || Array.isArray(drift)) { return {}; }
+  const windows = j.streak?.length ? j.streak : s.closed.slice(-1);
+  let worst: NonNullable<WindowSummary['inputDrift']> | undefined;
+  for (const w of windows) {
+    if (w.inputDrift && (!worst || CLASS_RANK[w.inputDrift.class] > CLASS_RANK[worst.class])) { worst = w.inputDrift; }
+  }
+  if (!worst) { return {}; }
+  const drifted = worst.byColumn.filter((c) => c.drifted);
+  const major = drifted.filter((c) => c.class === 'major');
+  return { drift: { ...drift, worstClass: worst.class, worstColumns: (major.length ? major : drifted).map((c) => c.column) } };
+}
+
 async function judge(t: RetrainTrigger, s: ModelState): Promise<Judgement> {
   switch (t.kind) {
     case 'metric': return judgeMetric(t, s);
@@ -208,9 +228,21 @@ export async function evaluateTriggers(store: Store, goals: Goals, opts: { model
     }
     judged.push({ t, model, j: await judge(t, s) });
   }
-  const dropped = new Set(judged.filter((x) => x.j.fired && (x.t.kind === 'metric' || x.t.kind === 'kpi')).map((x) => x.model));
+  // The model each named pipeline is bound to: a trigger that fires for another model must not run it.
+  const bound = new Map<string, string | undefined>();
+  for (const { t } of judged) { if (t.pipeline) { await pipelineModel(store, t.pipeline, bound); } }
+  // Performance dropped: a fired trigger over a quantity that needs labels (accuracy, f1, mae …) or a KPI whose formula
+  // uses one. Latency, error rate or request counts beyond a threshold say nothing about the model's predictions.
+  const labelBased = (t: RetrainTrigger): boolean => {
+    if (t.kind === 'metric') { return LABELLED.has(t.metric!); }
+    if (t.kind !== 'kpi') { return false; }
+    const k = goals.kpis.find((x) => x.name === t.kpi);
+    return !!k?.parsed?.references.some((r) => LABELLED.has(r.name as MonitorQuantity));
+  };
+  const dropped = new Set(judged.filter((x) => x.j.fired && labelBased(x.t)).map((x) => x.model));
   return judged.map(({ t, model, j }) => ({
     trigger: t, model, fired: j.fired, summary: j.summary, ...(j.since ? { since: j.since } : {}),
-    facts: { ...states.get(model)!.facts, trigger: { name: t.name, kind: t.kind, level: t.automation }, performanceDropped: dropped.has(model) },
+    ...(t.pipeline && bound.get(t.pipeline) !== undefined ? { pipelineModel: bound.get(t.pipeline) } : {}),
+    facts: { ...states.get(model)!.facts, ...worstDrift(states.get(model)!, j), trigger: { name: t.name, kind: t.kind, level: t.automation }, performanceDropped: dropped.has(model) },
   }));
 }

@@ -5,6 +5,7 @@
  * never a made-up 0 — so a condition over it is false and says the fact is unknown.
  */
 import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { emptyGoals, type Goals } from '../goals/document';
 import { evaluateFormula } from '../goals/formula';
@@ -38,7 +39,7 @@ export interface ModelState {
   /** Versions of a dataset, oldest first (read once per evaluation). */
   versionsOf: (dataset: string) => Promise<TimedVersion[]>;
   /** The last retraining of this model (a pipeline run for it, a `started` log line), if any. */
-  lastRetrain?: { time: string; t: number; runId?: string };
+  lastRetrain?: { time: string; t: number; runId?: string; version?: ModelVersion };
   facts: Facts;
 }
 
@@ -55,7 +56,7 @@ export function windowLookup(w: WindowSummary): (name: string) => number | undef
 }
 
 /** The `model` of a pipeline file, read loosely (the planner validates the file; here only the name matters). */
-async function pipelineModel(store: Store, name: string, memo: Map<string, string | undefined>): Promise<string | undefined> {
+export async function pipelineModel(store: Store, name: string, memo: Map<string, string | undefined> = new Map()): Promise<string | undefined> {
   if (memo.has(name)) { return memo.get(name); }
   let model: string | undefined;
   if (/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/.test(name)) {
@@ -68,16 +69,35 @@ async function pipelineModel(store: Store, name: string, memo: Map<string, strin
   return model;
 }
 
+/** A day: a `running` pipeline run whose runner cannot be asked counts as under way for this long after it started. */
+const UNVERIFIABLE_RUN_MS = 24 * 3_600_000;
+
 /**
- * The last retraining of a model: the newest pipeline run (finished or still running; a failed or killed one did not
- * retrain) whose pipeline file names the model or whose step registered a version of it, or the newest `started` line
- * of the retraining log for it.
+ * Whether a `running` pipeline run is really under way. A run whose process was killed (kill -9, a power cut) stays
+ * `running` on disk forever, so the record alone proves nothing: its runner (`pipeline.runner`: pid and host, written
+ * by the pipeline runner) is asked. On this host, `process.kill(pid, 0)` tells (EPERM: it exists under another user).
+ * On another host, or for a run from before the runner was recorded, nothing can be asked: it counts for a day after
+ * it started (longer than any retrain should take, short enough that a crash does not silence the triggers for good).
  */
-async function lastRetrainOf(store: Store, model: string): Promise<ModelState['lastRetrain']> {
+export function runnerAlive(run: Run, now = Date.now()): boolean {
+  const runner = (run.pipeline as { runner?: { pid?: unknown; host?: unknown } } | undefined)?.runner;
+  if (runner && typeof runner.pid === 'number' && Number.isSafeInteger(runner.pid) && runner.pid > 0 && runner.host === os.hostname()) {
+    try { process.kill(runner.pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  }
+  const t = Date.parse(run.startTime);
+  return Number.isFinite(t) && now - t < UNVERIFIABLE_RUN_MS;
+}
+
+/**
+ * The last retraining of a model: the newest pipeline run that finished and registered a version of it (a partial
+ * run, a failed or killed one, or one whose train step was skipped did not retrain it), or one still running whose
+ * runner is alive (it is retraining now), or the newest `started` line of the retraining log for such a run.
+ */
+async function lastRetrainOf(store: Store, model: string, now: number): Promise<ModelState['lastRetrain']> {
   let best: ModelState['lastRetrain'];
-  const consider = (time: string, runId?: string): void => {
+  const consider = (time: string, runId?: string, version?: ModelVersion): void => {
     const t = Date.parse(time);
-    if (Number.isFinite(t) && (!best || t > best.t)) { best = { time, t, ...(runId ? { runId } : {}) }; }
+    if (Number.isFinite(t) && (!best || t > best.t)) { best = { time, t, ...(runId ? { runId } : {}), ...(version ? { version } : {}) }; }
   };
   // The run catalog (machine-local cache, validated by a stat per run) instead of reading every run.json each time
   // the editor re-evaluates.
@@ -92,24 +112,28 @@ async function lastRetrainOf(store: Store, model: string): Promise<ModelState['l
   }
   const byId = new Map(runs.map((r) => [r.id, r]));
   const memo = new Map<string, string | undefined>();
-  const counts = (r: Run | undefined): r is Run => !!r && !!r.pipeline && !r.parentRunId && (r.status === 'finished' || r.status === 'running');
-  for (const r of runs) {
-    if (!counts(r)) { continue; }
-    if ((await pipelineModel(store, r.pipeline!.name, memo)) === model) { consider(r.startTime, r.id); }
-  }
+  const isPipelineRun = (r: Run | undefined): r is Run => !!r && !!r.pipeline && !r.parentRunId;
+  // Versions of the model registered by a step of a pipeline run, by that pipeline run.
   const { items: versions } = await store.listModelVersions(model).catch(() => ({ items: [] as ModelVersion[] }));
+  const registered = new Map<string, ModelVersion>();
   for (const v of versions) {
     const parent = byId.get(byId.get(v.runId)?.parentRunId ?? '');
-    if (counts(parent)) { consider(parent.startTime, parent.id); }
+    if (isPipelineRun(parent)) { const had = registered.get(parent.id); if (!had || v.version > had.version) { registered.set(parent.id, v); } }
   }
-  // A run the log says started counts unless it ended failed or killed (then the next check tries again).
+  const counts = (r: Run): boolean => (r.status === 'finished' && registered.has(r.id)) || (r.status === 'running' && runnerAlive(r, now));
+  for (const r of runs) {
+    if (!isPipelineRun(r) || !counts(r)) { continue; }
+    if (registered.has(r.id) || (await pipelineModel(store, r.pipeline!.name, memo)) === model) { consider(r.startTime, r.id, registered.get(r.id)); }
+  }
+  // A run the log says started counts while it does by its record (a line whose run record is not here: as logged,
+  // unless a later line says it failed or was killed).
   const log = await readRetrainLog(store, { model }).catch(() => ({ lines: [] }));
   const ended = new Set(log.lines.filter((l) => l.decision === 'failed' || l.decision === 'killed').map((l) => l.pipelineRunId));
   for (const l of log.lines) {
     if (l.decision !== 'started' || ended.has(l.pipelineRunId)) { continue; }
     const r = l.pipelineRunId ? byId.get(l.pipelineRunId) : undefined;
-    if (r && r.status !== 'finished' && r.status !== 'running') { continue; }
-    consider(l.time, l.pipelineRunId);
+    if (r && !counts(r)) { continue; }
+    consider(l.time, l.pipelineRunId, r ? registered.get(r.id) : undefined);
   }
   return best;
 }
@@ -139,7 +163,7 @@ export async function modelState(store: Store, model: string, opts: { goals?: Go
     }
     return p;
   };
-  const lastRetrain = await lastRetrainOf(store, model);
+  const lastRetrain = await lastRetrainOf(store, model, now);
   const state: ModelState = { model, now, goals, ...(report ? { report } : {}), ...(reportNote ? { reportNote } : {}), ...(version ? { version } : {}), ...(run ? { run } : {}), closed, versionsOf, ...(lastRetrain ? { lastRetrain } : {}), facts: {} };
   state.facts = await factsOf(state);
   return state;
@@ -215,6 +239,7 @@ async function factsOf(s: ModelState): Promise<Facts> {
     facts.schedule = {
       hoursSinceRetrain: Math.max(0, (s.now - since.t) / 3_600_000), lastRetrain: since.time,
       ...(s.lastRetrain?.runId ? { lastPipelineRun: s.lastRetrain.runId } : {}),
+      ...(s.lastRetrain?.version ? { lastVersion: s.lastRetrain.version.version, lastVersionStage: s.lastRetrain.version.stage } : {}),
     };
   }
   return facts;

@@ -72,9 +72,11 @@ export async function appendRetrainLog(store: Store, lines: readonly RetrainLogL
 
 /**
  * The log's lines, oldest first (`limit`: the newest N; `model`: that model's only), and a problem per line that
- * could not be read (`.mlops/retraining/log.jsonl:7: not JSON`) — a torn last line is skipped and reported.
+ * could not be read (`.mlops/retraining/log.jsonl:7: not a retraining log line`). `crashes`: those of them that are lines cut off by a
+ * write that was stopped (not JSON: the last line, or one followed by later appends, which start on a new line) —
+ * a recorded crash, skipped and said, not a broken log.
  */
-export async function readRetrainLog(store: Store, opts: { model?: string; limit?: number } = {}): Promise<{ lines: RetrainLogLine[]; problems: string[] }> {
+export async function readRetrainLog(store: Store, opts: { model?: string; limit?: number } = {}): Promise<{ lines: RetrainLogLine[]; problems: string[]; crashes?: string[] }> {
   const file = retrainLogFile(store);
   const rel = store.rel(file);
   let text: string;
@@ -90,12 +92,14 @@ export async function readRetrainLog(store: Store, opts: { model?: string; limit
   const complete = text.endsWith('\n');
   const lines: RetrainLogLine[] = [];
   const problems: string[] = [];
+  const crashes: string[] = [];
   raw.forEach((l, i) => {
     if (l.trim() === '') { return; }
     const torn = i === raw.length - 1 && !complete;
     let value: unknown;
     try { value = JSON.parse(l); } catch {
-      problems.push(`${rel}:${i + 1}: ${torn ? 'an unfinished last line (a write that was cut off); skipped' : 'not JSON; skipped'}`);
+      problems.push(`${rel}:${i + 1}: ${torn ? 'an unfinished last line (a write that was cut off); skipped' : 'not JSON (a write cut off by a crash; later lines were appended after it); skipped'}`);
+      crashes.push(problems[problems.length - 1]);  // torn last line or not: a write cut off, history to say, not an error
       return;
     }
     const v = value as { formatVersion?: unknown };
@@ -112,7 +116,7 @@ export async function readRetrainLog(store: Store, opts: { model?: string; limit
     if (opts.model === undefined || parsed.data.model === opts.model) { lines.push(parsed.data as RetrainLogLine); }
   });
   const limit = opts.limit;
-  return { lines: limit !== undefined && limit >= 0 ? lines.slice(Math.max(0, lines.length - limit)) : lines, problems };
+  return { lines: limit !== undefined && limit >= 0 ? lines.slice(Math.max(0, lines.length - limit)) : lines, problems, crashes };
 }
 
 /** What the decision word of a line is when nothing ran: quiet, or who was told. */

@@ -66,6 +66,8 @@ export interface TriggerEvaluation {
   /** Start of the episode (first window of the run of N, the data version's time …): notifications are keyed by it. */
   since?: string;
   facts: RetrainFacts;
+  /** The `model` the trigger's pipeline file is bound to, when it names one (a pipeline for another model must not run). */
+  pipelineModel?: string;
 }
 
 /** What is done about a fired trigger. `withheld` explains a downgrade of `auto` to `ask`. */
