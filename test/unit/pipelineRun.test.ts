@@ -88,6 +88,31 @@ describe('pipeline runs', function () {
     assert.deepEqual(changed.models.map((m) => [m.model, m.version, m.stage]), [['churn', 2, 'none']]);
   });
 
+  it('a data input on a dataset an earlier step tags waits for that step and reads the version it just tagged', async () => {
+    // train reads churn-prepared@latest (not `step: prepare`): the very first run must work, and a re-run of prepare
+    // with new rows must re-train on the new version, never be "up to date" on the old one.
+    const ws = await pipelineWs(pipelineDoc({ train: { inputs: [{ data: 'churn-prepared' }] } }));
+    const plan = await planPipeline(ws.store, ws.pipeline, {});
+    assert.match(plan.steps[1].reason, /reads what 'prepare' makes \(judged after it runs\)/);
+    const first = await executePipeline(ws.store, plan, {});
+    assert.equal(first.status, 'finished', first.message);
+    assert.deepEqual(first.steps.map((s) => s.state), ['ran', 'ran', 'ran']);
+    const v1 = await ws.store.resolveDataVersion('churn-prepared');
+    assert.deepEqual((await ws.store.readRun(first.steps[1].runId!)).dataVersions.map((d) => [d.dataset, d.version]), [['churn-prepared', v1.id]]);
+    fs.appendFileSync(path.join(ws.root, 'data', 'raw.csv'), '5,0\n6,1\n');
+    const second = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.deepEqual(second.steps.map((s) => s.state), ['ran', 'ran', 'upToDate']);
+    const v2 = await ws.store.resolveDataVersion('churn-prepared');
+    assert.notEqual(v2.id, v1.id);
+    assert.deepEqual((await ws.store.readRun(second.steps[1].runId!)).dataVersions.map((d) => [d.dataset, d.version]), [['churn-prepared', v2.id]]);
+    assert.deepEqual(second.models.map((m) => m.version), [2]);
+    // prepare not selected: train reads the latest version as it is; with none at all, the message says who makes it.
+    const only = await planPipeline(ws.store, ws.pipeline, { steps: ['train'], force: true });
+    assert.deepEqual(only.steps[1].dataInputs.map((d) => d.version), [v2.id]);
+    const fresh = await pipelineWs(pipelineDoc({ train: { inputs: [{ data: 'churn-prepared' }] } }));
+    await assert.rejects(planPipeline(fresh.store, fresh.pipeline, { steps: ['train'] }), /missing input: step 'train' reads data 'churn-prepared', which step 'prepare' tags, but .* and 'prepare' does not run now; run 'prepare' too/);
+  });
+
   it('a mlops_log call inside a Python step attaches to the step run', async function () {
     const ws = await pipelineWs({ formatVersion: 1, steps: [{ id: 'fit', run: `/usr/bin/python3 -c ${JSON.stringify('import mlops_log; r = mlops_log.start_run("ignored"); r.log_metric("acc", 0.75)')}` }] });
     if (!fs.existsSync('/usr/bin/python3')) { this.skip(); }

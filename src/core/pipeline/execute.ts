@@ -143,6 +143,8 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
   let pythonEnv: Promise<PythonEnvironment> | undefined;
   /** Output path → the data version a step of this run tagged there (or an up-to-date step's run tagged). */
   const tagged = new Map<string, DataVersionRef>();
+  /** Dataset → the version a step that ran in this pipeline run tagged (`data` inputs on it read that one). */
+  const taggedNow = new Map<string, { id: string; contentHash: string }>();
   const stepRuns = new Map<string, string>();
   const ranSteps: { planned: PlannedStep; runId: string }[] = [];
   let stopped: 'failed' | 'killed' | undefined;
@@ -177,7 +179,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       if (planned.action === 'run' && fingerprint === undefined) {
         // It read what an earlier step of this run wrote: judged now that those outputs exist (as dvc does).
         try {
-          const fp = await fingerprintStep(store, pipeline, step, planned.params, planned.command, { hashes: state.hashes, willRun: new Set(), signal: opts.signal });
+          const fp = await fingerprintStep(store, pipeline, step, planned.params, planned.command, { hashes: state.hashes, willRun: new Set(), signal: opts.signal, taggedNow });
           fingerprint = fp.fingerprint;
           dataInputs = fp.dataInputs;
           if (!state.force && fingerprint) {
@@ -216,7 +218,10 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       const reads = readPaths(pipeline, step);
       const upstream: DataVersionRef[] = [];
       for (const [p, ref] of tagged) { if (reads.some((r) => within(r, p) || within(p, r))) { upstream.push(ref); } }
-      const dataVersions: DataVersionRef[] = [...dataInputs.map((d) => ({ dataset: d.dataset, version: d.version, contentHash: d.contentHash })), ...upstream];
+      const dataVersions: DataVersionRef[] = [];
+      for (const ref of [...dataInputs.map((d) => ({ dataset: d.dataset, version: d.version, contentHash: d.contentHash })), ...upstream]) {
+        if (!dataVersions.some((d) => d.dataset === ref.dataset && d.version === ref.version)) { dataVersions.push(ref); }
+      }
       const argv = [...planned.command];
       const usesPython = typeof step.run !== 'string' || isPythonWord(argv[0]);
       if (usesPython) { argv[0] = python; pythonEnv ??= describePython(python); }
@@ -271,6 +276,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
             const ref: DataVersionRef = { dataset: v.dataset, version: v.id, contentHash: v.contentHash };
             newVersions.push(ref);
             tagged.set(normPath(o.path), ref);
+            taggedNow.set(v.dataset, { id: v.id, contentHash: v.contentHash });
             result.dataVersions.push({ dataset: v.dataset, version: v.id, reused: t.reused });
             emit({ kind: 'registered', stepId: step.id, what: `${v.dataset} version ${v.id}${t.reused ? ' (same content as before)' : ''}` });
           }

@@ -6,8 +6,9 @@
  * `python`), resolved params, the content hash of each input (data versions, files and folders, earlier steps'
  * outputs) and of its code files — equals the fingerprint of its newest finished run, and its outputs still hash to
  * what that run left. The git commit and diff are recorded on runs but do not decide: committing `.mlops/` or
- * editing train.py must not re-run prepare. A step that reads what an earlier step of this plan will write is not
- * judged now; the runner fingerprints it once that step has run.
+ * editing train.py must not re-run prepare. A step that reads what an earlier step of this plan will write (its
+ * outputs, or the latest version of a dataset it tags) is not judged now; the runner fingerprints it once that step
+ * has run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -131,7 +132,11 @@ export interface StepFingerprint {
  */
 export async function fingerprintStep(
   store: Store, pipeline: Pipeline, step: PipelineStep, params: Record<string, ParamValue>, command: readonly string[],
-  ctx: { hashes: HashCache; willRun: ReadonlySet<string>; signal?: AbortSignal; dataCache?: Map<string, { id: string; contentHash: string }> },
+  ctx: {
+    hashes: HashCache; willRun: ReadonlySet<string>; signal?: AbortSignal; dataCache?: Map<string, { id: string; contentHash: string }>;
+    /** Runner only: dataset → the version a step of this run just tagged (a `data` input on it reads that one). */
+    taggedNow?: ReadonlyMap<string, { id: string; contentHash: string }>;
+  },
 ): Promise<StepFingerprint> {
   const h = createHash('sha256');
   const put = (...parts: string[]): void => { h.update(JSON.stringify(parts)).update('\n'); };
@@ -139,9 +144,13 @@ export async function fingerprintStep(
   for (const k of Object.keys(params).sort()) { put('param', k, JSON.stringify(params[k])); }
   const out: StepFingerprint = { dataInputs: [], readsOutputs: [] };
   const producers = new Map<string, string>(); // output path → the earlier step that writes it
+  const datasetProducers = new Map<string, string>(); // dataset → the earlier step that tags a version of it
   for (const s of pipeline.steps) {
     if (s.id === step.id) { break; }
-    for (const o of s.outputs ?? []) { producers.set(normPath(o.path), s.id); }
+    for (const o of s.outputs ?? []) {
+      producers.set(normPath(o.path), s.id);
+      if ('dataset' in o) { datasetProducers.set(o.dataset, s.id); }
+    }
   }
   const producerOf = (p: string): string | undefined => {
     for (const [o, sid] of producers) { if (within(p, o) || within(o, p)) { return sid; } }
@@ -152,10 +161,18 @@ export async function fingerprintStep(
   for (const input of step.inputs ?? []) {
     if ('data' in input) {
       const { dataset, ref } = parseDataInput(input.data);
+      // The latest version of a dataset an earlier step tags is that step's output: like a `step` input, it is
+      // judged once that step has run this time, and reads the version it just tagged.
+      const producer = ref === undefined ? datasetProducers.get(dataset) : undefined;
+      if (producer && ctx.willRun.has(producer)) { out.waitsFor ??= producer; continue; }
       const key = `${dataset}@${ref ?? ''}`;
-      let v = ctx.dataCache?.get(key);
+      let v = producer ? ctx.taggedNow?.get(dataset) : undefined;
+      v ??= ctx.dataCache?.get(key);
       if (!v) {
         try { v = await store.resolveDataVersion(dataset, ref); } catch (e) {
+          if (producer) {
+            throw new MlopsError(`missing input: step '${step.id}' reads data '${input.data}', which step '${producer}' tags, but ${messageOf(e)} and '${producer}' does not run now; run '${producer}' too`, 'invalid-input');
+          }
           throw new MlopsError(`missing input: step '${step.id}' reads data '${input.data}': ${messageOf(e)}`, 'invalid-input');
         }
         ctx.dataCache?.set(key, { id: v.id, contentHash: v.contentHash });
