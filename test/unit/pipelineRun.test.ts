@@ -113,6 +113,21 @@ describe('pipeline runs', function () {
     await assert.rejects(planPipeline(fresh.store, fresh.pipeline, { steps: ['train'] }), /missing input: step 'train' reads data 'churn-prepared', which step 'prepare' tags, but .* and 'prepare' does not run now; run 'prepare' too/);
   });
 
+  it('after a pipeline that failed past train, train is not "up to date": it runs again and its model is registered', async () => {
+    const ws = await pipelineWs(pipelineDoc({ report: { run: node('process.exit(2)') } }));
+    const failed = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.equal(failed.status, 'failed');
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    const p = ws.write(pipelineDoc());
+    const plan = await planPipeline(ws.store, p, {});
+    assert.deepEqual(plan.steps.map((s) => s.action), ['upToDate', 'run', 'run']);
+    assert.equal(plan.steps[1].reason, 'its model was never registered (the pipeline did not finish)');
+    const r = await executePipeline(ws.store, plan, {});
+    assert.equal(r.status, 'finished', r.message);
+    assert.deepEqual(r.models.map((m) => [m.model, m.version]), [['churn', 1]]);
+    assert.deepEqual((await planPipeline(ws.store, p, {})).steps.map((s) => s.action), ['upToDate', 'upToDate', 'upToDate']);
+  });
+
   it('a mlops_log call inside a Python step attaches to the step run', async function () {
     const ws = await pipelineWs({ formatVersion: 1, steps: [{ id: 'fit', run: `/usr/bin/python3 -c ${JSON.stringify('import mlops_log; r = mlops_log.start_run("ignored"); r.log_metric("acc", 0.75)')}` }] });
     if (!fs.existsSync('/usr/bin/python3')) { this.skip(); }

@@ -215,6 +215,12 @@ export async function upToDateRun(store: Store, pipeline: Pipeline, step: Pipeli
   if (!parsed.ok || parsed.value.status !== 'finished' || parsed.value.pipeline?.fingerprint !== fingerprint) {
     return { why: `changed since run ${rec.runId}` };
   }
+  // A model is registered only when the whole pipeline finished: a run whose pipeline failed or was stopped left
+  // its model file but no model version, so the step runs again (and registers it when this pipeline finishes).
+  const registered = parsed.value.outputs?.models ?? [];
+  for (const o of step.outputs ?? []) {
+    if ('model' in o && !registered.some((m) => m.model === o.model)) { return { why: 'its model was never registered (the pipeline did not finish)' }; }
+  }
   const recorded = outputHashesOf(parsed.value);
   for (const o of step.outputs ?? []) {
     const rel = normPath(o.path);
