@@ -1,5 +1,8 @@
 // Output locks of pipeline runs on a real store folder: overlapping paths, normalised paths, half-written locks.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Store } from '../../src/core';
 import { OutputLocks, lockKey } from '../../src/core/pipeline/locks';
 import { tmpDir } from './helpers';
@@ -18,6 +21,23 @@ describe('pipeline output locks', () => {
     assert.throws(() => OutputLocks.acquire(store.dir, 'outer', ['out']), /pipeline 'inner' .* is writing out\/a\.csv/);
     inner.release();
     OutputLocks.acquire(store.dir, 'outer', ['out/']).release();
+  });
+
+  it('a lock file that exists but is not written yet counts as live while young; an old unreadable one is taken over', async () => {
+    const { store } = await Store.init(tmpDir('mlops-locks-'));
+    OutputLocks.acquire(store.dir, 'p', []).release();
+    const dir = path.join(store.dir, 'cache', 'pipeline-locks');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${createHash('sha256').update('out').digest('hex').slice(0, 24)}.json`);
+    fs.writeFileSync(file, ''); // another process between its exclusive create and its write
+    assert.throws(() => OutputLocks.acquire(store.dir, 'second', ['out']), /another pipeline is starting to write out \(its lock is being written\); wait for it or stop it/);
+    assert.equal(fs.readFileSync(file, 'utf8'), '', 'the other process\'s lock was taken');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    const taken = OutputLocks.acquire(store.dir, 'second', ['out']);
+    assert.match(fs.readFileSync(file, 'utf8'), /"pipeline":"second"/);
+    taken.release();
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== '.keep'), [], 'no temp files are left');
   });
 
   it('paths are compared without trailing slashes, and case-folded where the file system folds case', () => {

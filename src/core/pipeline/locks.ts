@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MlopsError } from '../errors';
 import { cacheDirOf, writeCacheFile } from '../store/cacheDir';
 
@@ -40,6 +40,32 @@ function overlaps(a: string, b: string): boolean {
   return a === b || a === '.' || b === '.' || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
+/**
+ * Makes `file` holding `text`, exclusively and complete: written to a temp file first and hard-linked into place
+ * (fails with EEXIST when it is there), so no reader ever sees a lock without its holder. Where hard links are not
+ * supported, an exclusive create; a reader then treats an unreadable young lock as live (see `young`).
+ */
+function createComplete(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') { throw e; }
+    fs.writeFileSync(file, text, { flag: 'wx' });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** An unreadable lock this young may be one being written: it counts as live. */
+const UNREADABLE_LIVE_MS = 10_000;
+function young(file: string): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st !== undefined && Date.now() - st.mtimeMs < UNREADABLE_LIVE_MS;
+}
+
 const hhmm = (iso: string): string => { const d = new Date(iso); return Number.isNaN(d.getTime()) ? iso : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`; };
 
 /** Held output locks; `release` removes the ones this process made. */
@@ -66,13 +92,16 @@ export class OutputLocks {
         const text = JSON.stringify({ ...me, path: out } satisfies LockInfo);
         for (let attempt = 0; ; attempt++) {
           try {
-            fs.writeFileSync(file, text, { flag: 'wx' });
+            createComplete(file, text);
             taken.push(file);
             break;
           } catch (e) {
             if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) { throw e; }
           }
           const holder = readLock(file);
+          if (!holder && young(file)) {
+            throw new MlopsError(`another pipeline is starting to write ${out} (its lock is being written); wait for it or stop it`, 'conflict');
+          }
           const dead = !holder || (holder.host === me.host && !alive(holder.pid));
           if (!dead) { throw conflict(holder, out); }
           // The holder is gone: its lock is taken over (removed, then made again exclusively).
