@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { executePipeline, planPipeline, type PipelineEvent } from '../../src/core/pipeline';
+import { executePipeline, markAbandonedRuns, planPipeline, type PipelineEvent } from '../../src/core/pipeline';
 import { NODE, pipelineDoc, pipelineWs } from './pipelineFixture';
 import { REPO } from './helpers';
 
@@ -203,6 +203,32 @@ describe('pipeline runs', function () {
     assert.equal((await ws.store.readRun(r.steps[1].runId!)).status, 'killed');
     assert.equal((await ws.store.listModels()).items.length, 0);
     await waitFor(() => !alive(pid), 'the grandchild to be killed');
+  });
+
+  it('a pipeline run left running by a runner that is gone is marked killed with its running steps; a live runner\'s is not', async () => {
+    const ws = await pipelineWs();
+    const { execFileSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const deadPid = Number(execFileSync(NODE, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    const orphan = async (pid: number): Promise<[string, string]> => {
+      const parent = await ws.store.createRun({ experiment: 'retrain', name: 'retrain-x', params: {}, tags: ['pipeline'], pipeline: { name: 'retrain', steps: [{ id: 'prepare', state: 'ran' }], runner: { pid, host: os.hostname() } } as never });
+      const step = await ws.store.createRun({ experiment: 'retrain', name: 'retrain.prepare', params: {}, tags: ['pipeline-step'], parentRunId: parent.id, pipeline: { name: 'retrain', step: 'prepare' } });
+      await ws.store.updateRun(parent.id, (r) => { r.pipeline!.steps = [{ id: 'prepare', state: 'ran', runId: step.id }]; });
+      return [parent.id, step.id];
+    };
+    const [gone, goneStep] = await orphan(deadPid);
+    const [live, liveStep] = await orphan(process.pid);
+    assert.deepEqual((await markAbandonedRuns(ws.store, 'other')), []);
+    assert.deepEqual((await markAbandonedRuns(ws.store, 'retrain')).sort(), [gone, goneStep].sort());
+    const parent = await ws.store.readRun(gone);
+    assert.equal(parent.status, 'killed');
+    assert.deepEqual(parent.pipeline?.steps?.map((e) => e.state), ['killed']);
+    assert.equal((await ws.store.readRun(goneStep)).status, 'killed');
+    assert.equal((await ws.store.readRun(live)).status, 'running');
+    assert.equal((await ws.store.readRun(liveStep)).status, 'running');
+    // A run records its runner, so a later run can tell.
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.deepEqual((await ws.store.readRun(r.runId)).pipeline?.runner, { pid: process.pid, host: os.hostname() });
   });
 
   it('a step over its timeout is killed and fails, saying so', async () => {

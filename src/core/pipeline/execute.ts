@@ -11,12 +11,13 @@
  * the whole pipeline has finished — nothing for a failed or killed one — and moved to `staging` through the gate
  * when asked (never production).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { MlopsError, messageOf } from '../errors';
 import type { Store } from '../store/store';
 import { writeFileAtomic } from '../store/fsutil';
-import type { DataVersionRef, PipelineRunInfo } from '../store/schemas';
+import type { DataVersionRef, PipelineRunInfo, Run } from '../store/schemas';
 import { simpleGitPort, type GitInspection } from '../git/git';
 import { describeHardware, describePython, type PythonEnvironment } from '../run/environment';
 import { PeakMemorySampler } from '../run/processTree';
@@ -65,6 +66,67 @@ function killTree(child: ChildProcess, graceMs = KILL_GRACE_MS): () => void {
   return () => clearTimeout(timer);
 }
 
+/**
+ * Process groups of steps running in this process. When the process exits (a signal it does not handle, an
+ * uncaught error, process.exit) they are killed synchronously: a step in its own group would otherwise outlive the
+ * runner and keep writing.
+ */
+const liveSteps = new Set<number>();
+let exitHookInstalled = false;
+function trackStep(pid: number): void {
+  liveSteps.add(pid);
+  if (exitHookInstalled) { return; }
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of liveSteps) {
+      try {
+        if (process.platform === 'win32') { spawnSync('taskkill', ['/pid', String(p), '/T', '/F'], { stdio: 'ignore', windowsHide: true }); } else { process.kill(-p, 'SIGKILL'); }
+      } catch { /* already gone */ }
+    }
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Marks abandoned runs of a pipeline `killed`: a pipeline run still `running` whose runner (`pipeline.runner`, pid
+ * and host) is a dead process on this host — the terminal was closed, the machine lost power — and its step runs
+ * still `running`. Runs of another host cannot be checked and are left alone. Returns the ids it marked.
+ */
+export async function markAbandonedRuns(store: Store, pipelineName: string): Promise<string[]> {
+  const index = await StepIndex.load(store);
+  const host = os.hostname();
+  const marked: string[] = [];
+  const candidates: Run[] = [];
+  for (const id of index.pendingRuns()) {
+    const r = await store.readRunParsed(id);
+    if (r.ok && r.value.status === 'running') { candidates.push(r.value); }
+  }
+  const now = new Date().toISOString();
+  const note = 'the process running the pipeline ended without finishing it (marked killed by a later run)';
+  for (const run of candidates) {
+    const runner = (run.pipeline as { runner?: { pid?: unknown; host?: unknown } } | undefined)?.runner;
+    if (run.pipeline?.name !== pipelineName || run.pipeline.step !== undefined || !runner || typeof runner.pid !== 'number' || runner.host !== host || pidAlive(runner.pid)) { continue; }
+    const steps = candidates.filter((s) => s.parentRunId === run.id);
+    for (const s of steps) {
+      await store.updateRun(s.id, (r) => { if (r.status === 'running') { r.status = 'killed'; r.endTime = now; r.notes = note; } });
+      marked.push(s.id);
+    }
+    await store.updateRun(run.id, (r) => {
+      if (r.status !== 'running') { return; }
+      r.status = 'killed';
+      r.endTime = now;
+      r.notes = note;
+      const running = new Set(steps.map((s) => s.id));
+      if (r.pipeline?.steps) { r.pipeline = { ...r.pipeline, steps: r.pipeline.steps.map((e) => (e.runId && running.has(e.runId) ? { ...e, state: 'killed' as const } : e)) }; }
+    });
+    marked.push(run.id);
+  }
+  return marked;
+}
+
 /** A bounded tail of a stream of text. */
 class Tail {
   private chunks: string[] = [];
@@ -109,6 +171,8 @@ export async function executePipeline(store: Store, plan: PipelinePlan, opts: Ex
   // Before anything is created: a live pipeline writing the same outputs refuses this one.
   const locks = OutputLocks.acquire(store.dir, pipeline.name, outputsToLock);
   try {
+    // Runs of this pipeline left `running` by a runner that is gone would stay running forever.
+    await markAbandonedRuns(store, pipeline.name).catch(() => undefined);
     return await run(store, plan, opts, state, emit);
   } finally {
     locks.release();
@@ -134,7 +198,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
     params: {},
     ...(firstGit.info ? { git: firstGit.info } : {}),
     source: { kind: 'pipeline', via, command: ['mlops', 'pipeline', 'run', pipeline.name] },
-    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries },
+    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries, runner: { pid: process.pid, host: os.hostname() } } as PipelineRunInfo,
   });
   emit({ kind: 'pipelineStarted', runId: parent.id, plan });
   const result: PipelineResult = { runId: parent.id, status: 'finished', steps: [], models: [], dataVersions: [], message: '' };
@@ -380,6 +444,8 @@ async function spawnStep(
     let why: 'killed' | 'timeout' | undefined;
     let cancelKill: (() => void) | undefined;
     const sampler = child.pid !== undefined ? new PeakMemorySampler(child.pid).start() : undefined;
+    const pid = child.pid;
+    if (pid !== undefined) { trackStep(pid); }
     const stop = (reason: 'killed' | 'timeout'): void => { if (!why) { why = reason; cancelKill = killTree(child); } };
     const onAbort = (): void => stop('killed');
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -391,6 +457,7 @@ async function spawnStep(
     }
     let startError: NodeJS.ErrnoException | undefined;
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (pid !== undefined) { liveSteps.delete(pid); }
       o.signal?.removeEventListener('abort', onAbort);
       if (timer) { clearTimeout(timer); }
       cancelKill?.();
