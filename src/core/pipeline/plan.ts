@@ -262,27 +262,32 @@ export async function planPipeline(store: Store, pipeline: Pipeline, opts: PlanO
     } else if (i < fromIndex) {
       selected = false;
       planned.reason = `before --from ${opts.from!}`;
+    } else if (i === fromIndex) {
+      // The step named in --from was picked by a person: it runs whatever its condition (manual included).
+      selected = true;
+      planned.reason = '--from';
     } else {
       selected = condition.value;
       planned.reason = condition.explanation;
     }
     if (!selected) { continue; }
-    const prefix = opts.steps || condition.text === 'always' ? '' : `${condition.explanation}; `;
+    const byFrom = i === fromIndex ? '--from; ' : '';
+    const prefix = opts.steps || i === fromIndex || condition.text === 'always' ? '' : `${condition.explanation}; `;
     const fp = await fingerprintStep(store, pipeline, step, stepParams, command, { hashes: state.hashes, willRun, signal: opts.signal, dataCache });
     planned.dataInputs = fp.dataInputs;
     planned.fingerprint = fp.fingerprint;
     planned.action = 'run';
     if (opts.force) {
-      planned.reason = `${prefix}forced`;
+      planned.reason = `${byFrom}${prefix}forced`;
     } else if (fp.waitsFor) {
-      planned.reason = `${prefix}reads what '${fp.waitsFor}' makes (judged after it runs)`;
+      planned.reason = `${byFrom}${prefix}reads what '${fp.waitsFor}' makes (judged after it runs)`;
     } else {
       const r = await upToDateRun(store, pipeline, step, fp.fingerprint!, { ...state, signal: opts.signal });
       if (r.runId) {
         planned.action = 'upToDate';
         planned.upToDateRun = r.runId;
       }
-      planned.reason = `${prefix}${r.why}`;
+      planned.reason = `${byFrom}${prefix}${r.why}`;
     }
     if (planned.action === 'run') { willRun.add(step.id); }
   }
