@@ -186,8 +186,8 @@ describe('mlops pipeline (built CLI)', function () {
 
     fs.writeFileSync(file, JSON.stringify(pipelineDoc({ prepare: { run: 'no-such-program-xyz data/raw.csv' } }), null, 2));
     r = mlops(['pipeline', 'run', 'retrain'], ws.root);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /command not found: no-such-program-xyz \(step prepare\)/);
-    assert.match(r.stdout, /train\s+notRun/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mlops: step 'prepare': command not found: no-such-program-xyz/);
+    assert.equal(fs.existsSync(path.join(ws.store.dir, 'runs')), false, 'a command not found created runs');
   });
 });

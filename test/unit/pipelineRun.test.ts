@@ -166,14 +166,24 @@ describe('pipeline runs', function () {
     assert.equal(r.models.length, 1);
   });
 
-  it('a command that is not found fails its step by name, and nothing else runs', async () => {
-    const ws = await pipelineWs(pipelineDoc({ train: { run: 'mlops-no-such-command-xyz --fit' } }));
-    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
-    assert.equal(r.status, 'failed');
-    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'failed', 'notRun']);
-    assert.equal(r.steps[1].reason, 'command not found: mlops-no-such-command-xyz (step train)');
-    assert.deepEqual(ws.calls(), ['prepare']);
-    assert.equal((await ws.store.listModels()).items.length, 0);
+  it('a command that is not found refuses the plan by step name before anything runs (program, python script, script step)', async () => {
+    const ws = await pipelineWs(pipelineDoc({ train: { run: 'pyhton train.py' } }));
+    await assert.rejects(planPipeline(ws.store, ws.pipeline, {}), /^MlopsError: step 'train': command not found: pyhton$/);
+    for (const [run, msg] of [
+      ['python trian.py --fit', /step 'train': script not found: trian\.py/],
+      [{ script: 'trian.py' }, /step 'train': script not found: trian\.py/],
+      ['./bin/fit --x', /step 'train': command not found: \.\/bin\/fit/],
+    ] as const) {
+      await assert.rejects(planPipeline(ws.store, ws.write(pipelineDoc({ train: { run } })), {}), msg);
+    }
+    // Fine: a program on PATH, python -c, and a python script an earlier step writes.
+    for (const run of ['node train.js', 'python -c pass', 'python data/prepared/fit.py']) {
+      await planPipeline(ws.store, ws.write(pipelineDoc({ train: { run } })), {});
+    }
+    // A skipped step is not checked.
+    await planPipeline(ws.store, ws.write(pipelineDoc({ train: { run: 'pyhton x', when: 'manual' } })), {});
+    assert.deepEqual(ws.calls(), []);
+    assert.equal((await ws.store.listRunIds()).ids.length, 0);
   });
 
   it('a step that exits 0 without writing its outputs fails', async () => {

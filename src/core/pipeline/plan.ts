@@ -231,6 +231,46 @@ export async function upToDateRun(store: Store, pipeline: Pipeline, step: Pipeli
   return { runId: rec.runId, why: `up to date since run ${rec.runId} (fingerprint unchanged)` };
 }
 
+/** Whether `name` (no separator) is a program on PATH (with PATHEXT on Windows). */
+function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const exts = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean)] : [''];
+  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
+    if (!dir) { continue; }
+    for (const ext of exts) {
+      const st = fs.statSync(path.join(dir, name + ext), { throwIfNoEntry: false });
+      if (st?.isFile()) { return true; }
+    }
+  }
+  return false;
+}
+
+/**
+ * Refuses a step that would fail to start: a script that is not there, a python command whose first file argument is
+ * not there, a program neither on PATH nor an existing file. Paths an earlier step writes are left to that step.
+ */
+function assertCommandExists(root: string, pipeline: Pipeline, step: PipelineStep, command: readonly string[]): void {
+  const made = (rel: string): boolean => {
+    const p = normPath(rel);
+    for (const s of pipeline.steps) {
+      if (s.id === step.id) { break; }
+      if ((s.outputs ?? []).some((o) => within(p, normPath(o.path)))) { return true; }
+    }
+    return false;
+  };
+  const exists = (p: string): boolean => fs.statSync(path.resolve(root, p), { throwIfNoEntry: false }) !== undefined;
+  if (typeof step.run !== 'string') {
+    if (!exists(step.run.script) && !made(step.run.script)) { throw new MlopsError(`step '${step.id}': script not found: ${step.run.script}`, 'invalid-input'); }
+    return;
+  }
+  const [program, first] = command;
+  if (isPythonWord(program)) {
+    if (first !== undefined && !first.startsWith('-') && !exists(first) && !made(first)) { throw new MlopsError(`step '${step.id}': script not found: ${first}`, 'invalid-input'); }
+    return;
+  }
+  const isPath = program.includes('/') || (process.platform === 'win32' && program.includes('\\'));
+  if (isPath ? !exists(program) && !made(program) : !onPath(program)) { throw new MlopsError(`step '${step.id}': command not found: ${program}`, 'invalid-input'); }
+}
+
 export async function planPipeline(store: Store, pipeline: Pipeline, opts: PlanOptions = {}): Promise<PipelinePlan> {
   const rel = store.rel(pipeline.file);
   await assertPipelineSound(pipeline, rel);
@@ -289,7 +329,10 @@ export async function planPipeline(store: Store, pipeline: Pipeline, opts: PlanO
       }
       planned.reason = `${byFrom}${prefix}${r.why}`;
     }
-    if (planned.action === 'run') { willRun.add(step.id); }
+    if (planned.action === 'run') {
+      assertCommandExists(store.root, pipeline, step, command);
+      willRun.add(step.id);
+    }
   }
   for (const s of steps) {
     for (const input of s.step.inputs ?? []) {
