@@ -156,6 +156,25 @@ describe('pipeline runs', function () {
     assert.deepEqual(ws.calls(), []);
   });
 
+  it('the end message says "no model was registered" only when models were declared, and after a failure while registering, exactly what was', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { outputs: [{ path: 'data/prepared' }] }, report: { run: node('process.exit(5)') } }));
+    const noModels = ws.write({ formatVersion: 1, steps: [ws.pipeline.steps[2]] });
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, noModels, {}), {});
+    assert.equal(r.status, 'failed');
+    assert.equal(r.message, "pipeline 'retrain' failed; step 'report' failed: exit code 5");
+    // Two models; the second one's file is removed by a later step, so registering it throws after the first.
+    const two = ws.write({ formatVersion: 1, steps: [
+      { id: 'a', run: node('require("fs").mkdirSync("models", { recursive: true }); require("fs").writeFileSync("models/a.json", "{}")'), outputs: [{ path: 'models/a.json', model: 'model-a' }] },
+      { id: 'b', run: node('require("fs").writeFileSync("models/b.json", "{}")'), outputs: [{ path: 'models/b.json', model: 'model-b' }] },
+      { id: 'cleanup', run: node('require("fs").rmSync("models/b.json")') },
+    ] });
+    const partial = await executePipeline(ws.store, await planPipeline(ws.store, two, {}), {});
+    assert.equal(partial.status, 'failed');
+    assert.deepEqual(partial.models.map((m) => [m.model, m.version]), [['model-a', 1]]);
+    assert.match(partial.message, /^pipeline 'retrain' failed; registered before it failed: model-a v1 \(none\); the pipeline stopped: /);
+    assert.deepEqual((await ws.store.readRun(partial.steps[0].runId!)).outputs?.models, [{ model: 'model-a', version: 1 }]);
+  });
+
   it('an optional step that fails is reported and the pipeline goes on', async () => {
     const ws = await pipelineWs(pipelineDoc({ report: { optional: true, run: node('process.exit(1)') } }));
     const p = ws.write({ ...ws.pipeline.doc, steps: [ws.pipeline.steps[2], ws.pipeline.steps[0], ws.pipeline.steps[1]] });

@@ -381,21 +381,25 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       const by = (opts.stage ?? 'none') === 'staging' ? await gitUser(store.root) : undefined;
       for (const { planned, runId } of ranSteps) {
         const models: { model: string; version: number }[] = [];
-        for (const o of planned.step.outputs ?? []) {
-          if (!('model' in o)) { continue; }
-          const mv = await store.registerModel({ name: o.model, runId, artifactPath: path.resolve(store.root, o.path), ...(o.flavor ? { flavor: o.flavor } : {}) });
-          models.push({ model: mv.model, version: mv.version });
-          let stage: string = mv.stage;
-          if (opts.stage === 'staging' && by) {
-            const promoted = await promoteModel(store, mv.model, mv.version, { stage: 'staging', by });
-            if (promoted.promoted) { stage = 'staging'; } else {
-              notes.push(`${mv.model} v${mv.version} stays at stage none: the gate refused staging (${promoted.gate.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ') || 'see mlops gate'})`);
+        try {
+          for (const o of planned.step.outputs ?? []) {
+            if (!('model' in o)) { continue; }
+            const mv = await store.registerModel({ name: o.model, runId, artifactPath: path.resolve(store.root, o.path), ...(o.flavor ? { flavor: o.flavor } : {}) });
+            // Recorded as soon as it exists, so a failure further on reports exactly what was registered.
+            models.push({ model: mv.model, version: mv.version });
+            const entry = { model: mv.model, version: mv.version, stage: mv.stage as string };
+            result.models.push(entry);
+            if (opts.stage === 'staging' && by) {
+              const promoted = await promoteModel(store, mv.model, mv.version, { stage: 'staging', by });
+              if (promoted.promoted) { entry.stage = 'staging'; } else {
+                notes.push(`${mv.model} v${mv.version} stays at stage none: the gate refused staging (${promoted.gate.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ') || 'see mlops gate'})`);
+              }
             }
+            emit({ kind: 'registered', stepId: planned.step.id, what: `${mv.model} v${mv.version} (${entry.stage})` });
           }
-          result.models.push({ model: mv.model, version: mv.version, stage });
-          emit({ kind: 'registered', stepId: planned.step.id, what: `${mv.model} v${mv.version} (${stage})` });
+        } finally {
+          if (models.length) { await store.updateRun(runId, (r) => { r.outputs = { ...(r.outputs ?? {}), models }; }); }
         }
-        if (models.length) { await store.updateRun(runId, (r) => { r.outputs = { ...(r.outputs ?? {}), models }; }); }
       }
     }
   } catch (e) {
@@ -408,9 +412,14 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
   result.steps = entries.map((e) => ({ id: e.id, state: e.state, ...(e.runId ? { runId: e.runId } : {}), ...(e.reason ? { reason: e.reason } : {}) }));
   const ran = entries.filter((e) => e.state === 'ran').length;
   const fresh = entries.filter((e) => e.state === 'upToDate').length;
+  // "No model was registered" only where one could have been; after a failure while registering, exactly what was.
+  const declaresModels = plan.steps.some((s) => s.action !== 'skip' && (s.step.outputs ?? []).some((o) => 'model' in o));
+  const modelNote = result.models.length
+    ? `; registered before it ${result.status === 'killed' ? 'was stopped' : 'failed'}: ${result.models.map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ')}`
+    : declaresModels ? '; no model was registered' : '';
   const head = result.status === 'finished'
     ? `pipeline '${pipeline.name}' finished: ${ran} step${ran === 1 ? '' : 's'} ran, ${fresh} up to date`
-    : result.status === 'killed' ? `pipeline '${pipeline.name}' was stopped; no model was registered` : `pipeline '${pipeline.name}' failed; no model was registered`;
+    : result.status === 'killed' ? `pipeline '${pipeline.name}' was stopped${modelNote}` : `pipeline '${pipeline.name}' failed${modelNote}`;
   result.message = [head, ...notes].join('; ');
   const end = new Date();
   await store.updateRun(parent.id, (r) => {
