@@ -6,7 +6,7 @@
  *
  * Steps run one after another, spawned without a shell in their own process group. A failing step stops the
  * pipeline (an optional one is reported and the pipeline goes on); aborting kills the running step's whole process
- * tree (SIGTERM, SIGKILL after 5 s) and ends everything `killed`. Outputs: `{path, dataset}` is tagged as soon as
+ * tree (SIGTERM, SIGKILL after 5 s; `taskkill /T /F` on Windows) and ends everything `killed`. Outputs: `{path, dataset}` is tagged as soon as
  * its step succeeds (the data version records the step run that wrote it); `{path, model}` is registered only when
  * the whole pipeline has finished — nothing for a failed or killed one — and moved to `staging` through the gate
  * when asked (never production).
@@ -52,13 +52,21 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** Kills a process group (the step and everything it started), SIGKILL after the grace period. */
+/**
+ * Kills a process group (the step and everything it started), SIGKILL after the grace period. On Windows there are
+ * no process groups to signal: `taskkill /T /F` ends the step's whole tree at once.
+ */
 function killTree(child: ChildProcess, graceMs = KILL_GRACE_MS): () => void {
+  if (process.platform === 'win32') {
+    if (child.pid !== undefined) {
+      const tk = spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+      tk.on('error', () => { try { child.kill(); } catch { /* gone */ } });
+    }
+    return () => undefined;
+  }
   const send = (sig: NodeJS.Signals): void => {
     if (child.pid === undefined) { return; }
-    try {
-      if (process.platform === 'win32') { child.kill(sig); } else { process.kill(-child.pid, sig); }
-    } catch { /* the group is already gone */ }
+    try { process.kill(-child.pid, sig); } catch { /* the group is already gone */ }
   };
   send('SIGTERM');
   const timer = setTimeout(() => send('SIGKILL'), graceMs);
