@@ -260,6 +260,23 @@ describe('pipeline runs', function () {
     assert.deepEqual((await ws.store.readRun(r.runId)).pipeline?.runner, { pid: process.pid, host: os.hostname() });
   });
 
+  it('stopping during a step after train (its model file is written) registers no model version', async () => {
+    const ws = await pipelineWs(pipelineDoc({ report: { run: node('require("fs").writeFileSync("report.pid", String(process.pid)); setTimeout(() => {}, 600000)') } }));
+    const controller = new AbortController();
+    const running = executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), { signal: controller.signal, stage: 'staging' });
+    const pidFile = path.join(ws.root, 'report.pid');
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').length > 0, 'the report step');
+    assert.ok(fs.existsSync(path.join(ws.root, 'models', 'churn.json')), 'train wrote its model');
+    controller.abort();
+    const r = await running;
+    assert.equal(r.status, 'killed');
+    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'ran', 'killed']);
+    assert.deepEqual(r.models, []);
+    assert.match(r.message, /^pipeline 'retrain' was stopped; no model was registered/);
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    assert.equal((await ws.store.readRun(r.steps[1].runId!)).outputs?.models, undefined);
+  });
+
   it('a step over its timeout is killed and fails, saying so', async () => {
     const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('setTimeout(() => {}, 600000)'), timeout: '0.5s' } }));
     const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
