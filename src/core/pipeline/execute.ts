@@ -206,7 +206,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
     params: {},
     ...(firstGit.info ? { git: firstGit.info } : {}),
     source: { kind: 'pipeline', via, command: ['mlops', 'pipeline', 'run', pipeline.name] },
-    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries, runner: { pid: process.pid, host: os.hostname() } } as PipelineRunInfo,
+    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries, runner: { pid: process.pid, host: os.hostname() } },
   });
   emit({ kind: 'pipelineStarted', runId: parent.id, plan });
   const result: PipelineResult = { runId: parent.id, status: 'finished', steps: [], models: [], dataVersions: [], message: '' };
