@@ -1,6 +1,6 @@
 // `mlops pipeline list|run`: the pipelines of .mlops/pipelines/, planned and run as tracked step runs. Exit codes of
 // `run`: 0 finished (or a dry run), 1 failed (or another pipeline is writing the same outputs), 130 stopped by
-// SIGINT/SIGTERM, 2 bad usage or a pipeline file with problems.
+// SIGINT/SIGTERM/SIGHUP, 2 bad usage or a pipeline file with problems.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatDuration, parseParam, type Store } from '../core';
@@ -151,6 +151,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const onSignal = (): void => { if (!controller.signal.aborted) { io.stderr('\nmlops: stopping the pipeline (its running step is killed; nothing is registered)\n'); controller.abort(); } };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // A closed terminal or a dropped ssh session: stop like Ctrl-C, so the step does not outlive us.
+      process.on('SIGHUP', onSignal);
       let result: PipelineResult;
       try {
         result = await executePipeline(store, plan, {
@@ -169,6 +171,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
       }
       if (json) { printJson(io, result); } else { printSummary(io, result); }
       if (result.status !== 'finished') { io.stderr(`mlops: ${escapeText(result.message, true)}\n`); }

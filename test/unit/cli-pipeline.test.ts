@@ -122,6 +122,21 @@ describe('mlops pipeline (built CLI)', function () {
     }
   });
 
+  it('SIGHUP (terminal closed) stops the run like Ctrl-C: the step process is gone, no run stays running', async () => {
+    const ws = await pipelineWs(pipelineDoc({ train: { run: node('require("fs").writeFileSync("train.pid", String(process.pid)); console.log("training…"); setTimeout(() => {}, 600000)') } }));
+    const child = started(ws.root, ['pipeline', 'run', 'retrain']);
+    const pidFile = path.join(ws.root, 'train.pid');
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').length > 0, 'the train step');
+    const stepPid = Number(fs.readFileSync(path.join(ws.root, 'train.pid'), 'utf8'));
+    process.kill(child.pid, 'SIGHUP');
+    const r = await child.done;
+    assert.equal(r.code, 130, r.stdout + r.stderr);
+    await waitFor(() => { try { process.kill(stepPid, 0); return false; } catch { return true; } }, 'the step process to end');
+    const store = await Store.open(ws.root);
+    assert.deepEqual((await store.listRuns()).items.map((x) => x.status).sort(), ['finished', 'killed', 'killed']);
+    assert.equal((await store.listModels()).items.length, 0);
+  });
+
   it('a second run on the same outputs refuses while the first runs (exit 1, says who)', async () => {
     const ws = await pipelineWs(pipelineDoc({ prepare: { run: node('console.log("preparing…"); setTimeout(() => {}, 600000)') } }));
     const first = started(ws.root, ['pipeline', 'run', 'retrain']);
@@ -171,8 +186,8 @@ describe('mlops pipeline (built CLI)', function () {
 
     fs.writeFileSync(file, JSON.stringify(pipelineDoc({ prepare: { run: 'no-such-program-xyz data/raw.csv' } }), null, 2));
     r = mlops(['pipeline', 'run', 'retrain'], ws.root);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /command not found: no-such-program-xyz \(step prepare\)/);
-    assert.match(r.stdout, /train\s+notRun/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mlops: step 'prepare': command not found: no-such-program-xyz/);
+    assert.equal(fs.existsSync(path.join(ws.store.dir, 'runs')), false, 'a command not found created runs');
   });
 });

@@ -74,6 +74,23 @@ describe('pipeline conditions (when)', () => {
     assert.equal(ev('drift.columns', { drift: { columns: [] } }).value, false);
   });
 
+  it('unknown facts are unknown through not, and, or (as SQL): not over an unknown fact is not true', () => {
+    const none: Facts = {};
+    const negated = ev('not drift.class == "major"', none);
+    assert.equal(negated.value, false);
+    assert.equal(negated.explanation, 'not drift.class == "major" → unknown, so false (drift.class is unknown)');
+    assert.equal(ev('drift.class != "major"', none).value, false);
+    assert.equal(ev('not missing', none).value, false);
+    assert.equal(ev('drift.class not in ["major"]', none).value, false);
+    assert.equal(ev('not (drift.class in ["major"])', none).value, false);
+    // false and unknown = false; true or unknown = true; true and unknown = unknown; not (false and unknown) = true.
+    assert.equal(ev('flag == false and kpi.churn > 3').value, false);
+    assert.equal(ev('not (flag == false and kpi.churn > 3)').value, true);
+    assert.equal(ev('flag or kpi.churn > 3').value, true);
+    assert.match(ev('flag and kpi.churn > 3').explanation, /→ unknown, so false \(flag is true; kpi\.churn is unknown\)/);
+    assert.equal(ev('not (flag and kpi.churn > 3)').value, false);
+  });
+
   it('a type mismatch (string against number) is false, and says so', () => {
     const r = ev('drift.class > 3');
     assert.equal(r.value, false);

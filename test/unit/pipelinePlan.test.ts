@@ -49,6 +49,17 @@ describe('pipeline planning', () => {
     await assert.rejects(planPipeline(ws.store, ws.pipeline, {}), /missing input: step 'prepare' reads data\/raw\.csv, which does not exist/);
   });
 
+  it('--from STEP picks STEP itself even when its when is manual or false; later steps follow their conditions', async () => {
+    const ws = await pipelineWs(pipelineDoc({ train: { when: 'manual' }, report: { when: 'drift.class == "minor"' } }));
+    await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, { steps: ['prepare'] }), {});
+    const manual = await planPipeline(ws.store, ws.pipeline, { from: 'train', facts: { drift: { class: 'major' } } });
+    assert.deepEqual(manual.steps.map((s) => s.action), ['skip', 'run', 'skip']);
+    assert.match(manual.steps[1].reason, /^--from; never ran$/);
+    const p = ws.write(pipelineDoc({ train: { when: 'drift.class == "none"' } }));
+    const falseWhen = await planPipeline(ws.store, p, { from: 'train', facts: { drift: { class: 'major' } } });
+    assert.deepEqual(falseWhen.steps.map((s) => s.action), ['skip', 'run', 'run']);
+  });
+
   it('a pipeline changed behind the reader (a cycle, a bad when) is refused by the planner with file:line:column', async () => {
     const ws = await pipelineWs();
     const bad = { ...ws.pipeline, steps: ws.pipeline.steps.map((s) => (s.id === 'report' ? { ...s, when: 'a ==' } : s)) };
@@ -96,7 +107,7 @@ describe('pipeline planning', () => {
     assert.match(edited.steps[0].reason, /its output data\/prepared changed since run/);
     assert.deepEqual((await planPipeline(ws.store, ws.pipeline, { force: true })).steps.map((s) => [s.action, s.reason]), [['run', 'forced'], ['run', 'forced'], ['run', 'forced']]);
     // --from: earlier steps are not called; their outputs as they are feed the later ones.
-    assert.deepEqual((await planPipeline(ws.store, ws.pipeline, { from: 'train', force: true })).steps.map((s) => [s.action, s.reason]), [['skip', 'before --from train'], ['run', 'forced'], ['run', 'forced']]);
+    assert.deepEqual((await planPipeline(ws.store, ws.pipeline, { from: 'train', force: true })).steps.map((s) => [s.action, s.reason]), [['skip', 'before --from train'], ['run', '--from; forced'], ['run', 'forced']]);
   });
 
   it('planning writes nothing; the stat cache answers an unchanged folder without reading it; the step index is rebuilt when deleted', async () => {

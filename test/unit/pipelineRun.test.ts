@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { executePipeline, planPipeline, type PipelineEvent } from '../../src/core/pipeline';
+import { executePipeline, markAbandonedRuns, planPipeline, type PipelineEvent } from '../../src/core/pipeline';
 import { NODE, pipelineDoc, pipelineWs } from './pipelineFixture';
 import { REPO } from './helpers';
 
@@ -88,6 +88,46 @@ describe('pipeline runs', function () {
     assert.deepEqual(changed.models.map((m) => [m.model, m.version, m.stage]), [['churn', 2, 'none']]);
   });
 
+  it('a data input on a dataset an earlier step tags waits for that step and reads the version it just tagged', async () => {
+    // train reads churn-prepared@latest (not `step: prepare`): the very first run must work, and a re-run of prepare
+    // with new rows must re-train on the new version, never be "up to date" on the old one.
+    const ws = await pipelineWs(pipelineDoc({ train: { inputs: [{ data: 'churn-prepared' }] } }));
+    const plan = await planPipeline(ws.store, ws.pipeline, {});
+    assert.match(plan.steps[1].reason, /reads what 'prepare' makes \(judged after it runs\)/);
+    const first = await executePipeline(ws.store, plan, {});
+    assert.equal(first.status, 'finished', first.message);
+    assert.deepEqual(first.steps.map((s) => s.state), ['ran', 'ran', 'ran']);
+    const v1 = await ws.store.resolveDataVersion('churn-prepared');
+    assert.deepEqual((await ws.store.readRun(first.steps[1].runId!)).dataVersions.map((d) => [d.dataset, d.version]), [['churn-prepared', v1.id]]);
+    fs.appendFileSync(path.join(ws.root, 'data', 'raw.csv'), '5,0\n6,1\n');
+    const second = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.deepEqual(second.steps.map((s) => s.state), ['ran', 'ran', 'upToDate']);
+    const v2 = await ws.store.resolveDataVersion('churn-prepared');
+    assert.notEqual(v2.id, v1.id);
+    assert.deepEqual((await ws.store.readRun(second.steps[1].runId!)).dataVersions.map((d) => [d.dataset, d.version]), [['churn-prepared', v2.id]]);
+    assert.deepEqual(second.models.map((m) => m.version), [2]);
+    // prepare not selected: train reads the latest version as it is; with none at all, the message says who makes it.
+    const only = await planPipeline(ws.store, ws.pipeline, { steps: ['train'], force: true });
+    assert.deepEqual(only.steps[1].dataInputs.map((d) => d.version), [v2.id]);
+    const fresh = await pipelineWs(pipelineDoc({ train: { inputs: [{ data: 'churn-prepared' }] } }));
+    await assert.rejects(planPipeline(fresh.store, fresh.pipeline, { steps: ['train'] }), /missing input: step 'train' reads data 'churn-prepared', which step 'prepare' tags, but .* and 'prepare' does not run now; run 'prepare' too/);
+  });
+
+  it('after a pipeline that failed past train, train is not "up to date": it runs again and its model is registered', async () => {
+    const ws = await pipelineWs(pipelineDoc({ report: { run: node('process.exit(2)') } }));
+    const failed = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.equal(failed.status, 'failed');
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    const p = ws.write(pipelineDoc());
+    const plan = await planPipeline(ws.store, p, {});
+    assert.deepEqual(plan.steps.map((s) => s.action), ['upToDate', 'run', 'run']);
+    assert.equal(plan.steps[1].reason, 'its model was never registered (the pipeline did not finish)');
+    const r = await executePipeline(ws.store, plan, {});
+    assert.equal(r.status, 'finished', r.message);
+    assert.deepEqual(r.models.map((m) => [m.model, m.version]), [['churn', 1]]);
+    assert.deepEqual((await planPipeline(ws.store, p, {})).steps.map((s) => s.action), ['upToDate', 'upToDate', 'upToDate']);
+  });
+
   it('a mlops_log call inside a Python step attaches to the step run', async function () {
     const ws = await pipelineWs({ formatVersion: 1, steps: [{ id: 'fit', run: `/usr/bin/python3 -c ${JSON.stringify('import mlops_log; r = mlops_log.start_run("ignored"); r.log_metric("acc", 0.75)')}` }] });
     if (!fs.existsSync('/usr/bin/python3')) { this.skip(); }
@@ -116,6 +156,25 @@ describe('pipeline runs', function () {
     assert.deepEqual(ws.calls(), []);
   });
 
+  it('the end message says "no model was registered" only when models were declared, and after a failure while registering, exactly what was', async () => {
+    const ws = await pipelineWs(pipelineDoc({ prepare: { outputs: [{ path: 'data/prepared' }] }, report: { run: node('process.exit(5)') } }));
+    const noModels = ws.write({ formatVersion: 1, steps: [ws.pipeline.steps[2]] });
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, noModels, {}), {});
+    assert.equal(r.status, 'failed');
+    assert.equal(r.message, "pipeline 'retrain' failed; step 'report' failed: exit code 5");
+    // Two models; the second one's file is removed by a later step, so registering it throws after the first.
+    const two = ws.write({ formatVersion: 1, steps: [
+      { id: 'a', run: node('require("fs").mkdirSync("models", { recursive: true }); require("fs").writeFileSync("models/a.json", "{}")'), outputs: [{ path: 'models/a.json', model: 'model-a' }] },
+      { id: 'b', run: node('require("fs").writeFileSync("models/b.json", "{}")'), outputs: [{ path: 'models/b.json', model: 'model-b' }] },
+      { id: 'cleanup', run: node('require("fs").rmSync("models/b.json")') },
+    ] });
+    const partial = await executePipeline(ws.store, await planPipeline(ws.store, two, {}), {});
+    assert.equal(partial.status, 'failed');
+    assert.deepEqual(partial.models.map((m) => [m.model, m.version]), [['model-a', 1]]);
+    assert.match(partial.message, /^pipeline 'retrain' failed; registered before it failed: model-a v1 \(none\); the pipeline stopped: /);
+    assert.deepEqual((await ws.store.readRun(partial.steps[0].runId!)).outputs?.models, [{ model: 'model-a', version: 1 }]);
+  });
+
   it('an optional step that fails is reported and the pipeline goes on', async () => {
     const ws = await pipelineWs(pipelineDoc({ report: { optional: true, run: node('process.exit(1)') } }));
     const p = ws.write({ ...ws.pipeline.doc, steps: [ws.pipeline.steps[2], ws.pipeline.steps[0], ws.pipeline.steps[1]] });
@@ -126,14 +185,24 @@ describe('pipeline runs', function () {
     assert.equal(r.models.length, 1);
   });
 
-  it('a command that is not found fails its step by name, and nothing else runs', async () => {
-    const ws = await pipelineWs(pipelineDoc({ train: { run: 'mlops-no-such-command-xyz --fit' } }));
-    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
-    assert.equal(r.status, 'failed');
-    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'failed', 'notRun']);
-    assert.equal(r.steps[1].reason, 'command not found: mlops-no-such-command-xyz (step train)');
-    assert.deepEqual(ws.calls(), ['prepare']);
-    assert.equal((await ws.store.listModels()).items.length, 0);
+  it('a command that is not found refuses the plan by step name before anything runs (program, python script, script step)', async () => {
+    const ws = await pipelineWs(pipelineDoc({ train: { run: 'pyhton train.py' } }));
+    await assert.rejects(planPipeline(ws.store, ws.pipeline, {}), /^MlopsError: step 'train': command not found: pyhton$/);
+    for (const [run, msg] of [
+      ['python trian.py --fit', /step 'train': script not found: trian\.py/],
+      [{ script: 'trian.py' }, /step 'train': script not found: trian\.py/],
+      ['./bin/fit --x', /step 'train': command not found: \.\/bin\/fit/],
+    ] as const) {
+      await assert.rejects(planPipeline(ws.store, ws.write(pipelineDoc({ train: { run } })), {}), msg);
+    }
+    // Fine: a program on PATH, python -c, and a python script an earlier step writes.
+    for (const run of ['node train.js', 'python -c pass', 'python data/prepared/fit.py']) {
+      await planPipeline(ws.store, ws.write(pipelineDoc({ train: { run } })), {});
+    }
+    // A skipped step is not checked.
+    await planPipeline(ws.store, ws.write(pipelineDoc({ train: { run: 'pyhton x', when: 'manual' } })), {});
+    assert.deepEqual(ws.calls(), []);
+    assert.equal((await ws.store.listRunIds()).ids.length, 0);
   });
 
   it('a step that exits 0 without writing its outputs fails', async () => {
@@ -163,6 +232,49 @@ describe('pipeline runs', function () {
     assert.equal((await ws.store.readRun(r.steps[1].runId!)).status, 'killed');
     assert.equal((await ws.store.listModels()).items.length, 0);
     await waitFor(() => !alive(pid), 'the grandchild to be killed');
+  });
+
+  it('a pipeline run left running by a runner that is gone is marked killed with its running steps; a live runner\'s is not', async () => {
+    const ws = await pipelineWs();
+    const { execFileSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const deadPid = Number(execFileSync(NODE, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    const orphan = async (pid: number): Promise<[string, string]> => {
+      const parent = await ws.store.createRun({ experiment: 'retrain', name: 'retrain-x', params: {}, tags: ['pipeline'], pipeline: { name: 'retrain', steps: [{ id: 'prepare', state: 'ran' }], runner: { pid, host: os.hostname() } } as never });
+      const step = await ws.store.createRun({ experiment: 'retrain', name: 'retrain.prepare', params: {}, tags: ['pipeline-step'], parentRunId: parent.id, pipeline: { name: 'retrain', step: 'prepare' } });
+      await ws.store.updateRun(parent.id, (r) => { r.pipeline!.steps = [{ id: 'prepare', state: 'ran', runId: step.id }]; });
+      return [parent.id, step.id];
+    };
+    const [gone, goneStep] = await orphan(deadPid);
+    const [live, liveStep] = await orphan(process.pid);
+    assert.deepEqual((await markAbandonedRuns(ws.store, 'other')), []);
+    assert.deepEqual((await markAbandonedRuns(ws.store, 'retrain')).sort(), [gone, goneStep].sort());
+    const parent = await ws.store.readRun(gone);
+    assert.equal(parent.status, 'killed');
+    assert.deepEqual(parent.pipeline?.steps?.map((e) => e.state), ['killed']);
+    assert.equal((await ws.store.readRun(goneStep)).status, 'killed');
+    assert.equal((await ws.store.readRun(live)).status, 'running');
+    assert.equal((await ws.store.readRun(liveStep)).status, 'running');
+    // A run records its runner, so a later run can tell.
+    const r = await executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), {});
+    assert.deepEqual((await ws.store.readRun(r.runId)).pipeline?.runner, { pid: process.pid, host: os.hostname() });
+  });
+
+  it('stopping during a step after train (its model file is written) registers no model version', async () => {
+    const ws = await pipelineWs(pipelineDoc({ report: { run: node('require("fs").writeFileSync("report.pid", String(process.pid)); setTimeout(() => {}, 600000)') } }));
+    const controller = new AbortController();
+    const running = executePipeline(ws.store, await planPipeline(ws.store, ws.pipeline, {}), { signal: controller.signal, stage: 'staging' });
+    const pidFile = path.join(ws.root, 'report.pid');
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').length > 0, 'the report step');
+    assert.ok(fs.existsSync(path.join(ws.root, 'models', 'churn.json')), 'train wrote its model');
+    controller.abort();
+    const r = await running;
+    assert.equal(r.status, 'killed');
+    assert.deepEqual(r.steps.map((s) => s.state), ['ran', 'ran', 'killed']);
+    assert.deepEqual(r.models, []);
+    assert.match(r.message, /^pipeline 'retrain' was stopped; no model was registered/);
+    assert.equal((await ws.store.listModels()).items.length, 0);
+    assert.equal((await ws.store.readRun(r.steps[1].runId!)).outputs?.models, undefined);
   });
 
   it('a step over its timeout is killed and fails, saying so', async () => {

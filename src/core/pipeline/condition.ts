@@ -10,8 +10,10 @@
  *
  * A hand-written tokenizer and recursive-descent parser (never `eval`): an error carries the 0-based index and
  * length of the offending text, so the pipeline reader can point at the character inside the JSON string.
- * Evaluation never throws: a comparison with a fact that is absent, or across types (a string with a number), is
- * false, and the explanation says which fact was unknown or why the types did not match.
+ * Evaluation never throws. A comparison with a fact that is absent is unknown, and unknown propagates through
+ * not/and/or as in SQL (`not unknown` is unknown; `false and unknown` is false; `true or unknown` is true); an
+ * unknown condition counts as false, and the explanation says "unknown" and which fact. A comparison across types
+ * (a string with a number) is false, and says why.
  */
 import { MlopsError } from '../errors';
 import type { ConditionResult, FactValue, Facts } from './types';
@@ -281,22 +283,33 @@ export function evaluateCondition(cond: Condition, facts: Facts, opts: { picked?
       note(v.known ? `${c.path.join('.')} is ${showValue(v.value)}` : `${c.path.join('.')} is unknown`);
       return v;
     }
-    return { known: true, value: test(c) };
+    const t = test(c);
+    return t === undefined ? { known: false, path: conditionText(c) } : { known: true, value: t };
   };
 
-  const test = (c: Condition): boolean => {
+  // Three-valued, as SQL: undefined is "unknown". Unknown propagates through not, and, or (false and unknown is
+  // false, true or unknown is true), so `not drift.class == "major"` is not true when the drift class is unknown.
+  const test = (c: Condition): boolean | undefined => {
     switch (c.k) {
       case 'always': return true;
       case 'manual': note(opts.picked ? 'picked by hand' : 'manual: runs only when picked'); return opts.picked === true;
       case 'lit': return truthy(c.value);
-      case 'fact': { const v = value(c); return v.known && truthy(v.value); }
-      case 'not': return !test(c.arg);
-      case 'and': return test(c.left) && test(c.right);
-      case 'or': return test(c.left) || test(c.right);
+      case 'fact': { const v = value(c); return v.known ? truthy(v.value) : undefined; }
+      case 'not': { const a = test(c.arg); return a === undefined ? undefined : !a; }
+      case 'and': {
+        const a = test(c.left);
+        const b = test(c.right);
+        return a === false || b === false ? false : a === undefined || b === undefined ? undefined : true;
+      }
+      case 'or': {
+        const a = test(c.left);
+        const b = test(c.right);
+        return a === true || b === true ? true : a === undefined || b === undefined ? undefined : false;
+      }
       case 'cmp': {
         const a = value(c.left);
         const b = value(c.right);
-        if (!a.known || !b.known) { return false; }
+        if (!a.known || !b.known) { return undefined; }
         if (c.op === '==' || c.op === '!=') {
           if (a.value !== null && b.value !== null && kind(a.value) !== kind(b.value)) {
             note(`${conditionText(c)} compares a ${kind(a.value)} with a ${kind(b.value)}: false`);
@@ -322,13 +335,13 @@ export function evaluateCondition(cond: Condition, facts: Facts, opts: { picked?
       }
       case 'in': {
         const a = value(c.left);
-        if (!a.known) { return false; }
+        if (!a.known) { return undefined; }
         let items: FactValue[];
         if (Array.isArray(c.list)) {
           items = c.list.map((x) => (x.k === 'lit' ? x.value : null));
         } else {
           const l = value(c.list);
-          if (!l.known) { return false; }
+          if (!l.known) { return undefined; }
           if (!Array.isArray(l.value)) { note(`${conditionText(c.list)} is not a list: false`); return false; }
           items = l.value;
         }
@@ -340,6 +353,7 @@ export function evaluateCondition(cond: Condition, facts: Facts, opts: { picked?
 
   const result = test(cond);
   const text = conditionText(cond);
-  const explanation = cond.k === 'always' ? 'always' : `${text} → ${String(result)}${notes.length ? ` (${notes.join('; ')})` : ''}`;
-  return { value: result, text, explanation };
+  const shown = result === undefined ? 'unknown, so false' : String(result);
+  const explanation = cond.k === 'always' ? 'always' : `${text} → ${shown}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  return { value: result === true, text, explanation };
 }

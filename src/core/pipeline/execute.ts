@@ -6,17 +6,18 @@
  *
  * Steps run one after another, spawned without a shell in their own process group. A failing step stops the
  * pipeline (an optional one is reported and the pipeline goes on); aborting kills the running step's whole process
- * tree (SIGTERM, SIGKILL after 5 s) and ends everything `killed`. Outputs: `{path, dataset}` is tagged as soon as
+ * tree (SIGTERM, SIGKILL after 5 s; `taskkill /T /F` on Windows) and ends everything `killed`. Outputs: `{path, dataset}` is tagged as soon as
  * its step succeeds (the data version records the step run that wrote it); `{path, model}` is registered only when
  * the whole pipeline has finished — nothing for a failed or killed one — and moved to `staging` through the gate
  * when asked (never production).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { MlopsError, messageOf } from '../errors';
 import type { Store } from '../store/store';
 import { writeFileAtomic } from '../store/fsutil';
-import type { DataVersionRef, PipelineRunInfo } from '../store/schemas';
+import type { DataVersionRef, PipelineRunInfo, Run } from '../store/schemas';
 import { simpleGitPort, type GitInspection } from '../git/git';
 import { describeHardware, describePython, type PythonEnvironment } from '../run/environment';
 import { PeakMemorySampler } from '../run/processTree';
@@ -51,18 +52,87 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** Kills a process group (the step and everything it started), SIGKILL after the grace period. */
+/**
+ * Kills a process group (the step and everything it started), SIGKILL after the grace period. On Windows there are
+ * no process groups to signal: `taskkill /T /F` ends the step's whole tree at once.
+ */
 function killTree(child: ChildProcess, graceMs = KILL_GRACE_MS): () => void {
+  if (process.platform === 'win32') {
+    if (child.pid !== undefined) {
+      const tk = spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+      tk.on('error', () => { try { child.kill(); } catch { /* gone */ } });
+    }
+    return () => undefined;
+  }
   const send = (sig: NodeJS.Signals): void => {
     if (child.pid === undefined) { return; }
-    try {
-      if (process.platform === 'win32') { child.kill(sig); } else { process.kill(-child.pid, sig); }
-    } catch { /* the group is already gone */ }
+    try { process.kill(-child.pid, sig); } catch { /* the group is already gone */ }
   };
   send('SIGTERM');
   const timer = setTimeout(() => send('SIGKILL'), graceMs);
   timer.unref();
   return () => clearTimeout(timer);
+}
+
+/**
+ * Process groups of steps running in this process. When the process exits (a signal it does not handle, an
+ * uncaught error, process.exit) they are killed synchronously: a step in its own group would otherwise outlive the
+ * runner and keep writing.
+ */
+const liveSteps = new Set<number>();
+let exitHookInstalled = false;
+function trackStep(pid: number): void {
+  liveSteps.add(pid);
+  if (exitHookInstalled) { return; }
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of liveSteps) {
+      try {
+        if (process.platform === 'win32') { spawnSync('taskkill', ['/pid', String(p), '/T', '/F'], { stdio: 'ignore', windowsHide: true }); } else { process.kill(-p, 'SIGKILL'); }
+      } catch { /* already gone */ }
+    }
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Marks abandoned runs of a pipeline `killed`: a pipeline run still `running` whose runner (`pipeline.runner`, pid
+ * and host) is a dead process on this host — the terminal was closed, the machine lost power — and its step runs
+ * still `running`. Runs of another host cannot be checked and are left alone. Returns the ids it marked.
+ */
+export async function markAbandonedRuns(store: Store, pipelineName: string): Promise<string[]> {
+  const index = await StepIndex.load(store);
+  const host = os.hostname();
+  const marked: string[] = [];
+  const candidates: Run[] = [];
+  for (const id of index.pendingRuns()) {
+    const r = await store.readRunParsed(id);
+    if (r.ok && r.value.status === 'running') { candidates.push(r.value); }
+  }
+  const now = new Date().toISOString();
+  const note = 'the process running the pipeline ended without finishing it (marked killed by a later run)';
+  for (const run of candidates) {
+    const runner = (run.pipeline as { runner?: { pid?: unknown; host?: unknown } } | undefined)?.runner;
+    if (run.pipeline?.name !== pipelineName || run.pipeline.step !== undefined || !runner || typeof runner.pid !== 'number' || runner.host !== host || pidAlive(runner.pid)) { continue; }
+    const steps = candidates.filter((s) => s.parentRunId === run.id);
+    for (const s of steps) {
+      await store.updateRun(s.id, (r) => { if (r.status === 'running') { r.status = 'killed'; r.endTime = now; r.notes = note; } });
+      marked.push(s.id);
+    }
+    await store.updateRun(run.id, (r) => {
+      if (r.status !== 'running') { return; }
+      r.status = 'killed';
+      r.endTime = now;
+      r.notes = note;
+      const running = new Set(steps.map((s) => s.id));
+      if (r.pipeline?.steps) { r.pipeline = { ...r.pipeline, steps: r.pipeline.steps.map((e) => (e.runId && running.has(e.runId) ? { ...e, state: 'killed' as const } : e)) }; }
+    });
+    marked.push(run.id);
+  }
+  return marked;
 }
 
 /** A bounded tail of a stream of text. */
@@ -109,6 +179,8 @@ export async function executePipeline(store: Store, plan: PipelinePlan, opts: Ex
   // Before anything is created: a live pipeline writing the same outputs refuses this one.
   const locks = OutputLocks.acquire(store.dir, pipeline.name, outputsToLock);
   try {
+    // Runs of this pipeline left `running` by a runner that is gone would stay running forever.
+    await markAbandonedRuns(store, pipeline.name).catch(() => undefined);
     return await run(store, plan, opts, state, emit);
   } finally {
     locks.release();
@@ -134,7 +206,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
     params: {},
     ...(firstGit.info ? { git: firstGit.info } : {}),
     source: { kind: 'pipeline', via, command: ['mlops', 'pipeline', 'run', pipeline.name] },
-    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries },
+    pipeline: { name: pipeline.name, ...(opts.trigger ? { trigger: opts.trigger } : {}), steps: entries, runner: { pid: process.pid, host: os.hostname() } },
   });
   emit({ kind: 'pipelineStarted', runId: parent.id, plan });
   const result: PipelineResult = { runId: parent.id, status: 'finished', steps: [], models: [], dataVersions: [], message: '' };
@@ -143,6 +215,8 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
   let pythonEnv: Promise<PythonEnvironment> | undefined;
   /** Output path → the data version a step of this run tagged there (or an up-to-date step's run tagged). */
   const tagged = new Map<string, DataVersionRef>();
+  /** Dataset → the version a step that ran in this pipeline run tagged (`data` inputs on it read that one). */
+  const taggedNow = new Map<string, { id: string; contentHash: string }>();
   const stepRuns = new Map<string, string>();
   const ranSteps: { planned: PlannedStep; runId: string }[] = [];
   let stopped: 'failed' | 'killed' | undefined;
@@ -177,7 +251,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       if (planned.action === 'run' && fingerprint === undefined) {
         // It read what an earlier step of this run wrote: judged now that those outputs exist (as dvc does).
         try {
-          const fp = await fingerprintStep(store, pipeline, step, planned.params, planned.command, { hashes: state.hashes, willRun: new Set(), signal: opts.signal });
+          const fp = await fingerprintStep(store, pipeline, step, planned.params, planned.command, { hashes: state.hashes, willRun: new Set(), signal: opts.signal, taggedNow });
           fingerprint = fp.fingerprint;
           dataInputs = fp.dataInputs;
           if (!state.force && fingerprint) {
@@ -216,7 +290,10 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       const reads = readPaths(pipeline, step);
       const upstream: DataVersionRef[] = [];
       for (const [p, ref] of tagged) { if (reads.some((r) => within(r, p) || within(p, r))) { upstream.push(ref); } }
-      const dataVersions: DataVersionRef[] = [...dataInputs.map((d) => ({ dataset: d.dataset, version: d.version, contentHash: d.contentHash })), ...upstream];
+      const dataVersions: DataVersionRef[] = [];
+      for (const ref of [...dataInputs.map((d) => ({ dataset: d.dataset, version: d.version, contentHash: d.contentHash })), ...upstream]) {
+        if (!dataVersions.some((d) => d.dataset === ref.dataset && d.version === ref.version)) { dataVersions.push(ref); }
+      }
       const argv = [...planned.command];
       const usesPython = typeof step.run !== 'string' || isPythonWord(argv[0]);
       if (usesPython) { argv[0] = python; pythonEnv ??= describePython(python); }
@@ -271,6 +348,7 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
             const ref: DataVersionRef = { dataset: v.dataset, version: v.id, contentHash: v.contentHash };
             newVersions.push(ref);
             tagged.set(normPath(o.path), ref);
+            taggedNow.set(v.dataset, { id: v.id, contentHash: v.contentHash });
             result.dataVersions.push({ dataset: v.dataset, version: v.id, reused: t.reused });
             emit({ kind: 'registered', stepId: step.id, what: `${v.dataset} version ${v.id}${t.reused ? ' (same content as before)' : ''}` });
           }
@@ -311,21 +389,25 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
       const by = (opts.stage ?? 'none') === 'staging' ? await gitUser(store.root) : undefined;
       for (const { planned, runId } of ranSteps) {
         const models: { model: string; version: number }[] = [];
-        for (const o of planned.step.outputs ?? []) {
-          if (!('model' in o)) { continue; }
-          const mv = await store.registerModel({ name: o.model, runId, artifactPath: path.resolve(store.root, o.path), ...(o.flavor ? { flavor: o.flavor } : {}) });
-          models.push({ model: mv.model, version: mv.version });
-          let stage: string = mv.stage;
-          if (opts.stage === 'staging' && by) {
-            const promoted = await promoteModel(store, mv.model, mv.version, { stage: 'staging', by });
-            if (promoted.promoted) { stage = 'staging'; } else {
-              notes.push(`${mv.model} v${mv.version} stays at stage none: the gate refused staging (${promoted.gate.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ') || 'see mlops gate'})`);
+        try {
+          for (const o of planned.step.outputs ?? []) {
+            if (!('model' in o)) { continue; }
+            const mv = await store.registerModel({ name: o.model, runId, artifactPath: path.resolve(store.root, o.path), ...(o.flavor ? { flavor: o.flavor } : {}) });
+            // Recorded as soon as it exists, so a failure further on reports exactly what was registered.
+            models.push({ model: mv.model, version: mv.version });
+            const entry = { model: mv.model, version: mv.version, stage: mv.stage as string };
+            result.models.push(entry);
+            if (opts.stage === 'staging' && by) {
+              const promoted = await promoteModel(store, mv.model, mv.version, { stage: 'staging', by });
+              if (promoted.promoted) { entry.stage = 'staging'; } else {
+                notes.push(`${mv.model} v${mv.version} stays at stage none: the gate refused staging (${promoted.gate.checks.filter((c) => c.status === 'fail').map((c) => c.id).join(', ') || 'see mlops gate'})`);
+              }
             }
+            emit({ kind: 'registered', stepId: planned.step.id, what: `${mv.model} v${mv.version} (${entry.stage})` });
           }
-          result.models.push({ model: mv.model, version: mv.version, stage });
-          emit({ kind: 'registered', stepId: planned.step.id, what: `${mv.model} v${mv.version} (${stage})` });
+        } finally {
+          if (models.length) { await store.updateRun(runId, (r) => { r.outputs = { ...(r.outputs ?? {}), models }; }); }
         }
-        if (models.length) { await store.updateRun(runId, (r) => { r.outputs = { ...(r.outputs ?? {}), models }; }); }
       }
     }
   } catch (e) {
@@ -338,9 +420,14 @@ async function run(store: Store, plan: PipelinePlan, opts: ExecuteOptions, state
   result.steps = entries.map((e) => ({ id: e.id, state: e.state, ...(e.runId ? { runId: e.runId } : {}), ...(e.reason ? { reason: e.reason } : {}) }));
   const ran = entries.filter((e) => e.state === 'ran').length;
   const fresh = entries.filter((e) => e.state === 'upToDate').length;
+  // "No model was registered" only where one could have been; after a failure while registering, exactly what was.
+  const declaresModels = plan.steps.some((s) => s.action !== 'skip' && (s.step.outputs ?? []).some((o) => 'model' in o));
+  const modelNote = result.models.length
+    ? `; registered before it ${result.status === 'killed' ? 'was stopped' : 'failed'}: ${result.models.map((m) => `${m.model} v${m.version} (${m.stage})`).join(', ')}`
+    : declaresModels ? '; no model was registered' : '';
   const head = result.status === 'finished'
     ? `pipeline '${pipeline.name}' finished: ${ran} step${ran === 1 ? '' : 's'} ran, ${fresh} up to date`
-    : result.status === 'killed' ? `pipeline '${pipeline.name}' was stopped; no model was registered` : `pipeline '${pipeline.name}' failed; no model was registered`;
+    : result.status === 'killed' ? `pipeline '${pipeline.name}' was stopped${modelNote}` : `pipeline '${pipeline.name}' failed${modelNote}`;
   result.message = [head, ...notes].join('; ');
   const end = new Date();
   await store.updateRun(parent.id, (r) => {
@@ -374,6 +461,8 @@ async function spawnStep(
     let why: 'killed' | 'timeout' | undefined;
     let cancelKill: (() => void) | undefined;
     const sampler = child.pid !== undefined ? new PeakMemorySampler(child.pid).start() : undefined;
+    const pid = child.pid;
+    if (pid !== undefined) { trackStep(pid); }
     const stop = (reason: 'killed' | 'timeout'): void => { if (!why) { why = reason; cancelKill = killTree(child); } };
     const onAbort = (): void => stop('killed');
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -385,6 +474,7 @@ async function spawnStep(
     }
     let startError: NodeJS.ErrnoException | undefined;
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (pid !== undefined) { liveSteps.delete(pid); }
       o.signal?.removeEventListener('abort', onAbort);
       if (timer) { clearTimeout(timer); }
       cancelKill?.();

@@ -7,6 +7,6 @@ export * from './types';
 export { pipelinesDir, pipelineFile, listPipelines, readPipeline, parsePipelineText, formatProblem, crossStepProblems } from './read';
 export { parseCondition, evaluateCondition, conditionText, ConditionError, type Condition } from './condition';
 export { planPipeline, formatPlan, resolveParams, commandOf, parseDataInput } from './plan';
-export { executePipeline, parseTimeout, OUTPUT_LOG_BYTES, KILL_GRACE_MS } from './execute';
+export { executePipeline, markAbandonedRuns, parseTimeout, OUTPUT_LOG_BYTES, KILL_GRACE_MS } from './execute';
 export { splitCommandLine } from './argv';
 export { HashCache } from './hashes';

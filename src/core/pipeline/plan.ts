@@ -6,8 +6,9 @@
  * `python`), resolved params, the content hash of each input (data versions, files and folders, earlier steps'
  * outputs) and of its code files — equals the fingerprint of its newest finished run, and its outputs still hash to
  * what that run left. The git commit and diff are recorded on runs but do not decide: committing `.mlops/` or
- * editing train.py must not re-run prepare. A step that reads what an earlier step of this plan will write is not
- * judged now; the runner fingerprints it once that step has run.
+ * editing train.py must not re-run prepare. A step that reads what an earlier step of this plan will write (its
+ * outputs, or the latest version of a dataset it tags) is not judged now; the runner fingerprints it once that step
+ * has run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -131,7 +132,11 @@ export interface StepFingerprint {
  */
 export async function fingerprintStep(
   store: Store, pipeline: Pipeline, step: PipelineStep, params: Record<string, ParamValue>, command: readonly string[],
-  ctx: { hashes: HashCache; willRun: ReadonlySet<string>; signal?: AbortSignal; dataCache?: Map<string, { id: string; contentHash: string }> },
+  ctx: {
+    hashes: HashCache; willRun: ReadonlySet<string>; signal?: AbortSignal; dataCache?: Map<string, { id: string; contentHash: string }>;
+    /** Runner only: dataset → the version a step of this run just tagged (a `data` input on it reads that one). */
+    taggedNow?: ReadonlyMap<string, { id: string; contentHash: string }>;
+  },
 ): Promise<StepFingerprint> {
   const h = createHash('sha256');
   const put = (...parts: string[]): void => { h.update(JSON.stringify(parts)).update('\n'); };
@@ -139,9 +144,13 @@ export async function fingerprintStep(
   for (const k of Object.keys(params).sort()) { put('param', k, JSON.stringify(params[k])); }
   const out: StepFingerprint = { dataInputs: [], readsOutputs: [] };
   const producers = new Map<string, string>(); // output path → the earlier step that writes it
+  const datasetProducers = new Map<string, string>(); // dataset → the earlier step that tags a version of it
   for (const s of pipeline.steps) {
     if (s.id === step.id) { break; }
-    for (const o of s.outputs ?? []) { producers.set(normPath(o.path), s.id); }
+    for (const o of s.outputs ?? []) {
+      producers.set(normPath(o.path), s.id);
+      if ('dataset' in o) { datasetProducers.set(o.dataset, s.id); }
+    }
   }
   const producerOf = (p: string): string | undefined => {
     for (const [o, sid] of producers) { if (within(p, o) || within(o, p)) { return sid; } }
@@ -152,10 +161,18 @@ export async function fingerprintStep(
   for (const input of step.inputs ?? []) {
     if ('data' in input) {
       const { dataset, ref } = parseDataInput(input.data);
+      // The latest version of a dataset an earlier step tags is that step's output: like a `step` input, it is
+      // judged once that step has run this time, and reads the version it just tagged.
+      const producer = ref === undefined ? datasetProducers.get(dataset) : undefined;
+      if (producer && ctx.willRun.has(producer)) { out.waitsFor ??= producer; continue; }
       const key = `${dataset}@${ref ?? ''}`;
-      let v = ctx.dataCache?.get(key);
+      let v = producer ? ctx.taggedNow?.get(dataset) : undefined;
+      v ??= ctx.dataCache?.get(key);
       if (!v) {
         try { v = await store.resolveDataVersion(dataset, ref); } catch (e) {
+          if (producer) {
+            throw new MlopsError(`missing input: step '${step.id}' reads data '${input.data}', which step '${producer}' tags, but ${messageOf(e)} and '${producer}' does not run now; run '${producer}' too`, 'invalid-input');
+          }
           throw new MlopsError(`missing input: step '${step.id}' reads data '${input.data}': ${messageOf(e)}`, 'invalid-input');
         }
         ctx.dataCache?.set(key, { id: v.id, contentHash: v.contentHash });
@@ -198,6 +215,12 @@ export async function upToDateRun(store: Store, pipeline: Pipeline, step: Pipeli
   if (!parsed.ok || parsed.value.status !== 'finished' || parsed.value.pipeline?.fingerprint !== fingerprint) {
     return { why: `changed since run ${rec.runId}` };
   }
+  // A model is registered only when the whole pipeline finished: a run whose pipeline failed or was stopped left
+  // its model file but no model version, so the step runs again (and registers it when this pipeline finishes).
+  const registered = parsed.value.outputs?.models ?? [];
+  for (const o of step.outputs ?? []) {
+    if ('model' in o && !registered.some((m) => m.model === o.model)) { return { why: 'its model was never registered (the pipeline did not finish)' }; }
+  }
   const recorded = outputHashesOf(parsed.value);
   for (const o of step.outputs ?? []) {
     const rel = normPath(o.path);
@@ -206,6 +229,46 @@ export async function upToDateRun(store: Store, pipeline: Pipeline, step: Pipeli
     if (recorded[rel] !== now) { return { why: `its output ${rel} changed since run ${rec.runId}` }; }
   }
   return { runId: rec.runId, why: `up to date since run ${rec.runId} (fingerprint unchanged)` };
+}
+
+/** Whether `name` (no separator) is a program on PATH (with PATHEXT on Windows). */
+function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const exts = process.platform === 'win32' ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean)] : [''];
+  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
+    if (!dir) { continue; }
+    for (const ext of exts) {
+      const st = fs.statSync(path.join(dir, name + ext), { throwIfNoEntry: false });
+      if (st?.isFile()) { return true; }
+    }
+  }
+  return false;
+}
+
+/**
+ * Refuses a step that would fail to start: a script that is not there, a python command whose first file argument is
+ * not there, a program neither on PATH nor an existing file. Paths an earlier step writes are left to that step.
+ */
+function assertCommandExists(root: string, pipeline: Pipeline, step: PipelineStep, command: readonly string[]): void {
+  const made = (rel: string): boolean => {
+    const p = normPath(rel);
+    for (const s of pipeline.steps) {
+      if (s.id === step.id) { break; }
+      if ((s.outputs ?? []).some((o) => within(p, normPath(o.path)))) { return true; }
+    }
+    return false;
+  };
+  const exists = (p: string): boolean => fs.statSync(path.resolve(root, p), { throwIfNoEntry: false }) !== undefined;
+  if (typeof step.run !== 'string') {
+    if (!exists(step.run.script) && !made(step.run.script)) { throw new MlopsError(`step '${step.id}': script not found: ${step.run.script}`, 'invalid-input'); }
+    return;
+  }
+  const [program, first] = command;
+  if (isPythonWord(program)) {
+    if (first !== undefined && !first.startsWith('-') && !exists(first) && !made(first)) { throw new MlopsError(`step '${step.id}': script not found: ${first}`, 'invalid-input'); }
+    return;
+  }
+  const isPath = program.includes('/') || (process.platform === 'win32' && program.includes('\\'));
+  if (isPath ? !exists(program) && !made(program) : !onPath(program)) { throw new MlopsError(`step '${step.id}': command not found: ${program}`, 'invalid-input'); }
 }
 
 export async function planPipeline(store: Store, pipeline: Pipeline, opts: PlanOptions = {}): Promise<PipelinePlan> {
@@ -239,29 +302,37 @@ export async function planPipeline(store: Store, pipeline: Pipeline, opts: PlanO
     } else if (i < fromIndex) {
       selected = false;
       planned.reason = `before --from ${opts.from!}`;
+    } else if (i === fromIndex) {
+      // The step named in --from was picked by a person: it runs whatever its condition (manual included).
+      selected = true;
+      planned.reason = '--from';
     } else {
       selected = condition.value;
       planned.reason = condition.explanation;
     }
     if (!selected) { continue; }
-    const prefix = opts.steps || condition.text === 'always' ? '' : `${condition.explanation}; `;
+    const byFrom = i === fromIndex ? '--from; ' : '';
+    const prefix = opts.steps || i === fromIndex || condition.text === 'always' ? '' : `${condition.explanation}; `;
     const fp = await fingerprintStep(store, pipeline, step, stepParams, command, { hashes: state.hashes, willRun, signal: opts.signal, dataCache });
     planned.dataInputs = fp.dataInputs;
     planned.fingerprint = fp.fingerprint;
     planned.action = 'run';
     if (opts.force) {
-      planned.reason = `${prefix}forced`;
+      planned.reason = `${byFrom}${prefix}forced`;
     } else if (fp.waitsFor) {
-      planned.reason = `${prefix}reads what '${fp.waitsFor}' makes (judged after it runs)`;
+      planned.reason = `${byFrom}${prefix}reads what '${fp.waitsFor}' makes (judged after it runs)`;
     } else {
       const r = await upToDateRun(store, pipeline, step, fp.fingerprint!, { ...state, signal: opts.signal });
       if (r.runId) {
         planned.action = 'upToDate';
         planned.upToDateRun = r.runId;
       }
-      planned.reason = `${prefix}${r.why}`;
+      planned.reason = `${byFrom}${prefix}${r.why}`;
     }
-    if (planned.action === 'run') { willRun.add(step.id); }
+    if (planned.action === 'run') {
+      assertCommandExists(store.root, pipeline, step, command);
+      willRun.add(step.id);
+    }
   }
   for (const s of steps) {
     for (const input of s.step.inputs ?? []) {

@@ -97,6 +97,11 @@ export class StepIndex {
     this.changed = true;
   }
 
+  /** Runs that were still running (or unreadable) when last read: the only ones that can be abandoned. */
+  pendingRuns(): readonly string[] {
+    return this.data.pending;
+  }
+
   /** The newest finished run of a pipeline's step, as indexed. */
   last(pipeline: string, step: string): StepRecord | undefined {
     return this.data.steps[keyOf(pipeline, step)];
