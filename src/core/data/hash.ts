@@ -77,7 +77,7 @@ async function walk(dir: string, relDir: string, skip: ReadonlySet<string>, out:
  * JavaScript's `<` compares UTF-16 code units, which puts a character above U+FFFF (a surrogate pair, 0xD800–0xDFFF)
  * before U+E000–U+FFFF: `😀` (U+1F600) before `ａ` (U+FF41).
  */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hashFile, manifestHash } from '../data/hash';
+import { compareCodePoints, hashFile, manifestHash } from '../data/hash';
 import { readCacheFile, writeCacheFile } from '../store/cacheDir';
 import type { ManifestEntry } from '../store/schemas';
 
@@ -32,21 +32,6 @@ export interface PathHash {
   sizeBytes: number;
 }
 
-/** Unicode code-point order (the manifest order of docs/format.md; see data/hash.ts). */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      const xs = x >= 0xd800 && x <= 0xdfff;
-      const ys = y >= 0xd800 && y <= 0xdfff;
-      if (xs !== ys) { return xs ? 1 : -1; }
-      return x - y;
-    }
-  }
-  return a.length - b.length;
-}
 
 export class HashCache {
   private readonly entries: Map<string, Entry>;

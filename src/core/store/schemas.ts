@@ -97,6 +97,8 @@ export const PipelineRunInfoSchema = z.looseObject({
   fingerprint: sha256.optional(),
   /** Pipeline runs only: what started it (`manual`, or a retraining trigger's name) and with which automation level. */
   trigger: z.looseObject({ name: z.string(), level: z.string().optional() }).optional(),
+  /** Pipeline runs only: the process running it, so a run whose runner died can be told from one still going. */
+  runner: z.looseObject({ pid: z.number().int().positive(), host: z.string() }).optional(),
   /** Pipeline runs only: the plan as it ran, in order. */
   steps: z.array(z.looseObject({
     id: z.string(),
