@@ -92,7 +92,7 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       if (values['git-tag']) { checkTaggable(name); }
       const mv = await store.registerModel({ name, runId, artifactPath: path.resolve(io.cwd, artifact), flavor });
       if (json) { printJson(io, mv); } else {
-        io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)}`
+        io.stdout(`Registered model '${name}' version ${mv.version} from run ${runId} (${mv.artifact.path}, sha256 ${(mv.artifact.sha256 ?? 'not hashed').slice(0, 12)}`
           + `${flavor ? `, flavor ${flavor.name}${flavor.entry ? ` ${flavor.entry}` : ''}` : ''})\n`);
       }
       return values['git-tag'] ? gitTag(io, name, () => tagRegistered(store, mv), json) : 0;

@@ -259,7 +259,7 @@ describe('gate: what the review found', function () {
     const v = await f.version('good', GOOD);
     const mv = await f.store.readModelVersion('churn', v.version);
     const pointer = (oid: string) => `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 20\n`;
-    fs.writeFileSync(path.join(f.ws, 'models', 'good.pkl'), pointer(mv.artifact.sha256));
+    fs.writeFileSync(path.join(f.ws, 'models', 'good.pkl'), pointer(mv.artifact.sha256!));
     const ok = check(await runGate(f.store, 'churn', v.version), 'lineage');
     assert.equal(ok.status, 'pass', ok.summary);
     assert.ok(ok.evidence.some((e) => /Git LFS pointer to the registered content/.test(e.text)));

@@ -198,7 +198,7 @@ export async function buildModelCard(store: Store, model: string, version: numbe
       createdAt: mv.createdAt,
       runId: mv.runId,
       ...(run ? { runName: run.name, experiment: run.experiment } : {}),
-      artifact: { path: mv.artifact.path, sha256: mv.artifact.sha256, sizeBytes: mv.artifact.sizeBytes, size: formatBytes(mv.artifact.sizeBytes), fileCount: mv.artifact.fileCount },
+      artifact: { path: mv.artifact.path, sha256: mv.artifact.sha256 ?? 'not recorded (the artifact was not here when it was imported)', sizeBytes: mv.artifact.sizeBytes, size: formatBytes(mv.artifact.sizeBytes), fileCount: mv.artifact.fileCount },
     },
     ...(goals.intendedUse ? { intendedUse: { ...goals.intendedUse } } : {}),
     kpis, metrics, slices, data, constraints,

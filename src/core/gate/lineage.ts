@@ -78,17 +78,22 @@ export async function lineageCheck(level: Level, store: Store, mv: ModelVersion,
 
   let skippedArtifact = false;
   const artifact = path.isAbsolute(mv.artifact.path) ? mv.artifact.path : path.join(store.root, ...mv.artifact.path.split('/'));
-  try {
+  const registered = mv.artifact.sha256;
+  if (!registered) {
+    // Imported from MLflow by reference while the files were elsewhere: nothing was hashed, so nothing can be checked.
+    fail(`artifact ${mv.artifact.path} was never hashed (imported from ${mv.artifact.uri ?? 'another tool'} while the files were not on this machine): register it again from the files`,
+      `artifact ${mv.artifact.path} was never hashed`);
+  } else try {
     const h = await hashPath(artifact, { signal: opts.signal });
     const now = h.kind === 'file' ? h.entries[0]?.sha256 : h.contentHash;
     const lfsOid = h.kind === 'file' && h.sizeBytes < 1024 ? lfsPointerOid(artifact) : undefined;
-    if (now === mv.artifact.sha256) {
+    if (now === registered) {
       ok(`artifact ${mv.artifact.path} unchanged (sha256 ${now.slice(0, 12)})`);
-    } else if (lfsOid === mv.artifact.sha256) {
+    } else if (lfsOid !== undefined && lfsOid === registered) {
       // A Git LFS checkout without `git lfs pull` (the default in CI): the pointer names the registered content.
       ok(`artifact ${mv.artifact.path} is a Git LFS pointer to the registered content (sha256 ${lfsOid.slice(0, 12)}); the file itself is not on this machine`);
     } else {
-      evidence.push({ text: `artifact ${mv.artifact.path} changed since it was registered: sha256 ${mv.artifact.sha256.slice(0, 12)} then, ${(now ?? '').slice(0, 12)} now`, failing: true });
+      evidence.push({ text: `artifact ${mv.artifact.path} changed since it was registered: sha256 ${registered.slice(0, 12)} then, ${(now ?? '').slice(0, 12)} now`, failing: true });
       labels.push(`artifact ${mv.artifact.path} was overwritten`);
     }
   } catch (e) {

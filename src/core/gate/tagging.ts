@@ -21,7 +21,7 @@ export async function tagRegistered(store: Store, mv: ModelVersion): Promise<Cre
   const commit = await runCommit(store, mv);
   return noted(await createVersionTag(store.root, {
     model: mv.model, version: mv.version, commit,
-    message: `Register ${mv.model} version ${mv.version} from run ${mv.runId} (artifact ${mv.artifact.path}, sha256 ${mv.artifact.sha256.slice(0, 12)})`,
+    message: `Register ${mv.model} version ${mv.version} from run ${mv.runId} (artifact ${mv.artifact.path}, ${mv.artifact.sha256 ? `sha256 ${mv.artifact.sha256.slice(0, 12)}` : 'not hashed'})`,
   }), commit);
 }
 

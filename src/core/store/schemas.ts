@@ -217,9 +217,16 @@ export const ModelVersionSchema = z.looseObject({
   version: z.number().int().positive(),
   artifact: z.looseObject({
     path: z.string().min(1).describe('relative to the workspace (POSIX separators) when inside it'),
-    sha256: sha256.describe('for a folder: the same content hash as a data version of it'),
+    /**
+     * For a folder: the same content hash as a data version of it. Absent only for a version imported from MLflow
+     * whose artifact is not on this machine (recorded by reference: `uri` says where MLflow had it).
+     */
+    sha256: sha256.optional().describe('for a folder: the same content hash as a data version of it; absent when the artifact was not here to hash (imported by reference)'),
     sizeBytes: z.number().int().nonnegative(),
-    fileCount: z.number().int().positive(),
+    /** 0 only when the artifact was not here to hash. */
+    fileCount: z.number().int().nonnegative(),
+    /** Where the artifact was recorded, as written by the tool that logged it (an MLflow `source`, e.g. `file:///C:/…`, `mlflow-artifacts:/…`). */
+    uri: z.string().optional(),
   }),
   runId: id,
   stage: ModelStageSchema,

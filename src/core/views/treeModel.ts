@@ -398,7 +398,7 @@ export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pi
   const base = node.id;
   const out: ViewNode[] = [];
   const artifactAbs = path.isAbsolute(v.artifact.path) ? v.artifact.path : path.join(state.root, ...v.artifact.path.split('/'));
-  out.push({ id: `${base}|artifact`, kind: 'info', view: 'models', root: state.root, label: v.artifact.path, description: `${formatBytes(v.artifact.sizeBytes)} · sha256 ${v.artifact.sha256.slice(0, 12)}`,
+  out.push({ id: `${base}|artifact`, kind: 'info', view: 'models', root: state.root, label: v.artifact.path, description: `${formatBytes(v.artifact.sizeBytes)} · ${v.artifact.sha256 ? `sha256 ${v.artifact.sha256.slice(0, 12)}` : 'not hashed (not here when imported)'}`,
     icon: { symbol: 'artifact' }, collapsible: 'none', file: v.artifact.fileCount === 1 ? artifactAbs : undefined, contextValue: 'mlops.artifact' });
   const run = state.runs.get(v.runId);
   out.push(run
