@@ -233,6 +233,8 @@ export const ModelVersionSchema = z.looseObject({
   createdAt: isoTime,
   /** How to load the artifact to serve it; recorded at registration (`--flavor`, `log_model(flavor=…)`). */
   flavor: ModelFlavorSchema.optional(),
+  /** Free tags; a version imported from MLflow carries its aliases as `alias=<name>` and its tags as `key=value`. */
+  tags: z.array(z.string().max(300)).optional(),
   stageHistory: z.array(z.looseObject({
     stage: ModelStageSchema,
     at: isoTime,
