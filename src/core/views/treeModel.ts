@@ -53,6 +53,11 @@ export interface BaseNode {
   id: string;
   /** Workspace folder of the store this node belongs to. */
   root: string;
+  /**
+   * Set on nodes of a read-only MLflow store: its key (`MlflowStoreRef.key`). Absent on `.mlops` nodes. Commands
+   * receiving a node with `store` set must not write (the menus grey them out; a command called anyway says why).
+   */
+  store?: string;
   label: string;
   description?: string;
   /** Markdown; user text inside is escaped. */
