@@ -172,28 +172,22 @@ class SqliteReader implements MlflowReader {
     for (const chunk of chunks) {
       const where = chunk ? `run_uuid IN (${chunk.map(() => '?').join(',')})` : '1';
       const params: SqlValue[] = chunk ? [...chunk] : [];
-      const identity = new Map<string, { name?: string; parent?: string; user?: string }>();
-      if (hasTable(schema, 'tags')) {
-        for (const [id, k, v] of this.rows(db, `SELECT run_uuid, "key", value FROM tags WHERE "key" IN ('mlflow.runName', 'mlflow.parentRunId', 'mlflow.user') AND ${where}`, params)) {
-          const x = identity.get(String(id)) ?? {};
-          if (k === 'mlflow.runName') { x.name = text(v); } else if (k === 'mlflow.parentRunId') { x.parent = text(v); } else { x.user = text(v); }
-          identity.set(String(id), x);
-        }
-      }
-      const sql = `SELECT run_uuid, CAST(experiment_id AS TEXT), ${c('name')}, status, lifecycle_stage, ${c('start_time')}, ${c('end_time')}, ${c('user_id')}, ${c('artifact_uri')} FROM runs WHERE ${where} ORDER BY ${c('start_time')}, run_uuid`;
+      // The three identity tags by the tags table's primary key (key, run_uuid): one lookup each per run, instead of
+      // a pass over every tag of the store.
+      const tag = (k: string) => (hasTable(schema, 'tags') ? `(SELECT t.value FROM tags t WHERE t."key" = '${k}' AND t.run_uuid = runs.run_uuid)` : 'NULL');
+      const sql = `SELECT run_uuid, CAST(experiment_id AS TEXT), ${c('name')}, status, lifecycle_stage, ${c('start_time')}, ${c('end_time')}, ${c('user_id')}, ${c('artifact_uri')}, ${tag('mlflow.runName')}, ${tag('mlflow.parentRunId')}, ${tag('mlflow.user')} FROM runs WHERE ${where} ORDER BY ${c('start_time')}, run_uuid`;
       for (const r of this.rows(db, sql, params)) {
         const id = text(r[0]);
         const status = statusOf(r[3]);
         if (!status) { problems.push({ file: `${this.file}#runs/${id}`, reason: `unknown status ${JSON.stringify(r[3])}: run skipped` }); continue; }
         const experimentId = r[1] == null ? '' : String(r[1]);
         if (!experimentIds.has(experimentId)) { problems.push({ file: `${this.file}#runs/${id}`, reason: `experiment ${experimentId || '(none)'} does not exist` }); }
-        const x = identity.get(id) ?? {};
         runs.push({
-          id, experimentId, name: (r[2] == null || r[2] === '' ? x.name : text(r[2])) ?? '', status,
+          id, experimentId, name: r[2] == null || r[2] === '' ? text(r[9]) : text(r[2]), status,
           lifecycle: r[4] === 'deleted' ? 'deleted' : 'active',
           ...opt('startTime', num(r[5])), ...opt('endTime', num(r[6])),
-          ...opt('userId', r[7] == null || r[7] === '' ? x.user : text(r[7])),
-          ...opt('artifactUri', r[8] == null ? undefined : text(r[8])), ...opt('parentRunId', x.parent || undefined),
+          ...opt('userId', r[7] == null || r[7] === '' ? (r[11] == null ? undefined : text(r[11])) : text(r[7])),
+          ...opt('artifactUri', r[8] == null ? undefined : text(r[8])), ...opt('parentRunId', r[10] == null || r[10] === '' ? undefined : text(r[10])),
         });
       }
     }
