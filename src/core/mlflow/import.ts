@@ -574,7 +574,7 @@ async function importVersion(store: Store, reader: MlflowReader, v: MlflowModelV
 /** The artifact by reference: hashed where it is when the files are on this machine, else only where MLflow had it. */
 async function artifactOf(store: Store, reader: MlflowReader, v: MlflowModelVersion, ctx: RegistryContext): Promise<ModelVersion['artifact']> {
   const recorded = v.source ?? '';
-  const resolved = recorded ? resolveArtifactUri(recorded, reader.ref.path) : undefined;
+  const resolved = recorded ? await resolveArtifactUri(recorded, reader.ref.path) : undefined;
   if (resolved?.local) {
     try {
       const hashed = await hashPath(resolved.local, { signal: ctx.signal });
