@@ -7,6 +7,7 @@ import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchMlflowDb } from './mlflowDb.bench';
 import { benchMlflow } from './mlflow.bench';
+import { benchMlflowImport } from './mlflowImport.bench';
 import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
 import { benchPipeline } from './pipeline.bench';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   if (!only || only === 'pipeline') { await benchPipeline(); }
   if (!only || only === 'mlflowdb') { await benchMlflowDb(); }
   if (!only || only === 'mlflow') { await benchMlflow(); }
+  if (!only || only === 'mlflowimport') { await benchMlflowImport(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
