@@ -3,9 +3,9 @@
 // with stages, aliases and version tags. Used by the view-model unit tests and the host tests.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO } from './helpers';
 
-export const MLFLOW_CORPUS = path.resolve(REPO, '..', 'shared', 'corpus', 'mlruns');
+/** `../shared/corpus/mlruns` next to the repository (this file runs from out/test/unit or out/test/integration). */
+export const MLFLOW_CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'corpus', 'mlruns');
 
 export interface HandRun {
   id: string;
