@@ -165,7 +165,7 @@ describe('MLflow stores in the sidebar (real extension host)', function () {
     const cmd = api.trees.models.tree.getTreeItem(runRef).command!;
     const args: unknown[] = cmd.arguments ?? [];
     assert.strictEqual(await vscode.commands.executeCommand(cmd.command, ...args), true);
-    assert.strictEqual(api.trees.experiments.view.selection[0]?.runId, PARENT);
+    await until(() => api.trees.experiments.view.selection[0]?.runId === PARENT, 10_000, 'the MLflow run selected in Experiments');
 
     const sqlite = await storeNode('models', db);
     assert.match(sqlite.label, /mlflow\.db$/);
