@@ -76,6 +76,22 @@ c.commit()
 c.close()
 `;
 
+/**
+ * Waits until the store's file watcher is live: VS Code starts a new watcher asynchronously, and events before that
+ * are not reported. Touches a file's mtime (no content change) until the store is read again.
+ */
+async function watcherLive(api: MlopsApi, file: string): Promise<void> {
+  let fired = false;
+  let touched = 0;
+  const sub = api.mlflow.onDidChange(() => { fired = true; });
+  try {
+    await until(() => {
+      if (!fired && Date.now() - touched > 1000) { touched = Date.now(); fs.utimesSync(file, new Date(touched), new Date(touched)); }
+      return fired;
+    }, 30_000, `a change of ${file} noticed`);
+  } finally { sub.dispose(); }
+}
+
 function runPython(script: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn('/usr/bin/python3', ['-c', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -209,6 +225,7 @@ describe('MLflow stores in the sidebar (real extension host)', function () {
   it('a training script logging to mlruns/ updates the tree live', async () => {
     const id = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1';
     const tuning = find(await kids('experiments', await storeNode('experiments', mlruns)), 'tuning');
+    await watcherLive(api, path.join(mlruns, '1', 'meta.yaml'));
     const script = runPython(FILE_SCRIPT, [mlruns, id]);
     // While it runs the row appears (running or already finished: the test does not race the script).
     const row = await until(async () => (await kids('experiments', tuning)).find((n) => n.runId === id), 30_000, 'the new run in the tree');
@@ -227,6 +244,7 @@ describe('MLflow stores in the sidebar (real extension host)', function () {
     const id = 'cccccccccccccccccccccccccccccccc';
     const dbNode = await storeNode('experiments', db);
     const [dflt] = (await kids('experiments', dbNode)).filter((x) => x.kind === 'experiment');
+    await watcherLive(api, db);
     await runPython(DB_SCRIPT, [db, id]);
     const row = await until(async () => {
       const n = (await kids('experiments', dflt)).find((x) => x.runId === id);
