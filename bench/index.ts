@@ -5,6 +5,7 @@ import { benchData } from './data.bench';
 import { benchGate } from './gate.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
+import { benchMlflow } from './mlflow.bench';
 import { benchMlflowDb } from './mlflowDb.bench';
 import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   if (!only || only === 'serve') { await benchServe(); }
   if (!only || only === 'monitor') { await benchMonitor(); }
   if (!only || only === 'pipeline') { await benchPipeline(); }
+  if (!only || only === 'mlflow') { await benchMlflow(); }
   if (!only || only === 'mlflowdb') { await benchMlflowDb(); }
 }
 
