@@ -5,9 +5,9 @@
  * the `.mlops` shape made by `toRun` (convert.ts), so the views and Compare Runs treat it like any other run. Pure:
  * no VS Code, and nothing here writes a file.
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '../errors';
+import { resolveArtifactUri } from './artifacts';
 import type { MetricPoint, MetricSummary } from '../store/metrics';
 import type { Run } from '../store/schemas';
 import { toMetricSummaries, toRun } from './convert';
@@ -19,27 +19,12 @@ export function storeRelPath(ref: MlflowStoreRef): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : ref.path.split(path.sep).join('/');
 }
 
-/**
- * Where a recorded source may be here: the path itself, else the part after `mlruns/` joined onto the store
- * (a store copied from another machine). TODO(merge): helper A's `resolveArtifactUri` replaces this.
- */
-function candidates(source: string, storePath: string): string[] {
-  let p = source.replace(/^file:(\/\/)?/, '');
-  try { p = decodeURIComponent(p); } catch { /* keep as recorded */ }
-  const out = path.isAbsolute(p) && !/^[a-z][a-z0-9+.-]*:/i.test(source.replace(/^file:/, '')) ? [p] : [];
-  const m = /(?:^|\/)mlruns\/+(.+)$/.exec(p);
-  const storeDir = storePath.endsWith('.db') ? path.dirname(storePath) : storePath;
-  if (m) { out.push(path.join(storeDir, ...m[1].split('/').filter(Boolean))); }
-  return out;
-}
-
 /** The registry's recorded sources that exist here, found once per load (the tree does not touch the disk). */
 async function localArtifacts(registry: MlflowRegistry, storePath: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const source of new Set(registry.versions.map((v) => v.source).filter((x): x is string => Boolean(x)))) {
-    for (const local of candidates(source, storePath)) {
-      if (await fsp.stat(local).then(() => true, () => false)) { out.set(source, local); break; }
-    }
+    const { local } = await resolveArtifactUri(source, storePath).catch(() => ({ local: undefined }));
+    if (local) { out.set(source, local); }
   }
   return out;
 }
