@@ -149,9 +149,16 @@ export class MlflowStores implements vscode.Disposable {
   /** One watcher per store: the whole `mlruns` folder, or the db file and its journals. */
   private watchStore(state: MlflowViewState): void {
     const ref = state.ref;
+    // Relative to the workspace folder, as the `.mlops/**` watcher is: VS Code serves it from the folder's own
+    // recursive watcher (a pattern based on the store's own path was not reported in the test host).
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.path));
+    const rel = folder ? path.relative(folder.uri.fsPath, ref.path).split(path.sep).join('/') : '';
+    const base: vscode.WorkspaceFolder | vscode.Uri = folder ?? vscode.Uri.file(path.dirname(ref.path));
+    const name = folder ? rel : path.basename(ref.path);
     const patterns = ref.kind === 'file'
-      ? [new vscode.RelativePattern(vscode.Uri.file(ref.path), '**')]
-      : [new vscode.RelativePattern(vscode.Uri.file(path.dirname(ref.path)), `${path.basename(ref.path)}{,-wal,-journal}`)];
+      // An `mlruns` opened as the workspace folder itself is the whole folder.
+      ? [new vscode.RelativePattern(base, name ? `${name}/**` : '**')]
+      : [new vscode.RelativePattern(base, `${name}{,-wal,-journal}`)];
     const out: vscode.Disposable[] = [];
     for (const p of patterns) {
       const w = vscode.workspace.createFileSystemWatcher(p);
