@@ -163,7 +163,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   context.subscriptions.push(new DataDiagnostics(stores, log));
   reg(Commands.createDataSchema, (a?: unknown) => createDataSchema(stores, a));
   reg(Commands.profileDataVersion, (a?: unknown) => profileDataVersion(stores, a));
-  const compareDeps: CompareDeps = { ext: context, stores, log };
+  const compareDeps: CompareDeps = { ext: context, stores, mlflow, log };
   reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(compareDeps, clicked, all, () => trees.experiments.view.selection));
   const compareSerializer = new ComparePanelSerializer(compareDeps);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });

@@ -82,6 +82,9 @@ export class ComparePanel implements vscode.Disposable {
   /** The compared runs, in column order. */
   get runRefs(): readonly RunRef[] { return this.refs; }
 
+  /** The comparison the page was last sent (undefined before its ready message). */
+  get shown(): Comparison | undefined { return this.posted === undefined ? undefined : this.comparison; }
+
   private updateTitle(): void {
     this.panel.title = `Compare ${this.refs.length} Run${this.refs.length === 1 ? '' : 's'}`;
   }
