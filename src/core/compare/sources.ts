@@ -28,6 +28,8 @@ export interface MlflowCompareSource {
   readonly label: string;
   readonly root: string;
   run(id: string): Run | undefined;
+  /** The run's full record once read (undefined: only its header is known). */
+  record(id: string): unknown;
   loadRecords(ids: readonly string[]): Promise<void>;
   points(id: string): Promise<MetricPoint[]>;
 }
@@ -84,7 +86,12 @@ export async function gatherComparison(refs: readonly RunRef[], lookup: CompareL
   for (const r of wanted) { if (r.store) { byStore.set(r.store, [...(byStore.get(r.store) ?? []), r.runId]); } }
   for (const [key, ids] of byStore) {
     const source = lookup.mlflow(key);
-    try { await source?.loadRecords(ids); } catch (e) { opts.onProblem?.(`${source?.label ?? key}: cannot read the runs ${ids.join(', ')}: ${messageOf(e)}`); }
+    if (!source) { continue; }
+    // A reload of the store (a training script still logging) drops the records read so far, and one that lands
+    // while they are read discards them: read again then, a few times, rather than compare a run without params.
+    for (let attempt = 0; attempt < 3 && ids.some((id) => source.run(id) && source.record(id) === undefined); attempt++) {
+      try { await source.loadRecords(ids); } catch (e) { opts.onProblem?.(`${source.label}: cannot read the runs ${ids.join(', ')}: ${messageOf(e)}`); break; }
+    }
   }
   const found = wanted.map((ref) => ({ ref, run: runOf(lookup, ref) }));
   // Columns, curves and the remove button are keyed by run id: a run id met in a second store (an mlruns/ folder

@@ -73,7 +73,10 @@ export class ComparePanel implements vscode.Disposable {
     if (mlflow) {
       // An MLflow store re-read after a training script wrote to it: rebuild, and post only when a compared run changed.
       this.disposables.push(mlflow.onDidChange((reloaded) => {
-        if (reloaded.some((s) => this.refs.some((r) => r.store === s.key))) { this.scheduleRefresh(true); }
+        if (reloaded.some((s) => this.refs.some((r) => r.store === s.key))) {
+          deps.log.debug(`compare: ${reloaded.map((s) => s.key).join(', ')} was read again; comparing again`);
+          this.scheduleRefresh(true);
+        }
       }));
     }
     this.updateTitle();
@@ -122,7 +125,7 @@ export class ComparePanel implements vscode.Disposable {
       this.comparison = await this.build();
       const msg = loadMessage(this.comparison);
       const text = JSON.stringify(msg);
-      if (onlyIfChanged && text === this.posted) { return; }
+      if (onlyIfChanged && text === this.posted) { this.deps.log.debug('compare: the compared runs did not change'); return; }
       this.posted = text;
       await this.panel.webview.postMessage(msg);
     } catch (e) {
