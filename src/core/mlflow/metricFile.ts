@@ -4,7 +4,7 @@
  * Python floats as `str()` wrote them, `nan`, `inf` and `-inf` included. Files are read in chunks and never held
  * whole, so a long training curve costs only its summary.
  */
-import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
 import { MLFLOW_MAX_FILE_BYTES, type MlflowMetricPoint, type MlflowMetricSummary } from './types';
 
 const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -66,6 +66,82 @@ export class SummaryBuilder {
   }
 }
 
+export type ReadWhole = { ok: true; text: string; notUtf8: boolean } | { ok: false; code: string; tooLarge?: number };
+
+const FIRST_READ = 16 * 1024;
+/** First-read buffers, reused: a scan reads ten thousand small files and need not allocate ten thousand buffers. */
+const pool: Buffer[] = [];
+
+/** UTF-8 text of `buf`; `notUtf8` when it had invalid bytes (they read as U+FFFD; a U+FFFD that was written is fine). */
+function decodeUtf8(buf: Buffer): { text: string; notUtf8: boolean } {
+  const text = buf.toString('utf8');
+  if (!text.includes('\uFFFD')) { return { text, notUtf8: false }; }
+  try {
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+    return { text, notUtf8: false };
+  } catch {
+    return { text, notUtf8: true };
+  }
+}
+
+/**
+ * A file read whole as UTF-8 with the fewest system calls: open, one read, close (a store has tens of thousands
+ * of small files and every call is a round trip through libuv's thread pool). A short read of a regular file is
+ * its end; only a file that fills the first buffer is measured (fstat) and refused over `maxBytes`. The text is
+ * exactly the bytes: a BOM or a trailing newline is kept.
+ */
+export function readWhole(file: string, maxBytes = MLFLOW_MAX_FILE_BYTES): Promise<ReadWhole> {
+  return new Promise((resolve) => {
+    fs.open(file, 'r', (err, fd) => {
+      if (err) { resolve({ ok: false, code: err.code ?? String(err) }); return; }
+      const first = pool.pop() ?? Buffer.allocUnsafe(FIRST_READ);
+      let buf = first;
+      const done = (r: ReadWhole): void => {
+        pool.push(first);
+        fs.close(fd, () => resolve(r));
+      };
+      let len = 0;
+      const more = (): void => {
+        fs.read(fd, buf, len, buf.length - len, null, (e, n) => {
+          if (e) { done({ ok: false, code: e.code ?? String(e) }); return; }
+          len += n;
+          if (n === 0 || len < buf.length) { done({ ok: true, ...decodeUtf8(buf.subarray(0, len)) }); return; }
+          fs.fstat(fd, (se, st) => {
+            if (se) { done({ ok: false, code: se.code ?? String(se) }); return; }
+            if (st.size > maxBytes || len > maxBytes) { done({ ok: false, code: 'EFBIG', tooLarge: Math.max(st.size, len) }); return; }
+            const bigger = Buffer.allocUnsafe(Math.max(st.size + 1, buf.length * 2));
+            buf.copy(bigger, 0, 0, len);
+            buf = bigger;
+            more();
+          });
+        });
+      };
+      more();
+    });
+  });
+}
+
+/** The reason for a refused read, in the words problems use. */
+export function readFailure(r: { code: string; tooLarge?: number }, maxBytes = MLFLOW_MAX_FILE_BYTES): string {
+  if (r.tooLarge !== undefined) { return tooLargeReason(r.tooLarge, maxBytes); }
+  return `cannot be read: ${errnoText(r.code)}`;
+}
+
+export function tooLargeReason(size: number, maxBytes = MLFLOW_MAX_FILE_BYTES): string {
+  return `${(size / 1024 / 1024).toFixed(0)} MiB is over the ${(maxBytes / 1024 / 1024).toFixed(0)} MiB limit for one file: skipped`;
+}
+
+export function errnoText(code: string): string {
+  switch (code) {
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOENT': return 'it does not exist';
+    case 'EISDIR': return 'a folder where a file was expected';
+    case 'ENOTDIR': return 'a file where a folder was expected';
+    case 'ELOOP': return 'a symbolic link loop';
+    default: return code;
+  }
+}
+
 export interface MetricFileResult {
   /** Why the whole file was skipped (too large, unreadable), if it was. */
   skipped?: string;
@@ -78,36 +154,57 @@ export interface MetricFileResult {
  * described; the rest of the file still counts.
  */
 export async function readMetricFile(file: string, onPoint: (p: MlflowMetricPoint) => void, maxBytes = MLFLOW_MAX_FILE_BYTES): Promise<MetricFileResult> {
-  let fh: fsp.FileHandle;
+  let lineNo = 0;
+  let bad = 0;
+  let firstBad = '';
+  const onLine = (line: string): void => {
+    lineNo++;
+    if (line === '' || line === '\r') { return; }
+    const p = parseMetricLine(line);
+    if (typeof p === 'string') {
+      if (bad++ === 0) { firstBad = `line ${lineNo}: ${p}`; }
+    } else {
+      onPoint(p);
+    }
+  };
+  const onText = (text: string): void => {
+    let s = 0;
+    for (;;) {
+      const e = text.indexOf('\n', s);
+      if (e < 0) { onLine(text.slice(s)); break; }
+      onLine(text.slice(s, e));
+      s = e + 1;
+    }
+  };
+  // Most metric files are small: one read takes them whole.
+  const whole = await readWhole(file, Math.min(maxBytes, 1 << 20));
+  if (whole.ok) {
+    onText(whole.text);
+  } else if (whole.tooLarge === undefined) {
+    return { skipped: readFailure(whole, maxBytes) };
+  } else if (whole.tooLarge > maxBytes) {
+    return { skipped: tooLargeReason(whole.tooLarge, maxBytes) };
+  } else {
+    const r = await streamLines(file, onText);
+    if (r) { return { skipped: r }; }
+  }
+  return bad ? { badLines: bad === 1 ? `${firstBad}; skipped` : `${firstBad} (${bad} bad lines skipped)` } : {};
+}
+
+/** Feeds a large file to `onText` in chunks cut at newlines (a multi-byte character is never split). */
+async function streamLines(file: string, onText: (text: string) => void): Promise<string | undefined> {
+  let fh: fs.promises.FileHandle;
   try {
-    fh = await fsp.open(file, 'r');
+    fh = await fs.promises.open(file, 'r');
   } catch (e) {
-    return { skipped: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return `cannot be read: ${errnoText((e as NodeJS.ErrnoException).code ?? String(e))}`;
   }
   try {
-    const st = await fh.stat();
-    if (st.size > maxBytes) {
-      return { skipped: `${(st.size / 1024 / 1024).toFixed(0)} MiB is over the ${(maxBytes / 1024 / 1024).toFixed(0)} MiB limit for one file: skipped` };
-    }
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 1024), 1 << 20));
+    const buf = Buffer.allocUnsafe(1 << 20);
     let pending: Buffer | undefined;
-    let lineNo = 0;
-    let bad = 0;
-    let firstBad = '';
-    const onLine = (line: string): void => {
-      lineNo++;
-      if (line === '' || line === '\r') { return; }
-      const p = parseMetricLine(line);
-      if (typeof p === 'string') {
-        if (bad++ === 0) { firstBad = `line ${lineNo}: ${p}`; }
-      } else {
-        onPoint(p);
-      }
-    };
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) { break; }
-      // Cut at the last newline so a multi-byte character is never split across chunks.
       const lastNl = buf.lastIndexOf(10, bytesRead - 1);
       if (lastNl < 0) {
         const copy = Buffer.from(buf.subarray(0, bytesRead));
@@ -115,20 +212,13 @@ export async function readMetricFile(file: string, onPoint: (p: MlflowMetricPoin
         continue;
       }
       const head = buf.subarray(0, lastNl);
-      const text = (pending ? Buffer.concat([pending, head]) : head).toString('utf8');
+      onText((pending ? Buffer.concat([pending, head]) : head).toString('utf8'));
       pending = lastNl + 1 < bytesRead ? Buffer.from(buf.subarray(lastNl + 1, bytesRead)) : undefined;
-      let s = 0;
-      for (;;) {
-        const e = text.indexOf('\n', s);
-        if (e < 0) { onLine(text.slice(s)); break; }
-        onLine(text.slice(s, e));
-        s = e + 1;
-      }
     }
-    if (pending) { onLine(pending.toString('utf8')); }
-    return bad ? { badLines: bad === 1 ? `${firstBad}; skipped` : `${firstBad} (${bad} bad lines skipped)` } : {};
+    if (pending) { onText(pending.toString('utf8')); }
+    return undefined;
   } catch (e) {
-    return { skipped: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return `cannot be read: ${errnoText((e as NodeJS.ErrnoException).code ?? String(e))}`;
   } finally {
     await fh.close();
   }

@@ -14,6 +14,8 @@ export type Meta = Record<string, MetaValue>;
 export type MetaParse = { ok: true; meta: Meta } | { ok: false; reason: string };
 
 const INT = /^[-+]?\d+$/;
+const NUMBER_LIKE = /^[-+]?(\.(inf|nan)|0[xob][\da-f_]+|[\d_]*\.?[\d_]*([eE][-+]?\d+)?|\d[\d_]*(:[0-5]?\d)+(\.[\d_]*)?)$/i;
+const DATE_LIKE = /^\d{4}-\d\d?-\d\d?/;
 const PLAIN_SAFE = /^[^-?:,[\]{}#&*!|>'"%@`\s][^#]*$/;
 
 /** Parses a meta.yaml's text (a leading BOM is dropped). */
@@ -102,13 +104,16 @@ function scalar(raw: string): MetaValue | undefined {
     return body;
   }
   if (INT.test(raw)) {
+    // Leading zeros: text (an id of digits must not lose them; PyYAML quotes such strings anyway).
+    if (/^[-+]?0\d/.test(raw)) { return raw; }
     const digits = raw.replace(/^[+-]/, '').length;
     return digits <= 15 ? Number(raw) : BigInt(raw);
   }
   if (raw === 'true' || raw === 'True') { return true; }
   if (raw === 'false' || raw === 'False') { return false; }
-  // Floats, dates and anything with YAML punctuation go to the full parser.
-  if (/^[-+]?(\.\d|\d)/.test(raw) || !PLAIN_SAFE.test(raw) || raw.includes(': ') || raw.endsWith(':') || raw.endsWith(' ')) { return undefined; }
+  // What YAML would read as a number, a date or a time, and anything with YAML punctuation, goes to the full
+  // parser; a run id such as 9172026…af that merely starts with a digit is a plain string.
+  if (NUMBER_LIKE.test(raw) || DATE_LIKE.test(raw) || !PLAIN_SAFE.test(raw) || raw.includes(': ') || raw.endsWith(':') || raw.endsWith(' ')) { return undefined; }
   return raw;
 }
 

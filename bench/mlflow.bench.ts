@@ -1,0 +1,79 @@
+// MLflow file store benchmark: the first level of the tree (openFileStore + scan(): experiments and every run's
+// header, parent links included) on a generated store of 10,000 runs, against the floor of reading every run's
+// meta.yaml with readFileSync in the same process. Then the full records of one experiment and one run's history.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openFileStore } from '../src/core/mlflow/fileStore';
+import { mlflowRef } from '../src/core/mlflow/find';
+import { cachedMlflowFileStore } from './mlflowGen';
+import { line, median, time } from './util';
+
+const RUNS = Number(process.env.BENCH_MLFLOW_RUNS ?? 10_000);
+
+export async function benchMlflow(): Promise<void> {
+  const gen = await time(() => cachedMlflowFileStore({ runs: RUNS }));
+  const store = gen.value;
+  console.log(`mlflow: file store of ${store.runIds.length} runs in ${store.experimentIds.length} experiments (${store.path})`);
+  line('generate (or reuse) the store', `${(gen.ms / 1000).toFixed(1)} s`);
+  const ref = mlflowRef('file', store.path, path.dirname(store.path));
+
+  // The floor: paths known, every run's meta.yaml read synchronously (no listing, no parsing).
+  const floorOnce = (): number => {
+    const t0 = performance.now();
+    let bytes = 0;
+    for (const f of store.metaFiles) { bytes += fs.readFileSync(f).length; }
+    if (bytes === 0) { throw new Error('no meta.yaml read'); }
+    return performance.now() - t0;
+  };
+  // The same with the listing scan() has to do to find them (readdirSync of mlruns/ and of every experiment).
+  const floorListedOnce = (): number => {
+    const t0 = performance.now();
+    let n = 0;
+    for (const e of fs.readdirSync(store.path, { withFileTypes: true })) {
+      if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'models') { continue; }
+      const ed = path.join(store.path, e.name);
+      for (const r of fs.readdirSync(ed, { withFileTypes: true })) {
+        if (r.isDirectory()) { n += fs.readFileSync(path.join(ed, r.name, 'meta.yaml')).length > 0 ? 1 : 0; }
+      }
+    }
+    if (n === 0) { throw new Error('no meta.yaml read'); }
+    return performance.now() - t0;
+  };
+  const scanOnce = async (): Promise<{ ms: number; experiments: number; runs: number; nested: number; problems: number }> => {
+    const t0 = performance.now();
+    const reader = await openFileStore(ref);
+    const s = await reader.scan();
+    const ms = performance.now() - t0;
+    reader.close();
+    return { ms, experiments: s.experiments.length, runs: s.runs.length, nested: s.runs.filter((r) => r.parentRunId).length, problems: s.problems.length };
+  };
+
+  floorOnce(); await scanOnce(); // warm the page cache for both
+  const floors: number[] = [];
+  const listed: number[] = [];
+  const scans: number[] = [];
+  let last = await scanOnce();
+  for (let rep = 0; rep < 5; rep++) {
+    floors.push(floorOnce());
+    listed.push(floorListedOnce());
+    last = await scanOnce();
+    scans.push(last.ms);
+  }
+  const floor = median(floors);
+  line('floor: readFileSync of every run meta.yaml (paths known)', `${floor.toFixed(0)} ms`);
+  line('  the same with the readdirSync listing that finds them', `${median(listed).toFixed(0)} ms`);
+  line(`scan(): ${last.experiments} experiments, ${last.runs} runs (${last.nested} nested)`, `${median(scans).toFixed(0)} ms  ${(median(scans) / floor).toFixed(2)}×`, '≤ 2× floor');
+  line('  problems reported', String(last.problems));
+
+  const reader = await openFileStore(ref);
+  const s = await reader.scan();
+  const firstExp = s.experiments[1] ?? s.experiments[0];
+  const ids = s.runs.filter((r) => r.experimentId === firstExp.id).map((r) => r.id);
+  const recs = await time(() => reader.runs(ids));
+  const points = recs.value.runs.reduce((n, r) => n + Object.values(r.metrics).reduce((m, x) => m + x.count, 0), 0);
+  line(`runs(): ${ids.length} records of one experiment (${points} metric points summarised)`, `${recs.ms.toFixed(0)} ms`);
+  const hist = await time(() => reader.metricHistory(ids[0]));
+  line(`metricHistory(): one run, ${Object.values(hist.value.metrics).reduce((n, p) => n + p.length, 0)} points`, `${hist.ms.toFixed(1)} ms`);
+  reader.close();
+}
