@@ -21,12 +21,16 @@ export const USAGE: Record<string, string> = {
   'run log-param': 'mlops run log-param KEY VALUE [--run ID]\n  Set one param of the run named by --run or MLOPS_RUN_ID (typed like --param k=v).',
   'run end': 'mlops run end [--status finished|failed|killed] [--run ID]\n  End the run named by --run or MLOPS_RUN_ID (default status finished); the duration is recorded.',
   'runs list': 'mlops runs list [--experiment E] [--status S] [--filter EXPR] [--sort [-]FIELD] [--limit N] [--json]\n'
+    + '               [--source mlflow [PATH] [--all]]\n'
     + '  List runs, newest first, with the last value of their metrics. EXPR, e.g.\n'
     + "    'metrics.accuracy > 0.9 and params.lr <= 0.01 and tags has candidate and not status = failed'\n"
     + '  Fields: metrics.NAME (last value), params.NAME, meta.NAME, status, name, experiment, id, tags, start, end;\n'
     + '  quote names with other characters: metrics."accuracy@fold=1". --sort takes a field, - for descending.\n'
     + '  With .mlops/goals.json: kpis.NAME (a KPI\'s value), goals (met, unmet, unknown, none) and cost, e.g.\n'
-    + "    'goals = met and kpis.retained_revenue > 250 and cost < 5'; the table gains GOALS, KPI and COST columns.",
+    + "    'goals = met and kpis.retained_revenue > 250 and cost < 5'; the table gains GOALS, KPI and COST columns."
+    + '  --source mlflow lists MLflow runs in place, without importing (no .mlops store needed): the store at PATH\n'
+    + '  (an mlruns folder, an mlflow.db, or a folder holding one), else every one found up to 3 levels below the\n'
+    + '  current folder, with a STORE column; deleted runs only with --all. Same columns and JSON (run.source.store).',
   'runs show': 'mlops runs show RUN [--experiment E] [--json]\n'
     + '  Show one run. RUN is an id, a unique id prefix (at least 4 characters) or a unique run name.',
   'runs delete': 'mlops runs delete RUN... [--experiment E] [--json]\n  Move runs to the trash (.mlops/trash/, ignored by git); undo with mlops runs restore.',
@@ -41,6 +45,14 @@ export const USAGE: Record<string, string> = {
   'budget': 'mlops budget [--experiment E] [--json]\n'
     + "  Each experiment's spend against its limit from the budget in .mlops/goals.json (near: ≥ 80%, OVER), the\n"
     + '  total, and the runs whose cost is unknown (not counted) and why.',
+  'import mlflow': 'mlops import mlflow PATH [--experiment NAME]... [--include-deleted] [--dry-run] [--json]\n'
+    + '  Import an MLflow store (an mlruns folder, an mlflow.db, or a folder holding one; never written) into .mlops:\n'
+    + '  experiments, runs with every metric point, params, tags, notes, git commit, parent run, user and source, and\n'
+    + '  registered models with their versions, stages, aliases (tags alias=NAME) and producing run. Artifacts are\n'
+    + '  recorded by reference (hashed where they are when on this machine), never copied. Runs imported before are\n'
+    + '  skipped, so importing again after more training adds only the new runs. --experiment NAME (or id) imports\n'
+    + '  only those; --dry-run prints what would be written and writes nothing. Exit 1 when something could not be\n'
+    + '  read or imported (listed on stderr as file: reason), 2 when PATH is not an MLflow store.',
   'trash list': 'mlops trash list [--json]\n  Runs in the trash.',
   'trash empty': 'mlops trash empty [--older-than AGE] [--json]\n'
     + '  Delete trashed runs for good (all, or those trashed more than AGE ago: 30d, 12h, 90m) and list them.',

@@ -1,7 +1,7 @@
 // `mlops runs …`: list, show, delete, restore, tag, untag and rename runs.
 import {
   RowGoals, assertText, emptyGoals, evaluateRun, formatBytes, formatCost, formatDuration, goalFields, goalsBadge, isId, summarizeMetrics,
-  type Goals, type MetricSummary, type Run, type RunGoals, type Store,
+  type Goals, type MetricSummary, type Run, type RunGoals, type Store, type StoreProblem,
 } from '../core';
 import {
   QueryError, compareForSort, matches, parseQuery, parseSortKey, type Expr, type RunRow, type SortKey,
@@ -11,6 +11,7 @@ import { formatNumber, formatValue, localTime, printJson, reportProblems, table 
 import { loadRunRows } from './runRows';
 import { VERDICT_MARK, modelSizes, readGoals, reportGoalsProblems, runGoalsJson, type CliGoals } from './goals';
 import { pickByName, resolveRunRef } from './runRef';
+import { loadMlflowRows } from './mlflow';
 
 /** How many metric columns `runs list` prints: the headline metric and a few more. */
 const METRIC_COLUMNS = 4;
@@ -77,18 +78,34 @@ function checkKpiNames(g: CliGoals, expr: Expr | undefined, text: string | undef
   }
 }
 
-function runsTable(rows: readonly RunRow[], goals: Goals, rowGoals: RowGoals, sort: SortKey | undefined): string {
+/** KPIs, goals and cost come from .mlops/goals.json, which says nothing about runs read from MLflow. */
+function noGoalFields(expr: Expr | undefined, option: string): void {
+  const stack: Expr[] = expr ? [expr] : [];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if ('items' in e) { stack.push(...e.items); continue; }
+    if (e.type === 'not') { stack.push(e.expr); continue; }
+    if (e.field.root === 'kpis' || e.field.root === 'goals' || e.field.root === 'cost') {
+      throw new UsageError(`${option}: ${e.field.root} comes from .mlops/goals.json and does not apply to --source mlflow; import the runs first (mlops import mlflow PATH)`);
+    }
+  }
+}
+
+/** With `storeColumn`, a STORE column says which MLflow store each run is in (source.store). */
+function runsTable(rows: readonly RunRow[], goals: Goals, rowGoals: RowGoals, sort: SortKey | undefined, storeColumn = false): string {
   const sortKpi = sort?.field.root === 'kpis' && sort.field.key !== undefined ? [sort.field.key] : [];
   const kpis = [...new Set([...sortKpi, ...goals.kpis.map((k) => k.name)])].slice(0, KPI_COLUMNS);
   const cols = metricColumns(rows, sort).slice(0, kpis.length ? Math.max(1, METRIC_COLUMNS - kpis.length) : METRIC_COLUMNS);
   const badge = goals.metrics.length > 0 || goals.kpis.length > 0 || Object.keys(goals.constraints).length > 0;
   const currency = goals.budget?.currency;
-  const header = ['ID', 'EXPERIMENT', 'NAME', 'STATUS', ...(badge ? ['GOALS'] : []), 'STARTED', ...kpis, ...cols, ...(currency ? [`COST ${currency}`] : []), 'COMMIT'];
+  const header = [...(storeColumn ? ['STORE'] : []), 'ID', 'EXPERIMENT', 'NAME', 'STATUS', ...(badge ? ['GOALS'] : []), 'STARTED', ...kpis, ...cols, ...(currency ? [`COST ${currency}`] : []), 'COMMIT'];
   return table([header, ...rows.map((r) => {
     const g = badge || kpis.length || currency ? rowGoals.of(r) : undefined;
     const kpiCells = kpis.map((k) => { const v = g?.kpis.get(k); return v?.ok ? formatNumber(v.value) : '-'; });
     const cost = g?.cost;
-    return [r.run.id, r.run.experiment, r.run.name, r.run.status, ...(badge ? [(g && goalsBadge(g)) || '-'] : []), localTime(r.run.startTime),
+    const where = (r.run.source as { store?: unknown } | undefined)?.store;
+    const store = storeColumn ? [typeof where === 'string' ? where : ''] : [];
+    return [...store, r.run.id, r.run.experiment, r.run.name, r.run.status, ...(badge ? [(g && goalsBadge(g)) || '-'] : []), localTime(r.run.startTime),
       ...kpiCells, ...cols.map((c) => { const s = r.metrics.get(c); return s ? formatNumber(s.last) : '-'; }),
       ...(currency ? [cost?.known ? formatCost(cost.amount, '').trimEnd() : '-'] : []), commit(r.run)];
   })]);
@@ -113,9 +130,16 @@ const experimentOption = { experiment: { type: 'string', short: 'e' } } as const
 
 export const RUNS_COMMANDS: Record<string, Command> = {
   'runs list': {
-    options: { ...experimentOption, status: { type: 'string' }, filter: { type: 'string', short: 'f' }, sort: { type: 'string', short: 's' }, limit: { type: 'string', short: 'n' } },
-    positionals: 0,
-    async run({ io, values, json, store: open }) {
+    options: {
+      ...experimentOption, status: { type: 'string' }, filter: { type: 'string', short: 'f' }, sort: { type: 'string', short: 's' }, limit: { type: 'string', short: 'n' },
+      source: { type: 'string' }, all: { type: 'boolean' },
+    },
+    positionals: [0, 1],
+    async run({ io, values, positionals, json, store: open }) {
+      const source = str(values, 'source') ?? 'mlops';
+      if (source !== 'mlops' && source !== 'mlflow') { throw new UsageError(`unknown --source '${source}': use mlops (the default) or mlflow`); }
+      if (source === 'mlops' && positionals.length) { throw new UsageError(`'mlops runs list' takes a PATH only with --source mlflow, got '${positionals[0]}'`); }
+      if (source === 'mlops' && values.all) { throw new UsageError("--all (deleted MLflow runs too) goes with --source mlflow; .mlops runs in the trash are listed by 'mlops trash list'"); }
       const status = parseStatus(str(values, 'status'));
       const filterText = str(values, 'filter');
       const sortText = str(values, 'sort');
@@ -127,13 +151,30 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       try { filter = filterText !== undefined ? parseQuery(filterText, names) : undefined; } catch (e) { optionError('filter', filterText ?? '', e); }
       try { sort = sortText !== undefined ? parseSortKey(sortText, names) : undefined; } catch (e) { optionError('sort', sortText ?? '', e); }
       const limit = parseLimit(str(values, 'limit'));
-      const store = await open();
-      const g = await readGoals(store);
-      checkKpiNames(g, filter, filterText, 'filter');
-      checkKpiNames(g, sort && { type: 'compare', field: sort.field, op: '=', value: { text: '0' } }, sortText, 'sort');
-      const { rows: all, problems } = await loadRunRows(store, { experiment: str(values, 'experiment') });
-      const sizes = await modelSizes(store, g.goals);
-      const rowGoals = new RowGoals(g.goals, sizes.sizeOf);
+      let all: RunRow[];
+      let problems: StoreProblem[];
+      let g: CliGoals | undefined;
+      let rowGoals: RowGoals;
+      let emptyText = 'No runs yet. Log one with: mlops run log --experiment NAME --metric loss=0.5\n';
+      const sizeProblems: StoreProblem[] = [];
+      if (source === 'mlflow') {
+        // Read in place, no .mlops store needed: goals (which live in .mlops) do not apply.
+        const loaded = await loadMlflowRows(io.cwd, positionals[0], { all: values.all === true, experiment: str(values, 'experiment') });
+        ({ rows: all, problems } = loaded);
+        rowGoals = new RowGoals(emptyGoals());
+        noGoalFields(filter, '--filter');
+        noGoalFields(sort && { type: 'compare', field: sort.field, op: '=', value: { text: '0' } }, '--sort');
+        emptyText = loaded.stores.length ? `No runs in ${loaded.stores.map((s) => s.label).join(', ')}.\n` : `No MLflow store (mlruns/ or mlflow.db) in ${io.cwd} or the folders below it.\n`;
+      } else {
+        const store = await open();
+        g = await readGoals(store);
+        checkKpiNames(g, filter, filterText, 'filter');
+        checkKpiNames(g, sort && { type: 'compare', field: sort.field, op: '=', value: { text: '0' } }, sortText, 'sort');
+        ({ rows: all, problems } = await loadRunRows(store, { experiment: str(values, 'experiment') }));
+        const sizes = await modelSizes(store, g.goals);
+        sizeProblems.push(...sizes.problems);
+        rowGoals = new RowGoals(g.goals, sizes.sizeOf);
+      }
       const fields = goalFields(rowGoals);
       let rows = all.filter((r) => (!status || r.run.status === status) && (!filter || matches(filter, r, fields)));
       if (sort) {
@@ -145,11 +186,11 @@ export const RUNS_COMMANDS: Record<string, Command> = {
       if (json) {
         printJson(io, rows.map((r) => ({ ...r.run, metrics: metricsJson(r.metrics), ...runGoalsJson(rowGoals.of(r), false) })));
       } else if (rows.length === 0) {
-        io.stdout(all.length ? 'No runs match.\n' : 'No runs yet. Log one with: mlops run log --experiment NAME --metric loss=0.5\n');
+        io.stdout(all.length ? 'No runs match.\n' : emptyText);
       } else {
-        io.stdout(runsTable(rows, g.goals, rowGoals, sort));
+        io.stdout(runsTable(rows, g?.goals ?? emptyGoals(), rowGoals, sort, source === 'mlflow'));
       }
-      return Math.max(reportGoalsProblems(io, g, [], false), reportProblems(io, [...problems, ...sizes.problems]));
+      return Math.max(g ? reportGoalsProblems(io, g, [], false) : 0, reportProblems(io, [...problems, ...sizeProblems]));
     },
   },
 

@@ -35,7 +35,9 @@ export function displayName(h: Pick<MlflowRunHeader, 'id' | 'name'>): string {
   return n ? n.slice(0, 200) : `run ${h.id.slice(0, 8)}`;
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms !== undefined && Number.isFinite(ms) && ms >= 0 ? new Date(ms).toISOString() : undefined);
+/** Times `.mlops` can store: from the epoch to the end of year 9999 (a bigger millisecond count would throw in toISOString, or print a 6-digit year no reader accepts). */
+export const MAX_TIME_MS = 253402300799999;
+const iso = (ms: number | undefined): string | undefined => (ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME_MS ? new Date(ms).toISOString() : undefined);
 
 /**
  * `source` of a run read from (or imported from) MLflow. `mlflowRunId` is what makes an import idempotent.
@@ -55,11 +57,37 @@ export interface MlflowRunSource {
   tags?: Record<string, string>;
   /** MLflow's lifecycle: deleted runs are hidden unless a filter shows them. */
   deleted?: boolean;
+  /**
+   * Set by the importer: the metric points and end time MLflow had when the run was imported, so a re-import can
+   * tell whether a run that was still running has more to bring over.
+   */
+  mlflowPoints?: number;
+  mlflowEndTime?: number;
 }
 
-/** User tags (not `mlflow.*`) as `.mlops` tags: `key=value`, or `key` when the value is empty. */
+/**
+ * User tags (not `mlflow.*`) as `.mlops` tags: `key=value`, or `key` when the value is empty. A `.mlops` tag is one
+ * line of at most 100 characters, so line breaks and other control characters become spaces and a long value is
+ * cut; the exact value stays in `source.tags`.
+ */
 export function userTags(tags: Record<string, string>): string[] {
-  return Object.entries(tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => (v === '' ? k : `${k}=${v}`).slice(0, 100));
+  // eslint-disable-next-line no-control-regex
+  const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const out = Object.entries(tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => oneLine(v === '' ? k : `${k}=${v}`).slice(0, 100)).filter((t) => t !== '');
+  return [...new Set(out)];
+}
+
+/**
+ * A `.mlops` name (experiment, model: a file name, see ids.ts) for an MLflow name, which may hold any character
+ * (`/Users/me@x.com/churn`, `forecaster-{store_id}`): characters a file name cannot safely hold become `_`, leading
+ * ones are dropped, and a name left empty or reserved on Windows gets `fallback`. The same MLflow name always gives
+ * the same `.mlops` name, so a re-import finds what the first import wrote.
+ */
+export function mlopsNameOf(name: string, fallback: string): string {
+  let n = name.replace(/[^A-Za-z0-9 ._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100).replace(/[ .]+$/, '');
+  if (!n) { n = fallback; }
+  if (/^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i.test(n)) { n = `${n}_`; }
+  return n;
 }
 
 /**
