@@ -19,11 +19,15 @@ export async function benchMlflow(): Promise<void> {
   const ref = mlflowRef('file', store.path, path.dirname(store.path));
 
   // The floor: paths known, every run's meta.yaml read synchronously (no listing, no parsing).
+  const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const floorCpu: number[] = [];
   const floorOnce = (): number => {
+    const c0 = cpuMs();
     const t0 = performance.now();
     let bytes = 0;
     for (const f of store.metaFiles) { bytes += fs.readFileSync(f).length; }
     if (bytes === 0) { throw new Error('no meta.yaml read'); }
+    floorCpu.push(cpuMs() - c0);
     return performance.now() - t0;
   };
   // The same with the listing scan() has to do to find them (readdirSync of mlruns/ and of every experiment).
@@ -40,11 +44,14 @@ export async function benchMlflow(): Promise<void> {
     if (n === 0) { throw new Error('no meta.yaml read'); }
     return performance.now() - t0;
   };
+  const scanCpu: number[] = [];
   const scanOnce = async (): Promise<{ ms: number; experiments: number; runs: number; nested: number; problems: number }> => {
+    const c0 = cpuMs();
     const t0 = performance.now();
     const reader = await openFileStore(ref);
     const s = await reader.scan();
     const ms = performance.now() - t0;
+    scanCpu.push(cpuMs() - c0);
     reader.close();
     return { ms, experiments: s.experiments.length, runs: s.runs.length, nested: s.runs.filter((r) => r.parentRunId).length, problems: s.problems.length };
   };
@@ -64,6 +71,7 @@ export async function benchMlflow(): Promise<void> {
   line('floor: readFileSync of every run meta.yaml (paths known)', `${floor.toFixed(0)} ms`);
   line('  the same with the readdirSync listing that finds them', `${median(listed).toFixed(0)} ms`);
   line(`scan(): ${last.experiments} experiments, ${last.runs} runs (${last.nested} nested)`, `${median(scans).toFixed(0)} ms  ${(median(scans) / floor).toFixed(2)}×`, '≤ 2× floor');
+  line('  CPU time (all threads): floor / scan()', `${median(floorCpu).toFixed(0)} / ${median(scanCpu).toFixed(0)} ms  ${(median(scanCpu) / median(floorCpu)).toFixed(2)}×`);
   line('  problems reported', String(last.problems));
 
   const reader = await openFileStore(ref);

@@ -87,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   context.subscriptions.push({ dispose: onLockEvent((e) => log.warn(`lock: ${e.message}`)) });
   const viewState = new ViewState(context.workspaceState);
   const make = (name: 'experiments' | 'data' | 'models', id: string) => {
-    const tree = new MlopsTree(name, stores, viewState, log);
+    const tree = new MlopsTree(name, stores, viewState, log, mlflow);
     // Runs (Compare Runs) and data versions (Compare Data Versions) can be compared by selecting several.
     const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name !== 'models' });
     context.subscriptions.push(tree, view);
@@ -128,14 +128,14 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.setModelStage, (t?: unknown, stage?: string, opts?: unknown) => setModelStage(stores, t, stage, opts));
   reg(Commands.revealFile, (t?: unknown) => revealFile(stores, t));
   reg(Commands.copyRunId, (t?: unknown) => copyRunId(stores, t));
-  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f, stores));
+  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f, stores, mlflow));
   reg(Commands.clearRunFilter, () => viewState.setFilter({}));
   reg(Commands.sortRuns, (s?: string) => sortRuns(viewState, s, stores));
   reg(Commands.loadMoreRuns, (n?: ViewNode) => loadMore(viewState, trees, n));
-  reg(Commands.revealRun, (a: { runId: string; root?: string }) => revealRun(stores, viewState, trees, a));
+  reg(Commands.revealRun, (a: { runId: string; root?: string; store?: string }) => revealRun(stores, viewState, trees, a, mlflow));
   reg(Commands.revealDataVersion, (a: { versionId: string; root?: string }) => revealDataVersion(stores, trees, a));
   reg(InternalCommands.revealExperiment, (a: { experiment: string; root?: string }) => revealExperiment(stores, trees, a));
-  reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string }) => revealModelVersion(stores, trees, a));
+  reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string; store?: string }) => revealModelVersion(stores, trees, a, mlflow));
   reg(Commands.showRunning, async () => {
     await vscode.commands.executeCommand(`${Views.experiments}.focus`);
     const running = stores.list().flatMap((s) => s.runs.list().filter((r: Run) => r.status === 'running').map((r) => ({ r, s })));

@@ -189,6 +189,18 @@ describe('MLflow file store reader', () => {
       assert.deepEqual(runs.map((x) => [x.id, x.parentRunId]), [[RUN_B, RUN_A]], 'unknown ids are left out');
     });
 
+    it('reads a run started after scan() through runs() and metricHistory(); an unknown id is left out', async () => {
+      const mlruns = path.join(tmp, 'mlruns');
+      const exp = experiment(mlruns, '1', 'live');
+      run(exp, RUN_A);
+      const r = await open(mlruns);
+      assert.equal((await r.scan()).runs.length, 1);
+      run(exp, RUN_B, { params: { lr: '0.1' }, metrics: { loss: '5 0.5 1\n' } });
+      const { runs } = await r.runs([RUN_B, 'f'.repeat(32), '../escape']);
+      assert.deepEqual(runs.map((x) => [x.id, x.params]), [[RUN_B, { lr: '0.1' }]]);
+      assert.deepEqual((await r.metricHistory(RUN_B)).metrics, { loss: [{ timestamp: 5, value: 0.5, step: 1 }] });
+    });
+
     it('ignores folders that are not experiments or runs, without problems', async () => {
       const mlruns = path.join(tmp, 'mlruns');
       const exp = experiment(mlruns, '1', 'real');

@@ -259,6 +259,35 @@ describe('MLflow SQLite reader: bad files are rejected with one message naming t
     await rejects(file, /: damaged \(.*malformed.*\)$/);
   });
 
+  it('a damaged page in the params table: runs() still gives tags and metrics, and reports the params table', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'mlflow.db');
+    const run = 'a'.repeat(32);
+    await writeMlflowDb(file, [
+      "INSERT INTO experiments VALUES (0, 'Default', '/tmp/0', 'active', 1, 1)", runRow(run, 0, { name: 'r' }),
+      ['INSERT INTO params VALUES (?,?,?)', ['lr', '0.1', run]], ['INSERT INTO tags VALUES (?,?,?)', ['team', 'x', run]],
+      ['INSERT INTO metrics VALUES (?,?,?,?,?,?)', ['acc', 0.9, 5, run, 0, 0]],
+    ]);
+    const SQL = await sqlEngine();
+    const bytes = fs.readFileSync(file);
+    const probe = new SQL.Database(bytes);
+    const root = Number(probe.exec("SELECT rootpage FROM sqlite_master WHERE name = 'params'")[0].values[0][0]);
+    probe.close();
+    const pageSize = bytes.readUInt16BE(16);
+    bytes.fill(0xff, (root - 1) * pageSize, root * pageSize);
+    fs.writeFileSync(file, bytes);
+    const reader = await openSqliteStore(refOf(file));
+    try {
+      const got = await reader.runs([run]);
+      assert.equal(got.runs.length, 1);
+      assert.deepEqual([got.runs[0].params, got.runs[0].tags, got.runs[0].metrics.acc.last], [{}, { team: 'x' }, 0.9]);
+      assert.deepEqual(got.problems.map((p) => p.file), ['mlflow.db#params']);
+      assert.match(got.problems[0].reason, /^damaged \(.*malformed.*\)$/);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('a database from a future schema (unknown alembic revision and a required column gone) names the revision', async () => {
     const file = path.join(tmpDir(), 'mlflow.db');
     const ddl = MLFLOW_DDL.replace("INSERT INTO alembic_version VALUES ('3500859a5d39');", "INSERT INTO alembic_version VALUES ('ffffffffffff');")

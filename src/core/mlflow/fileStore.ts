@@ -92,6 +92,8 @@ class FileStoreReader implements MlflowReader {
   /** run id → its folder, from the last scan (runs() and metricHistory() find runs through it). */
   private locations = new Map<string, RunDir>();
   private scanned = false;
+  /** Experiment folders of the last scan: a run logged since is found in them without a full rescan. */
+  private experimentFolders: { dir: string; id: string; deleted: boolean }[] = [];
 
   constructor(readonly ref: MlflowStoreRef) {}
 
@@ -118,6 +120,8 @@ class FileStoreReader implements MlflowReader {
     checkAbort(opts);
     const runDirs: RunDir[] = [];
     const found = await mapLimit(expDirs, IO_LIMIT, (d) => this.readExperiment(d, problems));
+    const folders: { dir: string; id: string; deleted: boolean }[] = [];
+    found.forEach((f, i) => { if (f) { folders.push({ dir: expDirs[i].dir, id: f.experiment.id, deleted: f.experiment.lifecycle === 'deleted' }); } });
     for (const f of found) {
       if (!f) { continue; }
       experiments.push(f.experiment);
@@ -140,6 +144,7 @@ class FileStoreReader implements MlflowReader {
     }
     this.locations = locations;
     this.scanned = true;
+    this.experimentFolders = folders;
     experiments.sort((a, b) => cmpId(a.id, b.id));
     runs.sort((a, b) => cmpId(a.experimentId, b.experimentId) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { experiments, runs, problems: sortProblems(problems) };
@@ -348,10 +353,26 @@ class FileStoreReader implements MlflowReader {
 
   // ---------- runs ----------
 
+  /**
+   * Makes sure the runs' folders are known: the first call scans; later, an id the last scan did not see is looked
+   * for as `<experiment>/<id>/meta.yaml` in the known experiments (a run started since), never by a rescan, so
+   * asking for a run that does not exist stays cheap.
+   */
   private async locate(ids: readonly string[]): Promise<void> {
-    if (!this.scanned || ids.some((id) => !this.locations.has(id))) {
-      await this.scan();
-    }
+    if (!this.scanned) { await this.scan(); return; }
+    const missing = [...new Set(ids)].filter((id) => !this.locations.has(id) && /^[\w-]+$/.test(id));
+    if (missing.length === 0) { return; }
+    await mapLimit(missing, IO_LIMIT, async (id) => {
+      for (const f of this.experimentFolders) {
+        const dir = path.join(f.dir, id);
+        try {
+          if ((await fsp.stat(path.join(dir, 'meta.yaml'))).isFile()) {
+            this.locations.set(id, { dir, expId: f.id, expDeleted: f.deleted });
+            return;
+          }
+        } catch { /* not in this experiment */ }
+      }
+    });
   }
 
   async runs(ids: readonly string[], opts?: MlflowReadOptions): Promise<{ runs: MlflowRunRecord[]; problems: MlflowProblem[] }> {

@@ -212,22 +212,27 @@ class SqliteReader implements MlflowReader {
     const head = this.headers(loaded, new Set(this.experiments(loaded).map((x) => x.id)), [...new Set(ids)]);
     const problems: MlflowProblem[] = [...(stale ? [stale] : []), ...head.problems];
     const byId = new Map(head.runs.map((h): [string, MlflowRunRecord] => [h.id, { ...h, params: {}, tags: {}, metrics: {} }]));
+    // A damaged page in one table loses that table's part of these runs (reported), not the runs.
+    const part = (table: 'params' | 'tags' | 'metrics', read: () => void) => {
+      if (!hasTable(schema, table)) { return; }
+      try { read(); } catch (e) { problems.push({ file: `${this.file}#${table}`, reason: sqlErrorText(e).replace(`${this.ref.path}: `, '') }); }
+    };
     for (const chunk of chunked([...byId.keys()])) {
       opts?.signal?.throwIfAborted();
       const marks = chunk.map(() => '?').join(',');
-      if (hasTable(schema, 'params')) {
+      part('params', () => {
         for (const [id, k, v] of this.rows(db, `SELECT run_uuid, "key", value FROM params WHERE run_uuid IN (${marks}) ORDER BY "key"`, chunk)) {
           byId.get(String(id))!.params[String(k)] = text(v);
         }
-      }
-      if (hasTable(schema, 'tags')) {
+      });
+      part('tags', () => {
         for (const [id, k, v] of this.rows(db, `SELECT run_uuid, "key", value FROM tags WHERE run_uuid IN (${marks}) ORDER BY "key"`, chunk)) {
           byId.get(String(id))!.tags[String(k)] = text(v);
         }
-      }
-      if (hasTable(schema, 'metrics')) {
+      });
+      part('metrics', () => {
         for (const s of this.summaries(db, schema, chunk)) { byId.get(s.runId)!.metrics[s.summary.key] = s.summary; }
-      }
+      });
     }
     return { runs: [...byId.values()], problems };
   }

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { messageOf } from '../errors';
+import { resolveArtifactUri } from './artifacts';
 import type { MetricPoint, MetricSummary } from '../store/metrics';
 import type { Run } from '../store/schemas';
 import { toMetricSummaries, toRun } from './convert';
@@ -18,6 +19,16 @@ export function storeRelPath(ref: MlflowStoreRef): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : ref.path.split(path.sep).join('/');
 }
 
+/** The registry's recorded sources that exist here, found once per load (the tree does not touch the disk). */
+async function localArtifacts(registry: MlflowRegistry, storePath: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const source of new Set(registry.versions.map((v) => v.source).filter((x): x is string => Boolean(x)))) {
+    const { local } = await resolveArtifactUri(source, storePath).catch(() => ({ local: undefined }));
+    if (local) { out.set(source, local); }
+  }
+  return out;
+}
+
 export class MlflowViewState {
   private scanned: MlflowScan = { experiments: [], runs: [], problems: [] };
   private readonly headers = new Map<string, MlflowRunHeader>();
@@ -26,6 +37,7 @@ export class MlflowViewState {
   private summaries = new Map<string, Map<string, MetricSummary>>();
   private readonly recordProblems: MlflowProblem[] = [];
   private loadError: string | undefined;
+  private readonly artifacts = new Map<string, string>();
   private generation = 0;
   /** The registry as last read (undefined until `load()` read it, or when it could not be read). */
   registry: MlflowRegistry | undefined;
@@ -54,8 +66,12 @@ export class MlflowViewState {
         this.reader.registry().catch((e: unknown): MlflowRegistry => ({ models: [], versions: [], problems: [{ file: this.relPath, reason: `registry: ${messageOf(e)}` }] })),
       ]);
       if (gen !== this.generation) { return; }
+      const found = await localArtifacts(registry, this.ref.path);
+      if (gen !== this.generation) { return; }
       this.scanned = scan;
       this.registry = registry;
+      this.artifacts.clear();
+      for (const [k, v] of found) { this.artifacts.set(k, v); }
       this.loadError = undefined;
     } catch (e) {
       if (gen !== this.generation) { return; }
@@ -117,6 +133,11 @@ export class MlflowViewState {
   isDeleted(id: string): boolean {
     const h = this.headers.get(id);
     return h !== undefined && (h.lifecycle === 'deleted' || this.experiment(h.experimentId)?.lifecycle === 'deleted');
+  }
+
+  /** Where a model version's recorded source is in this workspace (absolute), when its files are here. */
+  artifactPath(source: string): string | undefined {
+    return this.artifacts.get(source);
   }
 
   /** Metric summaries of a run whose record was read; undefined before. */
