@@ -20,6 +20,8 @@ import { LintCodeActions, LintHover, addToVetted, pinAllDependencies, pinDepende
 import { extractNotebookToScript, restartAndRunAll, type ExtractOptions } from './vscode/lint/notebookActions';
 import { COMPARE_VIEW_TYPE, ComparePanel, ComparePanelSerializer } from './vscode/compare/comparePanel';
 import { compareRuns } from './vscode/compare/compareCommand';
+import type { CompareDeps } from './vscode/compare/sources';
+import { importMlflowRuns } from './vscode/mlflow/importCommand';
 import { DATA_COMPARE_VIEW_TYPE, DataComparePanel, DataComparePanelSerializer } from './vscode/data/comparePanel';
 import { compareDataVersions, dataCompareSource, restorePair } from './vscode/data/compareCommand';
 import { addPythonLogger } from './vscode/commands/pythonLogger';
@@ -162,8 +164,10 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   context.subscriptions.push(new DataDiagnostics(stores, log));
   reg(Commands.createDataSchema, (a?: unknown) => createDataSchema(stores, a));
   reg(Commands.profileDataVersion, (a?: unknown) => profileDataVersion(stores, a));
-  reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(context, stores, log, clicked, all, () => trees.experiments.view.selection));
-  const compareSerializer = new ComparePanelSerializer(context, stores, log);
+  const compareDeps: CompareDeps = { ext: context, stores, mlflow, log };
+  reg(Commands.compareRuns, (clicked?: unknown, all?: unknown) => compareRuns(compareDeps, clicked, all, () => trees.experiments.view.selection));
+  const compareSerializer = new ComparePanelSerializer(compareDeps);
+  reg(Commands.importMlflowRuns, (node?: unknown) => importMlflowRuns({ stores, mlflow, log }, node));
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compareSerializer), { dispose: () => ComparePanel.current?.dispose() });
   const dataSource = dataCompareSource(context, stores, log);
   reg(Commands.compareDataVersions, (clicked?: unknown, all?: unknown) => compareDataVersions(context, stores, log, dataSource, clicked, all, () => trees.data.view.selection));

@@ -22,6 +22,12 @@ export const ComparedRunSchema = z.object({
   /** CSS colour, stable per run id. */
   color: z.string(),
   startTime: z.string(),
+  /** The workspace folder the run was read from. */
+  root: z.string().optional(),
+  /** The MLflow store's key for a run read from MLflow; absent for `.mlops` runs. */
+  store: z.string().optional(),
+  /** `MLflow — mlruns`: the badge in the run's column header. */
+  storeLabel: z.string().optional(),
 });
 export type ComparedRun = z.infer<typeof ComparedRunSchema>;
 
@@ -35,6 +41,8 @@ export const RowSchema = z.object({
   /** Indices of runs holding the best value (metric rows). */
   best: z.array(z.number().int()).optional(),
   direction: z.enum(['min', 'max']).optional(),
+  /** Param rows with a numeric value: each value as a number (MLflow's text "0.01" parsed), for the scatter chart. */
+  numbers: z.array(z.number().nullable()).optional(),
 });
 export type Row = z.infer<typeof RowSchema>;
 
@@ -143,8 +151,18 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
 export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 
 /** Webview state kept by VS Code across reloads (getState/setState and the panel serializer). */
+/** A compared run: workspace folder, run id and, for a run of an MLflow store, the store's key. */
+export const RunRefSchema = z.object({
+  root: z.string(),
+  runId: z.string(),
+  store: z.string().optional(),
+});
+export type RunRefState = z.infer<typeof RunRefSchema>;
+
 export const CompareStateSchema = z.object({
   runIds: z.array(z.string()),
   root: z.string().optional(),
+  /** The compared runs with their stores (a comparison may mix `.mlops` and MLflow runs); older states have runIds only. */
+  refs: z.array(RunRefSchema).optional(),
 });
 export type CompareState = z.infer<typeof CompareStateSchema>;

@@ -130,6 +130,25 @@ describe('Compare Runs webview in a real browser', function () {
     await page.close();
   });
 
+  it('an MLflow run next to a .mlops run: MLflow badge in its column header, text params plotted as numbers, refs saved for a reload', async () => {
+    const { page, cspErrors } = await open('light');
+    const payload = prepareComparison([
+      { run: run('01M', 'mlops-run', { lr: 0.1 }), points: curve('loss', 20, (i) => 1 / (i + 1)), origin: { root: '/w' } },
+      { run: run('d'.repeat(32), 'mlflow-run', { lr: '1e-2' }), points: curve('loss', 20, (i) => 1 / (i + 2)), origin: { root: '/w', store: 'mlflow:file:/w/mlruns', storeLabel: 'MLflow — mlruns' } },
+    ]);
+    const rendered = await load(page, payload);
+    assert.equal(rendered.charts, 2, 'the loss curve and the scatter chart of lr (MLflow recorded it as text)');
+    assert.deepEqual(await page.$$eval('#summary thead th', (ths) => ths.map((t) => t.textContent?.trim())), ['', 'mlops-run', 'mlflow-run MLflow']);
+    assert.deepEqual(await page.$$eval('#summary thead th .store-badge', (b) => b.map((x) => x.getAttribute('title'))), ['Read from MLflow — mlruns (read-only)']);
+    assert.equal(await page.$$eval('.chip .store-badge', (b) => b.length), 1);
+    assert.deepEqual(await page.$$eval('#summary tr[data-key="lr"] td', (tds) => tds.map((t) => t.textContent)), ['0.1', '1e-2'], 'the text as MLflow recorded it');
+    const state = await page.evaluate(() => (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState());
+    assert.deepEqual((state as { refs: unknown }).refs, [{ root: '/w', runId: '01M' }, { root: '/w', runId: 'd'.repeat(32), store: 'mlflow:file:/w/mlruns' }]);
+    assert.deepEqual(cspErrors, []);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'compare-mlflow.png'), fullPage: true });
+    await page.close();
+  });
+
   it('goals.json: KPI, metric goal, constraint and cost rows with ✓/✗/? and theme colours; dashed threshold lines', async () => {
     const { page, cspErrors } = await open('light');
     const rendered = await load(page, goalsPayload());

@@ -15,13 +15,15 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 
 interface ViewOptions { logScale: boolean; smoothing: number; xAxis: 'step' | 'time'; onlyDiff: boolean; scatterMetric?: string; scatterParam?: string }
-const saved = (vscode.getState() ?? {}) as { options?: Partial<ViewOptions>; runIds?: string[] };
+const saved = (vscode.getState() ?? {}) as { options?: Partial<ViewOptions>; runIds?: string[]; refs?: { root: string; runId: string; store?: string }[] };
 const opts: ViewOptions = { logScale: false, smoothing: 0, xAxis: 'step', onlyDiff: true, ...saved.options };
 let payload: ComparePayload | undefined;
 const charts: Chart[] = [];
 
 function saveState(): void {
-  vscode.setState({ options: opts, runIds: payload?.runs.map((r) => r.id) ?? saved.runIds ?? [] });
+  // The refs say which store each run is in (a comparison may mix .mlops and MLflow runs): the serializer restores them.
+  const refs = payload?.runs.every((r) => r.root !== undefined) ? payload.runs.map((r) => ({ root: r.root!, runId: r.id, ...(r.store ? { store: r.store } : {}) })) : saved.refs;
+  vscode.setState({ options: opts, runIds: payload?.runs.map((r) => r.id) ?? saved.runIds ?? [], ...(refs ? { refs } : {}) });
 }
 
 /** Exponential moving average, as TensorBoard's smoothing slider. */
@@ -37,6 +39,11 @@ function fmt(v: Row['values'][number]): string {
   return String(v);
 }
 
+/** The badge naming a run's store, for runs read from MLflow (a `.mlops` run has none). */
+function storeBadge(r: ComparePayload['runs'][number]): (Node | string)[] {
+  return r.storeLabel ? [' ', el('span', { cls: 'store-badge', text: 'MLflow', attrs: { title: `Read from ${r.storeLabel} (read-only)` } })] : [];
+}
+
 function render(): void {
   const started = performance.now();
   for (const c of charts.splice(0)) { c.destroy(); }
@@ -50,7 +57,7 @@ function render(): void {
   for (const r of p.runs) {
     const swatch = el('span', { cls: 'swatch', attrs: { 'aria-hidden': 'true' } });
     swatch.style.background = r.color;
-    chips.append(el('span', { cls: 'chip', attrs: { role: 'listitem' } }, swatch, el('span', { text: r.name, cls: 'run-name' }), el('span', { text: r.experiment, cls: 'muted' }),
+    chips.append(el('span', { cls: 'chip', attrs: { role: 'listitem' } }, swatch, el('span', { text: r.name, cls: 'run-name' }), ...storeBadge(r), el('span', { text: r.experiment, cls: 'muted' }),
       button('×', () => vscode.postMessage({ type: 'removeRun', runId: r.id }), { appearance: 'icon', title: `Remove ${r.name} from the comparison` })));
   }
   app.append(chips);
@@ -115,7 +122,7 @@ function render(): void {
     const lastRow = p.metrics.find((r) => r.key === `${mSel.value} last`);
     const paramRow = p.params.find((r) => r.key === pSel.value);
     const datasets = p.runs.flatMap((r, i) => {
-      const x = paramRow?.values[i];
+      const x = paramRow?.numbers?.[i];
       const y = lastRow?.values[i];
       return typeof x === 'number' && typeof y === 'number' ? [{ label: r.name, data: [{ x, y }], backgroundColor: r.color, borderColor: r.color, pointRadius: 5 }] : [];
     });
@@ -129,7 +136,7 @@ function render(): void {
     el('span', { cls: 'muted', text: `★ best value per metric row (lower is better for loss-like metrics)${p.goals ? '; ✓ meets the goal, ✗ misses it, ? unknown' : ''}` })));
   const table = el('table', { attrs: { id: 'summary' } });
   const head = el('tr', {}, el('th', { text: '' }));
-  for (const r of p.runs) { const sw = el('span', { cls: 'swatch' }); sw.style.background = r.color; head.append(el('th', {}, sw, ' ', el('span', { text: r.name }))); }
+  for (const r of p.runs) { const sw = el('span', { cls: 'swatch' }); sw.style.background = r.color; head.append(el('th', { attrs: r.storeLabel ? { title: r.storeLabel } : {} }, sw, ' ', el('span', { text: r.name }), ...storeBadge(r))); }
   table.append(el('thead', {}, head));
   const body = el('tbody');
   if (p.goals) { goalRows(body, p.goals, p.runs.length); }

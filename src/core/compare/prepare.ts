@@ -51,7 +51,40 @@ export function runColor(index: number): string {
  * A run to compare, with its metric points, or with them already reduced (from the series cache). `modelSizeBytes`:
  * its largest registered model artifact, which the model-size constraint falls back on.
  */
-export type CompareInput = ({ run: Run; points: readonly MetricPoint[] } | { run: Run; reduced: ReducedMetrics }) & { modelSizeBytes?: number };
+export type CompareInput = ({ run: Run; points: readonly MetricPoint[] } | { run: Run; reduced: ReducedMetrics }) & { modelSizeBytes?: number; origin?: RunOrigin };
+
+/** Where a compared run is read from: its workspace folder and, for an MLflow run, the store's key and label. */
+export interface RunOrigin {
+  root: string;
+  store?: string;
+  /** `MLflow — mlruns`: shown as a badge in the run's column header. */
+  storeLabel?: string;
+}
+
+/** A cell that is nothing but a decimal number (as a spreadsheet would read it): `-0.5`, `+3`, `1e-4`. */
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A param value as a number when it is one or is written as one: MLflow records every param as text ("0.01",
+ * "1e-3"), `.mlops` keeps numbers, so a learning rate logged both ways compares (and plots) as one number.
+ */
+export function paramNumber(v: Cell | undefined): number | undefined {
+  if (typeof v === 'number') { return Number.isFinite(v) ? v : undefined; }
+  if (typeof v === 'string' && PLAIN_NUMBER.test(v.trim())) { const n = Number(v.trim()); return Number.isFinite(n) ? n : undefined; }
+  return undefined;
+}
+
+/**
+ * What two param values must share to count as equal: the number ("1e-3" and 0.001), the truth value ("True" as
+ * Python's MLflow logs it, and true), or the text/JSON otherwise. `null` (not recorded) differs from everything.
+ */
+function paramIdentity(v: Cell): string {
+  const n = paramNumber(v);
+  if (n !== undefined) { return `n:${n}`; }
+  if (typeof v === 'boolean') { return `b:${v}`; }
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) { return `b:${v.trim().toLowerCase()}`; }
+  return JSON.stringify(v);
+}
 
 export interface CompareContext {
   dataVersions?: readonly DataVersion[];
@@ -78,7 +111,8 @@ function bestOf(values: (number | null)[], dir: 'min' | 'max'): number[] {
 }
 
 export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareContext = {}): Comparison {
-  const runs = inputs.map(({ run }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime }));
+  const runs = inputs.map(({ run, origin }, i) => ({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, color: runColor(i), startTime: run.startTime,
+    ...(origin ? { root: origin.root } : {}), ...(origin?.store ? { store: origin.store } : {}), ...(origin?.storeLabel ? { storeLabel: origin.storeLabel } : {}) }));
   const maxPoints = ctx.maxPoints ?? MAX_POINTS;
   const reduced = inputs.map((i) => ('reduced' in i ? i.reduced : reduceMetrics(i.points, maxPoints)));
   const summaries = reduced.map((r) => r.summaries);
@@ -88,8 +122,13 @@ export function prepareComparison(inputs: readonly CompareInput[], ctx: CompareC
   Object.assign(directions, ctx.goals);
 
   const paramKeys = [...new Set(inputs.flatMap(({ run }) => Object.keys(run.params)))].sort((a, b) => a.localeCompare(b));
-  const params = paramKeys.map((k) => row(k, inputs.map(({ run }) => (k in run.params ? run.params[k] : null))));
-  const numericParams = paramKeys.filter((k) => inputs.some(({ run }) => typeof run.params[k] === 'number'));
+  const params = paramKeys.map((k) => {
+    const values = inputs.map(({ run }) => (k in run.params ? run.params[k] : null));
+    const numbers = values.map((v) => paramNumber(v) ?? null);
+    // A param is offered on the scatter chart's axis when a run recorded it as a number, or as text that is one.
+    return { key: k, values, differs: new Set(values.map(paramIdentity)).size > 1, ...(numbers.some((n) => n !== null) ? { numbers } : {}) };
+  });
+  const numericParams = params.filter((r) => r.numbers).map((r) => r.key);
 
   const metricNames = [...new Set(summaries.flatMap((s) => [...s.keys()]))].filter((n) => !SLICE.test(n)).sort((a, b) => a.localeCompare(b));
   const metrics: Row[] = [];
@@ -198,8 +237,6 @@ export function compareGoals(file: Goals, evaluated: readonly RunGoals[], runIds
   return { definitions, runs, best, ...(totalCost ? { totalCost } : {}) };
 }
 
-/** A cell that is nothing but a decimal number (as a spreadsheet would read it): `-0.5`, `+3`, `1e-4`. */
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -216,7 +253,7 @@ export function csvCell(v: Cell | undefined): string {
 /** The summary table as CSV (RFC 4180 quoting, formula-looking text defused), one column per run. */
 export function toCsv(p: Comparison): string {
   const q = csvCell;
-  const lines = [['', ...p.runs.map((r) => `${r.name} (${r.id})`)].map(q).join(',')];
+  const lines = [['', ...p.runs.map((r) => `${r.name} (${r.id}${r.storeLabel ? `, ${r.storeLabel}` : ''})`)].map(q).join(',')];
   const add = (section: string, rows: Row[]) => { for (const r of rows) { lines.push([`${section}: ${r.key}`, ...r.values].map(q).join(',')); } };
   add('param', p.params);
   add('metric', p.metrics);

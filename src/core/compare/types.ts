@@ -20,6 +20,12 @@ export interface ComparedRun {
   /** CSS colour, stable per position. */
   color: string;
   startTime: string;
+  /** The workspace folder the run was read from. */
+  root?: string;
+  /** The MLflow store's key, for a run read from MLflow (absent for `.mlops` runs). */
+  store?: string;
+  /** `MLflow — mlruns`: the badge in the run's column header. */
+  storeLabel?: string;
 }
 
 /** One table cell: null when the run did not record it. */
@@ -33,6 +39,8 @@ export interface Row {
   /** Indices of runs holding the best value (metric rows). */
   best?: number[];
   direction?: 'min' | 'max';
+  /** Param rows with a numeric value: each value as a number (text such as MLflow's "0.01" parsed), for the scatter chart. */
+  numbers?: (number | null)[];
 }
 
 export interface SliceGroup {

@@ -1,49 +1,62 @@
-import * as vscode from 'vscode';
 import { MlopsError, type ViewNode } from '../../core';
-import type { Log } from '../log';
-import type { WorkspaceStores } from '../stores';
-import { isViewNode, pickStore } from '../ui';
+import { runOf, uniqueRefs, type RunRef } from '../../core/compare/sources';
+import { isViewNode } from '../ui';
 import { ComparePanel } from './comparePanel';
+import { pickCompareRuns } from './pickRuns';
+import { compareLookup, type CompareDeps } from './sources';
+
+/** The runs among tree nodes: `.mlops` runs and MLflow runs (their node's `store`) alike. */
+export function refsOfNodes(nodes: readonly ViewNode[]): RunRef[] {
+  return nodes.filter((n) => n.kind === 'run' && n.runId).map((n) => ({ root: n.root, runId: n.runId!, ...(n.store ? { store: n.store } : {}) }));
+}
+
+/** `{ refs }` or `{ runIds, root? }` (tests, other commands): the runs they name. */
+function refsOfArgument(deps: Pick<CompareDeps, 'stores' | 'mlflow'>, arg: unknown): RunRef[] | undefined {
+  if (typeof arg !== 'object' || arg === null) { return undefined; }
+  const a = arg as { refs?: unknown; runIds?: unknown; root?: unknown };
+  if (Array.isArray(a.refs)) {
+    return a.refs.filter((r): r is RunRef => typeof r === 'object' && r !== null && typeof (r as RunRef).root === 'string' && typeof (r as RunRef).runId === 'string');
+  }
+  if (!Array.isArray(a.runIds)) { return undefined; }
+  const runIds = a.runIds.filter((x): x is string => typeof x === 'string');
+  const root = typeof a.root === 'string' ? a.root : undefined;
+  return runIds.map((runId) => {
+    const state = root ? deps.stores.get(root) : deps.stores.list().find((s) => s.runs.get(runId));
+    if (state?.runs.get(runId)) { return { root: state.root, runId }; }
+    const mlflow = deps.mlflow?.list().find((s) => s.run(runId) && (!root || s.root === root));
+    return mlflow ? { root: mlflow.root, runId, store: mlflow.key } : { root: root ?? state?.root ?? '', runId };
+  });
+}
 
 /**
  * `MLOps: Compare Runs`: the runs selected in the Experiments tree (multi-select, from its menu or, from the
- * palette, its current selection when two or more runs are selected), or `{ runIds, root? }`, or runs picked from
- * a list (with the one selected run already ticked). Opens (or updates) the Compare Runs panel.
+ * palette, its current selection when two or more runs are selected) — `.mlops` and MLflow runs may be mixed —, or
+ * `{ refs }` / `{ runIds, root? }`, or runs picked from a list of every store's runs (with the one selected run
+ * already ticked). Opens (or updates) the Compare Runs panel.
  */
-export async function compareRuns(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, clicked?: unknown, all?: unknown,
-  treeSelection: () => readonly ViewNode[] = () => []): Promise<ComparePanel | undefined> {
-  await stores.ready();
-  let runIds: string[] = [];
-  let root: string | undefined;
+export async function compareRuns(deps: CompareDeps, clicked?: unknown, all?: unknown, treeSelection: () => readonly ViewNode[] = () => []): Promise<ComparePanel | undefined> {
+  await deps.stores.ready();
+  await deps.mlflow?.ready();
   const nodes = Array.isArray(all) && all.every(isViewNode) ? all : isViewNode(clicked) ? [clicked] : [];
-  if (nodes.length) {
-    runIds = nodes.filter((n) => n.kind === 'run' && n.runId).map((n) => n.runId!);
-    root = nodes[0].root;
-  } else if (typeof clicked === 'object' && clicked !== null && Array.isArray((clicked as { runIds?: unknown }).runIds)) {
-    runIds = (clicked as { runIds: string[] }).runIds;
-    root = (clicked as { root?: string }).root ?? stores.list().find((s) => runIds.some((id) => s.runs.get(id)))?.root;
-  }
-  if (!runIds.length) {
-    // From the palette: what is selected in the Experiments view (runs of one store, the first run's).
-    const selectedRuns = treeSelection().filter((n) => n.kind === 'run' && n.runId);
-    const selectedRoot = selectedRuns[0]?.root;
-    const selectedIds = selectedRuns.filter((n) => n.root === selectedRoot).map((n) => n.runId!);
-    if (selectedIds.length >= 2) {
-      runIds = selectedIds;
-      root = selectedRoot;
+  let refs = nodes.length ? refsOfNodes(nodes) : refsOfArgument(deps, clicked) ?? [];
+  if (!refs.length) {
+    // From the palette: what is selected in the Experiments view, whichever stores its runs are in.
+    const selected = refsOfNodes(treeSelection());
+    if (selected.length >= 2) {
+      refs = selected;
     } else {
-      const state = (selectedRoot && stores.get(selectedRoot)) || await pickStore(stores);
-      if (!state) { return undefined; }
-      const picks = await vscode.window.showQuickPick(state.runs.list().map((r) => ({ label: r.name, description: `${r.experiment} · ${r.status}`, detail: r.id, id: r.id,
-        picked: selectedIds.includes(r.id) })), { canPickMany: true, placeHolder: 'Runs to compare (select two or more)', matchOnDescription: true });
-      if (!picks?.length) { return undefined; }
-      runIds = picks.map((p) => p.id);
-      root = state.root;
+      const picked = await pickCompareRuns(deps, { placeHolder: 'Runs to compare (select two or more)', canPickMany: true, preselected: selected });
+      if (!picked) { return undefined; }
+      refs = picked;
     }
   }
-  if (!root) { throw new MlopsError('those runs are not in an open store', 'not-found'); }
-  const state = stores.get(root);
-  const missing = runIds.filter((id) => !state?.runs.get(id));
-  if (missing.length) { throw new MlopsError(`no run with id ${missing.join(', ')}`, 'not-found'); }
-  return ComparePanel.show(ext, stores, log, root, runIds);
+  refs = uniqueRefs(refs);
+  const lookup = compareLookup(deps);
+  const missing = refs.filter((r) => !runOf(lookup, r));
+  if (missing.length) {
+    const gone = missing.filter((r) => r.store && !deps.mlflow?.get(r.store));
+    if (gone.length) { throw new MlopsError(`the MLflow store of run ${gone.map((r) => r.runId).join(', ')} is not open`, 'not-found'); }
+    throw new MlopsError(`no run with id ${missing.map((r) => r.runId).join(', ')}`, 'not-found');
+  }
+  return ComparePanel.show(deps, refs);
 }

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { MlopsError, mapLimit, messageOf, type StoreState } from '../../core';
+import { messageOf } from '../../core';
 import { compareHtml } from '../../core/compare/html';
-import { prepareComparison, toCsv } from '../../core/compare/prepare';
-import { reducedMetricsOf } from '../../core/compare/seriesCache';
+import { toCsv } from '../../core/compare/prepare';
+import { gatherComparison, refKey, uniqueRefs, type RunRef } from '../../core/compare/sources';
 import type { Comparison } from '../../core/compare/types';
 import { CompareStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../../protocol/compare';
 import { loadMessage } from './message';
-import type { Log } from '../log';
-import type { WorkspaceStores } from '../stores';
-import { pickRun } from '../ui';
+import { pickCompareRuns } from './pickRuns';
+import { compareLookup, type CompareDeps } from './sources';
 
 export const COMPARE_VIEW_TYPE = 'mlops.compare';
 
@@ -21,7 +20,8 @@ function assertNever(x: never): never {
 /**
  * The Compare Runs panel: one instance, its own disposables, a `ready` handshake before any data is posted,
  * every incoming message validated (invalid ones dropped and logged), live updates while a compared run writes
- * metrics, and a serializer so it survives a window reload.
+ * metrics (in `.mlops` or in an MLflow store), and a serializer so it survives a window reload. The compared runs
+ * are `RunRef`s, so one comparison can hold runs of several `.mlops` stores and MLflow stores.
  */
 export class ComparePanel implements vscode.Disposable {
   static current: ComparePanel | undefined;
@@ -29,15 +29,18 @@ export class ComparePanel implements vscode.Disposable {
   private ready = false;
   private comparison: Comparison | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** The payload last posted, so a reload of an MLflow store that did not touch the compared runs posts nothing. */
+  private posted: string | undefined;
+  private refs: RunRef[];
 
-  static show(ext: vscode.ExtensionContext, stores: WorkspaceStores, log: Log, root: string, runIds: string[]): ComparePanel {
+  static show(deps: CompareDeps, refs: readonly RunRef[]): ComparePanel {
     if (ComparePanel.current) {
-      ComparePanel.current.setRuns(root, runIds);
+      ComparePanel.current.setRefs(refs);
       ComparePanel.current.panel.reveal(undefined, false);
       return ComparePanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, ComparePanel.options(ext));
-    return new ComparePanel(panel, ext, stores, log, root, runIds);
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, ComparePanel.options(deps.ext));
+    return new ComparePanel(panel, deps, refs);
   }
 
   static options(ext: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -45,8 +48,9 @@ export class ComparePanel implements vscode.Disposable {
       localResourceRoots: [vscode.Uri.joinPath(ext.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(ext.extensionUri, 'media')] };
   }
 
-  constructor(readonly panel: vscode.WebviewPanel, ext: vscode.ExtensionContext, private readonly stores: WorkspaceStores, private readonly log: Log,
-    private root: string, private runIds: string[]) {
+  constructor(readonly panel: vscode.WebviewPanel, private readonly deps: CompareDeps, refs: readonly RunRef[]) {
+    const { ext, stores, mlflow } = deps;
+    this.refs = uniqueRefs(refs);
     ComparePanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(ext.extensionUri, 'media', 'mlops.svg');
     panel.webview.options = ComparePanel.options(ext);
@@ -61,64 +65,71 @@ export class ComparePanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: unknown) => { void this.handle(m); }),
       stores.onDidChange((changes) => {
         // goals.json changes the KPI, goal and cost rows and the threshold lines of every compared run.
-        const touched = changes.some(({ state, change }) => state.root === this.root && (change.goals || this.runIds.some((id) => change.metrics.has(id) || change.runs.has(id))));
+        const touched = changes.some(({ state, change }) => this.refs.some((r) => r.root === state.root) &&
+          (change.goals || change.full || this.refs.some((r) => !r.store && r.root === state.root && (change.metrics.has(r.runId) || change.runs.has(r.runId)))));
         if (touched) { this.scheduleRefresh(); }
       }),
     );
+    if (mlflow) {
+      // An MLflow store re-read after a training script wrote to it: rebuild, and post only when a compared run changed.
+      this.disposables.push(mlflow.onDidChange((reloaded) => {
+        if (reloaded.some((s) => this.refs.some((r) => r.store === s.key))) {
+          deps.log.debug(`compare: ${reloaded.map((s) => s.key).join(', ')} was read again; comparing again`);
+          this.scheduleRefresh(true);
+        }
+      }));
+    }
     this.updateTitle();
   }
 
+  /** The compared runs, in column order. */
+  get runRefs(): readonly RunRef[] { return this.refs; }
+
+  /** The comparison the page was last sent (undefined before its ready message). */
+  get shown(): Comparison | undefined { return this.posted === undefined ? undefined : this.comparison; }
+
   private updateTitle(): void {
-    this.panel.title = `Compare ${this.runIds.length} Run${this.runIds.length === 1 ? '' : 's'}`;
+    this.panel.title = `Compare ${this.refs.length} Run${this.refs.length === 1 ? '' : 's'}`;
   }
 
-  setRuns(root: string, runIds: string[]): void {
-    this.root = root;
-    this.runIds = [...new Set(runIds)];
+  setRefs(refs: readonly RunRef[]): void {
+    this.refs = uniqueRefs(refs);
     this.updateTitle();
     void this.post();
   }
 
-  private scheduleRefresh(): void {
+  private scheduleRefresh(onlyIfChanged = false): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => { void this.post(); }, 300);
+    this.refreshTimer = setTimeout(() => { void this.post(onlyIfChanged); }, 300);
   }
 
-  private state(): StoreState {
-    const s = this.stores.get(this.root);
-    if (!s) { throw new MlopsError(`the store in ${this.root} is not open`, 'no-store'); }
-    return s;
-  }
-
-  /** Builds the comparison from the store (runs that vanished are left out) and posts it once the page is ready. */
+  /** Builds the comparison from the stores (runs that vanished are left out). */
   async build(): Promise<Comparison> {
-    await this.stores.ready();
-    const state = this.state();
-    const runs = this.runIds.map((id) => state.runs.get(id)).filter((r): r is NonNullable<typeof r> => Boolean(r));
-    // Reduced curves and summaries come from .mlops/cache/series when a run's metrics file has not changed.
-    const reduced = await mapLimit(runs, 4, async (r) => {
-      const out = await reducedMetricsOf(state.store, r.id);
-      for (const p of out.problems) { this.log.warn(`compare: ${p.file}: ${p.reason}`); }
-      if (out.cacheError) { this.log.debug(`compare: the reduced metrics of ${r.id} were not cached: ${out.cacheError}`); }
-      return out.reduced;
-    });
-    const goals: Record<string, 'min' | 'max'> = { ...vscode.workspace.getConfiguration('mlops.compare').get<Record<string, 'min' | 'max'>>('metricGoals', {}) };
-    for (const e of state.experiments) { if (runs.some((r) => r.experiment === e.name)) { Object.assign(goals, e.metricGoals ?? {}); } }
-    // KPIs and verdicts are evaluated on the summaries just read rather than taken from state.goalsOf, whose
+    await this.deps.stores.ready();
+    await this.deps.mlflow?.ready();
+    const settings = vscode.workspace.getConfiguration('mlops.compare');
+    // KPIs and verdicts are evaluated on the summaries read here rather than taken from state.goalsOf, whose
     // metrics may not be loaded yet (then every metric goal would read "unknown").
-    return prepareComparison(runs.map((run, i) => ({ run, reduced: reduced[i], modelSizeBytes: state.modelSizeOf(run.id) })), {
-      dataVersions: state.dataVersions, modelVersions: state.modelVersions, goals, goalsFile: state.goals,
-      sliceThreshold: vscode.workspace.getConfiguration('mlops.compare').get<number>('sliceSpreadThreshold', 0.05),
+    const { comparison, missing } = await gatherComparison(this.refs, compareLookup(this.deps), {
+      goals: settings.get<Record<string, 'min' | 'max'>>('metricGoals', {}), sliceThreshold: settings.get<number>('sliceSpreadThreshold', 0.05),
+      onProblem: (m) => this.deps.log.warn(`compare: ${m}`),
     });
+    if (missing.length) { this.deps.log.debug(`compare: left out (no longer in their store): ${missing.map((r) => r.runId).join(', ')}`); }
+    return comparison;
   }
 
-  private async post(): Promise<void> {
+  /** Posts the comparison once the page is ready; `onlyIfChanged`: not when it equals what the page already shows. */
+  private async post(onlyIfChanged = false): Promise<void> {
     if (!this.ready) { return; }
     try {
       this.comparison = await this.build();
-      await this.panel.webview.postMessage(loadMessage(this.comparison));
+      const msg = loadMessage(this.comparison);
+      const text = JSON.stringify(msg);
+      if (onlyIfChanged && text === this.posted) { this.deps.log.debug('compare: the compared runs did not change'); return; }
+      this.posted = text;
+      await this.panel.webview.postMessage(msg);
     } catch (e) {
-      this.log.error(`compare: ${messageOf(e)}`);
+      this.deps.log.error(`compare: ${messageOf(e)}`);
       void vscode.window.showErrorMessage(`MLOps: cannot compare the runs: ${messageOf(e)}`);
     }
   }
@@ -131,7 +142,7 @@ export class ComparePanel implements vscode.Disposable {
   async handle(raw: unknown): Promise<boolean> {
     const parsed = WebviewMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      this.log.warn(`compare: dropped an invalid message from the webview: ${parsed.error.issues[0]?.message ?? ''}`);
+      this.deps.log.warn(`compare: dropped an invalid message from the webview: ${parsed.error.issues[0]?.message ?? ''}`);
       return false;
     }
     const msg = parsed.data;
@@ -139,7 +150,7 @@ export class ComparePanel implements vscode.Disposable {
       await this.dispatch(msg);
     } catch (e) {
       const what = msg.type === 'exportCsv' ? 'cannot export the CSV' : msg.type === 'exportPng' ? 'cannot save the chart' : `cannot ${msg.type === 'addRuns' ? 'add runs' : `handle '${msg.type}'`}`;
-      this.log.error(`compare: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.deps.log.error(`compare: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       void vscode.window.showErrorMessage(`MLOps: ${what}: ${messageOf(e)}`);
     }
     return true;
@@ -148,22 +159,24 @@ export class ComparePanel implements vscode.Disposable {
   private async dispatch(msg: WebviewMessage): Promise<void> {
     switch (msg.type) {
       case 'ready': this.ready = true; await this.post(); break;
-      case 'removeRun': this.setRuns(this.root, this.runIds.filter((id) => id !== msg.runId)); break;
+      case 'removeRun': this.setRefs(this.refs.filter((r) => r.runId !== msg.runId)); break;
       case 'addRuns': {
-        const picked = await pickRun(this.state(), 'Run to add to the comparison', (r) => !this.runIds.includes(r.id));
-        if (picked) { this.setRuns(this.root, [...this.runIds, picked.run.id]); }
+        const shown = new Set(this.refs.map(refKey));
+        const picked = await pickCompareRuns(this.deps, { placeHolder: 'Run to add to the comparison', canPickMany: false, filter: (r) => !shown.has(refKey(r)) });
+        if (picked?.length) { this.setRefs([...this.refs, ...picked]); }
         break;
       }
       case 'exportCsv': await this.save('csv', 'runs.csv', Buffer.from(toCsv(this.comparison ?? await this.build()), 'utf8')); break;
       case 'exportPng': await this.save('png', `${msg.name.replace(/[^\w.-]+/g, '_')}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64')); break;
-      case 'rendered': this.log.debug(`compare: the page drew ${msg.charts} charts in ${msg.ms} ms`); break;
-      case 'error': this.log.warn(`compare webview: ${msg.message}`); break;
+      case 'rendered': this.deps.log.debug(`compare: the page drew ${msg.charts} charts in ${msg.ms} ms`); break;
+      case 'error': this.deps.log.warn(`compare webview: ${msg.message}`); break;
       default: assertNever(msg);
     }
   }
 
   private async save(what: 'csv' | 'png', name: string, data: Buffer): Promise<void> {
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(vscode.Uri.file(this.root), name), filters: what === 'csv' ? { CSV: ['csv'] } : { PNG: ['png'] } });
+    const folder = this.refs[0]?.root ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(vscode.Uri.file(folder), name) : undefined, filters: what === 'csv' ? { CSV: ['csv'] } : { PNG: ['png'] } });
     if (!target) { return; }
     await fsp.writeFile(target.fsPath, data);
     const msg: HostMessage = { type: 'exported', what, path: target.fsPath };
@@ -178,16 +191,31 @@ export class ComparePanel implements vscode.Disposable {
   }
 }
 
-/** Restores the panel after a window reload from the state the page saved (its compared run ids). */
+/**
+ * The runs a saved page state names: its refs (store included) when it has them; an older state's run ids are
+ * looked up in the `.mlops` stores (its `root` first), then in the MLflow stores.
+ */
+export function refsOfState(deps: Pick<CompareDeps, 'stores' | 'mlflow'>, state: unknown): RunRef[] {
+  const parsed = CompareStateSchema.safeParse(state);
+  if (!parsed.success) { return []; }
+  if (parsed.data.refs) { return parsed.data.refs.map((r) => ({ root: r.root, runId: r.runId, ...(r.store ? { store: r.store } : {}) })); }
+  return parsed.data.runIds.flatMap((runId): RunRef[] => {
+    const mlops = (parsed.data.root ? deps.stores.get(parsed.data.root) : undefined)?.runs.get(runId) ? deps.stores.get(parsed.data.root!) : deps.stores.list().find((s) => s.runs.get(runId));
+    if (mlops) { return [{ root: mlops.root, runId }]; }
+    const mlflow = deps.mlflow?.list().find((s) => s.run(runId));
+    return mlflow ? [{ root: mlflow.root, runId, store: mlflow.key }] : [];
+  });
+}
+
+/** Restores the panel after a window reload from the state the page saved (its compared runs and their stores). */
 export class ComparePanelSerializer implements vscode.WebviewPanelSerializer {
-  constructor(private readonly ext: vscode.ExtensionContext, private readonly stores: WorkspaceStores, private readonly log: Log) {}
+  constructor(private readonly deps: CompareDeps) {}
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    await this.stores.ready();
-    const parsed = CompareStateSchema.safeParse(state);
-    const runIds = parsed.success ? parsed.data.runIds : [];
-    const root = (parsed.success && parsed.data.root) || this.stores.list().find((s) => runIds.some((id) => s.runs.get(id)))?.root || this.stores.list()[0]?.root;
-    if (!root) { panel.dispose(); return; }
-    new ComparePanel(panel, this.ext, this.stores, this.log, root, runIds);
+    await this.deps.stores.ready();
+    await this.deps.mlflow?.ready();
+    const refs = refsOfState(this.deps, state);
+    if (!refs.length && !this.deps.stores.list().length && !this.deps.mlflow?.list().length) { panel.dispose(); return; }
+    new ComparePanel(panel, this.deps, refs);
   }
 }

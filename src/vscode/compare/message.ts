@@ -6,7 +6,7 @@ import type { Comparison, ComparisonGoals, Row as CoreRow, SliceGroup as CoreSli
 import type { CompareGoals, ComparePayload, HostMessage, Row, SliceGroup } from '../../protocol/compare';
 
 function row(r: CoreRow): Row {
-  return { key: r.key, values: r.values, differs: r.differs, ...(r.best ? { best: r.best } : {}), ...(r.direction ? { direction: r.direction } : {}) };
+  return { key: r.key, values: r.values, differs: r.differs, ...(r.best ? { best: r.best } : {}), ...(r.direction ? { direction: r.direction } : {}), ...(r.numbers ? { numbers: r.numbers } : {}) };
 }
 
 function sliceGroup(g: CoreSliceGroup): SliceGroup {
@@ -28,7 +28,8 @@ function goals(g: ComparisonGoals): CompareGoals {
 
 export function toPayload(c: Comparison): ComparePayload {
   return {
-    runs: c.runs.map((r) => ({ id: r.id, name: r.name, experiment: r.experiment, status: r.status, color: r.color, startTime: r.startTime })),
+    runs: c.runs.map((r) => ({ id: r.id, name: r.name, experiment: r.experiment, status: r.status, color: r.color, startTime: r.startTime,
+      ...(r.root !== undefined ? { root: r.root } : {}), ...(r.store !== undefined ? { store: r.store } : {}), ...(r.storeLabel !== undefined ? { storeLabel: r.storeLabel } : {}) })),
     params: c.params.map(row),
     metrics: c.metrics.map(row),
     meta: c.meta.map(row),
