@@ -105,6 +105,11 @@ export class MlflowViewState {
     return [...new Set(this.scanned.experiments.map((e) => e.name || `experiment ${e.id}`))];
   }
 
+  /** Every run header of the last scan (deleted ones included). */
+  headerList(): readonly MlflowRunHeader[] {
+    return this.scanned.runs;
+  }
+
   header(id: string): MlflowRunHeader | undefined {
     return this.headers.get(id);
   }

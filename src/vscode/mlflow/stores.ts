@@ -3,12 +3,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { messageOf } from '../../core';
 import { findMlflowStores, openMlflowStore, type MlflowReader, type MlflowStoreRef } from '../../core/mlflow';
+import { storeSignature } from '../../core/mlflow/signature';
 import { MlflowViewState } from '../../core/mlflow/viewState';
 import { ContextKeys, Settings } from '../ids';
 import type { Log } from '../log';
 
 /** File events are many while a script logs: a store is read again once they pause this long. */
 const DEBOUNCE_MS = 300;
+/**
+ * How often each store's signature (a few stats: experiment folders, running runs' files, the db file) is compared,
+ * as a fallback for file events that do not arrive (WSL `/mnt/c`, network mounts, a watcher restarting).
+ */
+const POLL_MS = 2000;
 
 /** A reader for a store that could not be opened: every read fails with why, so the tree shows it as a problem. */
 function unreadable(ref: MlflowStoreRef, message: string): MlflowReader {
@@ -36,6 +42,10 @@ export class MlflowStores implements vscode.Disposable {
   private readonly storeWatchers = new Map<string, vscode.Disposable[]>();
   private readonly folderWatchers: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Each store's signature after its last read, and whether a poll is running. */
+  private readonly signatures = new Map<string, string>();
+  private readonly poller: NodeJS.Timeout;
+  private polling = false;
   private findTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private finding: Promise<void> = Promise.resolve();
@@ -54,6 +64,36 @@ export class MlflowStores implements vscode.Disposable {
       }),
     );
     this.watchFolders();
+    this.poller = setInterval(() => { void this.poll(); }, POLL_MS);
+  }
+
+  /** Reads a store again when its signature changed although no file event said so. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.disposed || !this.loading) { return; }
+    this.polling = true;
+    try {
+      for (const state of [...this.states.values()]) {
+        if (this.timers.has(state.key) || !this.signatures.has(state.key)) { continue; }
+        const sig = await storeSignature(state.ref, state.experiments(), state.headerList());
+        if (this.states.get(state.key) !== state || this.timers.has(state.key)) { continue; }
+        if (sig !== this.signatures.get(state.key)) { this.queueReload(state.key); }
+      }
+    } catch (e) {
+      this.log.warn(`checking MLflow stores for changes: ${messageOf(e)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Reads a store and remembers its signature, so the poll only fires on what changed after this read. */
+  private async loadState(state: MlflowViewState): Promise<void> {
+    const before = await storeSignature(state.ref, state.experiments(), state.headerList()).catch(() => undefined);
+    await state.load();
+    // The signature of the runs now known (a run that started running adds its files); taken before reading, a
+    // change during the read is noticed at the next poll.
+    const after = await storeSignature(state.ref, state.experiments(), state.headerList()).catch(() => undefined);
+    if (after === undefined || before === undefined) { this.signatures.delete(state.key); return; }
+    this.signatures.set(state.key, before === after ? after : `${before}\n(changed while reading)`);
   }
 
   /** Finds and loads the stores once; everyone awaiting `ready()` shares the first load. */
@@ -114,7 +154,7 @@ export class MlflowStores implements vscode.Disposable {
       } else if (!reloadAll) {
         continue;
       }
-      await state.load();
+      await this.loadState(state);
       this.reportProblems(state);
       touched.push(state);
     }
@@ -144,6 +184,7 @@ export class MlflowStores implements vscode.Disposable {
     if (t) { clearTimeout(t); this.timers.delete(key); }
     this.states.get(key)?.dispose();
     this.states.delete(key);
+    this.signatures.delete(key);
   }
 
   /** One watcher per store: the whole `mlruns` folder, or the db file and its journals. */
@@ -179,7 +220,7 @@ export class MlflowStores implements vscode.Disposable {
     if (!state || this.disposed) { return; }
     if (!fs.existsSync(state.ref.path)) { await this.find(); return; }
     try {
-      await state.load();
+      await this.loadState(state);
     } catch (e) {
       this.log.error(`reading the MLflow store ${state.ref.path}: ${messageOf(e)}`);
     }
@@ -210,6 +251,7 @@ export class MlflowStores implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    clearInterval(this.poller);
     if (this.findTimer) { clearTimeout(this.findTimer); }
     for (const key of [...this.states.keys()]) { this.drop(key); }
     for (const d of this.folderWatchers) { d.dispose(); }
