@@ -27,10 +27,10 @@ export const USAGE: Record<string, string> = {
     + '  Fields: metrics.NAME (last value), params.NAME, meta.NAME, status, name, experiment, id, tags, start, end;\n'
     + '  quote names with other characters: metrics."accuracy@fold=1". --sort takes a field, - for descending.\n'
     + '  With .mlops/goals.json: kpis.NAME (a KPI\'s value), goals (met, unmet, unknown, none) and cost, e.g.\n'
-    + "    'goals = met and kpis.retained_revenue > 250 and cost < 5'; the table gains GOALS, KPI and COST columns."
+    + "    'goals = met and kpis.retained_revenue > 250 and cost < 5'; the table gains GOALS, KPI and COST columns.\n"
     + '  --source mlflow lists MLflow runs in place, without importing (no .mlops store needed): the store at PATH\n'
-    + '  (an mlruns folder, an mlflow.db, or a folder holding one), else every one found up to 3 levels below the\n'
-    + '  current folder, with a STORE column; deleted runs only with --all. Same columns and JSON (run.source.store).',
+    + '  (an mlruns folder, an mlflow.db, or a folder holding one), else every one found up to 3 folder levels below\n'
+    + '  the current folder, with a STORE column; deleted runs only with --all. Same columns and JSON (run.source.store).',
   'runs show': 'mlops runs show RUN [--experiment E] [--json]\n'
     + '  Show one run. RUN is an id, a unique id prefix (at least 4 characters) or a unique run name.',
   'runs delete': 'mlops runs delete RUN... [--experiment E] [--json]\n  Move runs to the trash (.mlops/trash/, ignored by git); undo with mlops runs restore.',

@@ -105,7 +105,8 @@ export async function loadMlflowRows(cwd: string, at: string | undefined, opts: 
   } else {
     refs = await findMlflowStores(cwd);
     for (const ref of refs) {
-      try { readers.push(await openMlflowStore(ref)); } catch (e) { problems.push({ file: rel(cwd, ref.path), reason: messageOf(e) }); }
+      // The reader's message starts with the store's absolute path: the relative one is given once, in front.
+      try { readers.push(await openMlflowStore(ref)); } catch (e) { problems.push({ file: rel(cwd, ref.path), reason: messageOf(e).replace(`${ref.path}: `, '') }); }
     }
   }
   const rows: RunRow[] = [];

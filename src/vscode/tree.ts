@@ -102,7 +102,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
 
   private commandFor(node: ViewNode): vscode.Command | undefined {
     switch (node.kind) {
-      case 'problem': return { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file!)] };
+      // A row of an MLflow database has no file of its own.
+      case 'problem': return node.file ? { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] } : undefined;
       // An MLflow version's artifacts may be a folder: shown in the Explorer rather than opened.
       case 'info': return node.file ? node.store ? { command: 'revealInExplorer', title: 'Reveal in Explorer', arguments: [vscode.Uri.file(node.file)] }
         : { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] } : undefined;

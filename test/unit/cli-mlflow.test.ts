@@ -225,12 +225,21 @@ describe('mlops import mlflow / runs list --source mlflow (real processes)', fun
     const second = importJson('mlruns', ws);
     assert.deepEqual(second.items.filter((i) => i.kind === 'run' && i.action === 'import').map((i) => i.mlflowId), [hex('9')]);
     assert.equal(second.counts.runs, 1);
+    // Work done on the copy meanwhile (a note, a tag added, the MLflow tag removed) survives the update.
+    ok(['runs', 'tag', live.id!, 'reviewed'], ws);
+    const runFile = path.join(ws, '.mlops', 'runs', live.id!, 'run.json');
+    const edited = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { notes?: string; tags: string[] };
+    edited.notes = 'diverged after epoch 3';
+    fs.writeFileSync(runFile, JSON.stringify(edited, null, 2));
     // The live run finishes with one more point: the next import updates its copy in place.
     writeRun(mlruns, { id: hex('f'), exp: '1', name: 'live', start: 1_700_000_100_000, status: 3, end: 1_700_000_300_000, metrics: { loss: '1700000100001 0.8 0\n1700000100002 0.6 1\n' } });
     const third = importJson('mlruns', ws);
     assert.deepEqual([third.counts.runs, third.counts.runsUpdated], [1, 1]);
     assert.equal(third.items.find((i) => i.mlflowId === hex('f'))!.id, live.id);
     assert.equal(liveJson().status, 'finished');
+    const kept = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { notes?: string; tags: string[] };
+    assert.equal(kept.notes, 'diverged after epoch 3');
+    assert.ok(kept.tags.includes('reviewed'), `tags ${kept.tags.join(', ')}`);
     assert.equal(fs.readFileSync(path.join(ws, '.mlops', 'runs', live.id!, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
     const runs = JSON.parse(ok(['runs', 'list', '--json'], ws)) as { id: string }[];
     assert.equal(runs.length, 5, 'three + trial-3 + live, nothing twice');

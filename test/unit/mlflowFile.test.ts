@@ -433,6 +433,9 @@ describe('MLflow file store reader', () => {
       write(path.join(root, 'reg', 'mlruns', 'models', 'm', 'meta.yaml'), 'name: m\n');
       experiment(path.join(root, 'mlruns', '0', 'mlruns'), '5', 'inside a found store');
       fs.mkdirSync(path.join(root, 'empty', 'mlruns'), { recursive: true });
+      // The project's own models/ (with a meta.yaml a tool wrote) does not make the project folder an MLflow store.
+      write(path.join(root, 'models', 'churn', 'meta.yaml'), 'name: churn\n');
+      write(path.join(root, 'models', 'model.pkl'), 'x');
       return root;
     }
 
@@ -440,6 +443,7 @@ describe('MLflow file store reader', () => {
       const root = layout();
       const found = await findMlflowStores(root);
       assert.deepEqual(found.map((f) => [f.kind, f.label]), [
+        ['file', 'MLflow — a/b/c/mlruns'],
         ['file', 'MLflow — a/b/mlruns'],
         ['file', 'MLflow — env/mlruns'],
         ['file', 'MLflow — logs/mlruns'],
@@ -448,11 +452,27 @@ describe('MLflow file store reader', () => {
         ['sqlite', 'MLflow — port/mlruns/mlflow.db'],
         ['file', 'MLflow — reg/mlruns'],
       ]);
-      assert.equal(found[4].key, `mlflow:file:${path.join(root, 'mlruns')}`);
-      assert.equal(found[4].path, path.join(root, 'mlruns'));
-      assert.equal(found[4].root, root);
-      assert.deepEqual((await findMlflowStores(root, { maxDepth: 1 })).map((f) => f.label), ['MLflow — mlflow.db', 'MLflow — mlruns']);
-      assert.ok((await findMlflowStores(root, { maxDepth: 4 })).some((f) => f.label === 'MLflow — a/b/c/mlruns'));
+      assert.equal(found[5].key, `mlflow:file:${path.join(root, 'mlruns')}`);
+      assert.equal(found[5].path, path.join(root, 'mlruns'));
+      assert.equal(found[5].root, root);
+      // maxDepth counts the folder levels below the root searched: 0 is the root's own entries only.
+      assert.deepEqual((await findMlflowStores(root, { maxDepth: 0 })).map((f) => f.label), ['MLflow — mlflow.db', 'MLflow — mlruns']);
+      assert.deepEqual((await findMlflowStores(root, { maxDepth: 1 })).map((f) => f.label),
+        ['MLflow — env/mlruns', 'MLflow — logs/mlruns', 'MLflow — mlflow.db', 'MLflow — mlruns', 'MLflow — port/mlruns/mlflow.db', 'MLflow — reg/mlruns']);
+      assert.ok(!(await findMlflowStores(root, { maxDepth: 2 })).some((f) => f.label === 'MLflow — a/b/c/mlruns'));
+      // An mlruns/ opened as the folder itself is the store.
+      assert.deepEqual((await findMlflowStores(path.join(root, 'mlruns'))).map((f) => [f.kind, f.path]), [['file', path.join(root, 'mlruns')]]);
+    });
+
+    it('follows a symbolic link named mlruns (mlruns -> /data/mlruns), and no other link', async function () {
+      if (process.platform === 'win32') { this.skip(); }
+      const real = path.join(tmp, 'data', 'mlruns');
+      experiment(real, '3', 'linked');
+      const ws = path.join(tmp, 'linkws');
+      fs.mkdirSync(path.join(ws, 'sub'), { recursive: true });
+      fs.symlinkSync(real, path.join(ws, 'mlruns'));
+      fs.symlinkSync(path.join(tmp, 'data'), path.join(ws, 'sub', 'other'));
+      assert.deepEqual((await findMlflowStores(ws)).map((f) => [f.kind, f.label]), [['file', 'MLflow — mlruns']]);
     });
 
     it('finds the corpus stores, mlruns/mlflow.db with a .gitkeep included', async () => {
@@ -470,7 +490,7 @@ describe('MLflow file store reader', () => {
       assert.equal((await mlflowStoreAt('port', root)).label, 'MLflow — port/mlruns/mlflow.db');
       await assert.rejects(mlflowStoreAt('empty', root), { message: 'empty: no MLflow store here (an mlruns/ folder with experiments, or an mlflow.db file)' });
       await assert.rejects(mlflowStoreAt('missing', root), { message: 'missing: no such file or folder' });
-      await assert.rejects(mlflowStoreAt('.', root), /^Error: \.: 7 MLflow stores here \(a\/b\/mlruns, .*\); give one of them$/);
+      await assert.rejects(mlflowStoreAt('.', root), /^Error: \.: 8 MLflow stores here \(a\/b\/c\/mlruns, a\/b\/mlruns, .*\); give one of them$/);
     });
   });
 

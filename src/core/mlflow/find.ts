@@ -26,19 +26,31 @@ async function entries(dir: string): Promise<Dirent[]> {
   }
 }
 
+async function isDir(p: string): Promise<boolean> {
+  try { return (await fsp.stat(p)).isDirectory(); } catch { return false; }
+}
+
 async function isFile(p: string): Promise<boolean> {
   try { return (await fsp.stat(p)).isFile(); } catch { return false; }
 }
 
 /**
  * Whether `dir` is a file store: a child folder with a `meta.yaml` (an experiment; `.trash/<id>/meta.yaml` counts)
- * or a `models/` folder (the registry).
+ * or a registry (`models/<name>/meta.yaml`). A folder not named `mlruns` needs a numeric experiment folder: a
+ * project's own `models/` or `data/` with a meta.yaml inside does not make the project an MLflow store.
  */
 export async function isFileStore(dir: string): Promise<boolean> {
+  const named = path.basename(dir) === 'mlruns';
   const es = await entries(dir);
   for (const e of es) {
     if (!e.isDirectory()) { continue; }
-    if (e.name === 'models') { return true; }
+    if (!named && !/^\d+$/.test(e.name)) { continue; }
+    if (e.name === 'models') {
+      for (const m of await entries(path.join(dir, e.name))) {
+        if (m.isDirectory() && await isFile(path.join(dir, e.name, m.name, 'meta.yaml'))) { return true; }
+      }
+      continue;
+    }
     if (e.name === '.trash') {
       for (const t of await entries(path.join(dir, e.name))) {
         if (t.isDirectory() && await isFile(path.join(dir, e.name, t.name, 'meta.yaml'))) { return true; }
@@ -75,7 +87,9 @@ export async function findMlflowStores(root: string, opts: FindMlflowOptions = {
         out.push(mlflowRef('sqlite', abs, absRoot));
         continue;
       }
-      if (!e.isDirectory() || SKIP.has(e.name)) { continue; }
+      // A symbolic link named mlruns (`mlruns -> /data/mlruns`) is followed: only that one, and not inside it.
+      const linkedStore = e.isSymbolicLink() && e.name === 'mlruns' && await isDir(abs);
+      if ((!e.isDirectory() && !linkedStore) || SKIP.has(e.name)) { continue; }
       if (VENV.has(e.name) && await isFile(path.join(abs, 'pyvenv.cfg'))) { continue; }
       if (e.name === 'mlruns') {
         // A SQLite store kept inside mlruns/ (MLflow 3's default layout puts mlflow.db next to it, some projects inside).
@@ -90,10 +104,18 @@ export async function findMlflowStores(root: string, opts: FindMlflowOptions = {
       }
       subdirs.push(abs);
     }
-    if (depth + 1 >= maxDepth) { return; }
+    if (depth >= maxDepth) { return; }
     for (const s of subdirs) { await visit(s, depth + 1); }
   };
-  await visit(absRoot, 0);
+  if (await isFileStore(absRoot)) {
+    // The workspace folder is an `mlruns` itself (opened on its own): it is the store, with any db kept inside it.
+    for (const m of await entries(absRoot)) {
+      if (DB_NAMES.has(m.name) && m.isFile()) { out.push(mlflowRef('sqlite', path.join(absRoot, m.name), absRoot)); }
+    }
+    out.push(mlflowRef('file', absRoot, absRoot));
+  } else {
+    await visit(absRoot, 0);
+  }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : 1));
 }
 

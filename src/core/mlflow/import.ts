@@ -318,7 +318,10 @@ export async function importMlflow(store: Store, reader: MlflowReader, opts: Mlf
   // ---- models
   await importRegistry(store, reader, registry.models, versions, { storeRel, ulidOf, dryRun, signal, items, problems, counts });
   progress(total, total, 'done');
-  return { items, counts, problems, dryRun };
+  // A file can be reported by the record read and again by the history read: once is enough.
+  const seen = new Set<string>();
+  const unique = problems.filter((q) => { const k = `${q.file}\0${q.reason}`; if (seen.has(k)) { return false; } seen.add(k); return true; });
+  return { items, counts, problems: unique, dryRun };
 }
 
 function describeExperiment(e: MlflowExperiment, storeRel: string): string {
@@ -363,7 +366,7 @@ async function importRun(store: Store, reader: MlflowReader, rec: MlflowRunRecor
       return { item: { ...base, name: p.existing.name, action: 'skip', reason: `already imported as ${p.id} (still ${rec.status} in MLflow; nothing new)` }, skipped: true };
     }
   }
-  const run = toRun(rec, p.experiment, ctx.storeRel);
+  let run = toRun(rec, p.experiment, ctx.storeRel);
   run.id = p.id;
   const parent = rec.parentRunId ? ctx.ulidOf(rec.parentRunId) : undefined;
   if (parent) { run.parentRunId = parent; } else { delete run.parentRunId; }
@@ -375,9 +378,11 @@ async function importRun(store: Store, reader: MlflowReader, rec: MlflowRunRecor
     ctx.problems.push({ file: where, reason: "param '__proto__' cannot be stored in .mlops (JSON readers drop it); it was left out" });
   }
   if (p.existing) {
-    // Keep what was done to the copy in .mlops since: its name, tags added by hand, notes.
-    run.name = p.existing.name;
-    run.tags = [...new Set([...p.existing.tags, ...run.tags])];
+    // Keep everything done to the copy in .mlops since it was imported (its name, notes, tags added or removed, any
+    // other field); only what MLflow records moves on: status, end time, params, duration and the MLflow source.
+    const fresh = run;
+    run = { ...p.existing, status: fresh.status, params: { ...p.existing.params, ...fresh.params }, meta: { ...p.existing.meta, ...fresh.meta }, source: fresh.source };
+    if (fresh.endTime) { run.endTime = fresh.endTime; } else { delete run.endTime; }
   }
   const valid = RunSchema.safeParse(run);
   if (!valid.success) {

@@ -167,14 +167,21 @@ export class MlflowViewState {
       this.converted.delete(r.id);
       this.summaries.set(r.id, toMetricSummaries(r.metrics));
     }
-    this.recordProblems.push(...got.problems);
+    this.addProblems(got.problems);
   }
 
   /** Every point of a run's metrics as `.mlops` points (name, step, value, timestamp), in the store's order. */
   async points(id: string): Promise<MetricPoint[]> {
     const { metrics, problems } = await this.reader.metricHistory(id);
-    this.recordProblems.push(...problems);
+    this.addProblems(problems);
     return Object.entries(metrics).flatMap(([name, pts]) => pts.map((p) => ({ name, step: p.step, value: p.value, timestamp: p.timestamp })));
+  }
+
+  /** Problems met while reading records or points, once each (Compare reads the same run's points again and again). */
+  private addProblems(problems: readonly MlflowProblem[]): void {
+    for (const p of problems) {
+      if (!this.recordProblems.some((q) => q.file === p.file && q.reason === p.reason)) { this.recordProblems.push(p); }
+    }
   }
 
   /** Files and rows skipped while reading, and why the store could not be read at all when it could not. */

@@ -14,7 +14,7 @@ import type { MlflowViewState } from '../mlflow/viewState';
 import type { Run } from '../store/schemas';
 import { escapeMarkdown, metricLeafText, relativeTime, runDescription, runTooltip } from './describe';
 import { childRuns, isNestedRun, type RunLookup } from './pipelineNodes';
-import { isSearchActive, matchesFilter, newestByStartTime, sortRuns } from './runQuery';
+import { isFilterActive, isSearchActive, matchesFilter, newestByStartTime, sortRuns } from './runQuery';
 import type { NodeSymbol, ViewName, ViewNode, ViewOptions } from './treeModel';
 
 /** What the store node's tooltip says (also the reason write commands give). */
@@ -22,8 +22,18 @@ export const MLFLOW_READ_ONLY_TOOLTIP = 'Read-only: MLOps Workbench reads MLflow
   + 'Import MLflow Runs… copies runs into .mlops to tag, register, promote or reproduce them.';
 
 /** The nesting rules' view of an MLflow store's runs. */
-function lookup(s: MlflowViewState): { runs: RunLookup } {
-  return { runs: { get: (id) => s.run(id), values: () => s.runs() } };
+/**
+ * The runs as nesting sees them: a deleted run (or one of a deleted experiment) is not there unless the filter shows
+ * deleted runs, so an active nested run whose parent was deleted is listed at its experiment's top level.
+ */
+function lookup(s: MlflowViewState, showDeleted = true): { runs: RunLookup } {
+  const visible = (id: string) => showDeleted || !s.isDeleted(id);
+  return { runs: { get: (id) => (visible(id) ? s.run(id) : undefined), values: () => s.runs().filter((r) => visible(r.id)) } };
+}
+
+/** The filter's own checks plus MLflow's lifecycle: deleted runs only when the filter asks for them. */
+function shown(s: MlflowViewState, r: Run, filter: ViewOptions['filter']): boolean {
+  return (filter.deleted || !s.isDeleted(r.id)) && matchesFilter(r, filter, s.metricSummaries(r.id));
 }
 
 function base(s: MlflowViewState, view: ViewName): Pick<ViewNode, 'view' | 'root' | 'store'> {
@@ -65,14 +75,13 @@ function problemNodes(s: MlflowViewState, node: ViewNode): ViewNode[] {
 /** Runs of an experiment shown at its top level: nested runs go under their parent unless a search is active. */
 function visibleRuns(s: MlflowViewState, experimentId: string, opts: ViewOptions): Run[] {
   const flat = isSearchActive(opts.filter);
-  const nest = lookup(s);
-  const runs = s.runs().filter((r) => s.header(r.id)?.experimentId === experimentId && (flat || !isNestedRun(nest, r))
-    && matchesFilter(r, opts.filter, s.metricSummaries(r.id)));
+  const nest = lookup(s, Boolean(opts.filter.deleted));
+  const runs = s.runs().filter((r) => s.header(r.id)?.experimentId === experimentId && (flat || !isNestedRun(nest, r)) && shown(s, r, opts.filter));
   return sortRuns(runs, opts.sort, opts.headline, (id) => s.metricSummaries(id), undefined, newestByStartTime);
 }
 
 function experimentNodes(s: MlflowViewState, opts: ViewOptions): ViewNode[] {
-  const nest = lookup(s);
+  const nest = lookup(s, Boolean(opts.filter.deleted));
   const counts = new Map<string, { n: number; live: number }>();
   for (const r of s.runs()) {
     const h = s.header(r.id)!;
@@ -120,7 +129,8 @@ function experimentChildren(s: MlflowViewState, node: ViewNode, opts: ViewOption
       icon: { symbol: 'more' }, contextValue: 'mlops.more', collapsible: 'none' });
   }
   if (!runs.length) {
-    out.push({ ...base(s, 'experiments'), id: `${node.id}|empty`, kind: 'info', label: 'No runs match the filter', icon: { symbol: 'filter' }, collapsible: 'none' });
+    out.push({ ...base(s, 'experiments'), id: `${node.id}|empty`, kind: 'info', label: isFilterActive(opts.filter) ? 'No runs match the filter' : 'No runs',
+      icon: { symbol: isFilterActive(opts.filter) ? 'filter' : 'info' }, collapsible: 'none' });
   }
   return out;
 }
@@ -131,7 +141,7 @@ function runChildren(s: MlflowViewState, node: ViewNode, opts: ViewOptions): Vie
   const rec = s.record(run.id);
   const group = (g: NonNullable<ViewNode['group']>, label: string, description?: string): ViewNode => ({ ...base(s, 'experiments'), id: `${node.id}|${g}`, kind: 'group',
     runId: run.id, group: g, label, description, icon: { symbol: g }, contextValue: `mlops.group.${g}.mlflow`, collapsible: 'collapsed' });
-  const children = childRuns(lookup(s), run).filter((c) => matchesFilter(c, { deleted: opts.filter.deleted }))
+  const children = childRuns(lookup(s, Boolean(opts.filter.deleted)), run)
     .sort((a, b) => newestByStartTime(b, a)).map((c) => mlflowRunNode(s, c, opts, node.id));
   const sums = s.metricSummaries(run.id);
   return [

@@ -3,7 +3,6 @@ import { MlopsError } from '../errors';
 import type { RunGoals } from '../goals/evaluate';
 import type { MetricSummary } from '../store/metrics';
 import { RUN_STATUSES, type Run, type RunStatus } from '../store/schemas';
-import { mlflowSourceOf } from '../mlflow/convert';
 
 export const METRIC_OPS = ['>=', '<=', '>', '<'] as const;
 export type MetricOp = (typeof METRIC_OPS)[number];
@@ -114,7 +113,6 @@ export function needsMetrics(f: RunFilter): boolean {
  * run whose every goal with a bar is met, so an unknown value or a store without goals never matches.
  */
 export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, MetricSummary>, goals?: RunGoals): boolean {
-  if (!f.deleted && mlflowSourceOf(run)?.deleted) { return false; }
   if (f.meetsGoals && goals?.state !== 'met') { return false; }
   if (f.statuses?.length && !f.statuses.includes(run.status)) { return false; }
   if (f.tag && !run.tags.includes(f.tag)) { return false; }

@@ -8,7 +8,7 @@ import { MlflowViewState } from '../../core/mlflow/viewState';
 import { ContextKeys, Settings } from '../ids';
 import type { Log } from '../log';
 
-/** File events are many while a script logs: a store is read again once they pause this long. */
+/** File events are many while a script logs: a store is read again at most this often. */
 const DEBOUNCE_MS = 300;
 /**
  * How often each store's signature (a few stats: experiment folders, running runs' files, the db file) is compared,
@@ -42,6 +42,8 @@ export class MlflowStores implements vscode.Disposable {
   private readonly storeWatchers = new Map<string, vscode.Disposable[]>();
   private readonly folderWatchers: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys of stores whose reader could not be opened: opened again on the next change or refresh. */
+  private readonly unopened = new Set<string>();
   /** Each store's signature after its last read, and whether a poll is running. */
   private readonly signatures = new Map<string, string>();
   private readonly poller: NodeJS.Timeout;
@@ -149,10 +151,14 @@ export class MlflowStores implements vscode.Disposable {
       let state = this.states.get(ref.key);
       if (!state) {
         state = await this.open(ref);
+        // Disposed meanwhile (window closing): nothing may keep a watcher or a database open.
+        if (this.disposed) { state.dispose(); return; }
         this.states.set(ref.key, state);
         this.watchStore(state);
       } else if (!reloadAll) {
         continue;
+      } else {
+        state = await this.reopened(state);
       }
       await this.loadState(state);
       this.reportProblems(state);
@@ -164,11 +170,27 @@ export class MlflowStores implements vscode.Disposable {
 
   private async open(ref: MlflowStoreRef): Promise<MlflowViewState> {
     try {
-      return new MlflowViewState(ref, await openMlflowStore(ref));
+      const state = new MlflowViewState(ref, await openMlflowStore(ref));
+      this.unopened.delete(ref.key);
+      return state;
     } catch (e) {
       this.log.warn(`cannot open the MLflow store ${ref.path}: ${messageOf(e)}`);
+      this.unopened.add(ref.key);
       return new MlflowViewState(ref, unreadable(ref, messageOf(e)));
     }
+  }
+
+  /**
+   * A store that could not be opened (an empty `mlflow.db` MLflow has just created, a file being migrated) is opened
+   * again on every change and refresh, until it opens; the state then takes its place.
+   */
+  private async reopened(state: MlflowViewState): Promise<MlflowViewState> {
+    if (!this.unopened.has(state.key)) { return state; }
+    const fresh = await this.open(state.ref);
+    if (this.disposed || this.states.get(state.key) !== state) { fresh.dispose(); return state; }
+    state.dispose();
+    this.states.set(state.key, fresh);
+    return fresh;
   }
 
   private reportProblems(state: MlflowViewState): void {
@@ -185,6 +207,7 @@ export class MlflowStores implements vscode.Disposable {
     this.states.get(key)?.dispose();
     this.states.delete(key);
     this.signatures.delete(key);
+    this.unopened.delete(key);
   }
 
   /** One watcher per store: the whole `mlruns` folder, or the db file and its journals. */
@@ -209,16 +232,20 @@ export class MlflowStores implements vscode.Disposable {
     this.storeWatchers.set(ref.key, out);
   }
 
+  /**
+   * Throttled, not debounced: a script logging every 50 ms would otherwise keep pushing the read back until it stops.
+   * Events while a read is running schedule the next one.
+   */
   private queueReload(key: string): void {
-    const t = this.timers.get(key);
-    if (t) { clearTimeout(t); }
+    if (this.timers.has(key)) { return; }
     this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.reload(key); }, DEBOUNCE_MS));
   }
 
   private async reload(key: string): Promise<void> {
-    const state = this.states.get(key);
-    if (!state || this.disposed) { return; }
-    if (!fs.existsSync(state.ref.path)) { await this.find(); return; }
+    const found = this.states.get(key);
+    if (!found || this.disposed) { return; }
+    if (!fs.existsSync(found.ref.path)) { await this.find(); return; }
+    const state = await this.reopened(found);
     try {
       await this.loadState(state);
     } catch (e) {
@@ -232,7 +259,7 @@ export class MlflowStores implements vscode.Disposable {
     for (const d of this.folderWatchers.splice(0)) { d.dispose(); }
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       if (f.uri.scheme !== 'file') { continue; }
-      for (const glob of ['**/mlruns/*/meta.yaml', '**/mlflow.db', '**/mlruns/models/*/meta.yaml']) {
+      for (const glob of ['**/mlruns/*/meta.yaml', '**/mlflow.db', '**/mlruns.db', '**/mlruns/models/*/meta.yaml']) {
         const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(f, glob), false, true, false);
         const on = (uri: vscode.Uri) => this.queueFind(uri);
         this.folderWatchers.push(w, w.onDidCreate(on), w.onDidDelete(on));
@@ -244,7 +271,8 @@ export class MlflowStores implements vscode.Disposable {
     const p = uri.fsPath;
     // Inside a store already known (a new experiment): its own watcher reads it again.
     // (or the db file itself, which its watcher covers; a store that is gone is dropped by `reload`).
-    if ([...this.states.values()].some((s) => p === s.ref.path || p.startsWith(s.ref.path + path.sep))) { return; }
+    const isDb = /\.db$/.test(p);
+    if ([...this.states.values()].some((s) => p === s.ref.path || (!isDb && p.startsWith(s.ref.path + path.sep)))) { return; }
     if (this.findTimer) { clearTimeout(this.findTimer); }
     this.findTimer = setTimeout(() => { this.findTimer = undefined; if (this.loading) { void this.find(); } }, DEBOUNCE_MS);
   }
