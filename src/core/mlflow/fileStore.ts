@@ -10,13 +10,17 @@
  *   mlruns/.trash/<exp id>/…                  deleted experiments, whatever their meta.yaml says
  *   mlruns/models/<name>/meta.yaml, tags/, aliases/<alias> (content: the version), version-<n>/meta.yaml, tags/
  *
- * Nothing here writes, creates or locks anything in the store; every read is async (this runs in the extension
- * host). Bad files become `MlflowProblem`s and the rest of the store still reads.
+ * Nothing here writes, creates or locks anything in the store. This runs in the extension host: reads are async, or
+ * synchronous in time slices of a few milliseconds (`TimeSlicer`: runs() and metricHistory() open tens of thousands of
+ * small files, and sync reads cost a fraction of the CPU of async ones). Bad files become `MlflowProblem`s and the rest
+ * of the store still reads.
  */
+import * as fs from 'node:fs';
 import { promises as fsp, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { isErrno, mapLimit } from '../store/fsutil';
-import { errnoText, readFailure, readMetricFile, readWhole, SummaryBuilder } from './metricFile';
+import { errnoText, readFailure, readMetricFileSync, readWhole, readWholeSync, SummaryBuilder, type ReadWhole } from './metricFile';
+import { TimeSlicer } from './timeSlice';
 import {
   type MlflowExperiment, type MlflowLifecycle, type MlflowMetricPoint, type MlflowMetricSummary, type MlflowModelVersion,
   type MlflowProblem, type MlflowReadOptions, type MlflowReader, type MlflowRegisteredModel, type MlflowRegistry,
@@ -36,8 +40,7 @@ const STAGES: Record<string, MlflowStage> = { none: 'None', staging: 'Staging', 
  * far under ulimit -n.
  */
 const IO_LIMIT = 64;
-/** runs(): records read at once, and files of one record at once (RECORD_LIMIT × VALUE_LIMIT in flight at most). */
-const RECORD_LIMIT = 8;
+/** Value files of one folder read at once (experiment and registry tags). */
 const VALUE_LIMIT = 16;
 
 const RUN_NAME_TAG = 'mlflow.runName';
@@ -87,6 +90,14 @@ interface ExperimentDir {
 }
 
 type ReadText = { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
+
+function textOf(r: ReadWhole): ReadText {
+  if (r.ok) { return { ok: true, text: r.text }; }
+  return { ok: false, missing: r.code === 'ENOENT', reason: readFailure(r) };
+}
+
+/** A run's meta.yaml as a header, with the two names it records (see readMetaHeader). */
+interface RunMetaHeader { h: MlflowRunHeader; runName: string; legacyName: string }
 
 class FileStoreReader implements MlflowReader {
   /** run id → its folder, from the last scan (runs() and metricHistory() find runs through it). */
@@ -183,14 +194,28 @@ class FileStoreReader implements MlflowReader {
     }
   }
 
+  private readDirSync(dir: string, problems: MlflowProblem[] | undefined): Dirent[] {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT') && problems) { problems.push({ file: this.rel(dir), reason: `cannot be listed: ${errText(e)}` }); }
+      return [];
+    }
+  }
+
   private async readText(file: string): Promise<ReadText> {
-    const r = await readWhole(file);
-    if (r.ok) { return { ok: true, text: r.text }; }
-    return { ok: false, missing: r.code === 'ENOENT', reason: readFailure(r) };
+    return textOf(await readWhole(file));
   }
 
   private async readMeta(file: string, problems: MlflowProblem[], what: string): Promise<Meta | undefined> {
-    const r = await this.readText(file);
+    return this.metaOf(file, await this.readText(file), problems, what);
+  }
+
+  private readMetaSync(file: string, problems: MlflowProblem[], what: string): Meta | undefined {
+    return this.metaOf(file, textOf(readWholeSync(file)), problems, what);
+  }
+
+  private metaOf(file: string, r: ReadText, problems: MlflowProblem[], what: string): Meta | undefined {
     if (!r.ok) {
       problems.push({ file: this.rel(file), reason: r.missing ? `${what} without meta.yaml: skipped` : `${r.reason}; ${what} skipped` });
       return undefined;
@@ -243,9 +268,17 @@ class FileStoreReader implements MlflowReader {
    * A run's header from its meta.yaml alone, with the two names it records: `run_name` (MLflow ≥ 1.29) and 1.x's
    * `name`. The header's name is left '' for the caller to resolve (run_name, then the mlflow.runName tag, then name).
    */
-  private async readMetaHeader(rd: RunDir, problems: MlflowProblem[]): Promise<{ h: MlflowRunHeader; runName: string; legacyName: string } | undefined> {
+  private async readMetaHeader(rd: RunDir, problems: MlflowProblem[]): Promise<RunMetaHeader | undefined> {
     const metaFile = path.join(rd.dir, 'meta.yaml');
-    const meta = await this.readMeta(metaFile, problems, 'run folder');
+    return this.headerOf(rd, metaFile, await this.readMeta(metaFile, problems, 'run folder'), problems);
+  }
+
+  private readMetaHeaderSync(rd: RunDir, problems: MlflowProblem[]): RunMetaHeader | undefined {
+    const metaFile = path.join(rd.dir, 'meta.yaml');
+    return this.headerOf(rd, metaFile, this.readMetaSync(metaFile, problems, 'run folder'), problems);
+  }
+
+  private headerOf(rd: RunDir, metaFile: string, meta: Meta | undefined, problems: MlflowProblem[]): RunMetaHeader | undefined {
     if (!meta) { return undefined; }
     const folder = path.basename(rd.dir);
     const id = metaText(meta.run_id) || metaText(meta.run_uuid) || folder;
@@ -305,7 +338,10 @@ class FileStoreReader implements MlflowReader {
 
   /** One param/tag value as MLflow stored it; undefined when the file does not exist. Non-UTF-8 is reported. */
   private async readValue(file: string, problems: MlflowProblem[]): Promise<string | undefined> {
-    const r = await readWhole(file);
+    return this.valueOf(file, await readWhole(file), problems);
+  }
+
+  private valueOf(file: string, r: ReadWhole, problems: MlflowProblem[]): string | undefined {
     if (!r.ok) {
       if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR') {
         problems.push({ file: this.rel(file), reason: r.tooLarge !== undefined ? readFailure(r) : `${readFailure(r)}; skipped` });
@@ -351,6 +387,40 @@ class FileStoreReader implements MlflowReader {
     return out;
   }
 
+  /** `listKeys` with synchronous calls. */
+  private listKeysSync(dir: string, problems: MlflowProblem[]): string[] {
+    const keys: string[] = [];
+    const walk = (sub: string): void => {
+      const abs = sub ? path.join(dir, ...sub.split('/')) : dir;
+      const subdirs: string[] = [];
+      for (const e of this.readDirSync(abs, problems)) {
+        const key = sub ? `${sub}/${e.name}` : e.name;
+        if (e.isFile()) { keys.push(key); continue; }
+        if (e.isDirectory()) { subdirs.push(key); continue; }
+        if (e.isSymbolicLink()) {
+          try {
+            if (fs.statSync(path.join(abs, e.name)).isFile()) { keys.push(key); continue; }
+          } catch { /* a dangling link is reported below */ }
+          problems.push(this.linkProblem(path.join(abs, e.name)));
+        }
+      }
+      for (const s of subdirs) { walk(s); }
+    };
+    walk('');
+    return keys.sort();
+  }
+
+  /** `readValues` with synchronous calls. */
+  private readValuesSync(dir: string, problems: MlflowProblem[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of this.listKeysSync(dir, problems)) {
+      const file = path.join(dir, ...k.split('/'));
+      const v = this.valueOf(file, readWholeSync(file), problems);
+      if (v !== undefined) { out[k] = v; }
+    }
+    return out;
+  }
+
   // ---------- runs ----------
 
   /**
@@ -375,64 +445,67 @@ class FileStoreReader implements MlflowReader {
     });
   }
 
+  /** Records read synchronously, one run at a time, in time slices (see the file comment). */
   async runs(ids: readonly string[], opts?: MlflowReadOptions): Promise<{ runs: MlflowRunRecord[]; problems: MlflowProblem[] }> {
     const problems: MlflowProblem[] = [];
     await this.locate(ids);
     checkAbort(opts);
-    const wanted = [...new Set(ids)].filter((id) => this.locations.has(id));
-    const records = await mapLimit(wanted, RECORD_LIMIT, async (id) => {
-      checkAbort(opts);
+    const summaries = opts?.summaries !== false;
+    const slicer = new TimeSlicer(opts?.signal);
+    const runs: MlflowRunRecord[] = [];
+    for (const id of new Set(ids)) {
       const rd = this.locations.get(id);
-      return rd ? this.readRecord(rd, problems) : undefined;
-    });
-    return { runs: records.filter((r): r is MlflowRunRecord => r !== undefined), problems: sortProblems(problems) };
+      if (!rd) { continue; }
+      await slicer.next();
+      const rec = this.readRecordSync(rd, problems, summaries);
+      if (rec) { runs.push(rec); }
+    }
+    return { runs, problems: sortProblems(problems) };
   }
 
-  private async readRecord(rd: RunDir, problems: MlflowProblem[]): Promise<MlflowRunRecord | undefined> {
-    const [head, params, tags, metrics] = await Promise.all([
-      this.readMetaHeader(rd, problems),
-      this.readValues(path.join(rd.dir, 'params'), problems),
-      this.readValues(path.join(rd.dir, 'tags'), problems),
-      this.readSummaries(path.join(rd.dir, 'metrics'), problems),
-    ]);
+  private readRecordSync(rd: RunDir, problems: MlflowProblem[], summaries: boolean): MlflowRunRecord | undefined {
+    const head = this.readMetaHeaderSync(rd, problems);
     if (!head) { return undefined; }
+    const params = this.readValuesSync(path.join(rd.dir, 'params'), problems);
+    const tags = this.readValuesSync(path.join(rd.dir, 'tags'), problems);
+    const metrics = summaries ? this.readSummariesSync(path.join(rd.dir, 'metrics'), problems) : {};
     const rec: MlflowRunRecord = { ...head.h, params, tags, metrics };
     rec.name = head.runName || tags[RUN_NAME_TAG] || head.legacyName;
     if (tags[PARENT_TAG]) { rec.parentRunId = tags[PARENT_TAG]; }
     return rec;
   }
 
-  private async readSummaries(dir: string, problems: MlflowProblem[]): Promise<Record<string, MlflowMetricSummary>> {
-    const keys = await this.listKeys(dir, problems);
+  private readSummariesSync(dir: string, problems: MlflowProblem[]): Record<string, MlflowMetricSummary> {
     const out: Record<string, MlflowMetricSummary> = {};
-    await mapLimit(keys, VALUE_LIMIT, async (key) => {
+    for (const key of this.listKeysSync(dir, problems)) {
       const file = path.join(dir, ...key.split('/'));
       const b = new SummaryBuilder();
-      const r = await readMetricFile(file, (p) => b.add(p));
-      if (r.skipped) { problems.push({ file: this.rel(file), reason: r.skipped }); return; }
+      const r = readMetricFileSync(file, (p) => b.add(p));
+      if (r.skipped) { problems.push({ file: this.rel(file), reason: r.skipped }); continue; }
       if (r.badLines) { problems.push({ file: this.rel(file), reason: r.badLines }); }
       const s = b.summary(key);
       if (s) { out[key] = s; } else if (!r.badLines) { problems.push({ file: this.rel(file), reason: 'empty metric file: no points' }); }
-    });
-    const sorted: Record<string, MlflowMetricSummary> = {};
-    for (const k of Object.keys(out).sort()) { sorted[k] = out[k]; }
-    return sorted;
+    }
+    return out;
   }
 
+  /** Points read synchronously, one metric file at a time, in time slices. */
   async metricHistory(runId: string, keys?: readonly string[], opts?: MlflowReadOptions): Promise<{ metrics: Record<string, MlflowMetricPoint[]>; problems: MlflowProblem[] }> {
     const problems: MlflowProblem[] = [];
     await this.locate([runId]);
     const rd = this.locations.get(runId);
     const metrics: Record<string, MlflowMetricPoint[]> = {};
     if (!rd) { return { metrics, problems }; }
+    const slicer = new TimeSlicer(opts?.signal);
+    await slicer.next();
     const dir = path.join(rd.dir, 'metrics');
-    const all = await this.listKeys(dir, problems);
+    const all = this.listKeysSync(dir, problems);
     const chosen = keys ? all.filter((k) => keys.includes(k)) : all;
     for (const key of chosen) {
-      checkAbort(opts);
+      await slicer.next();
       const file = path.join(dir, ...key.split('/'));
       const points: MlflowMetricPoint[] = [];
-      const r = await readMetricFile(file, (p) => points.push(p));
+      const r = readMetricFileSync(file, (p) => points.push(p));
       if (r.skipped) { problems.push({ file: this.rel(file), reason: r.skipped }); continue; }
       if (r.badLines) { problems.push({ file: this.rel(file), reason: r.badLines }); }
       metrics[key] = points;
