@@ -37,10 +37,19 @@ const targets = [
     target: 'es2022' },
 ];
 
+// sql.js loads its WebAssembly from a file: the bundles that read mlflow.db (extension, CLI, CLI commands; all in
+// dist/) find it next to themselves (src/core/mlflow/sqliteEngine.ts).
+function copySqlWasm() {
+  fs.mkdirSync('dist', { recursive: true });
+  fs.copyFileSync(new URL('./node_modules/sql.js/dist/sql-wasm.wasm', import.meta.url), 'dist/sql-wasm.wasm');
+}
+
 if (watch) {
+  copySqlWasm();
   for (const t of targets) { await (await esbuild.context(t)).watch(); }
   console.log('[esbuild] watching');
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
+  copySqlWasm();
   fs.chmodSync('dist/cli.js', 0o755);
 }

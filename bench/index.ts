@@ -6,6 +6,7 @@ import { benchGate } from './gate.bench';
 import { benchGoals } from './goals.bench';
 import { benchLint } from './lint.bench';
 import { benchMlflow } from './mlflow.bench';
+import { benchMlflowDb } from './mlflowDb.bench';
 import { benchMonitor } from './monitor.bench';
 import { benchNotebooks } from './notebook.bench';
 import { benchPipeline } from './pipeline.bench';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   if (!only || only === 'monitor') { await benchMonitor(); }
   if (!only || only === 'pipeline') { await benchPipeline(); }
   if (!only || only === 'mlflow') { await benchMlflow(); }
+  if (!only || only === 'mlflowdb') { await benchMlflowDb(); }
 }
 
 main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

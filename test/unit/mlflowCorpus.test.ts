@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openFileStore } from '../../src/core/mlflow/fileStore';
 import { mlflowRef } from '../../src/core/mlflow/find';
+import { openSqliteStore } from '../../src/core/mlflow/sqliteStore';
 import type { MlflowReader, MlflowRunHeader, MlflowRunRecord, MlflowStoreKind, MlflowStoreRef } from '../../src/core/mlflow/types';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -14,6 +15,7 @@ export const MLFLOW_CORPUS = path.resolve(REPO, '..', 'shared', 'corpus', 'mlrun
 /** Store kind → how to open it. The SQLite reader adds `sqlite` here. */
 export const OPENERS: Partial<Record<MlflowStoreKind, (ref: MlflowStoreRef) => Promise<MlflowReader>>> = {
   file: openFileStore,
+  sqlite: openSqliteStore,
 };
 
 /** Summary keys that only one kind of store can answer (checked by that kind's own test). */
@@ -131,7 +133,7 @@ describe('MLflow readers on the real corpus (EXPECTED.tsv)', () => {
 
   it('EXPECTED.tsv names file stores and SQLite stores', () => {
     assert.ok(expected.filter((s) => s.kind === 'file').length >= 5);
-    assert.ok(expected.some((s) => s.kind === 'sqlite'));
+    assert.equal(expected.filter((s) => s.kind === 'sqlite').length, 2);
   });
 
   for (const exp of expected) {
