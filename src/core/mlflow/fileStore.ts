@@ -254,7 +254,7 @@ class FileStoreReader implements MlflowReader {
     for (const e of entries) {
       if (EXPERIMENT_RESERVED.has(e.name) || e.name.startsWith('.')) { continue; }
       if (e.isSymbolicLink()) { problems.push(this.linkProblem(path.join(d.dir, e.name))); continue; }
-      if (e.isDirectory()) { runDirs.push(path.join(d.dir, e.name)); }
+      if (e.isDirectory()) { runDirs.push(d.dir + path.sep + e.name); } // a listed name: joining needs no normalising
     }
     runDirs.sort();
     return { experiment, runDirs };
@@ -322,13 +322,14 @@ class FileStoreReader implements MlflowReader {
    * opened: most runs have no parent, and a failed openSync costs twice the CPU of the probe (it throws).
    */
   private readHeaderSync(rd: RunDir, problems: MlflowProblem[]): MlflowRunHeader | undefined {
-    const metaFile = path.join(rd.dir, 'meta.yaml');
+    // Concatenated, not path.join(): rd.dir is already normal and path.join's normalising showed in the profile.
+    const metaFile = rd.dir + path.sep + 'meta.yaml';
     const r = this.headerOf(rd, metaFile, readTextOf(readWholeSync(metaFile)), problems);
     if (!r) { return undefined; }
-    const tagDir = path.join(rd.dir, 'tags');
-    const nameTag = r.runName ? undefined : this.probeValueSync(path.join(tagDir, RUN_NAME_TAG), problems);
+    const tagDir = rd.dir + path.sep + 'tags' + path.sep;
+    const nameTag = r.runName ? undefined : this.probeValueSync(tagDir + RUN_NAME_TAG, problems);
     r.h.name = r.runName || nameTag || r.legacyName;
-    const parent = this.probeValueSync(path.join(tagDir, PARENT_TAG), problems);
+    const parent = this.probeValueSync(tagDir + PARENT_TAG, problems);
     if (parent) { r.h.parentRunId = parent; }
     return r.h;
   }
