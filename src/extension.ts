@@ -4,6 +4,7 @@ import { onLockEvent, type Run, type ViewNode } from './core';
 import { Commands, ContextKeys, InternalCommands, Views } from './vscode/ids';
 import { createLog } from './vscode/log';
 import { WorkspaceStores } from './vscode/stores';
+import { MlflowStores } from './vscode/mlflow/stores';
 import { MlopsTree } from './vscode/tree';
 import { ViewState } from './vscode/viewState';
 import { RunningStatus } from './vscode/statusBar';
@@ -46,6 +47,8 @@ export interface MlopsApi {
   /** Workspace folders that hold a store. */
   storeRoots(): string[];
   stores: WorkspaceStores;
+  /** MLflow stores (`mlruns/`, `mlflow.db`) found in the workspace, read-only and kept current. */
+  mlflow: MlflowStores;
   trees: Trees;
   viewState: ViewState;
   status: RunningStatus;
@@ -77,11 +80,12 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   const started = performance.now();
   const log = createLog();
   const stores = new WorkspaceStores(log);
+  const mlflow = new MlflowStores(log);
   // A lock broken after a crash, or lost by a writer that held it too long, is worth a line in the output channel.
   context.subscriptions.push({ dispose: onLockEvent((e) => log.warn(`lock: ${e.message}`)) });
   const viewState = new ViewState(context.workspaceState);
   const make = (name: 'experiments' | 'data' | 'models', id: string) => {
-    const tree = new MlopsTree(name, stores, viewState, log);
+    const tree = new MlopsTree(name, stores, viewState, log, mlflow);
     // Runs (Compare Runs) and data versions (Compare Data Versions) can be compared by selecting several.
     const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name !== 'models' });
     context.subscriptions.push(tree, view);
@@ -97,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, stores.list().length > 0);
     trees.experiments.view.description = trees.experiments.tree.description();
   };
-  context.subscriptions.push(log, stores, viewState, status,
+  context.subscriptions.push(log, stores, mlflow, viewState, status,
     stores.onDidChangeStores(updateContext), viewState.onDidChange(updateContext));
 
   const reg = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R> | R) =>
@@ -108,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
     return dir;
   });
   reg(Commands.refresh, () => stores.reload());
+  reg(Commands.refreshMlflowStores, () => mlflow.refresh());
   reg(Commands.logRun, (args?: Parameters<typeof logRun>[2]) => logRun(stores, log, args ?? {}));
   reg(Commands.tagData, (a?: Parameters<typeof tagData>[1], b?: unknown, c?: Parameters<typeof tagData>[3]) => tagData(stores, a, b, c));
   reg(Commands.addRunTag, (t?: unknown, tag?: string) => addRunTag(stores, t, tag));
@@ -121,14 +126,14 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.setModelStage, (t?: unknown, stage?: string, opts?: unknown) => setModelStage(stores, t, stage, opts));
   reg(Commands.revealFile, (t?: unknown) => revealFile(stores, t));
   reg(Commands.copyRunId, (t?: unknown) => copyRunId(stores, t));
-  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f, stores));
+  reg(Commands.filterRuns, (f?: Parameters<typeof filterRuns>[1]) => filterRuns(viewState, f, stores, mlflow));
   reg(Commands.clearRunFilter, () => viewState.setFilter({}));
   reg(Commands.sortRuns, (s?: string) => sortRuns(viewState, s, stores));
   reg(Commands.loadMoreRuns, (n?: ViewNode) => loadMore(viewState, trees, n));
-  reg(Commands.revealRun, (a: { runId: string; root?: string }) => revealRun(stores, viewState, trees, a));
+  reg(Commands.revealRun, (a: { runId: string; root?: string; store?: string }) => revealRun(stores, viewState, trees, a, mlflow));
   reg(Commands.revealDataVersion, (a: { versionId: string; root?: string }) => revealDataVersion(stores, trees, a));
   reg(InternalCommands.revealExperiment, (a: { experiment: string; root?: string }) => revealExperiment(stores, trees, a));
-  reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string }) => revealModelVersion(stores, trees, a));
+  reg(Commands.revealModelVersion, (a: { model: string; version: number; root?: string; store?: string }) => revealModelVersion(stores, trees, a, mlflow));
   reg(Commands.showRunning, async () => {
     await vscode.commands.executeCommand(`${Views.experiments}.focus`);
     const running = stores.list().flatMap((s) => s.runs.list().filter((r: Run) => r.status === 'running').map((r) => ({ r, s })));
@@ -202,9 +207,10 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
 
   void stores.ready().then(updateContext);
+  void mlflow.ready();
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
+  return { activation: { startedAt: started, ms: activationMs }, storeRoots: () => stores.list().map((s) => s.root), stores, mlflow, trees, viewState, status, lint, comparePanel: () => ComparePanel.current, compareSerializer,
     dataComparePanels: () => DataComparePanel.all(), modelCardPanels: () => ModelCardPanel.all(), monitoring, retraining, servers, pipelines: pipelineRuns };
 }
 

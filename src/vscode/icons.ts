@@ -78,6 +78,10 @@ const SYMBOL: Record<NodeSymbol, Picture> = {
   stepUpToDate: { id: 'check-all', color: 'testing.iconPassed' },
   stepSkipped: { id: 'debug-step-over', color: 'disabledForeground' },
   stepNotRun: { id: 'circle-outline', color: 'disabledForeground' },
+  mlflowStore: { id: 'lock' },
+  tags: { id: 'tag' },
+  user: { id: 'account' },
+  script: { id: 'file-code' },
 };
 
 /** The codicon and theme colour for what the core says a node's icon stands for. */

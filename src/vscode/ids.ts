@@ -52,6 +52,8 @@ export const Commands = {
   runRetrainingPipeline: 'mlops.runRetrainingPipeline',
   openRetrainingAnalysis: 'mlops.openRetrainingAnalysis',
   openRetrainingLog: 'mlops.openRetrainingLog',
+  importMlflowRuns: 'mlops.importMlflowRuns',
+  refreshMlflowStores: 'mlops.refreshMlflowStores',
 } as const;
 
 /**
@@ -89,6 +91,8 @@ export const Settings = {
   monitoringNotifications: 'mlops.monitoring.notifications',
   retrainingAutomatic: 'mlops.retraining.automatic',
   retrainingNotifications: 'mlops.retraining.notifications',
+  mlflowShow: 'mlops.mlflow.show',
+  mlflowSearchDepth: 'mlops.mlflow.searchDepth',
 } as const;
 
 export const ContextKeys = {
@@ -96,6 +100,7 @@ export const ContextKeys = {
   runsFiltered: 'mlops.runsFiltered',
   serving: 'mlops.serving',
   pipelineRunning: 'mlops.pipelineRunning',
+  hasMlflowStore: 'mlops.hasMlflowStore',
 } as const;
 
 /** Keys of the per-workspace memento. */

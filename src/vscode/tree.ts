@@ -8,6 +8,8 @@ import { baseTreeItem } from './icons';
 import { Commands, Views } from './ids';
 import type { Log } from './log';
 import type { StoreChange, WorkspaceStores } from './stores';
+import type { MlflowStores } from './mlflow/stores';
+import { mlflowRecordsNeeded } from '../core/views/mlflowNodes';
 import { headlineSetting, pageSizeSetting, type ViewState } from './viewState';
 
 const VIEW_IDS: Record<ViewName, string> = { experiments: Views.experiments, data: Views.data, models: Views.models };
@@ -28,8 +30,11 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private readonly runNodeIds = new Map<string, Set<string>>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
 
-  constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log) {
+  constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log,
+    private readonly mlflow?: MlflowStores) {
     this.disposables.push(
+      // An MLflow store found, or read again after a training script wrote to it: its nodes are computed again.
+      ...(mlflow && view !== 'data' ? [mlflow.onDidChange(() => this.refresh())] : []),
       stores.onDidChange((changes) => this.onStoreChange(changes)),
       stores.onDidChangeStores(() => this.refresh()),
       viewState.onDidChange(() => { if (view === 'experiments') { this.refresh(); } }),
@@ -51,9 +56,19 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   }
 
   async getChildren(element?: ViewNode): Promise<ViewNode[]> {
-    await this.stores.ready();
+    await Promise.all([this.stores.ready(), this.mlflow?.ready()]);
     const states = this.stores.list();
     const opts = this.options();
+    const mlflow = this.mlflow?.list() ?? [];
+    if (element?.store) {
+      // An MLflow node: read the records (params, tags, metric summaries) its children show, then build them.
+      const state = this.mlflow?.get(element.store);
+      const ids = state ? mlflowRecordsNeeded(state, element, opts) : [];
+      if (state && ids.length) {
+        await vscode.window.withProgress({ location: { viewId: VIEW_IDS[this.view] } }, () => state.loadRecords(ids));
+      }
+      return childrenOf(states, element, this.view, opts, mlflow).map((n) => this.canonical(n, element.id));
+    }
     if (element?.kind === 'experiment' && (needsMetrics(opts.filter) || sortNeedsMetrics(opts.sort))) {
       // Filtering or sorting by a metric, a KPI or goals needs every run's summary: load them first, with progress on the view.
       const state = states.find((s) => s.root === element.root);
@@ -68,8 +83,8 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       const prev = element.kind === 'dataVersion' && versions[0] ? state?.quality.previous(versions[0]) : undefined;
       if (state) { await state.quality.prepare(prev ? [...versions, prev] : versions, { drift: true }).catch((e: unknown) => this.log.warn(`reading data profiles: ${messageOf(e)}`)); }
     }
-    const children = childrenOf(states, element, this.view, opts).map((n) => this.canonical(n, element?.id));
-    const needMetrics = children.filter((n) => n.kind === 'run' && !this.stateOf(n)?.metrics.peek(n.runId!));
+    const children = childrenOf(states, element, this.view, opts, mlflow).map((n) => this.canonical(n, element?.id));
+    const needMetrics = children.filter((n) => n.kind === 'run' && !n.store && !this.stateOf(n)?.metrics.peek(n.runId!));
     if (needMetrics.length) { void this.loadMetricsFor(needMetrics); }
     if (element?.kind === 'group' && element.group === 'metrics') {
       const state = this.stateOf(element);
@@ -81,19 +96,21 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   getTreeItem(node: ViewNode): vscode.TreeItem {
     const item = baseTreeItem(node);
     item.command = this.commandFor(node);
-    if (node.file && (node.kind === 'problem' || node.kind === 'info')) { item.resourceUri = vscode.Uri.file(node.file); }
+    if (node.file && (node.kind === 'problem' || node.kind === 'info') && !node.store) { item.resourceUri = vscode.Uri.file(node.file); }
     return item;
   }
 
   private commandFor(node: ViewNode): vscode.Command | undefined {
     switch (node.kind) {
       case 'problem': return { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file!)] };
-      case 'info': return node.file ? { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] } : undefined;
+      // An MLflow version's artifacts may be a folder: shown in the Explorer rather than opened.
+      case 'info': return node.file ? node.store ? { command: 'revealInExplorer', title: 'Reveal in Explorer', arguments: [vscode.Uri.file(node.file)] }
+        : { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] } : undefined;
       case 'more': return { command: Commands.loadMoreRuns, title: 'Show More', arguments: [node] };
-      case 'runRef': return { command: Commands.revealRun, title: 'Show Run', arguments: [{ runId: node.runId, root: node.root }] };
+      case 'runRef': return { command: Commands.revealRun, title: 'Show Run', arguments: [{ runId: node.runId, root: node.root, ...(node.store ? { store: node.store } : {}) }] };
       case 'dataRef': return { command: Commands.revealDataVersion, title: 'Show Data Version', arguments: [{ versionId: node.versionId, root: node.root }] };
       case 'gate': return { command: Commands.openModelCard, title: 'Open Model Card', arguments: [{ root: node.root, model: node.model, version: node.version, section: 'gate' }] };
-      case 'modelRef': return { command: Commands.revealModelVersion, title: 'Show Model Version', arguments: [{ model: node.model, version: node.version, root: node.root }] };
+      case 'modelRef': return { command: Commands.revealModelVersion, title: 'Show Model Version', arguments: [{ model: node.model, version: node.version, root: node.root, ...(node.store ? { store: node.store } : {}) }] };
       case 'schemaStatus': return node.file ? { command: 'vscode.open', title: 'Open Schema', arguments: [vscode.Uri.file(node.file)] } : undefined;
       case 'finding': return node.dataFile ? { command: 'vscode.open', title: 'Open Data File', arguments: [vscode.Uri.file(path.resolve(node.root, node.dataFile)),
         ...(node.line ? [{ selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] : [])] } : undefined;
@@ -129,7 +146,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
 
   private canonical(n: ViewNode, parentId: string | undefined): ViewNode {
     this.parents.set(n.id, parentId);
-    if (n.kind === 'run' && n.runId) {
+    if (n.kind === 'run' && n.runId && !n.store) {
       const key = `${n.root}|${n.runId}`;
       const ids = this.runNodeIds.get(key) ?? new Set<string>();
       ids.add(n.id);

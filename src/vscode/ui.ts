@@ -4,13 +4,43 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MlopsError, isMlopsError, messageOf, relativeTime, type Run, type StoreState, type ViewNode } from '../core';
+import { Commands } from './ids';
 import type { Log } from './log';
 import type { WorkspaceStores } from './stores';
+
+/**
+ * Commands that write a run or model version (or need one of `.mlops`): greyed out on MLflow nodes by their
+ * `enablement`, and refused with the reason when called anyway (a keybinding, the palette with a selection).
+ */
+const WRITE_COMMANDS: ReadonlySet<string> = new Set([
+  Commands.addRunTag, Commands.removeRunTag, Commands.renameRun, Commands.markRunFinished, Commands.markRunFailed, Commands.deleteRun,
+  Commands.restoreRun, Commands.registerModel, Commands.setModelStage, Commands.openModelCard, Commands.reproduceRun, Commands.serveModel,
+  Commands.packageModel,
+]);
+
+/** The MLflow node among a command's arguments (the clicked node, or one of the selected ones), if any. */
+export function mlflowNodeIn(args: readonly unknown[]): ViewNode | undefined {
+  for (const a of args.slice(0, 2)) {
+    for (const x of Array.isArray(a) ? a : [a]) {
+      if (isViewNode(x) && x.store) { return x; }
+    }
+  }
+  return undefined;
+}
+
+/** The one message a write command gives for a node of a read-only MLflow store. */
+export function readOnlyError(node: ViewNode): MlopsError {
+  const what = node.kind === 'run' ? `run ${node.label}` : node.kind === 'modelVersion' ? `${node.model ?? ''} ${node.label}`.trim()
+    : node.kind === 'model' ? `model ${node.label}` : node.label;
+  return new MlopsError(`${what} is read-only (MLflow store): import it first with 'MLOps: Import MLflow Runs…'`, 'conflict');
+}
 
 /** Wraps a command: expected errors become one error notification, unexpected ones are logged with their stack. */
 export function guarded<A extends unknown[], R>(log: Log, name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R | undefined> {
   return async (...args: A) => {
     try {
+      const mlflowNode = WRITE_COMMANDS.has(name) ? mlflowNodeIn(args) : undefined;
+      if (mlflowNode) { throw readOnlyError(mlflowNode); }
       return await fn(...args);
     } catch (e) {
       if (isMlopsError(e)) {
@@ -50,6 +80,8 @@ export async function resolveRun(stores: WorkspaceStores, arg: unknown, placeHol
   await stores.ready();
   let runId: string | undefined;
   let root: string | undefined;
+  // An MLflow run is not in a `.mlops` store: whatever asks for one to change it cannot use it.
+  if (isViewNode(arg) && arg.store) { throw readOnlyError(arg); }
   if (isViewNode(arg)) { runId = arg.runId; root = arg.root; } else if (typeof arg === 'object' && arg !== null && 'runId' in arg) {
     runId = String((arg).runId);
     root = (arg as { root?: string }).root;

@@ -143,3 +143,9 @@ export function modelVersionTooltip(v: ModelVersion, runName: string | undefined
     `from run ${runName ? escapeMarkdown(runName) + ' ' : ''}\`${v.runId}\`  `,
     `stages: ${v.stageHistory.map((h) => `${h.stage} (${h.at.slice(0, 10)})`).join(' → ')}`].join('\n');
 }
+
+/** A metric row's description and tooltip: last value @ step, min, max (and the point count in the tooltip). */
+export function metricLeafText(s: MetricSummary): [description: string, icon: undefined, extra: { tooltip: string }] {
+  return [`${formatValue(s.last)} @ ${s.lastStep}   min ${formatValue(s.min)}   max ${formatValue(s.max)}`, undefined,
+    { tooltip: `**${escapeMarkdown(s.name)}**: last ${formatValue(s.last)} at step ${s.lastStep}, min ${formatValue(s.min)}, max ${formatValue(s.max)}, ${s.count} points` }];
+}

@@ -12,8 +12,17 @@ import { escapeMarkdown } from './describe';
 import type { StoreState } from './storeState';
 import type { NodeSymbol, ViewNode } from './treeModel';
 
-/** Whether a run shows under its parent run (a pipeline step) instead of at its experiment's top level. */
-export function isNestedRun(state: StoreState, run: Run): boolean {
+/**
+ * The runs of a store as the nesting rules need them: a `.mlops` StoreState has them (`state.runs`), and so does an
+ * MLflow store (its view state), whose nested runs name their parent by `mlflow.parentRunId`.
+ */
+export interface RunLookup {
+  get(id: string): Run | undefined;
+  values(): Iterable<Run>;
+}
+
+/** Whether a run shows under its parent run (a pipeline step, an MLflow child run) instead of at its experiment's top level. */
+export function isNestedRun(state: { runs: RunLookup }, run: Run): boolean {
   if (!run.parentRunId) { return false; }
   const parent = state.runs.get(run.parentRunId);
   return parent !== undefined && parent.experiment === run.experiment;
@@ -25,7 +34,7 @@ export function isPipelineRun(run: Run): boolean {
 }
 
 /** The runs nested under `parent`, oldest first (the order steps ran in). */
-export function childRuns(state: StoreState, parent: Run): Run[] {
+export function childRuns(state: { runs: RunLookup }, parent: Run): Run[] {
   const out: Run[] = [];
   for (const r of state.runs.values()) {
     if (r.parentRunId === parent.id && r.experiment === parent.experiment) { out.push(r); }

@@ -3,6 +3,7 @@ import { MlopsError } from '../errors';
 import type { RunGoals } from '../goals/evaluate';
 import type { MetricSummary } from '../store/metrics';
 import { RUN_STATUSES, type Run, type RunStatus } from '../store/schemas';
+import { mlflowSourceOf } from '../mlflow/convert';
 
 export const METRIC_OPS = ['>=', '<=', '>', '<'] as const;
 export type MetricOp = (typeof METRIC_OPS)[number];
@@ -23,6 +24,11 @@ export interface RunFilter {
   metric?: MetricThreshold;
   /** Only runs that meet every goal, KPI and constraint of goals.json that has a bar (badge ✓). */
   meetsGoals?: boolean;
+  /**
+   * Also show runs deleted in MLflow (and experiments deleted there). They stay in MLflow's store and are hidden
+   * unless this is on; `.mlops` runs in the trash are not affected (they are restored, not filtered).
+   */
+  deleted?: boolean;
 }
 
 export const RUN_SORTS = ['newest', 'oldest', 'name', 'metric-desc', 'metric-asc'] as const;
@@ -76,6 +82,14 @@ export function formatThreshold(t: MetricThreshold): string {
 }
 
 export function isFilterActive(f: RunFilter): boolean {
+  return isSearchActive(f) || Boolean(f.deleted);
+}
+
+/**
+ * Whether the filter narrows the runs down (everything but "show deleted runs"): then nested runs are listed flat
+ * too, so a search finds them.
+ */
+export function isSearchActive(f: RunFilter): boolean {
   return Boolean(f.statuses?.length || f.tag || f.text || f.metric || f.meetsGoals);
 }
 
@@ -86,6 +100,7 @@ export function describeFilter(f: RunFilter): string {
   if (f.text) { parts.push(`"${f.text}"`); }
   if (f.metric) { parts.push(formatThreshold(f.metric)); }
   if (f.meetsGoals) { parts.push('meets all goals'); }
+  if (f.deleted) { parts.push('deleted runs shown'); }
   return parts.join(', ');
 }
 
@@ -99,6 +114,7 @@ export function needsMetrics(f: RunFilter): boolean {
  * run whose every goal with a bar is met, so an unknown value or a store without goals never matches.
  */
 export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, MetricSummary>, goals?: RunGoals): boolean {
+  if (!f.deleted && mlflowSourceOf(run)?.deleted) { return false; }
   if (f.meetsGoals && goals?.state !== 'met') { return false; }
   if (f.statuses?.length && !f.statuses.includes(run.status)) { return false; }
   if (f.tag && !run.tags.includes(f.tag)) { return false; }
@@ -118,14 +134,19 @@ export function matchesFilter(run: Run, f: RunFilter, metrics?: Map<string, Metr
   return true;
 }
 
+/** `.mlops` ids are ULIDs: they sort by creation time. */
+const newestById = (a: Run, b: Run) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** MLflow's ids are random: newest first by start time, then by id so the order is stable. */
+export const newestByStartTime = (a: Run, b: Run): number => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : newestById(a, b));
+
 /**
  * Sorts a copy. Metric and KPI sorts put runs without the value (not logged, not loaded yet, a KPI that cannot be
  * computed) last, newest first among themselves, so the order is stable while summaries load. `goalsOf` gives a
  * run's evaluation against goals.json (only KPI sorts ask).
  */
 export function sortRuns(runs: readonly Run[], sort: RunSort, headline: string | undefined, metricsOf: (id: string) => Map<string, MetricSummary> | undefined,
-  goalsOf: (id: string) => RunGoals | undefined = () => undefined): Run[] {
-  const byNewest = (a: Run, b: Run) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  goalsOf: (id: string) => RunGoals | undefined = () => undefined, byNewest: (a: Run, b: Run) => number = newestById): Run[] {
   const out = [...runs];
   const byValue = (sign: number, val: (r: Run) => number | undefined) => {
     const values = new Map(out.map((r) => [r.id, val(r)]));

@@ -9,10 +9,12 @@ import type { StoreProblem } from '../store/fsutil';
 import type { MetricSummary } from '../store/metrics';
 import type { ModelVersion, Run } from '../store/schemas';
 import {
-  dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue,
+  dataVersionDescription, dataVersionLabel, dataVersionTooltip, escapeMarkdown, formatValue, metricLeafText,
   modelVersionTooltip, relativeTime, runDescription, runTooltip,
 } from './describe';
-import { isFilterActive, matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import { isSearchActive, matchesFilter, sortRuns, type RunFilter, type RunSort } from './runQuery';
+import { mlflowChildren, mlflowRootNodes } from './mlflowNodes';
+import type { MlflowViewState } from '../mlflow/viewState';
 import { isNestedRun, isPipelineRun, pipelineSummary, pipelineTooltip, stepNodes } from './pipelineNodes';
 import { columnNodes, dataQualityNodes, findingNodes, versionBadges } from './dataNodes';
 import type { StoreState } from './storeState';
@@ -20,7 +22,7 @@ import type { StoreState } from './storeState';
 export type NodeKind =
   | 'folder' | 'experiment' | 'run' | 'group' | 'param' | 'metric' | 'commit' | 'meta' | 'info' | 'more'
   | 'problems' | 'problem' | 'dataset' | 'dataVersion' | 'model' | 'modelVersion' | 'runRef' | 'dataRef' | 'modelRef'
-  | 'columns' | 'column' | 'schemaStatus' | 'finding' | 'drift' | 'gate';
+  | 'columns' | 'column' | 'schemaStatus' | 'finding' | 'drift' | 'gate' | 'mlflowStore';
 
 export type ViewName = 'experiments' | 'data' | 'models';
 
@@ -42,7 +44,9 @@ export type NodeSymbol =
   // Model versions: how the current stage was reached through the production gate.
   | 'gatePassed' | 'gateWaived'
   // Steps of a pipeline run, by how they ended (pipelineNodes.ts).
-  | 'stepRan' | 'stepFailed' | 'stepKilled' | 'stepUpToDate' | 'stepSkipped' | 'stepNotRun';
+  | 'stepRan' | 'stepFailed' | 'stepKilled' | 'stepUpToDate' | 'stepSkipped' | 'stepNotRun'
+  // MLflow stores (mlflowNodes.ts): the store, a run's tags, who and what logged it.
+  | 'mlflowStore' | 'tags' | 'user' | 'script';
 
 /** A run's status, a model version's stage, or another kind of thing. */
 export type NodeIcon = { status: Run['status'] } | { stage: ModelVersion['stage'] } | { symbol: NodeSymbol };
@@ -77,7 +81,9 @@ export interface ViewNode extends BaseNode {
   versionId?: string;
   model?: string;
   version?: number;
-  group?: 'params' | 'metrics' | 'lineage' | 'meta';
+  group?: 'params' | 'metrics' | 'lineage' | 'meta' | 'tags';
+  /** An MLflow experiment's id (experiment, run and "more" nodes of an MLflow store). */
+  mlflowExperimentId?: string;
   /** A file to open when the node is clicked. */
   file?: string;
   /** The profiled file of a data version a `columns` node stands for. */
@@ -127,10 +133,13 @@ export function problemNodes(state: StoreState, view: ViewName): ViewNode[] {
   }));
 }
 
-/** Top level of a view: one folder node per store in a multi-root workspace, else that store's top nodes. */
-export function rootNodes(states: readonly StoreState[], view: ViewName, opts: ViewOptions): ViewNode[] {
-  if (opts.multiRoot && states.length > 1) { return states.map((s) => folderNode(s, view)); }
-  return states.flatMap((s) => topNodes(s, view, opts));
+/**
+ * Top level of a view: one folder node per store in a multi-root workspace, else that store's top nodes; then one
+ * node per MLflow store (read-only), also when the workspace has no `.mlops` store.
+ */
+export function rootNodes(states: readonly StoreState[], view: ViewName, opts: ViewOptions, mlflow: readonly MlflowViewState[] = []): ViewNode[] {
+  const own = opts.multiRoot && states.length > 1 ? states.map((s) => folderNode(s, view)) : states.flatMap((s) => topNodes(s, view, opts));
+  return [...own, ...mlflowRootNodes(mlflow, view)];
 }
 
 export function topNodes(state: StoreState, view: ViewName, opts: ViewOptions): ViewNode[] {
@@ -169,7 +178,8 @@ function experimentNodes(state: StoreState, _opts: ViewOptions): ViewNode[] {
  */
 export function visibleRuns(state: StoreState, experiment: string, opts: ViewOptions): Run[] {
   const goalsOf = (id: string) => state.goalsOf(id);
-  const filtering = isFilterActive(opts.filter);
+  // "Show deleted runs" only concerns MLflow stores: it does not flatten pipeline steps.
+  const filtering = isSearchActive(opts.filter);
   const runs = state.runs.list(experiment).filter((r) => (filtering || !isNestedRun(state, r))
     && matchesFilter(r, opts.filter, state.metrics.peek(r.id), opts.filter.meetsGoals ? goalsOf(r.id) : undefined));
   return sortRuns(runs, opts.sort, opts.headline, (id) => state.metrics.peek(id), goalsOf);
@@ -274,9 +284,7 @@ export function groupChildren(state: StoreState, groupNode: ViewNode, opts: Pick
       const sums = state.metrics.peek(run.id);
       if (!sums) { return [leaf('loading', 'info', 'Loading metrics…', undefined, 'loading')]; }
       if (!sums.size) { return [leaf('none', 'info', 'No metrics logged yet', undefined)]; }
-      return [...sums.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s: MetricSummary) => leaf(s.name, 'metric', s.name,
-        `${formatValue(s.last)} @ ${s.lastStep}   min ${formatValue(s.min)}   max ${formatValue(s.max)}`, undefined,
-        { tooltip: `**${escapeMarkdown(s.name)}**: last ${formatValue(s.last)} at step ${s.lastStep}, min ${formatValue(s.min)}, max ${formatValue(s.max)}, ${s.count} points` }));
+      return [...sums.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s: MetricSummary) => leaf(s.name, 'metric', s.name, ...metricLeafText(s)));
     }
     case 'meta': {
       const m = run.meta;
@@ -426,8 +434,12 @@ export function modelVersionChildren(state: StoreState, node: ViewNode, opts: Pi
 }
 
 /** Children of any node: the single entry point the adapter calls. */
-export function childrenOf(states: readonly StoreState[], node: ViewNode | undefined, view: ViewName, opts: ViewOptions): ViewNode[] {
-  if (!node) { return rootNodes(states, view, opts); }
+export function childrenOf(states: readonly StoreState[], node: ViewNode | undefined, view: ViewName, opts: ViewOptions, mlflow: readonly MlflowViewState[] = []): ViewNode[] {
+  if (!node) { return rootNodes(states, view, opts, mlflow); }
+  if (node.store) {
+    const s = mlflow.find((m) => m.key === node.store);
+    return s ? mlflowChildren(s, node, opts) : [];
+  }
   const state = states.find((s) => s.root === node.root);
   if (!state) { return []; }
   switch (node.kind) {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  RUN_SORTS, RUN_STATUSES, describeFilter, formatThreshold, isFilterActive, isNestedRun, isRunSort, isRunStatus, kpiSort, kpiSortOf, matchesFilter,
+  RUN_SORTS, RUN_STATUSES, describeFilter, formatThreshold, isFilterActive, isNestedRun, isSearchActive, isRunSort, isRunStatus, kpiSort, kpiSortOf, matchesFilter,
   parseMetricThreshold, sortLabel, MlopsError, type RunFilter, type RunSort, type ViewNode,
 } from '../../core';
 import type { GoalsNode } from '../../core/views/goalsModel';
@@ -10,6 +10,8 @@ import type { WorkspaceStores } from '../stores';
 import type { MlopsTree } from '../tree';
 import type { ViewState } from '../viewState';
 import { isViewNode } from '../ui';
+import type { MlflowStores } from '../mlflow/stores';
+import type { MlflowViewState } from '../../core/mlflow/viewState';
 
 export interface Trees {
   experiments: { tree: MlopsTree; view: vscode.TreeView<ViewNode> };
@@ -24,7 +26,7 @@ function kpiNames(stores: WorkspaceStores | undefined): string[] {
 }
 
 /** `MLOps: Filter Runs…`: a filter object for non-interactive use, or a menu of filter kinds. */
-export async function filterRuns(viewState: ViewState, arg?: RunFilter, stores?: WorkspaceStores): Promise<RunFilter | undefined> {
+export async function filterRuns(viewState: ViewState, arg?: RunFilter, stores?: WorkspaceStores, mlflow?: MlflowStores): Promise<RunFilter | undefined> {
   if (arg && typeof arg === 'object' && !isViewNode(arg)) {
     await viewState.setFilter(arg);
     return viewState.filter;
@@ -37,6 +39,8 @@ export async function filterRuns(viewState: ViewState, arg?: RunFilter, stores?:
     { label: '$(graph-line) Metric threshold…', description: f.metric ? formatThreshold(f.metric) : undefined, key: 'metric' },
     { label: f.meetsGoals ? '$(pass) Any goals (turn off "meets all goals")' : '$(pass) Meets all goals',
       description: f.meetsGoals ? 'on' : stores && !stores.list().some((s) => s.goals) ? 'no goals.json yet' : 'every goal, KPI and constraint with a bar met (✓)', key: 'goals' },
+    ...(mlflow?.list().length || f.deleted ? [{ label: f.deleted ? '$(trash) Hide deleted runs' : '$(trash) Show deleted runs',
+      description: f.deleted ? 'on' : 'runs and experiments deleted in MLflow stay hidden unless shown', key: 'deleted' }] : []),
     ...(isFilterActive(f) ? [{ label: '$(clear-all) Clear filter', description: describeFilter(f), key: 'clear' }] : []),
   ], { placeHolder: 'Filter the Experiments view' });
   if (!pick) { return undefined; }
@@ -69,6 +73,9 @@ export async function filterRuns(viewState: ViewState, arg?: RunFilter, stores?:
     }
     case 'goals':
       if (f.meetsGoals) { delete f.meetsGoals; } else { f.meetsGoals = true; }
+      break;
+    case 'deleted':
+      if (f.deleted) { delete f.deleted; } else { f.deleted = true; }
       break;
     case 'clear':
       await viewState.setFilter({});
@@ -109,9 +116,15 @@ export function loadMore(viewState: ViewState, trees: Trees, node?: ViewNode): v
 
 const folderPrefix = (stores: WorkspaceStores, root: string, view: string): string[] => (stores.list().length > 1 ? [`${root}|${view}|folder`] : []);
 
-/** Shows a run in the Experiments view: expands its experiment, pages far enough, selects and focuses it. */
-export async function revealRun(stores: WorkspaceStores, viewState: ViewState, trees: Trees, arg: { runId: string; root?: string }): Promise<boolean> {
-  await stores.ready();
+/**
+ * Shows a run in the Experiments view: expands its experiment, pages far enough, selects and focuses it. A run of
+ * an MLflow store (`store` given, or an MLflow id found in no `.mlops` store) is shown under its store's node.
+ */
+export async function revealRun(stores: WorkspaceStores, viewState: ViewState, trees: Trees, arg: { runId: string; root?: string; store?: string }, mlflow?: MlflowStores): Promise<boolean> {
+  await Promise.all([stores.ready(), mlflow?.ready()]);
+  const ml = arg.store ? mlflow?.get(arg.store) : stores.findRun(arg.runId, arg.root) ? undefined : mlflow?.findRun(arg.runId);
+  if (ml) { return revealMlflowRun(ml, viewState, trees, arg.runId); }
+  if (arg.store) { throw new MlopsError(`no MLflow store ${arg.store}`, 'not-found'); }
   const state = stores.findRun(arg.runId, arg.root);
   const run = state?.runs.get(arg.runId);
   if (!state || !run) { throw new MlopsError(`no run with id ${arg.runId}`, 'not-found'); }
@@ -142,6 +155,41 @@ export async function revealRun(stores: WorkspaceStores, viewState: ViewState, t
   return false;
 }
 
+/** An MLflow run under its store, experiment and (when nested) its parent runs. */
+async function revealMlflowRun(ml: MlflowViewState, viewState: ViewState, trees: Trees, runId: string): Promise<boolean> {
+  const run = ml.run(runId);
+  const header = ml.header(runId);
+  if (!run || !header) { throw new MlopsError(`no run with id ${runId} in ${ml.label}`, 'not-found'); }
+  if (!matchesFilter(run, viewState.filter, ml.metricSummaries(run.id))) {
+    const a = await vscode.window.showInformationMessage(`MLOps: run ${run.name} is hidden by the filter (${describeFilter(viewState.filter) || 'deleted runs hidden'})`, 'Show Deleted Runs', 'Clear Filter');
+    if (!a) { return false; }
+    await viewState.setFilter(a === 'Clear Filter' ? { deleted: ml.isDeleted(run.id) || undefined } : { ...viewState.filter, deleted: true });
+  }
+  // The chain of parents it is nested under (outermost first), unless a search lists every run flat.
+  const lookup = { runs: { get: (id: string) => ml.run(id), values: () => ml.runs() } };
+  const chain: string[] = [run.id];
+  if (!isSearchActive(viewState.filter)) {
+    for (let r = run; isNestedRun(lookup, r) && !chain.includes(r.parentRunId!);) { r = ml.run(r.parentRunId!)!; chain.unshift(r.id); }
+  }
+  const { tree, view } = trees.experiments;
+  const expId = `${ml.key}|exp|${header.experimentId}`;
+  for (let i = 0; i < 1000; i++) {
+    const exp = await tree.resolvePath([`${ml.key}|experiments|store`, expId]);
+    if (!exp) { return false; }
+    const kids = await tree.getChildren(exp);
+    let node = kids.find((k) => k.kind === 'run' && k.runId === chain[0]);
+    for (const id of chain.slice(1)) { node = node && (await tree.getChildren(node)).find((k) => k.kind === 'run' && k.runId === id); }
+    if (node) {
+      await vscode.commands.executeCommand(`${Views.experiments}.focus`);
+      await view.reveal(node, { select: true, focus: true, expand: false });
+      return true;
+    }
+    if (!kids.some((k) => k.kind === 'more')) { return false; }
+    viewState.pages.set(expId, (viewState.pages.get(expId) ?? 1) + 1);
+  }
+  return false;
+}
+
 /** Shows an experiment in the Experiments view, expanded (the Goals view's budget rows). */
 export async function revealExperiment(stores: WorkspaceStores, trees: Trees, arg: { experiment: string; root?: string }): Promise<boolean> {
   await stores.ready();
@@ -166,8 +214,18 @@ export async function revealDataVersion(stores: WorkspaceStores, trees: Trees, a
   return true;
 }
 
-export async function revealModelVersion(stores: WorkspaceStores, trees: Trees, arg: { model: string; version: number; root?: string }): Promise<boolean> {
+export async function revealModelVersion(stores: WorkspaceStores, trees: Trees, arg: { model: string; version: number; root?: string; store?: string }, mlflow?: MlflowStores): Promise<boolean> {
   await stores.ready();
+  if (arg.store) {
+    await mlflow?.ready();
+    const ml = mlflow?.get(arg.store);
+    if (!ml?.registry?.versions.some((v) => v.model === arg.model && v.version === arg.version)) { throw new MlopsError(`model '${arg.model}' has no version ${arg.version} in ${ml?.label ?? arg.store}`, 'not-found'); }
+    const node = await trees.models.tree.resolvePath([`${ml.key}|models|store`, `${ml.key}|model|${arg.model}`, `${ml.key}|mv|${arg.model}|${arg.version}`]);
+    if (!node) { return false; }
+    await vscode.commands.executeCommand(`${Views.models}.focus`);
+    await trees.models.view.reveal(node, { select: true, focus: true });
+    return true;
+  }
   const state = stores.list().find((s) => (!arg.root || s.root === arg.root) && s.modelVersions.some((m) => m.model === arg.model && m.version === arg.version));
   if (!state) { throw new MlopsError(`model '${arg.model}' has no version ${arg.version}`, 'not-found'); }
   const node = await trees.models.tree.resolvePath([...folderPrefix(stores, state.root, 'models'), `${state.root}|model|${arg.model}`, `${state.root}|mv|${arg.model}|${arg.version}`]);

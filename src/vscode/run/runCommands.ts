@@ -199,6 +199,12 @@ export async function restoreRun(stores: WorkspaceStores, arg?: { runId?: string
 }
 
 export async function copyRunId(stores: WorkspaceStores, target?: unknown): Promise<string | undefined> {
+  // An MLflow run's id is MLflow's own (32 hex), copied as it is.
+  if (isViewNode(target) && target.store && target.runId) {
+    await vscode.env.clipboard.writeText(target.runId);
+    vscode.window.setStatusBarMessage(`Copied MLflow run id ${target.runId}`, 3000);
+    return target.runId;
+  }
   const t = await resolveRun(stores, target, 'Run whose id to copy');
   if (!t) { return undefined; }
   await vscode.env.clipboard.writeText(t.run.id);
@@ -209,6 +215,9 @@ export async function copyRunId(stores: WorkspaceStores, target?: unknown): Prom
 /** Opens the file behind a tree node (run.json, a data or model version file, a damaged file). */
 export async function revealFile(stores: WorkspaceStores, target?: unknown): Promise<string | undefined> {
   let file = isViewNode(target) ? target.file : undefined;
+  if (!file && isViewNode(target) && target.store) {
+    throw new MlopsError(`${target.label} is a row of an MLflow database: it has no file of its own to reveal`, 'not-found');
+  }
   if (!file) {
     const t = await resolveRun(stores, target, 'Run whose file to open');
     if (!t) { return undefined; }
