@@ -8,7 +8,7 @@ import { REPO, mlops, snapshot, tmpDir } from './helpers';
 
 const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus', 'mlruns');
 
-interface Item { kind: string; mlflowId: string; name: string; experiment?: string; action: string; reason?: string; id?: string; files?: string[] }
+interface Item { kind: string; mlflowId: string; name: string; experiment?: string; action: string; reason?: string; id?: string; files?: string[]; metricPoints?: number }
 interface Result { items: Item[]; counts: Record<string, number>; problems: { file: string; reason: string }[]; dryRun: boolean }
 
 function ok(args: string[], cwd: string): string {
@@ -243,6 +243,27 @@ describe('mlops import mlflow / runs list --source mlflow (real processes)', fun
     assert.equal(fs.readFileSync(path.join(ws, '.mlops', 'runs', live.id!, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
     const runs = JSON.parse(ok(['runs', 'list', '--json'], ws)) as { id: string }[];
     assert.equal(runs.length, 5, 'three + trial-3 + live, nothing twice');
+  });
+
+  it('each imported run folder holds exactly run.json and metrics.jsonl, the staging folder is gone, and every point reads back exactly', () => {
+    const ws = tmpDir('mlops-mlflow-');
+    const mlruns = makeStore(ws);
+    ok(['init'], ws);
+    const values = ['0.1', '-0', '1e-07', '1.7976931348623157e+308', '5e-324', '123456789012345680000', '-2.5', 'nan', 'inf', '-inf'];
+    const expected = [0.1, -0, 1e-7, 1.7976931348623157e308, 5e-324, 123456789012345680000, -2.5, 'NaN', 'Infinity', '-Infinity'];
+    writeRun(mlruns, { id: hex('7'), exp: '1', name: 'numbers', start: 1_700_000_400_000, metrics: { v: values.map((v, i) => `${1_700_000_400_001 + i} ${v} ${i}\n`).join('') } });
+    const result = importJson('mlruns', ws);
+    const imported = result.items.filter((i) => i.kind === 'run' && i.action === 'import');
+    assert.ok(imported.length >= 2);
+    for (const item of imported) {
+      const names = fs.readdirSync(path.join(ws, '.mlops', 'runs', item.id!)).sort();
+      assert.deepEqual(names, item.metricPoints ? ['metrics.jsonl', 'run.json'] : ['run.json'], `${item.name}: no temp file or stray folder`);
+    }
+    assert.equal(fs.existsSync(path.join(ws, '.mlops', 'cache', 'mlflow-import')) && fs.readdirSync(path.join(ws, '.mlops', 'cache', 'mlflow-import')).length > 0, false, 'the staging folder is emptied');
+    const id = imported.find((i) => i.mlflowId === hex('7'))!.id!;
+    const lines = fs.readFileSync(path.join(ws, '.mlops', 'runs', id, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; step: number; value: number | string; timestamp: number });
+    assert.deepEqual(lines.map((l) => l.value), expected.map((v) => (Object.is(v, -0) ? 0 : v)), 'numbers as JSON would write them (-0 as 0), non-finite values as strings');
+    assert.deepEqual(lines.map((l) => [l.name, l.step, l.timestamp]), values.map((_, i) => ['v', i, 1_700_000_400_001 + i]));
   });
 
   it('--dry-run prints what would be written and changes no byte of .mlops or of the MLflow store', () => {

@@ -415,6 +415,72 @@ describe('MLflow file store reader', () => {
     });
   });
 
+  describe('runs() and metricHistory(): synchronous reads in time slices', () => {
+    it("runs(ids, {summaries: false}) gives params and tags without opening a metric file (a bad one is not reported)", async () => {
+      const mlruns = path.join(tmp, 'mlruns');
+      const exp = experiment(mlruns, '1', 'e');
+      run(exp, RUN_A, { params: { lr: '1e-3' }, tags: { 'mlflow.runName': 'first', team: 'a' }, metrics: { loss: '1 0.5 0\n2 0.25 1\n', bad: '1 x 0\n' } });
+      const r = await open(mlruns);
+      const full = await r.runs([RUN_A]);
+      assert.deepEqual(Object.keys(full.runs[0].metrics), ['loss']);
+      assert.deepEqual(full.problems.map((p) => p.file), [`mlruns/1/${RUN_A}/metrics/bad`]);
+      const lean = await r.runs([RUN_A], { summaries: false });
+      assert.deepEqual(lean.problems, [], 'the metric files were not read');
+      assert.deepEqual(lean.runs[0].metrics, {});
+      assert.deepEqual({ ...lean.runs[0], metrics: full.runs[0].metrics }, full.runs[0], 'everything else is the same record');
+      assert.equal(lean.runs[0].tags.team, 'a');
+      assert.deepEqual(lean.runs[0].params, { lr: '1e-3' });
+    });
+
+    it('a metric file over 1 MiB is read in chunks and every point comes back in order, summaries included', async () => {
+      const mlruns = path.join(tmp, 'mlruns');
+      const exp = experiment(mlruns, '1', 'e');
+      const n = 60000;
+      let text = '';
+      for (let i = 0; i < n; i++) { text += `${1700000000000 + i} ${i / 7} ${i}\n`; }
+      assert.ok(text.length > (1 << 20) + 1000, 'the file is larger than the first whole read');
+      run(exp, RUN_A, { metrics: { 'train/loss': text } });
+      const r = await open(mlruns);
+      const h = await r.metricHistory(RUN_A);
+      const pts = h.metrics['train/loss'];
+      assert.equal(pts.length, n);
+      assert.deepEqual(pts[0], { timestamp: 1700000000000, value: 0, step: 0 });
+      assert.deepEqual(pts[n - 1], { timestamp: 1700000000000 + n - 1, value: (n - 1) / 7, step: n - 1 });
+      assert.ok(pts.every((p, i) => p.step === i), 'no line lost or split at a chunk boundary');
+      const s = (await r.runs([RUN_A])).runs[0].metrics['train/loss'];
+      assert.deepEqual({ count: s.count, last: s.last, lastStep: s.lastStep, min: s.min }, { count: n, last: (n - 1) / 7, lastStep: n - 1, min: 0 });
+    });
+
+    it('the event loop gets turns during a long runs(), and an abort from one of them stops it with AbortError', async () => {
+      const mlruns = path.join(tmp, 'mlruns');
+      const exp = experiment(mlruns, '1', 'e');
+      const ids: string[] = [];
+      const points = Array.from({ length: 2000 }, (_, i) => `${i} ${i} ${i}\n`).join('');
+      for (let i = 0; i < 300; i++) {
+        const id = i.toString(16).padStart(32, '0');
+        ids.push(id);
+        run(exp, id, { params: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`p${k}`, String(k)])), metrics: { a: points, b: points } });
+      }
+      const r = await open(mlruns);
+      await r.scan();
+      let turns = 0;
+      const ticker = setInterval(() => { turns++; }, 0);
+      try {
+        const all = await r.runs(ids);
+        assert.equal(all.runs.length, 300);
+      } finally {
+        clearInterval(ticker);
+      }
+      assert.ok(turns > 0, 'timers ran while the records were read');
+      const ac = new AbortController();
+      setImmediate(() => ac.abort());
+      await assert.rejects(r.runs(ids, { signal: ac.signal }), (e: Error) => e.name === 'AbortError');
+      const ac2 = new AbortController();
+      setImmediate(() => ac2.abort());
+      await assert.rejects(async () => { for (const id of ids) { await r.metricHistory(id, undefined, { signal: ac2.signal }); } }, (e: Error) => e.name === 'AbortError');
+    });
+  });
+
   describe('findMlflowStores and mlflowStoreAt', () => {
     function layout(): string {
       const root = path.join(tmp, 'ws');

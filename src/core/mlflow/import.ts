@@ -9,10 +9,14 @@
  * is a run that was still running in MLflow when it was imported: a re-import brings its copy up to date (same id)
  * once MLflow has more of it, so importing during training never freezes a half-finished run.
  *
- * Speed: each run is written as two whole files (metrics.jsonl in one write, then run.json), staged in
- * `.mlops/cache/mlflow-import/` and renamed into `runs/` so a run appears whole or not at all; a few runs are in
- * flight at once and only one run's points are held in memory per run in flight.
+ * Speed: every MLflow file is read once (records without metric summaries, then each run's points through
+ * metricHistory). Each run is written as two whole files (metrics.jsonl in one write, then run.json) into its folder
+ * in `.mlops/cache/mlflow-import/`, fsynced, and the folder renamed into `runs/`, so a run appears whole or not at
+ * all, even after a crash. The writes are synchronous (page cache) and the fsyncs go to libuv's thread pool while the
+ * next runs are read and encoded; a few runs are in flight at once, the next batch of records is read while the
+ * current one is written, and only one run's points are held in memory per run in flight.
  */
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { MlopsError, messageOf } from '../errors';
@@ -82,8 +86,8 @@ export interface MlflowImportResult {
   dryRun: boolean;
 }
 
-/** Runs written at once: enough to overlap reads and writes, few enough to hold only a few runs' points. */
-const CONCURRENCY = 8;
+/** Runs in flight at once: enough to keep fsyncs going while others are read, few enough to hold only a few runs' points. */
+const CONCURRENCY = 16;
 /** Run records fetched from the reader per call. */
 const BATCH = 64;
 
@@ -106,8 +110,9 @@ function lineEncoder(): (name: string, p: MlflowMetricPoint) => string | undefin
     if (!Number.isSafeInteger(p.step) || p.step < 0 || !Number.isFinite(p.timestamp) || p.timestamp < 0) { return undefined; }
     let q = quoted.get(name);
     if (q === undefined) { q = JSON.stringify(name); quoted.set(name, q); }
-    const v = encodeValue(p.value);
-    const value = typeof v === 'number' ? JSON.stringify(v) : `"${v}"`;
+    // A finite number's text is the same from a template string as from JSON.stringify; NaN/±Infinity are strings.
+    const v = p.value;
+    const value = Number.isFinite(v) ? `${v}` : `"${encodeValue(v) as string}"`;
     const ds = p.datasetName !== undefined || p.datasetDigest !== undefined
       ? `,"dataset":${JSON.stringify({ ...(p.datasetName !== undefined ? { name: p.datasetName } : {}), ...(p.datasetDigest !== undefined ? { digest: p.datasetDigest } : {}) })}`
       : '';
@@ -281,11 +286,18 @@ export async function importMlflow(store: Store, reader: MlflowReader, opts: Mlf
       (depthGroups[d] ??= []).push(h);
     }
   }
+  if (stage) { await store.guard.ensureDir(store.runs.runsDir); }
+  // Records only (params, tags): the points are read once, by importRun through metricHistory.
+  const readBatch = (batch: MlflowRunHeader[]) => reader.runs(batch.map((h) => h.id), { signal, summaries: false });
   for (const group of depthGroups) {
+    let next: ReturnType<typeof readBatch> | undefined;
     for (let i = 0; i < group.length; i += BATCH) {
       checkAbort(signal, counts.runs);
       const batch = group.slice(i, i + BATCH);
-      const read = await reader.runs(batch.map((h) => h.id), { signal });
+      const read = await (next ?? readBatch(batch));
+      // The next batch's records are read while this one's runs are written (its fsyncs run in the thread pool).
+      next = i + BATCH < group.length ? readBatch(group.slice(i + BATCH, i + 2 * BATCH)) : undefined;
+      next?.catch(() => undefined); // awaited on the next turn; an abort in between is reported there
       problems.push(...read.problems);
       const records = new Map(read.runs.map((r) => [r.id, r]));
       const results = await mapLimit(batch, CONCURRENCY, async (h): Promise<RunOutcome | undefined> => {
@@ -359,7 +371,8 @@ function runProblemFile(reader: MlflowReader, storeRel: string, h: MlflowRunHead
 async function importRun(store: Store, reader: MlflowReader, rec: MlflowRunRecord, p: Planned, ctx: RunContext): Promise<RunOutcome> {
   const where = runProblemFile(reader, ctx.storeRel, rec);
   const base: MlflowImportItem = { kind: 'run', mlflowId: rec.id, name: rec.name, experiment: p.experiment, action: 'import', id: p.id };
-  const pointsInMlflow = Object.values(rec.metrics).reduce((s, m) => s + m.count, 0);
+  const history = await reader.metricHistory(rec.id, undefined, { signal: ctx.signal });
+  const pointsInMlflow = Object.values(history.metrics).reduce((s, pts) => s + pts.length, 0);
   if (p.existing) {
     const src = mlflowSourceOf(p.existing);
     if (src && src.mlflowStatus === rec.status && src.mlflowPoints === pointsInMlflow && src.mlflowEndTime === rec.endTime) {
@@ -389,7 +402,6 @@ async function importRun(store: Store, reader: MlflowReader, rec: MlflowRunRecor
     ctx.problems.push({ file: where, reason: `cannot be imported: ${valid.error.issues.slice(0, 2).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
     return { item: { ...base, action: 'skip', reason: 'not valid as a .mlops run (see the problems)' }, skipped: true };
   }
-  const history = await reader.metricHistory(rec.id, undefined, { signal: ctx.signal });
   ctx.problems.push(...history.problems);
   const lines: string[] = [];
   let dropped = 0;
@@ -418,19 +430,38 @@ async function importRun(store: Store, reader: MlflowReader, rec: MlflowRunRecor
   return { item, id: p.id, updated: !!p.existing, points: lines.length, params: Object.keys(valid.data.params).length };
 }
 
-/** A new run: assembled in the staging folder and renamed into `runs/` whole (in place, run.json last, without one). */
+/**
+ * A new run: assembled in the staging folder and renamed into `runs/` whole (in place, run.json last, without one).
+ * In the staging folder the files are written directly (nothing reads that folder) and fsynced before the rename, so
+ * a crash leaves either the whole run in `runs/` or none of it.
+ */
 async function writeNewRun(store: Store, id: string, run: Run, metricsText: string, stage: string | undefined): Promise<void> {
   const target = store.runDir(id);
-  await store.guard.ensureDir(store.runs.runsDir);
   await store.guard.checkWrite(target);
-  const dir = stage ? path.join(stage, id) : target;
-  await fsp.mkdir(dir);
+  if (!stage) {
+    await store.guard.ensureDir(store.runs.runsDir);
+    await fsp.mkdir(target);
+    if (metricsText) { await writeFileAtomic(path.join(target, 'metrics.jsonl'), metricsText); }
+    await writeFileAtomic(path.join(target, 'run.json'), toJson(run));
+    return;
+  }
+  const dir = path.join(stage, id);
+  fs.mkdirSync(dir);
+  const fds: number[] = [];
   try {
-    if (metricsText) { await writeFileAtomic(path.join(dir, 'metrics.jsonl'), metricsText); }
-    await writeFileAtomic(path.join(dir, 'run.json'), toJson(run));
-    if (stage) { await fsp.rename(dir, target); }
+    const put = (name: string, text: string): void => {
+      const fd = fs.openSync(path.join(dir, name), 'wx', 0o644);
+      fds.push(fd);
+      fs.writeFileSync(fd, text, 'utf8');
+    };
+    if (metricsText) { put('metrics.jsonl', metricsText); }
+    put('run.json', toJson(run));
+    await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => { fs.fsync(fd, (e) => (e ? reject(e) : resolve())); })));
+    for (const fd of fds.splice(0)) { fs.closeSync(fd); }
+    await fsp.rename(dir, target);
   } catch (e) {
-    if (stage) { await fsp.rm(dir, { recursive: true, force: true }); }
+    for (const fd of fds) { try { fs.closeSync(fd); } catch { /* already failing */ } }
+    await fsp.rm(dir, { recursive: true, force: true });
     throw e;
   }
 }

@@ -230,6 +230,7 @@ class SqliteReader implements MlflowReader {
           byId.get(String(id))!.tags[String(k)] = text(v);
         }
       });
+      if (opts?.summaries === false) { continue; }
       part('metrics', () => {
         for (const s of this.summaries(db, schema, chunk)) { byId.get(s.runId)!.metrics[s.summary.key] = s.summary; }
       });

@@ -146,6 +146,11 @@ export interface MlflowScan {
 
 export interface MlflowReadOptions {
   signal?: AbortSignal;
+  /**
+   * runs(): compute each record's metric summaries (default true). False leaves `metrics` empty and skips reading
+   * the points (the file store's metric files), for a caller that reads them through metricHistory() anyway.
+   */
+  summaries?: boolean;
 }
 
 /**
