@@ -278,15 +278,18 @@ describe('MLflow file store reader', () => {
     it('truncated and non-numeric metric lines: reported, the rest of the file still counts', async () => {
       const mlruns = path.join(tmp, 'mlruns');
       const exp = experiment(mlruns, '1', 'e');
-      run(exp, RUN_A, { metrics: { loss: '100 1.0 0\n200 abc 1\n300 0.5 2\n400 0.25 3\n1700', acc: '1 0.5 0\n2 0.6 x\n' } });
+      // `cut`: its last line parses (`2 0.9`, a 2-field line) but has no newline: cut before its step, so not a point.
+      run(exp, RUN_A, { metrics: { loss: '100 1.0 0\n200 abc 1\n300 0.5 2\n400 0.25 3\n1700', acc: '1 0.5 0\n2 0.6 x\n', cut: '1 0.5 0\n2 0.9' } });
       const r = await open(mlruns);
       const { runs, problems } = await r.runs([RUN_A]);
       assert.deepEqual(runs[0].metrics.loss, { key: 'loss', count: 3, last: 0.25, lastStep: 3, lastTimestamp: 400, min: 0.25, max: 1 });
       assert.equal(runs[0].metrics.acc.count, 1);
       assert.deepEqual(problems, [
         { file: `mlruns/1/${RUN_A}/metrics/acc`, reason: 'line 2: step "x" is not an integer; skipped' },
+        { file: `mlruns/1/${RUN_A}/metrics/cut`, reason: 'line 2: no newline at its end (being written, or cut off); skipped' },
         { file: `mlruns/1/${RUN_A}/metrics/loss`, reason: 'line 2: value "abc" is not a number (2 bad lines skipped)' },
       ]);
+      assert.deepEqual([runs[0].metrics.cut.count, runs[0].metrics.cut.max], [1, 0.5]);
       const h = await r.metricHistory(RUN_A, ['loss']);
       assert.deepEqual(h.metrics.loss.map((p) => p.step), [0, 2, 3]);
       assert.equal(h.problems.length, 1);

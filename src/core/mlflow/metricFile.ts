@@ -237,7 +237,16 @@ function lineFeeder(onPoint: (p: MlflowMetricPoint) => void): { onText: (text: s
     let s = 0;
     for (;;) {
       const e = text.indexOf('\n', s);
-      if (e < 0) { onLine(text.slice(s)); break; }
+      if (e < 0) {
+        // Text after the last newline is a line still being written or cut off (MLflow ends every line with one):
+        // it is not a point, even when what is there parses (`1729487999999 0.9` cut before its step).
+        const rest = text.slice(s);
+        if (rest !== '' && rest !== '\r') {
+          lineNo++;
+          if (bad++ === 0) { firstBad = `line ${lineNo}: no newline at its end (being written, or cut off)`; }
+        }
+        break;
+      }
       onLine(text.slice(s, e));
       s = e + 1;
     }
