@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { sqlEngine, sqlErrorText, type SqlDatabase, type SqlValue } from './sqliteEngine';
-import { SqlitePages, compareValues, type SqliteMasterRow } from './sqlitePages';
+import { SqlitePages, compareValues, type Rowid, type SqliteMasterRow } from './sqlitePages';
 import { MLFLOW_TABLES, hasColumn, hasTable, readSchema, type MlflowTable, type SqliteSchema } from './sqliteSchema';
 import { STAGE_DELETED_INTERNAL, damaged, metricValue, num, opt, relName, stageOf, statusOf, text, walNote, type SqliteValue } from './sqliteValues';
 import type {
@@ -208,7 +208,7 @@ class LargeSqliteReader implements MlflowReader {
   private async rows(loaded: Loaded, table: MlflowTable, visit: (row: Row) => void, filter?: { column: string; values: readonly string[]; scan?: boolean }, signal?: AbortSignal): Promise<void> {
     const t = loaded.tables.get(table);
     if (!t) { return; }
-    const reader = (rowid: number, values: SqliteValue[]): Row => (column) => {
+    const reader = (rowid: Rowid, values: SqliteValue[]): Row => (column) => {
       const i = t.columns.get(column);
       if (i === undefined) { return null; }
       if (i === t.rowidColumn) { return rowid; }
@@ -228,9 +228,12 @@ class LargeSqliteReader implements MlflowReader {
         await loaded.pages.scanTable(t.root, (rowid, values) => visit(reader(rowid, values)), signal, { column, values: want });
         return;
       }
-      const rowids: number[] = [];
+      const rowids: Rowid[] = [];
       for (const v of new Set(filter.values)) {
-        for (const entry of await loaded.pages.indexLookup(index, [v], signal)) { rowids.push(Number(entry[entry.length - 1])); }
+        for (const entry of await loaded.pages.indexLookup(index, [v], signal)) {
+          const rowid = entry[entry.length - 1];
+          if (typeof rowid === 'number' || typeof rowid === 'bigint') { rowids.push(rowid); }
+        }
       }
       await loaded.pages.rowsById(t.root, rowids, (rowid, values) => visit(reader(rowid, values)), signal);
     } catch (e) {
@@ -352,7 +355,8 @@ class LargeSqliteReader implements MlflowReader {
     await part('metrics', async () => {
       const acc = new Map<string, Summary>();
       await this.rows(loaded, 'metrics', (r) => { addPoint(acc, r); }, filter, opts?.signal);
-      for (const [k, s] of acc) {
+      // Keys in the sql.js reader's order (ORDER BY run_uuid, "key"): the order a run's metrics are listed in.
+      for (const [k, s] of [...acc].sort((a, b) => compareValues(a[1].key, b[1].key))) {
         const rec = byId.get(k.slice(0, k.indexOf('\u0000')));
         if (rec) { rec.metrics[s.key] = summaryOf(s); }
       }

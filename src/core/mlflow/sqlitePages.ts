@@ -14,6 +14,21 @@ import type { SqliteValue } from './sqliteValues';
 export const PAGE_CACHE_BYTES = 8 * 1024 * 1024;
 /** Pages read at once when a b-tree's children are read ahead (bounded in bytes for 64 KiB pages). */
 const READ_AHEAD_BYTES = 1024 * 1024;
+/** A rowid: a number, or a bigint beyond 2^53 (MLflow's 18-digit experiment ids are the rowid of `experiments`). */
+export type Rowid = number | bigint;
+
+/** A varint exactly (rowids): 64-bit two's complement, a number when it is safe. */
+function varintExact(b: Buffer, off: number): Rowid {
+  let n = 0;
+  while (n < 8 && (b[off + n] ?? 0) >= 0x80) { n++; }
+  if (n < 7) { return varint(b, off)[0]; }
+  let v = 0n;
+  for (let i = 0; i < 8 && i <= n; i++) { v = (v << 7n) | BigInt((b[off + i] ?? 0) & 0x7f); }
+  if (n === 8) { v = (v << 8n) | BigInt(b[off + 8] ?? 0); }
+  const signed = BigInt.asIntN(64, v);
+  return signed >= BigInt(Number.MIN_SAFE_INTEGER) && signed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(signed) : signed;
+}
+
 /** Deeper than this is a loop in a damaged file (a 2^64-row table is 10 levels deep at 512-byte pages… roughly). */
 const MAX_DEPTH = 40;
 
@@ -332,29 +347,29 @@ export class SqlitePages {
    * Every row of the table whose b-tree starts at `root`, in rowid order; with `where`, only the rows whose column
    * (by position) is one of these texts (the others are not decoded).
    */
-  async scanTable(root: number, visit: (rowid: number, values: SqliteValue[]) => void, signal?: AbortSignal, where?: { column: number; values: ReadonlySet<string> }): Promise<void> {
+  async scanTable(root: number, visit: (rowid: Rowid, values: SqliteValue[]) => void, signal?: AbortSignal, where?: { column: number; values: ReadonlySet<string> }): Promise<void> {
     await this.walkTable(root, undefined, visit, 0, signal, where);
   }
 
   /** The rows with these rowids (any order in, rowid order out; absent ones left out). */
-  async rowsById(root: number, rowids: readonly number[], visit: (rowid: number, values: SqliteValue[]) => void, signal?: AbortSignal): Promise<void> {
-    const sorted = [...new Set(rowids)].sort((a, b) => a - b);
+  async rowsById(root: number, rowids: readonly Rowid[], visit: (rowid: Rowid, values: SqliteValue[]) => void, signal?: AbortSignal): Promise<void> {
+    const sorted = [...new Set(rowids)].sort(compareValues);
     if (sorted.length) { await this.walkTable(root, sorted, visit, 0, signal); }
   }
 
   /** In-order walk of a table b-tree; `want` (sorted rowids) limits it to the subtrees holding them. */
-  private async walkTable(no: number, want: number[] | undefined, visit: (rowid: number, values: SqliteValue[]) => void, depth: number, signal?: AbortSignal, where?: { column: number; values: ReadonlySet<string> }): Promise<void> {
+  private async walkTable(no: number, want: Rowid[] | undefined, visit: (rowid: Rowid, values: SqliteValue[]) => void, depth: number, signal?: AbortSignal, where?: { column: number; values: ReadonlySet<string> }): Promise<void> {
     if (depth > MAX_DEPTH) { throw damagedAt(no, 'the b-tree is deeper than any real one (a loop)'); }
     const page = await this.page(no, [PAGE_TABLE_INTERIOR, PAGE_TABLE_LEAF]);
     if (page.type === PAGE_TABLE_LEAF) {
       let w = 0;
       for (const c of page.cells) {
         const p = this.payloadAt(page, c, (o) => varint(page.buf, o)[1], true);
-        const rowid = varint(page.buf, varint(page.buf, c)[1])[0];
+        const rowid = varintExact(page.buf, varint(page.buf, c)[1]);
         if (want) {
           while (w < want.length && want[w] < rowid) { w++; }
           if (w >= want.length) { break; }
-          if (want[w] !== rowid) { continue; }
+          if (want[w] > rowid) { continue; }
         }
         const payload = p.local === p.size ? page.buf.subarray(p.start, p.start + p.size) : await this.payload(page, p);
         if (where && !textColumnIn(payload, where.column, where.values)) { continue; }
@@ -363,11 +378,11 @@ export class SqlitePages {
       return;
     }
     // Children with the rowids ≤ each cell's key; the right-most child holds the rest.
-    const children: { child: number; want?: number[] }[] = [];
+    const children: { child: number; want?: Rowid[] }[] = [];
     let w = 0;
     for (const c of page.cells) {
       const child = page.buf.readUInt32BE(c);
-      const key = varint(page.buf, c + 4)[0];
+      const key = varintExact(page.buf, c + 4);
       if (want) {
         const from = w;
         while (w < want.length && want[w] <= key) { w++; }
