@@ -41,9 +41,12 @@ export function sqlEngine(): Promise<initSqlJs.SqlJsStatic> {
 /** The 16 bytes every SQLite 3 database starts with. */
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
-/** Why these bytes cannot be an SQLite database, or undefined when the header is sound. */
-export function sqliteHeaderProblem(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0) { return 'not an SQLite database (the file is empty)'; }
+/**
+ * Why these bytes cannot be an SQLite database, or undefined when the header is sound. `fileSize`: the whole file's
+ * size when `bytes` is only its start (the page reader reads the header alone).
+ */
+export function sqliteHeaderProblem(bytes: Uint8Array, fileSize = bytes.length): string | undefined {
+  if (fileSize === 0) { return 'not an SQLite database (the file is empty)'; }
   if (bytes.length < 100 || !Buffer.from(bytes.buffer, bytes.byteOffset, 16).equals(SQLITE_HEADER)) {
     return 'not an SQLite database (no "SQLite format 3" header)';
   }
@@ -56,8 +59,8 @@ export function sqliteHeaderProblem(bytes: Uint8Array): string | undefined {
   // The in-header page count is valid when the change counter matches "version-valid-for" (SQLite ≥ 3.7.0).
   const pages = view.getUint32(28);
   const valid = view.getUint32(24) === view.getUint32(92);
-  if (valid && pages > 0 && bytes.length < pages * pageSize) {
-    return `truncated: the header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes), the file has ${bytes.length}`;
+  if (valid && pages > 0 && fileSize < pages * pageSize) {
+    return `truncated: the header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes), the file has ${fileSize}`;
   }
   return undefined;
 }

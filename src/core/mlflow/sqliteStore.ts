@@ -5,20 +5,17 @@
  * "re-query on change"). Queries are built from the columns this database has (sqliteSchema.ts).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ident, openSqliteBytes, queryRows, sqlErrorText, sqliteHeaderProblem, type SqlDatabase, type SqlValue } from './sqliteEngine';
 import { colOrNull, hasColumn, hasTable, readSchema, type MlflowTable, type SqliteSchema } from './sqliteSchema';
+import { openLargeSqliteStore } from './sqliteLarge';
+import { STAGE_DELETED_INTERNAL, damaged, mb, metricValue, num, opt, relName, stageOf, statusOf, text, walNote } from './sqliteValues';
 import {
-  MLFLOW_MAX_FILE_BYTES, MLFLOW_STATUSES,
+  MLFLOW_MAX_FILE_BYTES,
   type MlflowExperiment, type MlflowMetricPoint, type MlflowMetricSummary, type MlflowModelVersion, type MlflowProblem,
   type MlflowReadOptions, type MlflowReader, type MlflowRegisteredModel, type MlflowRegistry, type MlflowRunHeader,
-  type MlflowRunRecord, type MlflowRunStatus, type MlflowScan, type MlflowStage, type MlflowStoreRef,
+  type MlflowRunRecord, type MlflowScan, type MlflowStoreRef,
 } from './types';
 
-/** MLflow's SQL store writes ±Infinity as ±DBL_MAX (SQL has no infinity); read back, they are infinities again. */
-const DBL_MAX = Number.MAX_VALUE;
-/** Versions MLflow's SQL registry deleted (soft delete): not shown, as MLflow does not show them. */
-const STAGE_DELETED_INTERNAL = 'deleted_internal';
 /** Run ids per `IN (…)` list (SQLite's default limit on bound parameters is 32766). */
 const ID_CHUNK = 500;
 /** SQLite's page cache per open database, KiB. */
@@ -35,17 +32,28 @@ interface Loaded {
   scan?: Omit<MlflowScan, 'problems'> & { problems: MlflowProblem[] };
 }
 
+/**
+ * Files up to this size are copied into sql.js (open + scan of a 64 MB file takes about 0.5 s); larger ones are read
+ * through the page reader (sqliteLarge.ts), which reads only the pages a question needs.
+ */
+export const SQLITE_IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
+
+export interface OpenSqliteOptions {
+  /** `memory`: sql.js over a copy of the file; `pages`: the page reader; default: by the file's size. */
+  reader?: 'memory' | 'pages';
+}
+
 /** Opens `mlflow.db` for reading; rejects with the file and the reason when it cannot be read at all. */
-export async function openSqliteStore(ref: MlflowStoreRef): Promise<MlflowReader> {
+export async function openSqliteStore(ref: MlflowStoreRef, opts: OpenSqliteOptions = {}): Promise<MlflowReader> {
+  let use = opts.reader;
+  if (!use) {
+    const st = await fs.promises.stat(ref.path).catch(() => undefined);
+    use = st && st.isFile() && st.size > SQLITE_IN_MEMORY_MAX_BYTES ? 'pages' : 'memory';
+  }
+  if (use === 'pages') { return openLargeSqliteStore(ref); }
   const reader = new SqliteReader(ref);
   await reader.start();
   return reader;
-}
-
-/** The db file as problems name it: relative to the root, `/` separators. */
-function relName(ref: MlflowStoreRef): string {
-  const rel = path.relative(ref.root, ref.path);
-  return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : ref.path).split(path.sep).join('/');
 }
 
 class SqliteReader implements MlflowReader {
@@ -110,7 +118,7 @@ class SqliteReader implements MlflowReader {
     }
     const wal = await fs.promises.stat(`${this.ref.path}-wal`).catch(() => undefined);
     if (wal && wal.size > 0) {
-      notes.push({ file: `${this.file}-wal`, reason: `${wal.size} bytes of changes not yet written into the database file are not shown (MLflow writes them when its last connection closes)` });
+      notes.push(walNote(this.file, wal.size));
     }
     return notes;
   }
@@ -354,48 +362,8 @@ class SqliteReader implements MlflowReader {
   }
 }
 
-/** sql.js's wording for a damaged file, made plain. */
-function damaged(msg: string): string {
-  if (/malformed|not a database|corrupt/i.test(msg)) { return `damaged (${msg})`; }
-  return msg;
-}
-
-function statusOf(v: SqlValue): MlflowRunStatus | undefined {
-  const s = typeof v === 'string' ? v.toLowerCase() : '';
-  return (MLFLOW_STATUSES as readonly string[]).includes(s) ? s as MlflowRunStatus : undefined;
-}
-
-const STAGES: readonly MlflowStage[] = ['None', 'Staging', 'Production', 'Archived'];
-function stageOf(raw: string): MlflowStage | undefined {
-  if (raw === '') { return 'None'; }
-  return STAGES.find((s) => s.toLowerCase() === raw.toLowerCase());
-}
-
-function metricValue(v: SqlValue): number {
-  const n = Number(v);
-  return n === DBL_MAX ? Infinity : n === -DBL_MAX ? -Infinity : n;
-}
-
-function num(v: SqlValue): number | undefined {
-  return v == null || v === '' ? undefined : Number(v);
-}
-
-function text(v: SqlValue): string {
-  if (v == null) { return ''; }
-  return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v);
-}
-
-/** `{ [k]: v }` when v is defined, else `{}` (optional fields stay absent rather than undefined). */
-function opt<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
-  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
-}
-
 function chunked<T>(xs: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += ID_CHUNK) { out.push(xs.slice(i, i + ID_CHUNK)); }
   return out;
-}
-
-function mb(n: number): string {
-  return `${(n / 1048576).toFixed(0)} MB`;
 }
