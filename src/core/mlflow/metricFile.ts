@@ -307,7 +307,8 @@ function chunkJoiner(onText: (text: string) => void): { push: (buf: Buffer, n: n
         pending = pending ? Buffer.concat([pending, copy]) : copy;
         return;
       }
-      const head = buf.subarray(0, lastNl);
+      // The newline stays with its line: text after a chunk's last newline is a partial line (see lineFeeder).
+      const head = buf.subarray(0, lastNl + 1);
       onText((pending ? Buffer.concat([pending, head]) : head).toString('utf8'));
       pending = lastNl + 1 < n ? Buffer.from(buf.subarray(lastNl + 1, n)) : undefined;
     },

@@ -43,7 +43,9 @@ export class MlflowViewState {
   registry: MlflowRegistry | undefined;
   loaded = false;
 
-  constructor(readonly ref: MlflowStoreRef, private readonly reader: MlflowReader) {}
+  constructor(readonly ref: MlflowStoreRef, private readonly reader: MlflowReader) {
+    this.rel = storeRelPath(ref);
+  }
 
   /** The workspace folder the store was found in. */
   get root(): string { return this.ref.root; }
@@ -51,7 +53,9 @@ export class MlflowViewState {
   get key(): string { return this.ref.key; }
   get label(): string { return this.ref.label; }
   /** The store's path relative to its workspace folder (`mlruns`, `sub/mlflow.db`). */
-  get relPath(): string { return storeRelPath(this.ref); }
+  get relPath(): string { return this.rel; }
+  /** Computed once: every run's conversion names it, and path.relative() per run showed in the first level's profile. */
+  private readonly rel: string;
 
   /**
    * Reads experiments, run headers and the registry (again). Records read before are dropped: the next view that
