@@ -478,9 +478,10 @@ describe('MLflow file store reader', () => {
       const ac = new AbortController();
       setImmediate(() => ac.abort());
       await assert.rejects(r.runs(ids, { signal: ac.signal }), (e: Error) => e.name === 'AbortError');
+      // One run's history can fit in one slice (no turn for a timer on a fast machine): abort before it is asked.
       const ac2 = new AbortController();
-      setImmediate(() => ac2.abort());
-      await assert.rejects(async () => { for (const id of ids) { await r.metricHistory(id, undefined, { signal: ac2.signal }); } }, (e: Error) => e.name === 'AbortError');
+      ac2.abort();
+      await assert.rejects(r.metricHistory(ids[0], undefined, { signal: ac2.signal }), (e: Error) => e.name === 'AbortError');
     });
   });
 
