@@ -145,7 +145,7 @@ describe('MLflow stores in the sidebar (real extension host)', function () {
     assert.ok(top.indexOf(stores[0]) > top.findIndex((n) => n.label === 'baseline'), 'MLflow stores come after the .mlops nodes');
     const file = await storeNode('experiments', mlruns);
     assert.match(file.label, /^MLflow — .*mlruns$/);
-    assert.match(file.description!, /mlflow-it\/mlruns · 3 runs/);
+    assert.match(`${file.label} ${file.description!}`, /MLflow — mlflow-it\/mlruns 3 runs/);
     assert.match(file.tooltip!, /Read-only: MLOps Workbench reads MLflow's store in place and never writes it/);
     const tuning = find(await kids('experiments', file), 'tuning');
     assert.strictEqual(tuning.contextValue, 'mlops.experiment.mlflow');
@@ -193,7 +193,7 @@ describe('MLflow stores in the sidebar (real extension host)', function () {
     assert.strictEqual(n, 21);
     assert.deepStrictEqual([...stages].sort(), ['mlops.modelVersion.archived.mlflow', 'mlops.modelVersion.none.mlflow', 'mlops.modelVersion.production.mlflow', 'mlops.modelVersion.staging.mlflow']);
     const dbNode = await storeNode('experiments', db);
-    assert.match(dbNode.description!, /mlflow-it\/db\/mlflow\.db · 28 runs/);
+    assert.match(`${dbNode.label} ${dbNode.description!}`, /MLflow — mlflow-it\/db\/mlflow\.db 28 runs/);
     const [dflt] = (await kids('experiments', dbNode)).filter((x) => x.kind === 'experiment');
     assert.strictEqual((await kids('experiments', dflt)).filter((x) => x.kind === 'run').length, 28);
     assert.deepStrictEqual(fingerprint(db), dbBefore, 'nothing was written into mlflow.db');

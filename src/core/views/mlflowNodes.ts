@@ -44,10 +44,12 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The store's node at the top of the Experiments or Models view. */
 export function mlflowStoreNode(s: MlflowViewState, view: ViewName): ViewNode {
-  const runs = s.runs().filter((r) => !s.isDeleted(r.id)).length;
+  // Counted from the run headers: converting 10,000 runs to `.mlops` runs just to count them was most of the first level.
+  const runs = s.headerList().filter((h) => !s.isDeleted(h.id)).length;
   const models = s.registry?.models.length ?? 0;
   const what = view === 'models' ? plural(models, 'model') : plural(runs, 'run');
-  return { ...base(s, view), id: `${s.key}|${view}|store`, kind: 'mlflowStore', label: s.label, description: `${s.relPath} · ${what}`,
+  // The label already names the store's folder (`MLflow — logs/mlruns`); the tooltip has the full path.
+  return { ...base(s, view), id: `${s.key}|${view}|store`, kind: 'mlflowStore', label: s.label, description: what,
     tooltip: `**${escapeMarkdown(s.label)}** — \`${escapeMarkdown(s.ref.path)}\`\n\n${MLFLOW_READ_ONLY_TOOLTIP}`,
     icon: { symbol: 'mlflowStore' }, contextValue: 'mlops.mlflowStore', collapsible: 'collapsed' };
 }
@@ -81,14 +83,17 @@ function visibleRuns(s: MlflowViewState, experimentId: string, opts: ViewOptions
 }
 
 function experimentNodes(s: MlflowViewState, opts: ViewOptions): ViewNode[] {
-  const nest = lookup(s, Boolean(opts.filter.deleted));
+  // From the headers, as isNestedRun decides on runs: a run whose parent is visible in the same experiment is counted
+  // with its parent. No run is converted here (the first level of a 10,000-run store).
+  const showDeleted = Boolean(opts.filter.deleted);
   const counts = new Map<string, { n: number; live: number }>();
-  for (const r of s.runs()) {
-    const h = s.header(r.id)!;
-    if (isNestedRun(nest, r) || (!opts.filter.deleted && s.isDeleted(r.id))) { continue; }
+  for (const h of s.headerList()) {
+    if (!showDeleted && s.isDeleted(h.id)) { continue; }
+    const parent = h.parentRunId ? s.header(h.parentRunId) : undefined;
+    if (parent && parent.experimentId === h.experimentId && (showDeleted || !s.isDeleted(parent.id))) { continue; }
     const c = counts.get(h.experimentId) ?? { n: 0, live: 0 };
     c.n++;
-    if (r.status === 'running') { c.live++; }
+    if (h.status === 'running' || h.status === 'scheduled') { c.live++; }
     counts.set(h.experimentId, c);
   }
   return s.experiments().filter((e) => opts.filter.deleted || e.lifecycle !== 'deleted').map((e) => {
@@ -295,7 +300,7 @@ export function mlflowChildren(s: MlflowViewState, node: ViewNode, opts: ViewOpt
 export function mlflowRecordsNeeded(s: MlflowViewState, node: ViewNode, opts: ViewOptions): string[] {
   switch (node.kind) {
     case 'experiment': {
-      const all = s.runs().filter((r) => s.header(r.id)?.experimentId === node.mlflowExperimentId).map((r) => r.id);
+      const all = s.headerList().filter((h) => h.experimentId === node.mlflowExperimentId).map((h) => h.id);
       const f = opts.filter;
       if (f.text || f.tag || f.metric || opts.sort.startsWith('metric')) { return all; }
       const pages = opts.pages.get(node.id) ?? 1;
