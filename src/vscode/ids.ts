@@ -1,5 +1,7 @@
 // Every id the extension contributes, in one place; test/unit/ids.test.ts checks them against package.json.
 export const EXTENSION_ID = 'mlops-workbench.mlops-workbench';
+/** The walkthrough (contributes.walkthroughs), opened as `${EXTENSION_ID}#${WALKTHROUGH_ID}`. */
+export const WALKTHROUGH_ID = 'mlops.gettingStarted';
 
 export const Commands = {
   initStore: 'mlops.initStore',
@@ -54,6 +56,10 @@ export const Commands = {
   openRetrainingLog: 'mlops.openRetrainingLog',
   importMlflowRuns: 'mlops.importMlflowRuns',
   refreshMlflowStores: 'mlops.refreshMlflowStores',
+  installCli: 'mlops.installCli',
+  getStarted: 'mlops.getStarted',
+  resolveModelConflict: 'mlops.resolveModelConflict',
+  setUpGitMerge: 'mlops.setUpGitMerge',
 } as const;
 
 /**
