@@ -4,13 +4,13 @@
 // desktop `code` when it is on PATH, otherwise the offline VS Code server (code-server) on localhost — the URL is
 // printed and the server runs until Ctrl-C.
 //
-//   node scripts/demo.mjs [--no-open] [--server] [--screenshot FILE] [--port N]
+//   node scripts/demo.mjs [--no-open] [--server] [--port N] [--screenshots DIR [--shots A,B]] [--screenshot FILE [--shot A]]
 //     --no-open          only write the workspace
 //     --server           use the VS Code server even when desktop `code` exists
-//     --screenshot FILE  open the workbench in headless Chromium, save a screenshot, and exit
-//     --rows A,B         with --screenshot: the tree rows to click open (default: baseline,gbm-tuning), e.g.
-//                        --rows retraining,retrain- to show the retraining pipeline run and its steps
-//     --fold A,B         with --screenshot: the views to fold (default: Data,Models)
+//     --screenshots DIR  open the workbench in headless Chromium, save every shot (or those --shots names) as
+//                        DIR/<shot>.png, and exit; `npm run demo -- --screenshots media/screenshots` makes the
+//                        README's pictures (the shots: scripts/demo/screenshots.mjs)
+//     --screenshot FILE  the same for one shot (--shot NAME, default experiments) saved as FILE
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,7 +107,9 @@ with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(
 const DEMO_README = `# Churn model — MLOps Workbench demo
 
 Made by \`npm run demo\`: a churn classifier with its runs, data versions, models, goals, production traffic and a
-retraining pipeline, all as plain files in \`.mlops/\`, committed to this repository (Source Control is clean).
+retraining pipeline, all as plain files in \`.mlops/\`, committed to this repository. The one change you will see
+in Source Control is the editor's own: it asks you about the drifting customers and logs that in
+\`.mlops/retraining/log.jsonl\`.
 
 Open the **MLOps** view in the Activity Bar (the flask), then try:
 
@@ -436,47 +438,22 @@ async function openInServer() {
     await new Promise((r) => setTimeout(r, 200));
   }
   const remote = (p) => `vscode-remote://${authority}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
-  const payload = [['extensionDevelopmentPath', remote(repo)], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  // No skipWelcome: it would also skip the startup editor, the demo's README (the workspace's startupEditor setting).
+  const payload = [['extensionDevelopmentPath', remote(repo)], ['skipReleaseNotes', 'true']];
   const url = `http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const shot = opt('--screenshot');
-  if (shot) {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    const container = page.locator('.activitybar [aria-label^="MLOps"]').first();
-    try { await container.click({ timeout: 15000 }); } catch { /* no MLOps container yet */ }
-    await page.waitForTimeout(2000);
-    // Room for the rows: no secondary side bar, and a side bar wide enough for the goal badges and KPIs.
-    try { await page.keyboard.press('Control+Alt+KeyB'); } catch { /* no secondary side bar */ }
+  const shotFile = opt('--screenshot');
+  const shotDir = opt('--screenshots');
+  if (shotFile || shotDir) {
+    const { SHOTS, takeShots } = await import('./demo/screenshots.mjs');
+    const names = shotFile ? [opt('--shot') ?? 'experiments'] : (opt('--shots')?.split(',').filter(Boolean) ?? Object.keys(SHOTS));
+    if (shotDir) { fs.mkdirSync(shotDir, { recursive: true }); }
+    const out = (name) => shotFile ?? path.join(shotDir, SHOTS[name]?.file ?? `${name}.png`);
     try {
-      // The sash between the side bar and the editor: the vertical one nearest the side bar's right edge.
-      const side = await page.locator('.part.sidebar').first().boundingBox();
-      const sashes = await page.locator('.monaco-sash.vertical').all();
-      for (const sash of sashes) {
-        const box = await sash.boundingBox();
-        if (!box || !side || Math.abs(box.x + box.width / 2 - (side.x + side.width)) > 6) { continue; }
-        const x = box.x + box.width / 2;
-        const y = box.y + box.height / 2;
-        await page.mouse.move(x, y); await page.mouse.down(); await page.mouse.move(880, y, { steps: 10 }); await page.mouse.up();
-        break;
-      }
-    } catch { /* keep the default width */ }
-    // Data and Models folded: the picture is about runs and their goals.
-    for (const pane of (opt('--fold') ?? 'Data,Models').split(',').filter(Boolean)) {
-      try { await page.locator(`.pane-header[aria-label^="${pane}"]`).first().click({ timeout: 5000 }); } catch { /* pane not there */ }
+      const { failed } = await takeShots({ url, names, out, executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' });
+      if (failed.length) { process.exitCode = 1; }
+    } finally {
+      stop();
     }
-    // Open the experiments so their runs show goal badges and the first KPI.
-    for (const label of (opt('--rows') ?? 'baseline,gbm-tuning').split(',').filter(Boolean)) {
-      try { await page.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 5000 }); await page.waitForTimeout(500); } catch { /* row not there */ }
-    }
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: path.resolve(shot) });
-    console.log(`[demo] screenshot saved to ${path.resolve(shot)}`);
-    await browser.close();
-    stop();
     return;
   }
   console.log(`\n[demo] VS Code (server build ${JSON.parse(fs.readFileSync(path.join(cs, 'package.json'), 'utf8')).version}) with MLOps Workbench loaded:\n\n    ${url}\n\nOpen it in a browser on this machine. Ctrl-C stops the server.`);
@@ -485,7 +462,7 @@ async function openInServer() {
 
 await writeWorkspace();
 if (flag('--no-open')) process.exit(0);
-const hasCode = !flag('--server') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasCode = !flag('--server') && !opt('--screenshot') && !opt('--screenshots') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasCode) {
   spawnSync('code', ['--extensionDevelopmentPath', repo, ws], { stdio: 'inherit' });
   console.log('[demo] opened in desktop VS Code');
