@@ -58,3 +58,25 @@ describe('npm run demo (scripts/demo.mjs --no-open)', function () {
     assert.equal(fs.readFileSync(path.join(ws, 'notes.txt'), 'utf8'), 'mine\n');
   });
 });
+
+describe('README pictures', () => {
+  it('are PNG files under media/ referenced by relative paths, each at most 250 KB', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 5, 'the README shows the screenshots');
+    for (const ref of images) {
+      // vsce refuses SVG in a README and rewrites relative links against the manifest's repository.
+      assert.match(ref, /^media\/[\w./-]+\.png$/, `${ref}: a relative PNG under media/`);
+      const bytes = fs.readFileSync(path.join(REPO, ref));
+      assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG', `${ref} is a PNG`);
+      assert.ok(bytes.length <= 250 * 1024, `${ref} is ${bytes.length} bytes`);
+    }
+  });
+
+  it('keeps the command CI runs as the test command', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const ci = fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8');
+    assert.match(ci, /^npm test$/m);
+    assert.match(readme, /^npm test {2,}# /m);
+  });
+});
