@@ -4,13 +4,13 @@
 // desktop `code` when it is on PATH, otherwise the offline VS Code server (code-server) on localhost — the URL is
 // printed and the server runs until Ctrl-C.
 //
-//   node scripts/demo.mjs [--no-open] [--server] [--screenshot FILE] [--port N]
+//   node scripts/demo.mjs [--no-open] [--server] [--port N] [--screenshots DIR [--shots A,B]] [--screenshot FILE [--shot A]]
 //     --no-open          only write the workspace
 //     --server           use the VS Code server even when desktop `code` exists
-//     --screenshot FILE  open the workbench in headless Chromium, save a screenshot, and exit
-//     --rows A,B         with --screenshot: the tree rows to click open (default: baseline,gbm-tuning), e.g.
-//                        --rows retraining,retrain- to show the retraining pipeline run and its steps
-//     --fold A,B         with --screenshot: the views to fold (default: Data,Models)
+//     --screenshots DIR  open the workbench in headless Chromium, save every shot (or those --shots names) as
+//                        DIR/<shot>.png, and exit; `npm run demo -- --screenshots media/screenshots` makes the
+//                        README's pictures (the shots: scripts/demo/screenshots.mjs)
+//     --screenshot FILE  the same for one shot (--shot NAME, default experiments) saved as FILE
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,13 +26,27 @@ const ws = path.resolve(process.env.MLOPS_DEMO_WORKSPACE || path.join(repo, 'dem
 const cli = path.join(repo, 'dist', 'cli.js');
 
 function mlops(...a) {
-  const r = spawnSync(process.execPath, [cli, ...a], { cwd: ws, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...a], { cwd: ws, encoding: 'utf8', env: childEnv });
   if (r.status !== 0) { throw new Error(`mlops ${a.join(' ')} failed: ${r.stderr}`); }
   return r.stdout;
 }
 const mlopsJson = (...a) => JSON.parse(mlops(...a, '--json'));
-const gitIn = (...a) => execFileSync('git', a, { cwd: ws, stdio: 'pipe', env: { ...process.env,
-  GIT_AUTHOR_NAME: 'MLOps Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'MLOps Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } });
+
+// Who the demo's commits and stage changes are by, whatever the user's git config says (or whether there is one):
+// `-c` for the demo's own git commands; for the CLI and Python processes, which ask git who is acting (a waiver in
+// the model's stage history names the demo, not the person watching it), a config file of the demo's own inside its
+// .git folder stands in for the global one (GIT_CONFIG_GLOBAL). Signing and hooks from a global config play no part
+// in these commits: they are the demo's, made in its own repository.
+const DEMO_AUTHOR = { name: 'MLOps Workbench demo', email: 'demo@localhost' };
+const demoGitConfig = path.join(ws, '.git', 'mlops-demo.gitconfig');
+const childEnv = (() => {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) { if (/^GIT_(AUTHOR|COMMITTER)_/.test(k)) delete env[k]; }
+  return { ...env, GIT_CONFIG_GLOBAL: demoGitConfig };
+})();
+const gitIn = (...a) => execFileSync('git', ['-c', `user.name=${DEMO_AUTHOR.name}`, '-c', `user.email=${DEMO_AUTHOR.email}`, '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a],
+  { cwd: ws, stdio: 'pipe', env: childEnv });
+const commit = (message) => gitIn('commit', '-q', '--no-verify', '-m', message);
 
 const TRAIN_PY = `"""Logistic regression on data/train.csv in pure Python, logged with mlops_log."""
 import argparse
@@ -87,6 +101,32 @@ with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(
     with open(f"models/logreg-lr{args.lr}.pkl", "wb") as f:
         pickle.dump((w, b), f)
     run.log_model("churn-logreg", f"models/logreg-lr{args.lr}.pkl")
+`;
+
+// The demo workspace's README, which the workbench opens first (.vscode/settings.json: startupEditor readme).
+const DEMO_README = `# Churn model — MLOps Workbench demo
+
+Made by \`npm run demo\`: a churn classifier with its runs, data versions, models, goals, production traffic and a
+retraining pipeline, all as plain files in \`.mlops/\`, committed to this repository. The one change you will see
+in Source Control is the editor's own: it asks you about the drifting customers and logs that in
+\`.mlops/retraining/log.jsonl\`.
+
+Open the **MLOps** view in the Activity Bar (the flask), then try:
+
+- **Experiments** — \`baseline\` and \`gbm-tuning\` logged with the \`mlops\` CLI, \`script-runs\` from \`train.py\`
+  through the Python logger, \`retraining\` from the pipeline. Each run shows its headline metric, its goal badge
+  and the first KPI; expand it for params, metrics, meta-metrics and lineage.
+- **Compare Runs** — select two or more runs (Ctrl/Cmd-click) and choose *Compare Runs* from the context menu.
+- **Models** — \`churn-classifier\`: v2 in production, v1 archived (it went through on a written waiver), v3 waiting
+  in staging. *Set Model Stage…* → production on v3 is refused by the gate; *Open Model Card* says why.
+- **Goals** — the KPIs (retained revenue, wasted offers), metric goals, constraints and each experiment's budget,
+  from \`.mlops/goals.json\`.
+- **Monitoring** — 600 requests served by \`mlops serve\`: the newer customers drifted, so an alert fires;
+  *Open Monitoring Chart* plots each window.
+- **Data** — \`churn\` v1 and v2 with profiles and drift; *Compare Data Versions…* on the dataset.
+
+The same from a terminal: \`mlops runs list\`, \`mlops model list\`, \`mlops monitor churn-classifier\`,
+\`mlops gate churn-classifier 3\`.
 `;
 
 // A seeded generator so the demo looks the same every time.
@@ -211,15 +251,20 @@ async function writeWorkspace() {
       return `${t},${c},${s},${rand() < 0.2 + s * 0.08 - t * 0.002 ? 1 : 0}`; })].join('\n') + '\n';
   fs.writeFileSync(path.join(ws, 'data', 'train.csv'), rows(400));
   fs.writeFileSync(path.join(ws, 'data', 'valid.csv'), rows(100));
-  fs.writeFileSync(path.join(ws, 'README.md'), '# Churn model (MLOps Workbench demo)\n\nRuns, data versions and models live in `.mlops/`.\n');
+  fs.writeFileSync(path.join(ws, 'README.md'), DEMO_README);
   fs.writeFileSync(path.join(ws, 'requirements.txt'), 'numpy==2.1.3\nscikit-learn>=1.5\npandas\n');
   // What `pip freeze` gave on the training machine: each CLI run records it (--environment), as Run Script does.
   fs.writeFileSync(path.join(ws, 'requirements.lock'), 'numpy==2.1.3\npandas==2.2.3\nscikit-learn==1.5.2\n');
-  // Anchored: a bare `models/` would also ignore .mlops/models, the registry itself.
-  fs.writeFileSync(path.join(ws, '.gitignore'), '/models/\n');
+  // Anchored: a bare `models/` would also ignore .mlops/models, the registry itself. Model weights are referenced
+  // from .mlops by hash, never committed; Python's bytecode caches are machine-local.
+  fs.writeFileSync(path.join(ws, '.gitignore'), '/models/\n__pycache__/\n');
+  // The workbench opens on this README (a tour of the demo) rather than an empty editor area.
+  fs.mkdirSync(path.join(ws, '.vscode'));
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'readme' }, null, 2) + '\n');
   gitIn('init', '-q', '-b', 'main');
+  fs.writeFileSync(demoGitConfig, `[user]\n\tname = ${DEMO_AUTHOR.name}\n\temail = ${DEMO_AUTHOR.email}\n`);
   gitIn('add', '.');
-  gitIn('commit', '-qm', 'Churn demo: data and requirements');
+  commit('Churn demo: data and requirements');
   mlops('init');
   fs.writeFileSync(path.join(ws, '.mlops', 'goals.json'), JSON.stringify(GOALS, null, 2) + '\n');
 
@@ -255,7 +300,7 @@ async function writeWorkspace() {
   fs.writeFileSync(path.join(ws, 'models', 'gbm-d5-slow.json'), JSON.stringify({ intercept: -1.1, coef: { tenure: -0.045, monthly_charges: 0.004, support_calls: 0.55 }, cutoff: 0.3 }, null, 2) + '\n');
   fs.writeFileSync(path.join(ws, 'serve_churn.py'), SERVE_PY);
   gitIn('add', 'serve_churn.py');
-  gitIn('commit', '-qm', 'Serving entry point of the churn model');
+  commit('Serving entry point of the churn model');
   // The registry through the production gate (goals.json above; `gate` defaults). v1 (gbm-d5) is consistent on
   // average but not across folds: it went to production on a recorded waiver. v2 (gbm-d5-slow) passes every check
   // and replaced it. v3 was trained after a commit that added an unvetted, unpinned library, and is far worse in
@@ -267,7 +312,7 @@ async function writeWorkspace() {
   mlops('model', 'promote', 'churn-classifier', '2', '--stage', 'production');
   fs.appendFileSync(path.join(ws, 'requirements.txt'), 'lightgbm==4.5.0\ntorchmetrics>=1.4\n');
   gitIn('add', 'requirements.txt');
-  gitIn('commit', '-qm', 'Try LightGBM with torchmetrics for per-region metrics');
+  commit('Try LightGBM with torchmetrics for per-region metrics');
   const regional = ['run', 'log', '--experiment', 'gbm-tuning', '--name', 'lgbm-regions', '--data', 'churn:v1', '--environment', 'requirements.lock', '--param', 'model=lightgbm', '--param', 'num_leaves=63',
     '--metric', 'accuracy=0.871', '--metric', 'recall=0.84', '--metric', 'false_positive_rate=0.14',
     '--metric', 'accuracy@region=north=0.902', '--metric', 'accuracy@region=east=0.889', '--metric', 'accuracy@region=west=0.881', '--metric', 'accuracy@region=south=0.746'];
@@ -281,16 +326,19 @@ async function writeWorkspace() {
   fs.copyFileSync(path.join(repo, 'python', 'mlops_log.py'), path.join(ws, 'mlops_log.py'));
   fs.writeFileSync(path.join(ws, 'train.py'), TRAIN_PY);
   gitIn('add', 'train.py', 'mlops_log.py');
-  gitIn('commit', '-qm', 'Training script');
+  commit('Training script');
   for (const lr of ['0.05', '0.2']) {
-    const r = spawnSync('python3', ['train.py', '--lr', lr, '--epochs', '30'], { cwd: ws, encoding: 'utf8' });
+    const r = spawnSync('python3', ['train.py', '--lr', lr, '--epochs', '30'], { cwd: ws, encoding: 'utf8', env: childEnv });
     if (r.status !== 0) { console.log(`[demo] python3 train.py failed or python3 is missing; skipping script runs\n${r.stderr}`); break; }
   }
   // New data arrives: a second data version, and a running run that uses it.
   fs.appendFileSync(path.join(ws, 'data', 'train.csv'), '12,64.50,2,0\n3,99.10,5,1\n');
   mlops('data', 'tag', 'data', '--dataset', 'churn', '--tag', 'v2');
+  gitIn('add', 'data');
+  commit('New customer data (tagged churn v2)');
   await productionTraffic();
   await retraining();
+  commitStore();
   console.log(`[demo] workspace ready: ${ws}`);
   console.log(mlops('runs', 'list'));
   return { v1 };
@@ -302,7 +350,7 @@ async function writeWorkspace() {
  * calls), labels a third of them, stops the server and prints the monitoring summary.
  */
 async function productionTraffic() {
-  const server = spawn(process.execPath, [cli, 'serve', 'churn-classifier@production', '--port', '0', '--json'], { cwd: ws, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [cli, 'serve', 'churn-classifier@production', '--port', '0', '--json'], { cwd: ws, stdio: ['ignore', 'pipe', 'inherit'], env: childEnv });
   const ready = await new Promise((resolve, reject) => {
     let buf = '';
     server.stdout.on('data', (d) => {
@@ -339,15 +387,27 @@ async function retraining() {
   fs.writeFileSync(path.join(ws, '.mlops', 'pipelines', 'retrain.json'), JSON.stringify(PIPELINE, null, 2) + '\n');
   fs.appendFileSync(path.join(ws, '.gitignore'), '/prepared/\n');
   gitIn('add', '.gitignore', 'prepare.py', 'retrain.py', 'evaluate.py');
-  gitIn('commit', '-qm', 'Retraining pipeline scripts');
+  commit('Retraining pipeline scripts');
   // Exit 1 means a person is needed (the decision is logged either way).
-  const check = spawnSync(process.execPath, [cli, 'retrain', 'check'], { cwd: ws, encoding: 'utf8' });
+  const check = spawnSync(process.execPath, [cli, 'retrain', 'check'], { cwd: ws, encoding: 'utf8', env: childEnv });
   console.log(check.stdout || check.stderr);
   for (let i = 0; i < 2; i++) {
-    const r = spawnSync(process.execPath, [cli, 'pipeline', 'run', 'retrain'], { cwd: ws, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'pipeline', 'run', 'retrain'], { cwd: ws, encoding: 'utf8', env: childEnv });
     if (r.status !== 0) { console.log(`[demo] mlops pipeline run retrain failed (python3 missing?)\n${r.stdout}${r.stderr}`); return; }
     console.log(r.stdout.split('\n').slice(-12).join('\n'));
   }
+}
+
+/**
+ * Commits everything the demo made that belongs in git — `.mlops/` with its runs, data versions, models, goals,
+ * pipeline and retraining log — so Source Control opens clean. What `.mlops/.gitignore` keeps local (cache, locks,
+ * trash, the prediction logs in monitoring/) and the workspace's .gitignore (weights, prepared data) stays out.
+ */
+function commitStore() {
+  gitIn('add', '-A');
+  commit('MLOps Workbench demo: runs, data versions, models, goals and the retraining pipeline in .mlops');
+  const left = gitIn('status', '--porcelain').toString().trim();
+  if (left) { throw new Error(`the demo left uncommitted files in ${ws}:\n${left}`); }
 }
 
 const freePort = () => new Promise((res, rej) => { const s = net.createServer(); s.on('error', rej);
@@ -378,47 +438,22 @@ async function openInServer() {
     await new Promise((r) => setTimeout(r, 200));
   }
   const remote = (p) => `vscode-remote://${authority}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
-  const payload = [['extensionDevelopmentPath', remote(repo)], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  // No skipWelcome: it would also skip the startup editor, the demo's README (the workspace's startupEditor setting).
+  const payload = [['extensionDevelopmentPath', remote(repo)], ['skipReleaseNotes', 'true']];
   const url = `http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const shot = opt('--screenshot');
-  if (shot) {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    const container = page.locator('.activitybar [aria-label^="MLOps"]').first();
-    try { await container.click({ timeout: 15000 }); } catch { /* no MLOps container yet */ }
-    await page.waitForTimeout(2000);
-    // Room for the rows: no secondary side bar, and a side bar wide enough for the goal badges and KPIs.
-    try { await page.keyboard.press('Control+Alt+KeyB'); } catch { /* no secondary side bar */ }
+  const shotFile = opt('--screenshot');
+  const shotDir = opt('--screenshots');
+  if (shotFile || shotDir) {
+    const { SHOTS, takeShots } = await import('./demo/screenshots.mjs');
+    const names = shotFile ? [opt('--shot') ?? 'experiments'] : (opt('--shots')?.split(',').filter(Boolean) ?? Object.keys(SHOTS));
+    if (shotDir) { fs.mkdirSync(shotDir, { recursive: true }); }
+    const out = (name) => shotFile ?? path.join(shotDir, SHOTS[name]?.file ?? `${name}.png`);
     try {
-      // The sash between the side bar and the editor: the vertical one nearest the side bar's right edge.
-      const side = await page.locator('.part.sidebar').first().boundingBox();
-      const sashes = await page.locator('.monaco-sash.vertical').all();
-      for (const sash of sashes) {
-        const box = await sash.boundingBox();
-        if (!box || !side || Math.abs(box.x + box.width / 2 - (side.x + side.width)) > 6) { continue; }
-        const x = box.x + box.width / 2;
-        const y = box.y + box.height / 2;
-        await page.mouse.move(x, y); await page.mouse.down(); await page.mouse.move(880, y, { steps: 10 }); await page.mouse.up();
-        break;
-      }
-    } catch { /* keep the default width */ }
-    // Data and Models folded: the picture is about runs and their goals.
-    for (const pane of (opt('--fold') ?? 'Data,Models').split(',').filter(Boolean)) {
-      try { await page.locator(`.pane-header[aria-label^="${pane}"]`).first().click({ timeout: 5000 }); } catch { /* pane not there */ }
+      const { failed } = await takeShots({ url, names, out, executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' });
+      if (failed.length) { process.exitCode = 1; }
+    } finally {
+      stop();
     }
-    // Open the experiments so their runs show goal badges and the first KPI.
-    for (const label of (opt('--rows') ?? 'baseline,gbm-tuning').split(',').filter(Boolean)) {
-      try { await page.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 5000 }); await page.waitForTimeout(500); } catch { /* row not there */ }
-    }
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: path.resolve(shot) });
-    console.log(`[demo] screenshot saved to ${path.resolve(shot)}`);
-    await browser.close();
-    stop();
     return;
   }
   console.log(`\n[demo] VS Code (server build ${JSON.parse(fs.readFileSync(path.join(cs, 'package.json'), 'utf8')).version}) with MLOps Workbench loaded:\n\n    ${url}\n\nOpen it in a browser on this machine. Ctrl-C stops the server.`);
@@ -427,7 +462,7 @@ async function openInServer() {
 
 await writeWorkspace();
 if (flag('--no-open')) process.exit(0);
-const hasCode = !flag('--server') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasCode = !flag('--server') && !opt('--screenshot') && !opt('--screenshots') && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasCode) {
   spawnSync('code', ['--extensionDevelopmentPath', repo, ws], { stdio: 'inherit' });
   console.log('[demo] opened in desktop VS Code');
