@@ -4,6 +4,6 @@ export * from './types';
 export { computeFacts, modelState, type ModelState } from './facts';
 export { evaluateTriggers, ageText } from './evaluate';
 export { decide, episodeHandledBy, withheldReason, wrongModelReason } from './decide';
-export { appendRetrainLog, readRetrainLog, retrainLogFile, logLineOf, RETRAIN_LOG_FORMAT_VERSION } from './log';
+export { appendRetrainLog, episodeLogged, readRetrainLog, retrainLogFile, logLineOf, RETRAIN_LOG_FORMAT_VERSION } from './log';
 export { writeAnalysisNotebook } from './notebook';
 export { knownModels, retrainingProblems } from './problems';

@@ -162,3 +162,19 @@ export function logLineOf(decision: RetrainDecision, extra: {
     source: extra.source,
   };
 }
+
+/**
+ * Whether the log already holds a notify/ask decision for this firing episode — written by another window, the CLI
+ * (`mlops retrain check`) or a teammate whose log came with a pull. The newest line of the model's trigger decides:
+ * a fired `notified`/`asked` line at or after the episode's start means it is recorded; a `quiet` line after it
+ * means the episode ended, so a new firing is a new episode. Lets the editor tell its person without appending the
+ * same decision again (which every window, and every teammate, would otherwise commit once more).
+ */
+export function episodeLogged(lines: readonly RetrainLogLine[], e: { model: string; trigger: { name: string }; since?: string }, decision: 'notified' | 'asked'): boolean {
+  let newest: RetrainLogLine | undefined;
+  for (const l of lines) {
+    if (l.model === e.model && l.trigger === e.trigger.name && (!newest || l.time > newest.time)) { newest = l; }
+  }
+  if (!newest || !newest.fired || newest.decision !== decision) { return false; }
+  return e.since === undefined || Date.parse(newest.time) >= Date.parse(e.since);
+}

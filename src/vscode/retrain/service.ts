@@ -8,12 +8,14 @@ import { Commands, Settings, StateKeys, Views } from '../ids';
 import type { Log } from '../log';
 import type { MonitorService } from '../monitor/monitorService';
 import type { WorkspaceStores } from '../stores';
-import { appendRetrainLog, decide, evaluateTriggers, logLineOf, pipelineRuns, planPipeline, readPipeline, readRetrainLog, runPipelineFlow, runPipelineInTerminal } from './coreApi';
+import { appendRetrainLog, decide, episodeLogged, evaluateTriggers, logLineOf, pipelineRuns, planPipeline, readPipeline, readRetrainLog, runPipelineFlow, runPipelineInTerminal } from './coreApi';
 import { episodeKey, triggerKey, type RetrainingView } from './view';
 
 const DEBOUNCE_MS = 300;
 const NOTIFIED_MAX = 500;
 const LOG_READ = 50;
+/** Lines read to find whether a firing episode is already logged (by another window, the CLI or a teammate). */
+const LOG_CHECK = 1000;
 
 /** Buttons of the retraining notifications (the host tests click them through a stub). */
 export const RetrainActions = {
@@ -189,7 +191,9 @@ export class RetrainingService implements vscode.Disposable {
     }
     this.firing.set(root, now);
     if (lines.length) { await this.append(state, lines); }
-    for (const s of starts) { await this.startEpisode(state, s.evaluation, s.decision); }
+    // Episodes another window, the CLI or a teammate's pull already logged are told here but not logged again.
+    const logged = starts.length ? (await readRetrainLog(state.store, { limit: LOG_CHECK }).catch(() => ({ lines: [] as RetrainLogLine[] }))).lines : [];
+    for (const s of starts) { await this.startEpisode(state, s.evaluation, s.decision, logged); }
   }
 
   private remember(key: string): void {
@@ -236,7 +240,7 @@ export class RetrainingService implements vscode.Disposable {
     return undefined;
   }
 
-  private async startEpisode(state: StoreState, evaluation: TriggerEvaluation, decision: RetrainDecision): Promise<void> {
+  private async startEpisode(state: StoreState, evaluation: TriggerEvaluation, decision: RetrainDecision, logged: readonly RetrainLogLine[]): Promise<void> {
     const root = state.root;
     const base = { root, model: evaluation.model, trigger: evaluation.trigger.name };
     if (decision.applied === 'auto') {
@@ -250,9 +254,10 @@ export class RetrainingService implements vscode.Disposable {
       decision = { ...decision, applied: 'ask', withheld };
     }
     const kind = decision.applied === 'notify' ? 'notified' : 'asked';
-    await this.append(state, [logLineOf(decision, { decision: kind, source: 'extension' })]);
+    const already = episodeLogged(logged, evaluation, kind);
+    if (!already) { await this.append(state, [logLineOf(decision, { decision: kind, source: 'extension' })]); }
     this.acted.push({ ...base, decision: kind, applied: decision.applied, ...(decision.withheld ? { withheld: decision.withheld } : {}) });
-    this.log.info(`retraining: ${evaluation.model}: trigger '${evaluation.trigger.name}' fired (${evaluation.summary}); ${decision.applied}${decision.withheld ? ` — ${decision.withheld}` : ''}`);
+    this.log.info(`retraining: ${evaluation.model}: trigger '${evaluation.trigger.name}' fired (${evaluation.summary}); ${decision.applied}${decision.withheld ? ` — ${decision.withheld}` : ''}${already ? ' (already in the retraining log; not logged again)' : ''}`);
     if (decision.applied === 'notify') { this.notify(root, decision); } else { this.ask(root, decision); }
   }
 
