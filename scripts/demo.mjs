@@ -107,9 +107,9 @@ with mlops_log.start_run("script-runs", name=f"logreg-lr{args.lr}", params=vars(
 const DEMO_README = `# Churn model — MLOps Workbench demo
 
 Made by \`npm run demo\`: a churn classifier with its runs, data versions, models, goals, production traffic and a
-retraining pipeline, all as plain files in \`.mlops/\`, committed to this repository. The one change you will see
-in Source Control is the editor's own: it asks you about the drifting customers and logs that in
-\`.mlops/retraining/log.jsonl\`.
+retraining pipeline, all as plain files in \`.mlops/\`, committed to this repository, so Source Control starts clean. The editor asks you about the drifting customers;
+that decision is already in \`.mlops/retraining/log.jsonl\` (the demo's \`mlops retrain check\` wrote it), so
+opening the workspace adds nothing to commit.
 
 Open the **MLOps** view in the Activity Bar (the flask), then try:
 
