@@ -65,6 +65,8 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
     const r = mergeJson(j({ updatedAt: '2026-11-30T10:00:00.000Z' }), j({ updatedAt: '2026-11-30T12:00:00.000Z' }), j({ updatedAt: '2026-11-30T11:00:00.000Z' }), 'f.json');
     assert.ok(r.ok);
     assert.deepEqual(JSON.parse(r.text), { updatedAt: '2026-11-30T12:00:00.000Z' });
+    const created = mergeJson(j({}), j({ createdAt: '2026-11-30T12:00:00.000Z' }), j({ createdAt: '2026-11-30T11:00:00.000Z' }), 'f.json');
+    assert.deepEqual(created.ok ? JSON.parse(created.text) : created.reason, { createdAt: '2026-11-30T11:00:00.000Z' });
   });
 
   it('is a conflict when a list was changed other than at its end on both sides', () => {
@@ -73,13 +75,19 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
     assert.match(r.ok ? '' : r.reason, /list l/);
   });
 
-  it('merges a file added on both sides only when both added the same document', () => {
+  it('merges a file added on both sides key by key: the same experiment created on two machines merges, two registrations of one number do not', () => {
     const same = mergeJson(undefined, j({ a: 1, b: 2 }), '{"b":2,"a":1}', 'f.json');
     assert.ok(same.ok);
     assert.equal(same.text, j({ a: 1, b: 2 }));
-    const empty = mergeJson('', j(version()), j(version({ runId: '01JCZ0000000000000000000BB' })), '3.json');
-    assert.equal(empty.ok, false);
-    assert.match(empty.ok ? '' : empty.reason, /both sides added this file/);
+    const experiment = (createdAt: string, extra = {}) => j({ formatVersion: 1, name: 'e', createdAt, ...extra });
+    const e = mergeJson('', experiment('2026-11-30T10:00:01.000Z'), experiment('2026-11-30T10:00:00.000Z', { description: 'd' }), 'e.json');
+    assert.ok(e.ok);
+    assert.deepEqual(JSON.parse(e.text), { formatVersion: 1, name: 'e', createdAt: '2026-11-30T10:00:00.000Z', description: 'd' });
+    const claimed = mergeJson('', j(version()), j(version({ runId: '01JCZ0000000000000000000BB' })), '3.json');
+    assert.equal(claimed.ok, false);
+    assert.match(claimed.ok ? '' : claimed.reason, /3\.json: added on both sides; both sides changed runId differently/);
+    const scalars = mergeJson('', '1\n', '2\n', 'n.json');
+    assert.match(scalars.ok ? '' : scalars.reason, /both sides added this file with different content/);
   });
 
   it('is a conflict, not an exception, when a side is not JSON', () => {
