@@ -123,7 +123,8 @@ export const MODEL_COMMANDS: Record<string, Command> = {
       for (const w of r.unusedWaivers) { io.stderr(`mlops: warning: '${w}' did not fail, so it was not waived\n`); }
       if (!r.promoted) {
         if (json) { printJson(io, { promoted: false, gate: r.gate }); } else { io.stdout(gateText(r.gate)); }
-        io.stderr(`mlops: ${name} v${version} was not moved to ${stage}: the gate refused it (${r.gate.blocking.join(', ')})\n`);
+        const why = [...(r.gate.teamConflicts ?? []).map((c) => `${c.message}`), ...r.gate.blocking];
+        io.stderr(`mlops: ${name} v${version} was not moved to ${stage}: the gate refused it (${why.join('; ')})\n`);
         return 1;
       }
       if (json) { printJson(io, { promoted: true, version: r.version, archived: r.archived, gate: r.gate ?? null }); } else {

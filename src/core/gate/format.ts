@@ -4,17 +4,28 @@
  * 2.1.0 for code scanning, pointing at goals.json, dependency files and notebooks where the evidence is.
  */
 import { pathToFileURL } from 'node:url';
+import { resolveCommandOf } from '../team/text';
+import type { TeamConflict } from '../team/types';
 import { CHECK_TITLES, GATE_CHECKS, type CheckStatus, type GateCheckResult, type GateResult } from './types';
 
 const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', waived: '~', skipped: '-' };
 const WORD: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', waived: 'waived', skipped: 'skipped' };
 
+/** "churn has 2 versions in production (2, 3): keep one with Resolve… (mlops model resolve churn --keep N)" */
+export function teamConflictText(c: TeamConflict): string {
+  return `${c.model} ${c.kind === 'multipleProduction' ? 'has ' : ''}${c.message} (${resolveCommandOf(c)})`;
+}
+
 function verdictLine(r: GateResult): string {
   const advisoryFails = r.checks.filter((c) => c.level === 'advisory' && c.status === 'fail').length;
   const waived = r.checks.filter((c) => c.status === 'waived').length;
+  const refusals = [
+    ...(r.teamConflicts ?? []).map(teamConflictText),
+    ...r.blocking.map((id) => `${id} ${r.checks.find((c) => c.id === id)?.status === 'skipped' ? 'not checked' : 'failed'}`),
+  ];
   const head = r.passed
     ? `PASSED${waived ? ` with ${waived} waiver${waived === 1 ? '' : 's'}` : ''}`
-    : `REFUSED: ${r.blocking.map((id) => `${id} ${r.checks.find((c) => c.id === id)?.status === 'skipped' ? 'not checked' : 'failed'}`).join(', ')}`;
+    : `REFUSED: ${refusals.join(', ')}`;
   return `${head}${advisoryFails ? ` (${advisoryFails} advisory check${advisoryFails === 1 ? '' : 's'} failed)` : ''}`;
 }
 
@@ -39,7 +50,10 @@ export function gateText(r: GateResult): string {
     }
   }
   for (const p of r.problems) { lines.push(`  note: ${p}`); }
-  if (!r.passed) {
+  if (r.teamConflicts?.length) {
+    lines.push('Resolve the merge first (MLOps: Resolve… on the model, or the command above); no waiver lets it through.');
+  }
+  if (!r.passed && r.blocking.length) {
     lines.push(`Refused checks can be waived with a written reason: mlops model promote ${r.model} ${r.version} --stage ${r.stage} --waive ${r.blocking.join(',')} --reason "…"`);
   }
   return lines.join('\n') + '\n';

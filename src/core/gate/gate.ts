@@ -15,6 +15,7 @@ import { lintAtCommit, resolveCommit } from './atCommit';
 import { budgetCheck, constraintsCheck, goalsCheck, goalsFileErrors, reproducedCheck, result, sliceGroups, slicesCheck, type GoalFacts, type GoalsLocator, type Level } from './checks';
 import { dependenciesCheck, gateLintOptions, notebooksCheck, type CodeAtCommit } from './code';
 import { lineageCheck } from './lineage';
+import { modelTeamConflicts } from '../team/conflicts';
 import { GATE_CHECKS, applyWaivers, defaultGateSettings, isGateCheck, type GateCheckId, type Waiver, type GateCheckResult, type GateCommit, type GateResult, type GateSettings } from './types';
 
 export interface GateOptions {
@@ -192,11 +193,15 @@ export async function runGateWithInputs(store: Store, mv: ModelVersion, opts: Ga
     }
   }
   catalog.save();
+  // A merge left the model in a state nobody chose (two production versions, one number claimed twice): refused
+  // until a person resolves it, whatever the checks say. Without processes, only what the files show is seen.
+  const teamConflicts = await modelTeamConflicts(store, mv.model, { git: allowProcesses });
   const blocking = checks.filter((c) => c.level === 'required' && (c.status === 'fail' || c.status === 'skipped')).map((c) => c.id);
   const stage = opts.stage ?? 'production';
   let out: GateResult = {
     model: mv.model, version: mv.version, runId: mv.runId, stage,
-    evaluatedAt: (opts.now ?? new Date()).toISOString(), commit, checks, passed: blocking.length === 0, blocking, problems,
+    evaluatedAt: (opts.now ?? new Date()).toISOString(), commit, checks, passed: blocking.length === 0 && teamConflicts.length === 0, blocking, problems,
+    ...(teamConflicts.length ? { teamConflicts } : {}),
   };
   if (opts.recordedWaivers ?? true) { out = applyWaivers(out, waiversOnRecord(mv, stage)).result; }
   return { result: out, inputs: { mv, run, metrics, goals: g.goals, settings, goalsExists: g.exists, goalsText: g.text } };

@@ -5,6 +5,8 @@
  * renderers; nothing here reads files.
  */
 
+import type { TeamConflict } from '../team/types';
+
 /** In the order they are shown: business first, then what production needs, then how the model was made. */
 export const GATE_CHECKS = ['goals', 'constraints', 'slices', 'lineage', 'dependencies', 'notebooks', 'budget', 'reproduced'] as const;
 export type GateCheckId = (typeof GATE_CHECKS)[number];
@@ -99,6 +101,11 @@ export interface GateResult {
   blocking: GateCheckId[];
   /** Problems with the gate's own inputs (goals.json errors, an unreadable run): shown with the result. */
   problems: string[];
+  /**
+   * What a git merge left unresolved in the model (two versions in production, a version number claimed twice): while
+   * there is one, the gate refuses every version of the model, and no waiver lets it through.
+   */
+  teamConflicts?: TeamConflict[];
 }
 
 /** The gate's settings: `gate` in goals.json, after defaults. */
@@ -188,7 +195,7 @@ export function applyWaivers(r: GateResult, waivers: readonly Waiver[]): { resul
     if (!c || c.status !== 'waived') { unused.push(w.check); }
   }
   const blocking = checks.filter((c) => c.level === 'required' && (c.status === 'fail' || c.status === 'skipped')).map((c) => c.id);
-  return { result: { ...r, checks, blocking, passed: blocking.length === 0 }, unused };
+  return { result: { ...r, checks, blocking, passed: blocking.length === 0 && !r.teamConflicts?.length }, unused };
 }
 
 export function isGateCheck(s: string): s is GateCheckId {

@@ -47,6 +47,15 @@ export const STORE_GITIGNORE = '# machine-local files of MLOps Workbench\n*.lock
   + '# prediction logs of a served model: they hold request inputs and grow with traffic\n/monitoring/\n'
   + '# the store itself is shared, whatever names the repository ignores elsewhere\n!/runs/\n!/experiments/\n!/datasets/\n!/models/\n';
 
+/**
+ * `.mlops/.gitattributes`: the JSON records merge through the `mlops` merge driver (`mlops git setup` configures it
+ * on a machine; without it git falls back to its text merge, so the file is harmless), the append-only logs by
+ * keeping both sides' lines.
+ */
+export const STORE_GITATTRIBUTES_RULES = ['*.json merge=mlops', '*.jsonl merge=union'] as const;
+export const STORE_GITATTRIBUTES = '# MLOps Workbench: JSON records merge structurally (mlops git merge-driver); append-only logs keep both sides\' lines\n'
+  + `${STORE_GITATTRIBUTES_RULES.join('\n')}\n`;
+
 export class Store {
   /** The `.mlops` folder. */
   readonly dir: string;
@@ -100,6 +109,8 @@ export class Store {
     if (created) {
       // Locks and temp files are machine-local and must never be committed.
       await createFileExclusive(path.join(store.dir, '.gitignore'), STORE_GITIGNORE);
+      // Merges of the store through git (docs/team.md).
+      await createFileExclusive(path.join(store.dir, '.gitattributes'), STORE_GITATTRIBUTES);
     }
     await Store.open(resolved);
     return { store, created };

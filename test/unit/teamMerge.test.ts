@@ -1,0 +1,92 @@
+import * as assert from 'node:assert/strict';
+import { mergeJson } from '../../src/core/team';
+
+const j = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
+
+/** A model version as the store writes it. */
+function version(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    formatVersion: 1, model: 'churn', version: 1, artifact: { path: 'm.pkl', sha256: 'a'.repeat(64), sizeBytes: 3, fileCount: 1 },
+    runId: '01JCZ0000000000000000000AA', stage: 'production', createdAt: '2026-11-30T10:00:00.000Z',
+    stageHistory: [{ stage: 'none', at: '2026-11-30T10:00:00.000Z' }, { stage: 'production', at: '2026-11-30T10:05:00.000Z' }],
+    ...extra,
+  };
+}
+
+describe('mergeJson (three-way structural merge of a store record)', () => {
+  it('merges two promotions that both archived the old production version: one stage, both history entries in time order', () => {
+    const base = version();
+    const hist = base.stageHistory as object[];
+    const ours = version({ stage: 'archived', stageHistory: [...hist, { stage: 'archived', at: '2026-11-30T12:00:00.000Z' }] });
+    const theirs = version({ stage: 'archived', stageHistory: [...hist, { stage: 'archived', at: '2026-11-30T11:00:00.000Z' }] });
+    const r = mergeJson(j(base), j(ours), j(theirs), 'v1.json');
+    assert.ok(r.ok, r.ok ? '' : r.reason);
+    assert.deepEqual(JSON.parse(r.text), version({
+      stage: 'archived',
+      stageHistory: [...hist, { stage: 'archived', at: '2026-11-30T11:00:00.000Z' }, { stage: 'archived', at: '2026-11-30T12:00:00.000Z' }],
+    }));
+    // Written as the store writes: two spaces, a trailing newline, ours' key order.
+    assert.equal(r.text, j(JSON.parse(r.text)));
+    assert.deepEqual(Object.keys(JSON.parse(r.text) as object), Object.keys(ours));
+  });
+
+  it('takes the change one side made, keeps both sides\' changes to different keys, and adds theirs\' new keys after ours\'', () => {
+    const base = { a: 1, b: 'x', c: { d: 1, e: 2 } };
+    const ours = { a: 2, b: 'x', c: { d: 1, e: 2 }, mine: true };
+    const theirs = { a: 1, b: 'y', c: { d: 1, e: 3 }, yours: [1] };
+    const r = mergeJson(j(base), j(ours), j(theirs), 'f.json');
+    assert.ok(r.ok);
+    assert.equal(r.text, j({ a: 2, b: 'y', c: { d: 1, e: 3 }, mine: true, yours: [1] }));
+  });
+
+  it('accepts the same change on both sides, and a key removed on one side while the other left it alone', () => {
+    const r = mergeJson(j({ a: 1, gone: 1 }), j({ a: 5 }), j({ a: 5, gone: 1 }), 'f.json');
+    assert.ok(r.ok);
+    assert.equal(r.text, j({ a: 5 }));
+  });
+
+  it('keeps deep-equal additions once and keeps additions without times in the order ours, theirs', () => {
+    const r = mergeJson(j({ tags: ['a'] }), j({ tags: ['a', 'x', 'y'] }), j({ tags: ['a', 'y', 'z'] }), 'f.json');
+    assert.ok(r.ok);
+    assert.deepEqual(JSON.parse(r.text), { tags: ['a', 'x', 'y', 'z'] });
+  });
+
+  it('is a conflict naming the JSON path when both sides changed one value differently', () => {
+    const r = mergeJson(j(version()), j(version({ stage: 'staging' })), j(version({ stage: 'archived' })), 'v1.json');
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.reason, /v1\.json: both sides changed stage differently \(ours "staging", theirs "archived"\)/);
+    const nested = mergeJson(j({ a: { b: [{ c: 1 }] } }), j({ a: { b: [{ c: 2 }] } }), j({ a: { b: [{ c: 3 }] } }), 'f.json');
+    assert.match(nested.ok ? '' : nested.reason, /a\.b/);
+    const deep = mergeJson(j({ a: { b: 1 } }), j({ a: { b: 2 } }), j({ a: { b: 3 } }), 'f.json');
+    assert.match(deep.ok ? '' : deep.reason, /both sides changed a\.b differently/);
+  });
+
+  it('lets the later of two ISO times win', () => {
+    const r = mergeJson(j({ updatedAt: '2026-11-30T10:00:00.000Z' }), j({ updatedAt: '2026-11-30T12:00:00.000Z' }), j({ updatedAt: '2026-11-30T11:00:00.000Z' }), 'f.json');
+    assert.ok(r.ok);
+    assert.deepEqual(JSON.parse(r.text), { updatedAt: '2026-11-30T12:00:00.000Z' });
+  });
+
+  it('is a conflict when a list was changed other than at its end on both sides', () => {
+    const r = mergeJson(j({ l: [1, 2] }), j({ l: [2] }), j({ l: [1, 2, 3] }), 'f.json');
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.reason, /list l/);
+  });
+
+  it('merges a file added on both sides only when both added the same document', () => {
+    const same = mergeJson(undefined, j({ a: 1, b: 2 }), '{"b":2,"a":1}', 'f.json');
+    assert.ok(same.ok);
+    assert.equal(same.text, j({ a: 1, b: 2 }));
+    const empty = mergeJson('', j(version()), j(version({ runId: '01JCZ0000000000000000000BB' })), '3.json');
+    assert.equal(empty.ok, false);
+    assert.match(empty.ok ? '' : empty.reason, /both sides added this file/);
+  });
+
+  it('is a conflict, not an exception, when a side is not JSON', () => {
+    for (const [b, o, t] of [['{}', '<<<<<<< ours', '{}'], ['{}', '{}', '{"a":'], ['{x', '{}', '{"a":1}']]) {
+      const r = mergeJson(b, o, t, 'f.json');
+      assert.equal(r.ok, false);
+      assert.match(r.ok ? '' : r.reason, /not valid JSON/);
+    }
+  });
+});
