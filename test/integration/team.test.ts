@@ -152,7 +152,7 @@ describe('teams through git: two clones, one store (real extension host, real gi
       assert.strictEqual(refused, undefined);
     } finally { restore(); }
     assert.strictEqual(errors.length, 1, JSON.stringify(errors));
-    assert.match(errors[0].msg, /team-model v1 was not moved to production: 2 versions are in production after a merge \(v2, v3\); keep one with Resolve… first/);
+    assert.strictEqual(errors[0].msg, 'MLOps: team-model v1 was not moved to production: team-model has 2 versions in production (2, 3): keep one with Resolve…');
     assert.deepStrictEqual(errors[0].items, ['Resolve…']);
     assert.strictEqual(fs.readFileSync(versionFile(root, 1), 'utf8'), before);
 
@@ -192,6 +192,16 @@ describe('teams through git: two clones, one store (real extension host, real gi
     const warned = await until(async () => { const n = await modelNode(); return n?.description === 'version 4 claimed twice' ? n : undefined; }, 20_000, 'the claim on the model');
     assert.strictEqual(warned.contextValue, 'mlops.model.conflict');
 
+    // The gate sees the claim too: promoting any version of the model is refused, with Resolve… offered.
+    const errors: { msg: string; items: string[] }[] = [];
+    const r0 = stub(vscode.window, 'showErrorMessage', ((msg: string, ...items: string[]) => { errors.push({ msg, items }); return Promise.resolve(undefined); }) as unknown as typeof vscode.window.showErrorMessage);
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand('mlops.setModelStage', { root, model: MODEL, version: 1 }, 'production', { skipConfirmation: true }), undefined);
+    } finally { r0(); }
+    assert.deepStrictEqual(errors.map((e) => e.items), [['Resolve…']], JSON.stringify(errors));
+    assert.match(errors[0].msg, /team-model v1 was not moved to production: team-model version 4 was created on two machines \(git add\/add conflict\): Resolve… renumbers one, keeping both/);
+    assert.strictEqual(readVersion(root, 1).stage, 'none');
+
     const warnings: { msg: string; detail?: string }[] = [];
     const infos: string[] = [];
     const r1 = stub(vscode.window, 'showWarningMessage', (msg: string, opts: vscode.MessageOptions) => { warnings.push({ msg, detail: opts?.detail }); return Promise.resolve('Renumber'); });
@@ -217,5 +227,25 @@ describe('teams through git: two clones, one store (real extension host, real gi
       return vs.length === 5 && vs.every((v) => !v.contextValue?.endsWith('.conflict')) ? vs : undefined;
     }, 20_000, 'five versions, no warning');
     assert.deepStrictEqual(done.map((v) => v.label).sort(), ['v1', 'v2', 'v3', 'v4', 'v5']);
+  });
+
+  it('at activation a merge driver left pointing at another installed copy of the extension is rewritten to this one; a driver of someone\'s own CLI is left alone', async () => {
+    // The module the extension runs at activation, called with this window's extension path.
+    const { checkMergeDriver, ourDriverCommand } = await import('../../src/vscode/team/gitMerge');
+    const ext = vscode.extensions.getExtension('mlops-workbench.mlops-workbench')!;
+    const state = api.stores.get(root)!;
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Parameters<typeof checkMergeDriver>[2];
+    const context = { extensionPath: ext.extensionPath } as vscode.ExtensionContext;
+    const moved = `"${process.execPath}" "${path.join(tmp, 'extensions', 'mlops-workbench.mlops-workbench-0.0.1', 'dist', 'cli.js')}" git merge-driver %O %A %B %P`;
+    git(root, 'config', 'merge.mlops.driver', moved);
+    await checkMergeDriver(context, state, log);
+    assert.strictEqual(git(root, 'config', 'merge.mlops.driver').trim(), ourDriverCommand(ext.extensionPath));
+    const ownCli = path.join(tmp, 'own-cli.js');
+    fs.writeFileSync(ownCli, '// a CLI of their own\n');
+    const own = `"${process.execPath}" "${ownCli}" git merge-driver %O %A %B %P`;
+    git(root, 'config', 'merge.mlops.driver', own);
+    await checkMergeDriver(context, state, log);
+    assert.strictEqual(git(root, 'config', 'merge.mlops.driver').trim(), own);
+    git(root, 'config', 'merge.mlops.driver', ourDriverCommand(ext.extensionPath));
   });
 });

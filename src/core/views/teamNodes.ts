@@ -6,6 +6,7 @@
  * (a version number claimed on two machines, read from git's index while a merge is in progress).
  */
 import type { ModelVersion } from '../store/schemas';
+import { multipleProductionMessage } from '../team/text';
 import type { TeamConflict } from '../team/types';
 import { escapeMarkdown } from './describe';
 import type { ViewNode } from './treeModel';
@@ -27,8 +28,7 @@ export function productionConflicts(versions: readonly ModelVersion[]): TeamConf
   for (const [model, nums] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
     if (nums.length < 2) { continue; }
     const sorted = [...nums].sort((a, b) => a - b);
-    out.push({ kind: 'multipleProduction', model, versions: sorted,
-      message: `${sorted.length} versions in production (${sorted.join(', ')}): keep one with Resolve…` });
+    out.push({ kind: 'multipleProduction', model, versions: sorted, message: multipleProductionMessage(sorted) });
   }
   return out;
 }

@@ -123,10 +123,10 @@ export class TeamConflicts implements vscode.Disposable {
   private async readClaims(state: StoreState): Promise<void> {
     const before = this.claims.get(state.root) ?? [];
     let next: TeamConflict[] = [];
-    // git is a process: not started in an untrusted workspace (like the gate's git checks).
-    if (vscode.workspace.isTrusted && this.needsGit(state)) {
+    if (this.needsGit(state)) {
       try {
-        next = (await findTeamConflicts(state.store)).filter((c) => c.kind === 'versionClaimedTwice');
+        // git is a process: not started in an untrusted workspace (like the gate's git checks); the files still show markers.
+        next = (await findTeamConflicts(state.store, { git: vscode.workspace.isTrusted })).filter((c) => c.kind === 'versionClaimedTwice');
       } catch (e) {
         this.log.warn(`looking for merge conflicts in ${state.root}: ${messageOf(e)}`);
         next = before;
