@@ -24,6 +24,7 @@ import { MONITOR_COMMANDS } from './monitor';
 import { PIPELINE_COMMANDS } from './pipeline';
 import { RETRAIN_COMMANDS } from './retrain';
 import { MLFLOW_COMMANDS } from './mlflow';
+import { TEAM_COMMANDS } from './team';
 
 export type { CliIo } from './context';
 
@@ -44,7 +45,7 @@ const LINT_COMMANDS: Record<string, Command> = {
 const COMMANDS: Record<string, Command> = {
   ...INIT_COMMANDS, ...RUN_COMMANDS, ...RUNS_COMMANDS, ...EXPERIMENTS_COMMANDS, ...DATA_COMMANDS, ...DATA_QUALITY_COMMANDS, ...MODEL_COMMANDS,
   ...TRASH_COMMANDS, ...GOALS_COMMANDS, ...BUDGET_COMMANDS, ...GATE_COMMANDS, ...REPORT_COMMANDS, ...MONITOR_COMMANDS, ...LINT_COMMANDS,
-  ...SERVE_COMMANDS, ...PIPELINE_COMMANDS, ...RETRAIN_COMMANDS, ...MLFLOW_COMMANDS,
+  ...SERVE_COMMANDS, ...PIPELINE_COMMANDS, ...RETRAIN_COMMANDS, ...MLFLOW_COMMANDS, ...TEAM_COMMANDS,
 };
 
 /** Options of every command; they may stand anywhere on the line, before, between or after the command words. */

@@ -111,6 +111,23 @@ export const USAGE: Record<string, string> = {
     + '  and notebooks. --missing-artifact skip notes an artifact that is not on this machine (a CI checkout) instead\n'
     + '  of failing lineage. Exit 0 when every required check passes, 1 when one fails, 2 on bad usage.',
   'model list': 'mlops model list [--name M] [--json]\n  List model versions with their stage and producing run.',
+  'model conflicts': 'mlops model conflicts [--json]\n'
+    + '  What a git merge left in the store for a person to resolve: a model with two or more versions in production\n'
+    + '  (two promotions merged), a version number created on two machines (git add/add conflict on versions/N.json,\n'
+    + '  or conflict markers left in it), and other store files git has in conflict. The gate refuses a model while\n'
+    + '  it has one. Exit 1 when there is any, 0 when there is none.',
+  'model resolve': 'mlops model resolve MODEL --keep N | --version N [--json]\n'
+    + '  --keep N: of the versions in production, keep N and archive the others (noted in their stageHistory).\n'
+    + '  --version N: version N was created on two machines: the one created first keeps N, the other becomes the next\n'
+    + '  free number (history kept); both files are git added, so git commit (or git rebase --continue) finishes.',
+  'git setup': 'mlops git setup [--json]\n'
+    + '  Let git merge the store: writes .mlops/.gitattributes (or adds its missing lines, keeping yours) and sets\n'
+    + '  merge.mlops.driver in this repository\'s local config (never global) to this mlops. Run once per clone; commit\n'
+    + '  .mlops/.gitattributes. Exit 2 when the store is not in a git repository.',
+  'git merge-driver': 'mlops git merge-driver BASE OURS THEIRS PATH\n'
+    + '  Run by git (merge.mlops.driver = … git merge-driver %O %A %B %P), not by people: merges a JSON record of the\n'
+    + '  store structurally into OURS; when both sides changed one value differently, writes git\'s conflict markers\n'
+    + '  into OURS and exits 1.',
   'report': 'mlops report MODEL VERSION [--format md|html] [-o FILE] [--json]\n'
     + '  The model card of a model version for stakeholders: details, intended use, business KPIs against their goals,\n'
     + '  metric goals, results by slice, data, production constraints, dependencies, lineage, the production gate with\n'

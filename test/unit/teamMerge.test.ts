@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { mergeJson } from '../../src/core/team';
+import { CLI, tmpDir } from './helpers';
 
 const j = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
 
@@ -65,6 +69,8 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
     const r = mergeJson(j({ updatedAt: '2026-11-30T10:00:00.000Z' }), j({ updatedAt: '2026-11-30T12:00:00.000Z' }), j({ updatedAt: '2026-11-30T11:00:00.000Z' }), 'f.json');
     assert.ok(r.ok);
     assert.deepEqual(JSON.parse(r.text), { updatedAt: '2026-11-30T12:00:00.000Z' });
+    const created = mergeJson(j({}), j({ createdAt: '2026-11-30T12:00:00.000Z' }), j({ createdAt: '2026-11-30T11:00:00.000Z' }), 'f.json');
+    assert.deepEqual(created.ok ? JSON.parse(created.text) : created.reason, { createdAt: '2026-11-30T11:00:00.000Z' });
   });
 
   it('is a conflict when a list was changed other than at its end on both sides', () => {
@@ -73,13 +79,19 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
     assert.match(r.ok ? '' : r.reason, /list l/);
   });
 
-  it('merges a file added on both sides only when both added the same document', () => {
+  it('merges a file added on both sides key by key: the same experiment created on two machines merges, two registrations of one number do not', () => {
     const same = mergeJson(undefined, j({ a: 1, b: 2 }), '{"b":2,"a":1}', 'f.json');
     assert.ok(same.ok);
     assert.equal(same.text, j({ a: 1, b: 2 }));
-    const empty = mergeJson('', j(version()), j(version({ runId: '01JCZ0000000000000000000BB' })), '3.json');
-    assert.equal(empty.ok, false);
-    assert.match(empty.ok ? '' : empty.reason, /both sides added this file/);
+    const experiment = (createdAt: string, extra = {}) => j({ formatVersion: 1, name: 'e', createdAt, ...extra });
+    const e = mergeJson('', experiment('2026-11-30T10:00:01.000Z'), experiment('2026-11-30T10:00:00.000Z', { description: 'd' }), 'e.json');
+    assert.ok(e.ok);
+    assert.deepEqual(JSON.parse(e.text), { formatVersion: 1, name: 'e', createdAt: '2026-11-30T10:00:00.000Z', description: 'd' });
+    const claimed = mergeJson('', j(version()), j(version({ runId: '01JCZ0000000000000000000BB' })), '3.json');
+    assert.equal(claimed.ok, false);
+    assert.match(claimed.ok ? '' : claimed.reason, /3\.json: added on both sides; both sides changed runId differently/);
+    const scalars = mergeJson('', '1\n', '2\n', 'n.json');
+    assert.match(scalars.ok ? '' : scalars.reason, /both sides added this file with different content/);
   });
 
   it('is a conflict, not an exception, when a side is not JSON', () => {
@@ -88,5 +100,34 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
       assert.equal(r.ok, false);
       assert.match(r.ok ? '' : r.reason, /not valid JSON/);
     }
+  });
+});
+
+describe('mlops git merge-driver (the built CLI, as git runs it)', () => {
+  const run = (args: string[], cwd: string) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+
+  it('writes the merge into OURS and exits 0; on a conflict writes git\'s markers into OURS only and exits 1', () => {
+    const d = tmpDir();
+    const write = (name: string, v: unknown): string => { const f = path.join(d, name); fs.writeFileSync(f, j(v)); return f; };
+    const base = version();
+    const hist = base.stageHistory as object[];
+    const o = write('O', base);
+    const a = write('A', version({ stage: 'archived', stageHistory: [...hist, { stage: 'archived', at: '2026-11-30T12:00:00.000Z' }] }));
+    const b = write('B', version({ stage: 'archived', stageHistory: [...hist, { stage: 'archived', at: '2026-11-30T11:00:00.000Z' }] }));
+    const before = [fs.readFileSync(o, 'utf8'), fs.readFileSync(b, 'utf8')];
+    const merged = run(['git', 'merge-driver', o, a, b, '.mlops/models/churn/versions/1.json'], d);
+    assert.equal(merged.status, 0, merged.stderr);
+    assert.equal((JSON.parse(fs.readFileSync(a, 'utf8')) as { stageHistory: unknown[] }).stageHistory.length, 4);
+    assert.deepEqual([fs.readFileSync(o, 'utf8'), fs.readFileSync(b, 'utf8')], before);
+    assert.deepEqual(fs.readdirSync(d).sort(), ['A', 'B', 'O']);
+
+    write('A', version({ stage: 'staging' }));
+    write('B', version({ stage: 'none' }));
+    const conflict = run(['git', 'merge-driver', o, a, b, '.mlops/models/churn/versions/1.json'], d);
+    assert.equal(conflict.status, 1);
+    assert.match(conflict.stderr, /versions\/1\.json: both sides changed stage differently \(ours "staging", theirs "none"\); conflict markers written/);
+    const text = fs.readFileSync(a, 'utf8');
+    assert.match(text, /^<<<<<<< ours\n {2}"stage": "staging",\n=======\n {2}"stage": "none",\n>>>>>>> theirs$/m);
+    assert.deepEqual(fs.readdirSync(d).sort(), ['A', 'B', 'O']);
   });
 });

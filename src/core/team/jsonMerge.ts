@@ -6,7 +6,8 @@
  * Arrays that both sides only appended to (base a prefix of each) become base + ours' entries + theirs' entries,
  * deep-equal entries once, entries with an `at` time sorted by it — what two promotions that both archived the old
  * production version leave in its `stageHistory`. Two different values for one scalar are a conflict naming the JSON
- * path, except two ISO times, where the later wins. The text is written as the store writes it (`toJson`: 2 spaces,
+ * path, except two ISO times, where the later wins (the earlier for `createdAt`). A file both sides added merges
+ * the same way against an empty ancestor. The text is written as the store writes it (`toJson`: 2 spaces,
  * trailing newline), keys in ours' order with theirs' new keys after.
  */
 import { toJson } from '../store/fsutil';
@@ -91,7 +92,10 @@ function mergeValue(base: Slot, ours: Slot, theirs: Slot, at: (string | number)[
     return mergeArrays(base ?? [], ours, theirs, at);
   }
   if (typeof ours === 'string' && typeof theirs === 'string' && ISO_TIME.test(ours) && ISO_TIME.test(theirs)) {
-    return Date.parse(theirs) > Date.parse(ours) ? theirs : ours;
+    // The later time wins (an end, an update), except a creation time: the thing was created when it first was.
+    const later = Date.parse(theirs) > Date.parse(ours) ? theirs : ours;
+    const earlier = later === ours ? theirs : ours;
+    return at[at.length - 1] === 'createdAt' ? earlier : later;
   }
   throw new MergeConflict(`both sides changed ${pathText(at)} differently (ours ${shown(ours)}, theirs ${shown(theirs)})`);
 }
@@ -113,16 +117,19 @@ export function mergeJson(base: string | undefined, ours: string, theirs: string
   if (!o.ok) { return o; }
   const t = parse(theirs, 'their side', file);
   if (!t.ok) { return t; }
-  if (base === undefined || base.trim() === '') {
-    if (deepEqual(o.value, t.value)) { return { ok: true, text: toJson(o.value) }; }
+  // Added on both sides (git passes an empty ancestor): merged key by key against nothing. Two machines that each
+  // created experiment `e` (or dataset, model) differ only in its creation time and merge; two registrations of
+  // version 3 differ in their run and artifact and stay a conflict, which Resolve… renumbers.
+  const added = base === undefined || base.trim() === '';
+  const b = added ? { ok: true as const, value: ABSENT } : parse(base, 'the common ancestor', file);
+  if (!b.ok) { return b; }
+  if (added && (!isObject(o.value) || !isObject(t.value)) && !deepEqual(o.value, t.value)) {
     return { ok: false, reason: `${file}: both sides added this file with different content` };
   }
-  const b = parse(base, 'the common ancestor', file);
-  if (!b.ok) { return b; }
   try {
     return { ok: true, text: toJson(mergeValue(b.value, o.value, t.value, [])) };
   } catch (e) {
-    if (e instanceof MergeConflict) { return { ok: false, reason: `${file}: ${e.message}` }; }
+    if (e instanceof MergeConflict) { return { ok: false, reason: `${file}: ${added ? 'added on both sides; ' : ''}${e.message}` }; }
     throw e;
   }
 }
