@@ -131,12 +131,12 @@ describe('teams through git: two clones, one store (real extension host, real gi
     const item = api.trees.models.tree.getTreeItem(warned);
     assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'warning');
     const versions = await kids('models', warned);
-    assert.deepStrictEqual(versions.filter((n) => n.contextValue?.endsWith('.conflict')).map((n) => n.label), ['v2', 'v3']);
+    assert.deepStrictEqual(versions.filter((n) => n.contextValue?.endsWith('.conflict')).map((n) => n.label).sort(), ['v2', 'v3']);
 
     if (process.env.EXT_TEST_UI_BRIDGE) {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('mlops.models.focus');
-      await api.trees.models.view.reveal(warned, { expand: true, select: true, focus: true });
+      await vscode.commands.executeCommand('mlops.revealModelVersion', { root, model: MODEL, version: 3 });
       const sel = '.pane:has(.pane-header[aria-label^="Models"]) .monaco-list-row';
       const rows = await until(async () => { const r = (await ui<string[]>('/texts', { frame: 'main', selector: sel })) ?? []; return r.some((t) => t.includes('2 versions in production')) ? r : undefined; }, 20_000, 'the warning drawn');
       assert.ok(rows.some((t) => t.includes(MODEL)), rows.join(' | '));
@@ -189,7 +189,8 @@ describe('teams through git: two clones, one store (real extension host, real gi
     const pull = gitTry(root, 'pull', '--no-rebase', '--no-edit');
     assert.notStrictEqual(pull.status, 0, `the pull stops on the add/add conflict: ${pull.out}`);
     assert.match(git(root, 'ls-files', '-u'), /models\/team-model\/versions\/4\.json/);
-    const warned = await until(async () => { const n = await modelNode(); return n?.description === 'version 4 claimed twice' ? n : undefined; }, 20_000, 'the claim on the model');
+    const warned = await until(async () => { const n = await modelNode(); return n?.description?.includes('version 4 claimed twice') ? n : undefined; }, 20_000, 'the claim on the model');
+    assert.strictEqual(warned.description, 'version 4 claimed twice');
     assert.strictEqual(warned.contextValue, 'mlops.model.conflict');
 
     // The gate sees the claim too: promoting any version of the model is refused, with Resolve… offered.
