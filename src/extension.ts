@@ -43,6 +43,7 @@ import { registerRetraining, type RetrainingApi } from './vscode/retrain/registe
 import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
 import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
 import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
+import { TeamConflicts, afterInit, registerTeam } from './vscode/team/register';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -86,8 +87,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   // A lock broken after a crash, or lost by a writer that held it too long, is worth a line in the output channel.
   context.subscriptions.push({ dispose: onLockEvent((e) => log.warn(`lock: ${e.message}`)) });
   const viewState = new ViewState(context.workspaceState);
+  const team = new TeamConflicts(stores, log);
   const make = (name: 'experiments' | 'data' | 'models', id: string) => {
-    const tree = new MlopsTree(name, stores, viewState, log, mlflow);
+    const tree = new MlopsTree(name, stores, viewState, log, mlflow, team);
     // Runs (Compare Runs) and data versions (Compare Data Versions) can be compared by selecting several.
     const view = vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: name !== 'models' });
     context.subscriptions.push(tree, view);
@@ -111,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.initStore, async (folder?: vscode.Uri) => {
     const dir = await initStore(folder);
     await stores.reload();
+    await afterInit(context, stores, log, dir);
     return dir;
   });
   reg(Commands.refresh, () => stores.reload());
@@ -209,6 +212,7 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.runPipeline, (a?: RunPipelineArgs) => runPipeline({ stores, log, ext: context }, a));
   reg(Commands.stopPipeline, (t?: unknown) => stopPipeline(t));
   context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
+  registerTeam(context, stores, log, team);
 
   void stores.ready().then(updateContext);
   void mlflow.ready();

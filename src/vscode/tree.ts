@@ -11,6 +11,14 @@ import type { StoreChange, WorkspaceStores } from './stores';
 import type { MlflowStores } from './mlflow/stores';
 import { mlflowRecordsNeeded } from '../core/views/mlflowNodes';
 import { headlineSetting, pageSizeSetting, type ViewState } from './viewState';
+import type { TeamConflict } from '../core/team/types';
+import { markTeamConflicts } from '../core/views/teamNodes';
+
+/** The conflicts a git merge left in a store (team/conflicts.ts), marked on the Models view's nodes. */
+export interface ConflictSource {
+  of(state: StoreState): TeamConflict[];
+  readonly onDidChange: vscode.Event<unknown>;
+}
 
 const VIEW_IDS: Record<ViewName, string> = { experiments: Views.experiments, data: Views.data, models: Views.models };
 
@@ -31,8 +39,9 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
   private readonly disposables: vscode.Disposable[] = [this.emitter];
 
   constructor(readonly view: ViewName, private readonly stores: WorkspaceStores, private readonly viewState: ViewState, private readonly log: Log,
-    private readonly mlflow?: MlflowStores) {
+    private readonly mlflow?: MlflowStores, private readonly team?: ConflictSource) {
     this.disposables.push(
+      ...(team && view === 'models' ? [team.onDidChange(() => this.refresh())] : []),
       // An MLflow store found, or read again after a training script wrote to it: its nodes are computed again.
       ...(mlflow && view !== 'data' ? [mlflow.onDidChange(() => this.refresh())] : []),
       stores.onDidChange((changes) => this.onStoreChange(changes)),
@@ -83,7 +92,7 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       const prev = element.kind === 'dataVersion' && versions[0] ? state?.quality.previous(versions[0]) : undefined;
       if (state) { await state.quality.prepare(prev ? [...versions, prev] : versions, { drift: true }).catch((e: unknown) => this.log.warn(`reading data profiles: ${messageOf(e)}`)); }
     }
-    const children = childrenOf(states, element, this.view, opts, mlflow).map((n) => this.canonical(n, element?.id));
+    const children = childrenOf(states, element, this.view, opts, mlflow).map((n) => this.canonical(this.withConflicts(n), element?.id));
     const needMetrics = children.filter((n) => n.kind === 'run' && !n.store && !this.stateOf(n)?.metrics.peek(n.runId!));
     if (needMetrics.length) { void this.loadMetricsFor(needMetrics); }
     if (element?.kind === 'group' && element.group === 'metrics') {
@@ -91,6 +100,12 @@ export class MlopsTree implements vscode.TreeDataProvider<ViewNode>, vscode.Disp
       if (state && !state.metrics.peek(element.runId!)) { void this.loadMetricsFor([this.nodes.get(element.id.replace(/\|metrics$/, ''))!].filter(Boolean)); }
     }
     return children;
+  }
+
+  /** A model or version node of the Models view with its merge conflicts marked (warning, description, Resolve…). */
+  private withConflicts(n: ViewNode): ViewNode {
+    const state = this.team && this.view === 'models' && !n.store ? this.stores.get(n.root) : undefined;
+    return state ? markTeamConflicts(n, this.team!.of(state)) : n;
   }
 
   getTreeItem(node: ViewNode): vscode.TreeItem {

@@ -5,6 +5,8 @@ import { gatedSetStage, gatedStageOptions } from '../gate/promote';
 import { tagRegistration } from '../gate/tags';
 import type { WorkspaceStores } from '../stores';
 import { isViewNode, pickStore, resolveRun, skipsConfirmation } from '../ui';
+import { productionConflicts } from '../../core/views/teamNodes';
+import { showConflictRefusal } from '../team/refusal';
 
 export interface RegisterModelArgs {
   name?: string;
@@ -87,6 +89,10 @@ export async function setModelStage(stores: WorkspaceStores, target?: unknown, s
     if (!stage) { return undefined; }
   }
   if (!(MODEL_STAGES as readonly string[]).includes(stage)) { throw new MlopsError(`unknown stage '${stage}': use one of ${MODEL_STAGES.join(', ')}`); }
+  // Two versions in production after a merge: a person decides which stays (Resolve…) before anything else goes
+  // there; refused here, before the confirmation that would offer to archive them both.
+  const conflicts = stage === 'production' ? productionConflicts(state.modelVersions).filter((c) => c.model === mv.model) : [];
+  if (conflicts.length) { showConflictRefusal(state.root, mv, stage, conflicts); return undefined; }
   const gateOpts = gatedStageOptions(opts);
   const current = state.modelVersions.filter((v) => v.model === mv.model && v.stage === 'production' && v.version !== mv.version);
   if (stage === 'production' && current.length && !skipsConfirmation(opts) && !gateOpts.waive) {

@@ -13,6 +13,7 @@ import { isGatedStage, promoteModel, validateWaivers, type PromoteOutcome } from
 import { Commands, Settings } from '../ids';
 import type { WorkspaceStores } from '../stores';
 import { tagPromotion } from './tags';
+import { showConflictRefusal } from '../team/refusal';
 
 /** What tests and other commands may pass: waivers to apply, or `waive: true` to ask for them. */
 export interface GatedStageOptions {
@@ -90,6 +91,8 @@ export async function gatedSetStage(stores: WorkspaceStores, state: StoreState, 
   const r = await runPromotion(state, mv, stage, waivers, opts.archiveExisting);
   if (!r.promoted) {
     await stores.notify(state.root, { models: true });
+    // A merge left the model in conflict: no waiver lets it through, Resolve… does.
+    if (r.gate.teamConflicts?.length) { showConflictRefusal(state.root, mv, stage, r.gate.teamConflicts); return undefined; }
     const target = { root: state.root, model: mv.model, version: mv.version };
     // Not awaited: the buttons answer whenever the user gets to them, and the command is finished.
     void vscode.window.showErrorMessage(`MLOps: ${mv.model} v${mv.version} was not moved to ${stage}: ${blockingText(r.gate)}.`, 'Show Details', 'Waive…').then((choice) => {
