@@ -43,6 +43,8 @@ import { registerRetraining, type RetrainingApi } from './vscode/retrain/registe
 import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
 import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
 import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
+import { registerWalkthrough } from './vscode/walkthrough/walkthrough';
+import { registerInstallCli } from './vscode/cli/installCli';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -209,6 +211,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.runPipeline, (a?: RunPipelineArgs) => runPipeline({ stores, log, ext: context }, a));
   reg(Commands.stopPipeline, (t?: unknown) => stopPipeline(t));
   context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
+
+  registerWalkthrough(context, stores, log);
+  registerInstallCli(context, log);
 
   void stores.ready().then(updateContext);
   void mlflow.ready();
