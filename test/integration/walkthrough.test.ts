@@ -122,6 +122,8 @@ describe('Get started walkthrough (real extension host)', function () {
 
     await vscode.commands.executeCommand(Commands.getStarted);
     await until(async () => (await stepTitles('done')).length === STEP_TITLES.length, 10_000, 'the walkthrough shown again');
+    // The selected step's drawing (svg media render in a webview, in the workbench's colours).
+    await until(async () => ((await ui<string[]>('/texts', { selector: 'svg text', frame: 'webview' })) ?? []).some((t) => t.includes('Explorer')), 30_000, 'the first step\'s drawing');
     await ui('/screenshot', { name: 'walkthrough' });
   });
 });
