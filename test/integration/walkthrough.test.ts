@@ -120,6 +120,8 @@ describe('Get started walkthrough (real extension host)', function () {
     await until(() => fs.existsSync(path.join(cliDir, process.platform === 'win32' ? 'mlops.cmd' : 'mlops')), 30_000, 'the launcher written');
     await expectDone(7, 'Install CLI Command');
 
+    // Alone in the window (the compare panel had split the editor area), so the steps' drawings have room.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand(Commands.getStarted);
     await until(async () => (await stepTitles('done')).length === STEP_TITLES.length, 10_000, 'the walkthrough shown again');
     // The selected step's drawing (svg media render in a webview, in the workbench's colours).
