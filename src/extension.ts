@@ -44,6 +44,8 @@ import { pipelineRuns, type PipelineRuns } from './vscode/pipeline/runner';
 import { runPipeline, stopPipeline, type RunPipelineArgs } from './vscode/pipeline/runPipeline';
 import { PipelineDiagnostics } from './vscode/pipeline/pipelineDiagnostics';
 import { TeamConflicts, afterInit, registerTeam } from './vscode/team/register';
+import { registerWalkthrough } from './vscode/walkthrough/walkthrough';
+import { registerInstallCli } from './vscode/cli/installCli';
 
 /** What `activate` returns: used by the integration tests (and readable by other extensions). */
 export interface MlopsApi {
@@ -213,6 +215,9 @@ export function activate(context: vscode.ExtensionContext): MlopsApi {
   reg(Commands.stopPipeline, (t?: unknown) => stopPipeline(t));
   context.subscriptions.push(pipelineRuns, new PipelineDiagnostics(stores, log));
   registerTeam(context, stores, log, team);
+
+  registerWalkthrough(context, stores, log);
+  registerInstallCli(context, log);
 
   void stores.ready().then(updateContext);
   void mlflow.ready();

@@ -107,6 +107,11 @@ export const ContextKeys = {
   serving: 'mlops.serving',
   pipelineRunning: 'mlops.pipelineRunning',
   hasMlflowStore: 'mlops.hasMlflowStore',
+  /** Walkthrough completion (contributes.walkthroughs `onContext:`): true once any open store has the thing. */
+  walkthroughHasRun: 'mlops.walkthrough.hasRun',
+  walkthroughHasDataVersion: 'mlops.walkthrough.hasDataVersion',
+  walkthroughHasGoals: 'mlops.walkthrough.hasGoals',
+  walkthroughHasProduction: 'mlops.walkthrough.hasProduction',
 } as const;
 
 /** Keys of the per-workspace memento. */
