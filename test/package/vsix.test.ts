@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BUNDLE_LIMIT, listVsix, vsixProblems } from './vsixContent';
+import { BUNDLE_LIMIT, listVsix, readVsixFile, vsixProblems } from './vsixContent';
 
 const root = path.resolve(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -28,7 +28,7 @@ describe('the packed .vsix', function () {
     const bundle = entries.find((e) => e.name === 'extension/dist/extension.js');
     assert.ok(bundle && bundle.size > 100_000 && bundle.size <= BUNDLE_LIMIT, `dist/extension.js is ${bundle?.size} bytes`);
     // The manifest that ships is the one VS Code will read: same id, version, entry point and extension kind.
-    const shipped = JSON.parse(execFileSync('unzip', ['-p', vsix, 'extension/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
+    const shipped = JSON.parse(readVsixFile(vsix, 'extension/package.json')) as Record<string, unknown>;
     assert.equal(`${String(shipped.publisher)}.${String(shipped.name)}`, 'mlops-workbench.mlops-workbench');
     assert.equal(shipped.version, pkg.version);
     assert.equal(shipped.main, './dist/extension.js');

@@ -31,6 +31,16 @@ export function listVsix(vsix: string): VsixEntry[] {
     .map((m) => ({ name: m[2], size: Number(m[1]) })).filter((e) => !e.name.endsWith('/'));
 }
 
+/** One file of the archive as text (`unzip -p`, or Python's zipfile where unzip is missing). */
+export function readVsixFile(vsix: string, name: string): string {
+  const unzip = spawnSync('unzip', ['-p', vsix, name], { encoding: 'utf8' });
+  if (unzip.status === 0) { return unzip.stdout; }
+  if (!(unzip.error && (unzip.error as NodeJS.ErrnoException).code === 'ENOENT')) { throw new Error(`unzip -p ${vsix} ${name} failed: ${unzip.stderr}`); }
+  const py = spawnSync('python3', ['-c', 'import sys, zipfile\nsys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())', vsix, name], { encoding: 'utf8' });
+  if (py.status !== 0) { throw new Error(`cannot read ${name} from ${vsix}: ${py.stderr || py.error}`); }
+  return py.stdout;
+}
+
 /** Paths (relative to the extension folder) that must never ship: sources, tests, build output, maps, fixtures. */
 const FORBIDDEN: [RegExp, string][] = [
   [/(^|\/)(src|test|out|bench|scripts|fixtures|demo-workspace|node_modules|\.vscode-test|\.git|\.ci)\//, 'a development folder'],
