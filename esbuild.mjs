@@ -27,10 +27,12 @@ const zodEnglishOnly = {
   },
 };
 
-// Libraries only some commands need are bundled on their own in dist/vendor/ and loaded with require() the first
-// time one of their functions is called, so activation neither reads nor compiles them: yaml (environment.yml
-// lint, MLflow meta.yaml, Package Model), sql.js (mlflow.db), hyparquet (Parquet profiles), csv-parse (CSV
-// profiles, validation, monitoring labels), simple-git (git tags, the gate's diff, Reproduce Run).
+// Libraries only some commands need are bundled on their own in dist/vendor/ and loaded by the extension with
+// require() the first time one of their functions is called, so activation neither reads nor compiles them: yaml
+// (environment.yml lint, MLflow meta.yaml, Package Model), sql.js (mlflow.db), hyparquet (Parquet profiles),
+// csv-parse (CSV profiles, validation, monitoring labels), simple-git (git tags, the gate's diff, Reproduce Run).
+// The CLI bundles keep them inside: cli.js + cli-commands.js stay a self-contained pair, which Add CI Workflow
+// copies into the user's repository (src/core/ci/setup.ts), and cli.js already loads cli-commands.js on demand.
 // Each entry lists the exports our code uses; importing any other name is a build error ("No matching export"),
 // so a new use is added here on purpose. Only functions can be deferred this way (a class would lose `instanceof`).
 const LAZY = {
@@ -53,7 +55,7 @@ const lazyPackages = {
         ? 'export default function (...args) { const m = load(); return (typeof m === "function" ? m : m.default)(...args); }'
         : `export function ${name}(...args) { return load().${name}(...args); }`;
       return {
-        // The bundle that imports this shim sits in dist/, next to dist/vendor/.
+        // extension.js, which imports this shim, sits in dist/, next to dist/vendor/.
         contents: [`let loaded;`, `const load = () => (loaded ??= require(${JSON.stringify(`./${vendorFile(args.path)}`)}));`,
           ...LAZY[args.path].map(call)].join('\n'),
         loader: 'js',
@@ -112,13 +114,14 @@ const common = {
   mainFields: ['module', 'main'],
   plugins: [zodEnglishOnly, zodUnusedParts],
 };
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [zodEnglishOnly, zodUnusedParts, lazyPackages] };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 
 const targets = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'],
+    plugins: [...common.plugins, lazyPackages] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: ['src/cli/commands.ts'], outfile: 'dist/cli-commands.js' },
-  // One CommonJS file per lazily loaded library, shared by the extension and the CLI.
+  // One CommonJS file per library the extension loads lazily.
   ...Object.keys(LAZY).map((name) => ({ ...common, platform: 'node', format: 'cjs', target: 'node20',
     stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: '.', sourcefile: `${name}.lazy.js` },
     outfile: `dist/${vendorFile(name)}` })),

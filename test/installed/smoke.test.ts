@@ -126,11 +126,20 @@ describe('the installed .vsix (real extension host)', function () {
     assert.ok(listed.length > 0, 'mlops runs list --source mlflow lists the database\'s runs');
   });
 
-  it('the installed CLI tags and profiles a Parquet file (hyparquet ships) and the Data view shows it', async () => {
+  it('Tag Data Version profiles a Parquet file in the host (hyparquet loads from dist/vendor/) and the Data view shows it', async () => {
     fs.copyFileSync(PARQUET, path.join(ws, 'train.parquet'));
-    assert.match(await mlops(['data', 'tag', 'train.parquet', '--dataset', 'titanic', '--tag', 'v1']), /Profiled train\.parquet: 891 rows × 12 columns/);
+    const version = await vscode.commands.executeCommand<{ id: string } | undefined>('mlops.tagData', { path: path.join(ws, 'train.parquet'), dataset: 'titanic', tags: ['v1'] });
+    assert.ok(version?.id, 'a data version was tagged');
+    const profile = JSON.parse(fs.readFileSync(path.join(ws, '.mlops', 'datasets', 'titanic', 'versions', `${version.id}.profile.json`), 'utf8')) as
+      { files: { format?: string; rows?: number; error?: string }[] };
+    assert.deepStrictEqual(profile.files.map((f) => [f.format, f.rows, f.error]), [['parquet', 891, undefined]]);
     await vscode.commands.executeCommand('mlops.refresh');
     const dataset = await until(async () => (await kids('data')).find((n) => n.label === 'titanic'), 20_000, 'the dataset in the Data view');
     assert.deepStrictEqual((await kids('data', dataset)).map((n) => n.label), ['v1']);
+  });
+
+  it('the installed CLI profiles a CSV file', async () => {
+    fs.writeFileSync(path.join(ws, 'scores.csv'), 'id,score\n1,0.5\n2,0.75\n3,0.25\n');
+    assert.match(await mlops(['data', 'tag', 'scores.csv', '--dataset', 'scores', '--tag', 'v1']), /Profiled scores\.csv: 3 rows × 2 columns/);
   });
 });
