@@ -142,8 +142,8 @@ if (watch) {
   for (const t of targets) { await (await esbuild.context(t)).watch(); }
   console.log('[esbuild] watching');
 } else {
-  // A file left by an older build (a library no longer lazy) must not ship.
-  fs.rmSync('dist/vendor', { recursive: true, force: true });
+  // Nothing left by an earlier build may ship: a development build's source maps, a library no longer lazy.
+  fs.rmSync('dist', { recursive: true, force: true });
   await Promise.all(targets.map((t) => esbuild.build(t)));
   copySqlWasm();
   fs.chmodSync('dist/cli.js', 0o755);
