@@ -16,6 +16,13 @@
 //   VSCODE_TEST_KEEP=1         keep the temp folder (logs, workspace)
 //   VSCODE_TEST_ARTIFACTS      folder for screenshots (default: test-artifacts/integration)
 //   VSCODE_TEST_VERBOSE=1      echo every workbench log line
+//
+// Installed mode (`--installed`, or VSCODE_TEST_VSIX=<file>): tests the packed extension as a user gets it. The
+// .vsix (default: the package's mlops-workbench-<version>.vsix at the top level, made by `npm run package`) is
+// installed with code-server --install-extension into the run's own extensions folder first; the workbench then
+// opens an empty workspace with a tiny runner extension as extensionDevelopmentPath (test/installed/runner: no
+// code, no contributions) and the smoke suite out/test/installed/index.js, so the only MLOps Workbench in the host
+// is the installed copy. The suite finds that folder in EXT_TEST_EXTENSIONS_DIR.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
@@ -33,12 +40,17 @@ const NODE = E.VSCODE_TEST_NODE || path.join(tools, 'node24/node_modules/node-li
 const CODE_SERVER = E.VSCODE_TEST_CODE_SERVER || path.join(tools, 'cs/node_modules/code-server');
 const CHROMIUM = E.CHROMIUM_PATH || '/usr/bin/chromium';
 const TIMEOUT = Number(E.VSCODE_TEST_TIMEOUT_MS || 600000);
-const extDev = path.resolve(E.VSCODE_TEST_EXTENSION_PATH || root);
-const extTests = path.resolve(E.VSCODE_TEST_TESTS_PATH || path.join(root, 'out/test/integration/index.js'));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const installed = process.argv.includes('--installed') || Boolean(E.VSCODE_TEST_VSIX);
+const vsix = installed ? path.resolve(E.VSCODE_TEST_VSIX || path.join(root, `${pkg.name}-${pkg.version}.vsix`)) : undefined;
+const suite = installed ? 'installed' : 'integration';
+const extDev = path.resolve(E.VSCODE_TEST_EXTENSION_PATH || (installed ? path.join(root, 'test/installed/runner') : root));
+const extTests = path.resolve(E.VSCODE_TEST_TESTS_PATH || path.join(root, `out/test/${suite}/index.js`));
 
-for (const [what, p] of [['Node 24', NODE], ['code-server', CODE_SERVER], ['Chromium', CHROMIUM], ['test suite', extTests]]) {
+for (const [what, p] of [['Node 24', NODE], ['code-server', CODE_SERVER], ['Chromium', CHROMIUM], ['test suite', extTests],
+  ...(vsix ? [['packed extension', vsix]] : [])]) {
   if (!fs.existsSync(p)) {
-    console.error(`[launcher] ${what} not found at ${p}; run 'npm run test:setup' (and 'npm run build' for the suite)`);
+    console.error(`[launcher] ${what} not found at ${p}; run 'npm run test:setup' (and 'npm run build' for the suite${vsix ? ", 'npm run package' for the .vsix" : ''})`);
     process.exit(1);
   }
 }
@@ -57,12 +69,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-vscode-test-'));
 const mk = (n) => { const p = path.join(tmp, n); fs.mkdirSync(p, { recursive: true }); return p; };
 const home = mk('home'), userData = mk('user-data'), extDir = mk('extensions'), serverTmp = mk('tmp');
 const workspace = E.VSCODE_TEST_FOLDER ? path.resolve(E.VSCODE_TEST_FOLDER) : mk('workspace');
-if (!E.VSCODE_TEST_FOLDER) {
+if (!E.VSCODE_TEST_FOLDER && (E.VSCODE_TEST_WORKSPACE || !installed)) { // installed mode starts from an empty folder
   const src = path.resolve(E.VSCODE_TEST_WORKSPACE || path.join(root, 'test/fixtures/workspace'));
   if (fs.existsSync(src)) fs.cpSync(src, workspace, { recursive: true });
 }
 const resultsFile = path.join(tmp, 'results.json');
-const artifacts = path.resolve(E.VSCODE_TEST_ARTIFACTS || path.join(root, 'test-artifacts/integration'));
+const artifacts = path.resolve(E.VSCODE_TEST_ARTIFACTS || path.join(root, `test-artifacts/${suite}`));
 fs.mkdirSync(artifacts, { recursive: true });
 fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
 fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
@@ -122,8 +134,26 @@ async function cleanup() {
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
 
+// code-server's own environment, for the install step and the server alike.
+const serverEnv = () => ({ ...E, HOME: home, TMPDIR: serverTmp, XDG_CONFIG_HOME: path.join(home, '.config'),
+  XDG_DATA_HOME: path.join(home, '.local/share'), EXTENSIONS_GALLERY: '{}', PASSWORD: '' });
+
+/** Installs the .vsix into this run's extensions folder the way a user would (`code --install-extension`). */
+function installVsix() {
+  const r = spawnSync(NODE, [path.join(CODE_SERVER, 'out/node/entry.js'), '--config', path.join(tmp, 'config.yaml'),
+    '--user-data-dir', userData, '--extensions-dir', extDir, '--install-extension', vsix],
+  { env: serverEnv(), encoding: 'utf8', timeout: 120000 });
+  const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
+  const id = `${pkg.publisher}.${pkg.name}-${pkg.version}`;
+  if (r.status !== 0 || !fs.existsSync(path.join(extDir, id, 'package.json'))) {
+    throw new Error(`installing ${vsix} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${out}`);
+  }
+  console.log(`[launcher] installed ${path.basename(vsix)} into ${path.join(extDir, id)} after ${since()}`);
+}
+
 async function main() {
   await new Promise((r) => bridge.listen(0, '127.0.0.1', r));
+  if (vsix) installVsix();
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
   const cliJs = fs.readFileSync(path.join(CODE_SERVER, 'out/node/cli.js'), 'utf8');
@@ -135,10 +165,10 @@ async function main() {
     // Built VS Code (>= 1.133) ignores the extension test payload unless the smoke-test driver is enabled.
     ...(cliJs.includes('vscode-option') ? ['--vscode-option', 'enable-smoke-test-driver'] : [])], {
     detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...E, HOME: home, TMPDIR: serverTmp, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share'),
+    env: { ...serverEnv(),
       EXT_TEST_RESULTS_FILE: resultsFile, EXT_TEST_UI_BRIDGE: `http://127.0.0.1:${bridge.address().port}`,
       EXT_TEST_ARTIFACTS: artifacts, EXT_TEST_GREP: E.VSCODE_TEST_GREP || '', EXT_TEST_REPO_ROOT: root,
-      EXTENSIONS_GALLERY: '{}', PASSWORD: '' },
+      EXT_TEST_EXTENSIONS_DIR: extDir },
   });
   server.stdout.pipe(serverLog); server.stderr.pipe(serverLog);
   server.on('exit', (c) => { if (!finished) { console.log(`[launcher] code-server exited early (${c})`); onExit('server exited'); } });
@@ -190,7 +220,7 @@ async function main() {
     }
   }
   console.log(`[launcher] total ${since()}`);
-  if (results) console.log(`integration: ${results.passed} passed, ${results.failed} failed`);
+  if (results) console.log(`${suite}: ${results.passed} passed, ${results.failed} failed`);
   return rc;
 }
 
