@@ -33,6 +33,8 @@ describe('the packed .vsix', function () {
     assert.equal(shipped.version, pkg.version);
     assert.equal(shipped.main, './dist/extension.js');
     assert.deepEqual(shipped.extensionKind, ['workspace']);
+    // The README's screenshots are linked from the repository (vsce rewrites relative image links), not shipped.
+    assert.ok(!entries.some((e) => e.name.startsWith('extension/media/screenshots/')), 'README screenshots shipped in the .vsix');
   });
 
   describe('the check itself, on a copy of the work tree with sources, tests and source maps planted in it', () => {
