@@ -158,6 +158,7 @@ export function logLineOf(decision: RetrainDecision, extra: {
     ...(decision.pipeline ? { pipeline: decision.pipeline } : {}),
     ...(extra.pipelineRunId ? { pipelineRunId: extra.pipelineRunId } : {}),
     ...(extra.handledBy ? { handledBy: extra.handledBy } : {}),
+    ...(e.fired && e.since ? { since: e.since } : {}),
     ...(extra.models ? { models: extra.models } : {}),
     source: extra.source,
   };
@@ -166,15 +167,15 @@ export function logLineOf(decision: RetrainDecision, extra: {
 /**
  * Whether the log already holds a notify/ask decision for this firing episode — written by another window, the CLI
  * (`mlops retrain check`) or a teammate whose log came with a pull. The newest line of the model's trigger decides:
- * a fired `notified`/`asked` line at or after the episode's start means it is recorded; a `quiet` line after it
- * means the episode ended, so a new firing is a new episode. Lets the editor tell its person without appending the
- * same decision again (which every window, and every teammate, would otherwise commit once more).
+ * it must be a fired line with the same decision for the same episode (its `since`, the episode's start, written by
+ * logLineOf). A `quiet` line after it, or a line of an earlier episode, means this firing is new. Lets the editor tell
+ * its person without appending the same decision again (which every window, and every teammate, would otherwise
+ * commit once more). Lines written before `since` was recorded never match, so they are logged as before.
  */
 export function episodeLogged(lines: readonly RetrainLogLine[], e: { model: string; trigger: { name: string }; since?: string }, decision: 'notified' | 'asked'): boolean {
   let newest: RetrainLogLine | undefined;
   for (const l of lines) {
-    if (l.model === e.model && l.trigger === e.trigger.name && (!newest || l.time > newest.time)) { newest = l; }
+    if (l.model === e.model && l.trigger === e.trigger.name && (!newest || l.time >= newest.time)) { newest = l; }
   }
-  if (!newest || !newest.fired || newest.decision !== decision) { return false; }
-  return e.since === undefined || Date.parse(newest.time) >= Date.parse(e.since);
+  return !!newest && newest.fired && newest.decision === decision && e.since !== undefined && newest.since === e.since;
 }

@@ -116,4 +116,6 @@ export interface RetrainLogLine {
   models?: { model: string; version: number; stage: string }[];
   /** `cli` (mlops retrain check) or `extension` (live), and who asked for an accepted run. */
   source: 'cli' | 'extension';
+  /** The start of the firing episode the line decides about (TriggerEvaluation.since), so another window or a teammate recognises it. */
+  since?: string;
 }
