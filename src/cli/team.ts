@@ -32,7 +32,10 @@ export const TEAM_COMMANDS: Record<string, Command> = {
       const rel = store.rel(path.join(store.dir, '.gitattributes'));
       io.stdout(`${rel}: ${r.attributesWritten ? 'written' : 'already routes the store\'s files'}\n`
         + `merge.mlops.driver in ${path.join(r.repoRoot, '.git', 'config')} (this clone only): ${r.configured ? 'set' : 'already set'} to ${driver}\n`);
-      if (!status.attributes) { io.stderr(`mlops: warning: git does not route .mlops JSON files to the mlops driver: a line of ${rel} or of another .gitattributes sets their merge attribute\n`); }
+      for (const k of r.keptAttributes ?? []) {
+        io.stdout(`kept your merge attribute for ${k.pattern}: git resolves it as 'merge: ${k.merge}' (a line of a .gitattributes sets it); remove that line to let MLOps Workbench merge these files\n`);
+      }
+      if (!status.attributes && !r.keptAttributes?.some((k) => k.pattern === '*.json')) { io.stderr(`mlops: warning: git does not route .mlops JSON files to the mlops driver: a line of ${rel} or of another .gitattributes sets their merge attribute\n`); }
       io.stdout(`Commit ${rel} so teammates get it; each of them runs 'mlops git setup' (or MLOps: Set Up Git Merging for .mlops) once per clone.\n`);
       return 0;
     },
@@ -43,7 +46,11 @@ export const TEAM_COMMANDS: Record<string, Command> = {
     async run({ io, positionals }) {
       const [base, ours, theirs, name] = positionals;
       const r = await runMergeDriver(base, ours, theirs, name);
-      if (r.code !== 0) { io.stderr(`mlops: ${r.reason ?? name}; conflict markers written: resolve ${name} as any git conflict\n`); }
+      if (r.code !== 0) {
+        io.stderr(r.markers
+          ? `mlops: ${r.reason ?? name}; conflict markers written: resolve ${name} as any git conflict\n`
+          : `mlops: ${r.reason ?? name}; no conflict markers could be written: ${name} still holds our side unchanged, resolve it by hand (git checkout --ours/--theirs -- ${name})\n`);
+      }
       return r.code;
     },
   },

@@ -149,15 +149,14 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     assert.equal(before.attributes, false);
     assert.equal(before.driver, undefined);
     const command = mergeDriverCommand('/opt/node dir/node', '/x/cli.js', true);
-    assert.equal(command, 'ELECTRON_RUN_AS_NODE=1 "/opt/node dir/node" "/x/cli.js" git merge-driver %O %A %B %P');
-    assert.equal(mergeDriverCommand('/a$b/node', 'C:\\x\\"cli".js', false), '"/a\\$b/node" "C:\\\\x\\\\\\"cli\\".js" git merge-driver %O %A %B %P');
+    assert.equal(command, 'if [ -f "/x/cli.js" ] && [ -x "/opt/node dir/node" ]; then ELECTRON_RUN_AS_NODE=1 "/opt/node dir/node" "/x/cli.js" git merge-driver %O %A %B %P; else git merge-file -L ours -L base -L theirs %A %O %B; fi');
     const r = await setUpGitMerge(store, command);
-    assert.deepEqual(r, { repoRoot: fs.realpathSync(dir), attributesWritten: true, configured: true });
+    assert.deepEqual(r, { repoRoot: fs.realpathSync(dir), attributesWritten: true, configured: true, keptAttributes: [{ pattern: '*.jsonl', merge: 'binary' }] });
     // The user's jsonl rule stays (and wins); only the missing JSON rule is added.
     assert.equal(fs.readFileSync(attributes, 'utf8'), '*.csv -diff\n*.jsonl merge=binary\n# added by MLOps Workbench (mlops git setup)\n*.json merge=mlops\n');
     assert.equal(git(dir, 'config', '--local', 'merge.mlops.driver').trim(), command);
     assert.equal(git(dir, 'config', '--local', 'merge.mlops.name').trim(), 'MLOps Workbench JSON merge');
-    assert.deepEqual(await gitMergeStatus(store), { repoRoot: fs.realpathSync(dir), attributes: true, driver: command });
-    assert.deepEqual(await setUpGitMerge(store, command), { repoRoot: fs.realpathSync(dir), attributesWritten: false, configured: false });
+    assert.deepEqual(await gitMergeStatus(store), { repoRoot: fs.realpathSync(dir), attributes: true, driver: command, stale: true });
+    assert.deepEqual(await setUpGitMerge(store, command), { repoRoot: fs.realpathSync(dir), attributesWritten: false, configured: false, keptAttributes: [{ pattern: '*.jsonl', merge: 'binary' }] });
   });
 });

@@ -94,6 +94,37 @@ describe('mergeJson (three-way structural merge of a store record)', () => {
     assert.match(scalars.ok ? '' : scalars.reason, /both sides added this file with different content/);
   });
 
+  it('reads a byte-order mark and keeps ours\' on output', () => {
+    const bom = '\uFEFF';
+    const r = mergeJson(bom + j({ a: 1, b: 1 }), bom + j({ a: 2, b: 1 }), j({ a: 1, b: 3 }), 'f.json');
+    assert.ok(r.ok, r.ok ? '' : r.reason);
+    assert.equal(r.text, bom + j({ a: 2, b: 3 }));
+    const plain = mergeJson(j({ a: 1 }), j({ a: 2 }), bom + j({ a: 1 }), 'f.json');
+    assert.equal(plain.ok ? plain.text : plain.reason, j({ a: 2 }));
+  });
+
+  it('dedupes list additions only across the sides: one side\'s own repeats stay', () => {
+    const r = mergeJson(j({ l: [1] }), j({ l: [1, 5, 5] }), j({ l: [1, 5, 6] }), 'f.json');
+    assert.deepEqual(r.ok ? JSON.parse(r.text) : r.reason, { l: [1, 5, 5, 6] });
+    const theirs = mergeJson(j({ l: [] }), j({ l: [7] }), j({ l: [5, 5] }), 'f.json');
+    assert.deepEqual(theirs.ok ? JSON.parse(theirs.text) : theirs.reason, { l: [7, 5, 5] });
+  });
+
+  it('keeps a __proto__ key as a key', () => {
+    const r = mergeJson('{"a":1,"__proto__":{"x":1}}', '{"a":2,"__proto__":{"x":1}}', '{"a":1,"__proto__":{"x":2}}', 'f.json');
+    assert.ok(r.ok, r.ok ? '' : r.reason);
+    assert.equal(r.text, '{\n  "a": 2,\n  "__proto__": {\n    "x": 2\n  }\n}\n');
+  });
+
+  it('leaves a file holding a number JSON.parse would round to git\'s text merge', () => {
+    const r = mergeJson('{"id": 9007199254740993, "a": 1}', '{"id": 9007199254740993, "a": 2}', '{"id": 9007199254740993, "a": 1, "b": 1}', 'f.json');
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.reason, /f\.json: .* holds the number 9007199254740993/);
+    // Numbers that survive exactly (whatever their spelling) still merge; so do strings that look like big numbers.
+    const fine = mergeJson('{"x": 1.50, "s": "9007199254740993"}', '{"x": 1.50, "s": "9007199254740993", "e": 1e3}', '{"x": 2, "s": "9007199254740993"}', 'f.json');
+    assert.deepEqual(fine.ok ? JSON.parse(fine.text) : fine.reason, { x: 2, s: '9007199254740993', e: 1000 });
+  });
+
   it('is a conflict, not an exception, when a side is not JSON', () => {
     for (const [b, o, t] of [['{}', '<<<<<<< ours', '{}'], ['{}', '{}', '{"a":'], ['{x', '{}', '{"a":1}']]) {
       const r = mergeJson(b, o, t, 'f.json');
@@ -129,5 +160,18 @@ describe('mlops git merge-driver (the built CLI, as git runs it)', () => {
     const text = fs.readFileSync(a, 'utf8');
     assert.match(text, /^<<<<<<< ours\n {2}"stage": "staging",\n=======\n {2}"stage": "none",\n>>>>>>> theirs$/m);
     assert.deepEqual(fs.readdirSync(d).sort(), ['A', 'B', 'O']);
+  });
+
+  it('says so when git merge-file could not write markers (a binary side): OURS is unchanged', () => {
+    const d = tmpDir();
+    const write = (name: string, text: string): string => { const f = path.join(d, name); fs.writeFileSync(f, text); return f; };
+    const o = write('O', '{}');
+    const a = write('A', 'x\0y');
+    const b = write('B', '{"a":1}');
+    const r = run(['git', 'merge-driver', o, a, b, 'm.json'], d);
+    assert.equal(r.status, 1);
+    assert.doesNotMatch(r.stderr, /conflict markers written/);
+    assert.match(r.stderr, /no conflict markers could be written: m\.json still holds our side unchanged/);
+    assert.equal(fs.readFileSync(a, 'utf8'), 'x\0y');
   });
 });

@@ -99,16 +99,37 @@ const SARIF_HELP: Record<string, string> = {
   reproduced: 'No reproduced run matches the original within the tolerance.',
 };
 
+const TEAM_RULE = 'gate/team';
+const TEAM_HELP = 'A git merge left the model in conflict (two versions in production, one version number created twice, '
+  + 'or a store file with conflict markers): resolve it with `mlops model resolve` or Resolve… in the Models view, then commit.';
+
 /**
- * SARIF 2.1.0: one result per failing (or waived: suppressed) piece of evidence, located where the evidence is, else
+ * SARIF 2.1.0: a `gate/team` error per team conflict (never suppressed: no waiver covers it); one result per failing (or waived: suppressed) piece of evidence, located where the evidence is, else
  * at the gated version's file (code scanning rejects results without a location). `root` is SRCROOT — the
  * repository's top, so uploads resolve — and `prefix` the store's folder below it (`''` when they are the same).
  */
 export function gateSarif(results: readonly GateResult[], opts: { root: string; version: string; prefix?: string }): object {
   const prefix = opts.prefix ? `${opts.prefix.replace(/\/+$/, '')}/` : '';
   const uriOf = (file: string) => `${prefix}${file}`.split('/').map(encodeURIComponent).join('/');
-  const rules = GATE_CHECKS.map((id) => ({ id: `gate/${id}`, name: id, shortDescription: { text: CHECK_TITLES[id] }, fullDescription: { text: SARIF_HELP[id] } }));
+  const rules = [
+    ...GATE_CHECKS.map((id) => ({ id: `gate/${id}`, name: id, shortDescription: { text: CHECK_TITLES[id] }, fullDescription: { text: SARIF_HELP[id] } })),
+    { id: TEAM_RULE, name: 'team', shortDescription: { text: 'No conflict left by a git merge' }, fullDescription: { text: TEAM_HELP } },
+  ];
   const sarifResults: object[] = [];
+  const location = (file: string) => ({ physicalLocation: { artifactLocation: { uri: uriOf(file), uriBaseId: 'SRCROOT' }, region: { startLine: 1 } } });
+  // A team conflict refuses the gate whatever the checks say, and no waiver covers it: always an error, never suppressed.
+  const addTeam = (r: GateResult, c: TeamConflict) => {
+    const versionFile = (v: number) => `.mlops/models/${c.model ?? r.model}/versions/${v}.json`;
+    const files = 'file' in c && typeof c.file === 'string' ? [c.file] : 'versions' in c && c.versions.length ? c.versions.map(versionFile) : [versionFile(r.version)];
+    sarifResults.push({
+      ruleId: TEAM_RULE,
+      ruleIndex: GATE_CHECKS.length,
+      level: 'error',
+      message: { text: `${r.model} v${r.version}: ${teamConflictText(c)}` },
+      locations: files.map(location),
+      properties: { model: r.model, version: r.version, check: 'team', conflict: c.kind },
+    });
+  };
   const add = (r: GateResult, c: GateCheckResult) => {
     const evidence = c.evidence.filter((e) => e.failing);
     const items = evidence.length ? evidence : [{ text: c.summary }];
@@ -131,6 +152,7 @@ export function gateSarif(results: readonly GateResult[], opts: { root: string; 
       });
     }
   };
+  for (const r of results) { for (const c of r.teamConflicts ?? []) { addTeam(r, c); } }
   for (const r of results) { for (const c of r.checks) { if (c.status === 'fail' || c.status === 'waived' || (c.status === 'skipped' && c.level === 'required')) { add(r, c); } } }
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

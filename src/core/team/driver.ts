@@ -13,6 +13,8 @@ export interface MergeDriverOutcome {
   code: 0 | 1;
   /** Why it is a conflict. */
   reason?: string;
+  /** On a conflict: whether git's conflict markers were written into OURS (false: OURS is unchanged). */
+  markers?: boolean;
 }
 
 export async function runMergeDriver(basePath: string, oursPath: string, theirsPath: string, name: string): Promise<MergeDriverOutcome> {
@@ -24,5 +26,8 @@ export async function runMergeDriver(basePath: string, oursPath: string, theirsP
   }
   // git's text merge of the same three, written into %A in place: the markers a person expects.
   const r = await runGit(process.cwd(), ['merge-file', '-L', 'ours', '-L', 'base', '-L', 'theirs', '--', oursPath, basePath, theirsPath]);
-  return { code: 1, reason: r.code < 0 || r.code > 127 ? `${merged.reason}; git merge-file failed too (${r.stderr.trim()})` : merged.reason };
+  // merge-file exits with the number of conflicts (0 to 127), negative (or 255) when it could not merge at all — a
+  // binary side, a missing file — and then leaves OURS as it was.
+  const failed = r.code < 0 || r.code > 127;
+  return { code: 1, markers: !failed, reason: failed ? `${merged.reason}; git merge-file failed too (${r.stderr.trim() || `exit ${r.code}`})` : merged.reason };
 }

@@ -5,5 +5,5 @@ export { findTeamConflicts, modelTeamConflicts, unmergedStoreFiles, splitConflic
 export { multipleProductionMessage, resolveCommandOf } from './text';
 export { runMergeDriver, type MergeDriverOutcome } from './driver';
 export { resolveMultipleProduction, resolveVersionClaim } from './resolve';
-export { mergeDriverCommand, setUpGitMerge, gitMergeStatus, MERGE_DRIVER_NAME } from './gitSetup';
+export { mergeDriverCommand, driverFiles, setUpGitMerge, gitMergeStatus, MERGE_DRIVER_NAME } from './gitSetup';
 export { STORE_GITATTRIBUTES, STORE_GITATTRIBUTES_RULES } from '../store/store';

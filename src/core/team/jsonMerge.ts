@@ -4,11 +4,12 @@
  *
  * Objects merge key by key; a value one side changed wins; both sides making the same change is no conflict.
  * Arrays that both sides only appended to (base a prefix of each) become base + ours' entries + theirs' entries,
- * deep-equal entries once, entries with an `at` time sorted by it — what two promotions that both archived the old
+ * an entry both sides added once (one side's own repeats stay), entries with an `at` time sorted by it — what two promotions that both archived the old
  * production version leave in its `stageHistory`. Two different values for one scalar are a conflict naming the JSON
  * path, except two ISO times, where the later wins (the earlier for `createdAt`). A file both sides added merges
  * the same way against an empty ancestor. The text is written as the store writes it (`toJson`: 2 spaces,
- * trailing newline), keys in ours' order with theirs' new keys after.
+ * trailing newline; ours' byte-order mark kept), keys in ours' order with theirs' new keys after. A side holding a
+ * number that JSON.parse would round (an integer beyond 2^53) is not merged: git's text merge keeps it exact.
  */
 import { toJson } from '../store/fsutil';
 import type { JsonMergeResult } from './types';
@@ -62,9 +63,13 @@ function mergeArrays(base: readonly Json[], ours: Json[], theirs: Json[], at: (s
   if (!isPrefix(base, ours) || !isPrefix(base, theirs)) {
     throw new MergeConflict(`both sides changed the list ${pathText(at)} (not only added to its end)`);
   }
-  const added: Json[] = [];
-  for (const x of [...ours.slice(base.length), ...theirs.slice(base.length)]) {
-    if (!added.some((y) => deepEqual(x, y))) { added.push(x); }
+  // Ours' additions all stay (a side that appended the same entry twice meant it); each of theirs' is dropped when
+  // it matches one of ours' not matched yet — the same change made on both sides, once.
+  const added: Json[] = ours.slice(base.length);
+  const unmatched = added.map((_, i) => i);
+  for (const x of theirs.slice(base.length)) {
+    const i = unmatched.findIndex((j) => deepEqual(added[j], x));
+    if (i >= 0) { unmatched.splice(i, 1); } else { added.push(x); }
   }
   // History entries (`at` times) in time order, so both machines end with the same file; a stable sort keeps ours
   // before theirs at equal times. Entries without a time stay in the order they were added.
@@ -80,7 +85,8 @@ function mergeValue(base: Slot, ours: Slot, theirs: Slot, at: (string | number)[
   if (deepEqual(base, theirs)) { return ours; }
   if (isObject(ours) && isObject(theirs) && (base === ABSENT || isObject(base))) {
     const b = base ?? {};
-    const out: { [key: string]: Json } = {};
+    // No prototype: a `__proto__` key (JSON.parse makes it an own key) is set as a key, not as the prototype.
+    const out = Object.create(null) as { [key: string]: Json };
     const keys = [...Object.keys(ours), ...Object.keys(theirs).filter((k) => !Object.hasOwn(ours, k))];
     for (const k of keys) {
       const v = mergeValue(Object.hasOwn(b, k) ? b[k] : ABSENT, Object.hasOwn(ours, k) ? ours[k] : ABSENT, Object.hasOwn(theirs, k) ? theirs[k] : ABSENT, [...at, k]);
@@ -100,12 +106,33 @@ function mergeValue(base: Slot, ours: Slot, theirs: Slot, at: (string | number)[
   throw new MergeConflict(`both sides changed ${pathText(at)} differently (ours ${shown(ours)}, theirs ${shown(theirs)})`);
 }
 
+const BOM = '\uFEFF';
+
+/** The significant digits of a number's text: `0.0150e3` → `15`. */
+function significantDigits(n: string): string {
+  return n.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+}
+
+/** The first number in a JSON text that a parse and stringify would change (an integer beyond 2^53, 1e400, 0.1000000000000000001). */
+function lossyNumber(text: string): string | undefined {
+  for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
+    const t = m[0];
+    if (t.startsWith('"')) { continue; }
+    if (significantDigits(t) !== significantDigits(String(Number(t)))) { return t; }
+  }
+  return undefined;
+}
+
 function parse(text: string, side: string, file: string): { ok: true; value: Json } | { ok: false; reason: string } {
+  let value: Json;
   try {
-    return { ok: true, value: JSON.parse(text) as Json };
+    value = JSON.parse(text.startsWith(BOM) ? text.slice(1) : text) as Json;
   } catch (e) {
     return { ok: false, reason: `${file}: ${side} is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
+  const lossy = lossyNumber(text);
+  if (lossy !== undefined) { return { ok: false, reason: `${file}: ${side} holds the number ${lossy}, which a structural merge would not keep exactly` }; }
+  return { ok: true, value };
 }
 
 /**
@@ -127,7 +154,7 @@ export function mergeJson(base: string | undefined, ours: string, theirs: string
     return { ok: false, reason: `${file}: both sides added this file with different content` };
   }
   try {
-    return { ok: true, text: toJson(mergeValue(b.value, o.value, t.value, [])) };
+    return { ok: true, text: `${ours.startsWith(BOM) ? BOM : ''}${toJson(mergeValue(b.value, o.value, t.value, []))}` };
   } catch (e) {
     if (e instanceof MergeConflict) { return { ok: false, reason: `${file}: ${added ? 'added on both sides; ' : ''}${e.message}` }; }
     throw e;
