@@ -112,6 +112,9 @@ export const ContextKeys = {
   walkthroughHasDataVersion: 'mlops.walkthrough.hasDataVersion',
   walkthroughHasGoals: 'mlops.walkthrough.hasGoals',
   walkthroughHasProduction: 'mlops.walkthrough.hasProduction',
+  /** Set when a step's command really did its work (a Compare Runs panel shown, a launcher written), not merely ran. */
+  walkthroughCompared: 'mlops.walkthrough.compared',
+  walkthroughCliInstalled: 'mlops.walkthrough.cliInstalled',
 } as const;
 
 /** Keys of the per-workspace memento. */

@@ -68,6 +68,17 @@ describe('MLOps: Install CLI Command… (real extension host)', function () {
       // Ours now: installing again asks nothing.
       await vscode.commands.executeCommand(Commands.installCli, { target: bin });
       assert.strictEqual(asked.length, 2, 'no question for our own launcher');
+
+      // A symlink whose target is gone (a pipx venv being rebuilt) is someone else's too: asked, kept when declined.
+      const linkDir = tmp();
+      const link = path.join(linkDir, 'mlops');
+      fs.symlinkSync(path.join(linkDir, 'venv-gone', 'bin', 'mlops'), link);
+      answer = undefined;
+      assert.strictEqual(await vscode.commands.executeCommand(Commands.installCli, { target: linkDir }), undefined, 'cancelled');
+      assert.strictEqual(asked.length, 3);
+      assert.match(asked[2], /^modal: .*mlops is a link to .*venv-gone.* and was not written by MLOps Workbench/);
+      assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is kept');
+      assert.strictEqual(fs.readlinkSync(link), path.join(linkDir, 'venv-gone', 'bin', 'mlops'));
     } finally {
       restore();
     }

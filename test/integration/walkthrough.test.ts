@@ -97,6 +97,15 @@ describe('Get started walkthrough (real extension host)', function () {
     cli(['data', 'tag', 'walkthrough-data.csv', '--dataset', 'walkthrough'], root);
     await expectDone(3, 'mlops data tag');
 
+    // A step's command that fails (here Install CLI into a path that is a file) checks nothing off: the steps follow
+    // what was done, not which command ran.
+    const notADir = path.join(root, 'walkthrough-not-a-folder');
+    made.push(notADir);
+    fs.writeFileSync(notADir, 'a file');
+    await runFromWorkbench(Commands.installCli, { target: notADir }).then(undefined, () => undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    await expectDone(3, 'a failed Install CLI Command');
+
     // 4. Compare Runs on the two runs.
     await runFromWorkbench(Commands.compareRuns, { runIds: ids, root });
     await until(() => api.comparePanel(), 30_000, 'the Compare Runs panel');

@@ -70,6 +70,10 @@ describe('mlops launcher (Install CLI Command…)', () => {
     assert.equal(isOnPath('C:\\Users\\A\\bin', 'C:\\Windows;"c:\\users\\a\\BIN\\"', 'win32'), true);
     assert.equal(pathLine('/home/a/.local/bin', 'linux', '/home/a'), 'export PATH="$HOME/.local/bin:$PATH"');
     assert.equal(pathLine('/opt/my "tools"/bin', 'linux', '/home/a'), 'export PATH="/opt/my \\"tools\\"/bin:$PATH"');
+    // A `$` in the folder stays literal when the line runs in a shell; only $HOME expands.
+    assert.equal(pathLine('/home/a/my$dir/bin', 'linux', '/home/a'), 'export PATH="$HOME/my\\$dir/bin:$PATH"');
+    const shell = spawnSync('sh', ['-c', `${pathLine('/home/a/my$dir/bin', 'linux', '/home/a')}; printf %s "$PATH"`], { env: { HOME: '/home/a', PATH: '/usr/bin', dir: 'X' }, encoding: 'utf8' });
+    assert.equal(shell.stdout, '/home/a/my$dir/bin:/usr/bin');
     assert.match(pathLine('C:\\Users\\o\'b\\bin', 'win32'), /GetEnvironmentVariable\('Path', 'User'\) \+ ';C:\\Users\\o''b\\bin', 'User'\)$/);
   });
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MlopsError, messageOf } from '../../core';
-import { Commands } from '../ids';
+import { Commands, ContextKeys } from '../ids';
 import type { Log } from '../log';
 import { guarded } from '../ui';
 import { candidateFolders, isOnPath, launcherName, launcherText, pathLine, readLauncher, type LauncherSpec } from './launcher';
@@ -76,11 +76,19 @@ export async function installCli(context: vscode.ExtensionContext, log: Log, arg
     throw new MlopsError(`cannot create ${dir}: ${messageOf(e)}`, 'io');
   }
   const file = path.join(dir, launcherName(process.platform));
+  // Anything at that name — a file, a folder, a symlink even when its target is gone (a pipx venv being rebuilt) —
+  // is someone else's unless it reads as our launcher.
   let existing: string | undefined;
-  try { existing = fs.readFileSync(file, 'utf8'); } catch { existing = fs.existsSync(file) ? '' : undefined; }
-  if (existing !== undefined && !readLauncher(existing)) {
+  let link: string | undefined;
+  try {
+    const st = fs.lstatSync(file);
+    if (st.isSymbolicLink()) { try { link = fs.readlinkSync(file); } catch { link = '?'; } }
+    try { existing = fs.readFileSync(file, 'utf8'); } catch { existing = ''; }
+  } catch { existing = undefined; }
+  if (existing !== undefined && (link !== undefined || !readLauncher(existing))) {
     const replace = 'Replace';
-    const answer = await vscode.window.showWarningMessage(`${file} already exists and was not written by MLOps Workbench. Replace it?`,
+    const what = link !== undefined ? `${file} is a link to ${link}` : `${file} already exists`;
+    const answer = await vscode.window.showWarningMessage(`${what} and was not written by MLOps Workbench. Replace it?`,
       { modal: true, detail: 'It may be another program called mlops; it is kept unless you replace it.' }, replace);
     if (answer !== replace) { return undefined; }
   }
@@ -90,6 +98,7 @@ export async function installCli(context: vscode.ExtensionContext, log: Log, arg
     throw new MlopsError(`cannot write ${file}: ${messageOf(e)}${dir.startsWith('/usr/') ? ' (pick a folder in your home, or Browse…)' : ''}`, 'io');
   }
   await remember(context, file);
+  void vscode.commands.executeCommand('setContext', ContextKeys.walkthroughCliInstalled, true); // the walkthrough's step
   log.info(`installed the mlops launcher ${file} → ${spec.cli}`);
   const home = os.homedir();
   const onPath = isOnPath(dir, process.env.PATH, process.platform, home);

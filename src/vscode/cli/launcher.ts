@@ -111,8 +111,10 @@ export function pathLine(dir: string, platform: NodeJS.Platform, home?: string):
   if (platform === 'win32') {
     return `[Environment]::SetEnvironmentVariable('Path', [Environment]::GetEnvironmentVariable('Path', 'User') + ';${dir.replace(/'/g, "''")}', 'User')`;
   }
-  const shown = home && (dir === home || dir.startsWith(home + '/')) ? `$HOME${dir.slice(home.length)}` : dir;
-  return `export PATH="${shown.replace(/(["\\`])/g, '\\$1')}:$PATH"`;
+  // `$` in the folder itself is escaped too (a folder named my$dir must not expand `$dir`); only the $HOME prefix expands.
+  const esc = (t: string) => t.replace(/(["\\`$])/g, '\\$1');
+  const shown = home && (dir === home || dir.startsWith(home + '/')) ? `$HOME${esc(dir.slice(home.length))}` : esc(dir);
+  return `export PATH="${shown}:$PATH"`;
 }
 
 /** Where a launcher can go, most sensible first (`writable` says whether a folder that exists can be written). */

@@ -7,6 +7,7 @@ import { toCsv } from '../../core/compare/prepare';
 import { gatherComparison, refKey, uniqueRefs, type RunRef } from '../../core/compare/sources';
 import type { Comparison } from '../../core/compare/types';
 import { CompareStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../../protocol/compare';
+import { ContextKeys } from '../ids';
 import { loadMessage } from './message';
 import { pickCompareRuns } from './pickRuns';
 import { compareLookup, type CompareDeps } from './sources';
@@ -34,6 +35,7 @@ export class ComparePanel implements vscode.Disposable {
   private refs: RunRef[];
 
   static show(deps: CompareDeps, refs: readonly RunRef[]): ComparePanel {
+    void vscode.commands.executeCommand('setContext', ContextKeys.walkthroughCompared, true); // the walkthrough's step
     if (ComparePanel.current) {
       ComparePanel.current.setRefs(refs);
       ComparePanel.current.panel.reveal(undefined, false);
