@@ -72,10 +72,17 @@ export async function resolveModelConflict(stores: WorkspaceStores, team: TeamCo
   const target = await resolveTarget(stores, team, arg);
   if (!target) { return undefined; }
   const { state, conflict } = target;
+  if (conflict.kind === 'unmergedFile') { await editByHand(state, conflict); return undefined; }
   const result = conflict.kind === 'multipleProduction' ? await keepOneInProduction(state, conflict) : await renumberClaim(state, conflict);
   await stores.notify(state.root, { models: true });
   await team.check(state);
   return result;
+}
+
+/** A file git left in conflict (or committed with markers): nothing to choose here, a person edits it. */
+async function editByHand(state: StoreState, c: Extract<TeamConflict, { kind: 'unmergedFile' }>): Promise<void> {
+  const choice = await vscode.window.showWarningMessage(`MLOps: ${c.file}: ${c.message}`, 'Open File');
+  if (choice === 'Open File') { await vscode.window.showTextDocument(vscode.Uri.file(path.join(state.root, c.file))); }
 }
 
 async function keepOneInProduction(state: StoreState, c: Extract<TeamConflict, { kind: 'multipleProduction' }>): Promise<ProductionResolution | undefined> {
