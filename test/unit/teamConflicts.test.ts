@@ -6,6 +6,7 @@ import {
   findTeamConflicts, gitMergeStatus, mergeDriverCommand, resolveMultipleProduction, resolveVersionClaim, setUpGitMerge, STORE_GITATTRIBUTES,
 } from '../../src/core/team';
 import { runGate, promoteModel, gateText } from '../../src/core/gate';
+import { productionConflicts } from '../../src/core/views/teamNodes';
 import { git, tmpDir } from './helpers';
 
 /** A store with a run and an artifact, in a git repository on `main` with one commit. */
@@ -44,8 +45,14 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     for (let i = 0; i < 3; i++) { await register('churn'); }
     await register('other');
     await store.setModelStage('churn', 2, 'production');
-    // What a merge of two promotions leaves: v3 promoted on another machine that still had v1 in production.
+    // What a merge of two promotions leaves: v3 promoted on another machine that never saw v2 in production (its
+    // history entry names no version it was promoted alongside).
     await store.setModelStage('churn', 3, 'production', { archiveExisting: false });
+    const v3file = store.modelVersionFile('churn', 3);
+    const v3 = JSON.parse(fs.readFileSync(v3file, 'utf8')) as { stageHistory: { alongside?: number[] }[] };
+    assert.deepEqual(v3.stageHistory.at(-1)?.alongside, [2]);
+    delete v3.stageHistory.at(-1)?.alongside;
+    fs.writeFileSync(v3file, JSON.stringify(v3, null, 2));
     const found = await findTeamConflicts(store);
     assert.deepEqual(found, [{ kind: 'multipleProduction', model: 'churn', versions: [2, 3], message: '2 versions in production (2, 3): keep one with Resolve…' }]);
 
@@ -69,6 +76,28 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     assert.equal((await store.readModelVersion('churn', 3)).stage, 'production');
     assert.deepEqual(await findTeamConflicts(store), []);
     assert.equal((await runGate(store, 'churn', 1)).teamConflicts, undefined);
+  });
+
+  it('does not call versions kept in production on purpose (--keep-production) a conflict: the gate passes the team check', async () => {
+    const { store, register } = await repoWithStore();
+    for (let i = 0; i < 3; i++) { await register('churn'); }
+    await store.setModelStage('churn', 1, 'production');
+    await store.setModelStage('churn', 2, 'production', { archiveExisting: false });
+    await store.setModelStage('churn', 3, 'production', { archiveExisting: false });
+    assert.deepEqual((await store.readModelVersion('churn', 3)).stageHistory.at(-1)?.alongside, [1, 2]);
+    assert.deepEqual(await findTeamConflicts(store), []);
+    assert.deepEqual(productionConflicts((await store.listModelVersions()).items), []);
+    assert.equal((await runGate(store, 'churn', 3, { allowProcesses: true })).teamConflicts, undefined);
+    // A fourth promoted on another machine that knew nothing of them is one again, with only the versions it clashes with.
+    await register('churn');
+    await store.setModelStage('churn', 4, 'production', { archiveExisting: false });
+    const v4file = store.modelVersionFile('churn', 4);
+    const v4 = JSON.parse(fs.readFileSync(v4file, 'utf8')) as { stageHistory: { alongside?: number[] }[] };
+    delete v4.stageHistory.at(-1)?.alongside;
+    fs.writeFileSync(v4file, JSON.stringify(v4, null, 2));
+    const found = await findTeamConflicts(store);
+    assert.deepEqual(found.map((c) => c.kind === 'multipleProduction' && c.versions), [[1, 2, 3, 4]]);
+    assert.deepEqual(productionConflicts((await store.listModelVersions()).items), found);
   });
 
   it('finds a version number created on both branches (add/add), keeps the earlier at its number and renumbers the other; the merge commits', async () => {
@@ -127,13 +156,17 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     git(dir, 'add', '-A'); // someone marked it resolved with the markers still in
     git(dir, 'commit', '-qm', 'merge with markers');
     const found = await findTeamConflicts(store);
-    assert.equal(found.length, 1);
-    assert.equal(found[0].kind, 'versionClaimedTwice');
-    assert.match(found[0].message, /conflict markers in the file/);
+    const claims = found.filter((c) => c.kind === 'versionClaimedTwice');
+    assert.equal(claims.length, 1);
+    assert.match(claims[0].message, /conflict markers in the file/);
+    // The other files both sides created (model.json, the experiment) hold markers too: each reported, to edit.
+    const others = found.filter((c) => c.kind === 'unmergedFile');
+    assert.equal(others.length, found.length - 1);
+    for (const c of others) { assert.match(c.message, /holds git's conflict markers/); }
     const r = await resolveVersionClaim(store, 'churn', 1);
     assert.equal(r.renumbered.to, 2);
     assert.deepEqual(await versionsOf(store, 'churn'), [1, 2]);
-    assert.deepEqual(await findTeamConflicts(store), []);
+    assert.deepEqual((await findTeamConflicts(store)).filter((c) => c.kind !== 'unmergedFile'), []);
   });
 
   it('sets up merging: attributes written (a user\'s lines kept), the driver in the local config, and says what is set up', async () => {
