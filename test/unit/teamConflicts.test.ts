@@ -7,7 +7,7 @@ import {
 } from '../../src/core/team';
 import { runGate, promoteModel, gateText } from '../../src/core/gate';
 import { productionConflicts } from '../../src/core/views/teamNodes';
-import { git, tmpDir } from './helpers';
+import { git, mlops, tmpDir } from './helpers';
 
 /** A store with a run and an artifact, in a git repository on `main` with one commit. */
 async function repoWithStore(): Promise<{ dir: string; store: Store; register: (name: string, content?: string) => Promise<number> }> {
@@ -167,6 +167,92 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     assert.equal(r.renumbered.to, 2);
     assert.deepEqual(await versionsOf(store, 'churn'), [1, 2]);
     assert.deepEqual((await findTeamConflicts(store)).filter((c) => c.kind !== 'unmergedFile'), []);
+  });
+
+  it('one version changed differently on both sides: listed with advice while unmerged, and after markers are committed the gate refuses', async () => {
+    const { dir, store, register } = await repoWithStore();
+    await register('churn'); await register('churn');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1');
+    git(dir, 'checkout', '-q', '-b', 'other');
+    await store.setModelStage('churn', 1, 'staging');
+    git(dir, 'commit', '-qam', 'staging');
+    git(dir, 'checkout', '-q', 'main');
+    await store.setModelStage('churn', 1, 'archived');
+    git(dir, 'commit', '-qam', 'archived');
+    assert.throws(() => git(dir, 'merge', '-q', 'other'), /git merge/);
+    const during = await findTeamConflicts(store);
+    assert.deepEqual(during.map((c) => [c.kind, c.model, c.kind === 'multipleProduction' ? undefined : c.version]), [['unmergedFile', 'churn', 1]]);
+    assert.match(during[0].message, /changed on both sides: edit it/);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'merge with markers');
+    const after = await findTeamConflicts(store);
+    assert.equal(after.length, 1);
+    assert.equal(after[0].kind, 'unmergedFile');
+    assert.equal(after[0].model, 'churn');
+    assert.match(after[0].message, /holds git's conflict markers/);
+    const gate = await runGate(store, 'churn', 2, { allowProcesses: true });
+    assert.equal(gate.passed, false);
+    assert.deepEqual(gate.teamConflicts, after);
+    const cli = mlops(['model', 'conflicts'], dir);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stdout, /\.mlops\/models\/churn\/versions\/1\.json: version 1 holds git's conflict markers/);
+  });
+
+  it('a run deleted on one side and tagged on the other: the advice brings back the whole folder (metrics too)', async () => {
+    const { dir, store } = await repoWithStore();
+    const run = await store.createRun({ experiment: 'e' });
+    fs.writeFileSync(store.runs.metricsFile(run.id), '{"step":0,"metrics":{"loss":1}}\n');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'run');
+    git(dir, 'checkout', '-q', '-b', 'other');
+    const runFile = store.runFile(run.id);
+    const record = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { tags?: string[] };
+    fs.writeFileSync(runFile, JSON.stringify({ ...record, tags: ['keep'] }, null, 2));
+    git(dir, 'commit', '-qam', 'tag');
+    git(dir, 'checkout', '-q', 'main');
+    fs.rmSync(store.runDir(run.id), { recursive: true });
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'delete');
+    assert.throws(() => git(dir, 'merge', '-q', 'other'), /git merge/);
+    const found = await findTeamConflicts(store);
+    const folder = `.mlops/runs/${run.id}`;
+    assert.equal(found.length, 1);
+    assert.equal(found[0].message, `deleted on one side, changed on the other: keep the run folder ${folder} with 'git checkout MERGE_HEAD -- ${folder}', or remove the run folder ${folder} with 'git rm -r -- ${folder}'`);
+    assert.doesNotMatch(mlops(['model', 'conflicts'], dir).stdout, /edit it, then git add it/);
+    git(dir, 'checkout', 'MERGE_HEAD', '--', folder);
+    assert.equal(fs.readFileSync(store.runs.metricsFile(run.id), 'utf8'), '{"step":0,"metrics":{"loss":1}}\n');
+    assert.deepEqual(await findTeamConflicts(store), []);
+  });
+
+  it('a rebase renumbers the local (replayed) version, not the pushed one; a replayed promotion after it gets advice, not a dead end', async () => {
+    const { dir, store, register } = await repoWithStore();
+    await register('churn', 'local'); // registered first, yet not pushed: it is the one that moves
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1 local');
+    const local = JSON.parse(git(dir, 'show', 'main:.mlops/models/churn/versions/1.json')) as { runId: string };
+    await store.setModelStage('churn', 1, 'staging');
+    git(dir, 'commit', '-qam', 'v1 local to staging');
+    git(dir, 'checkout', '-q', '-b', 'upstream', 'HEAD~2');
+    await new Promise((r) => setTimeout(r, 5));
+    await register('churn', 'pushed');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1 pushed');
+    const pushed = JSON.parse(git(dir, 'show', 'upstream:.mlops/models/churn/versions/1.json')) as { runId: string };
+    git(dir, 'checkout', '-q', 'main');
+    assert.throws(() => git(dir, 'rebase', 'upstream'), /git rebase/);
+    const r = await resolveVersionClaim(store, 'churn', 1);
+    assert.equal(r.kept.runId, pushed.runId);
+    assert.equal(r.renumbered.runId, local.runId);
+    assert.equal(r.renumbered.to, 2);
+    git(dir, 'checkout', '--ours', '--', '.mlops/models/churn/model.json', '.mlops/experiments/e.json'); // both created them: upstream's
+    git(dir, 'add', '--', '.mlops/models/churn/model.json', '.mlops/experiments/e.json');
+    let stopped = false;
+    try { git(dir, '-c', 'core.editor=true', 'rebase', '--continue'); } catch { stopped = true; }
+    if (stopped) {
+      const found = await findTeamConflicts(store);
+      const mine = found.filter((c) => c.kind !== 'multipleProduction' && c.file === '.mlops/models/churn/versions/1.json');
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0].kind, 'unmergedFile');
+      assert.match(mine[0].message, /'git rebase --abort', then 'git pull --no-rebase', then resolve/);
+      await assert.rejects(resolveVersionClaim(store, 'churn', 1), /git rebase --abort/);
+    }
+    assert.ok(stopped, 'the replayed promotion conflicts on 1.json');
   });
 
   it('sets up merging: attributes written (a user\'s lines kept), the driver in the local config, and says what is set up', async () => {
