@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   findTeamConflicts, gitMergeStatus, mergeDriverCommand, resolveCommandOf, resolveMultipleProduction, resolveVersionClaim, runMergeDriver,
-  setUpGitMerge, unmergedStoreFiles,
+  setUpGitMerge,
 } from '../core/team';
 import { UsageError, str, type Command } from './context';
 import { printJson } from './output';
@@ -60,20 +60,19 @@ export const TEAM_COMMANDS: Record<string, Command> = {
     async run({ io, json, store: open }) {
       const store = await open();
       const conflicts = await findTeamConflicts(store);
-      const named = new Set(conflicts.flatMap((c) => (c.kind === 'versionClaimedTwice' ? [c.file] : [])));
-      const unmerged = (await unmergedStoreFiles(store)).filter((u) => !named.has(u.file));
       if (json) {
-        printJson(io, { conflicts: conflicts.map((c) => ({ ...c, resolve: resolveCommandOf(c) })), unmergedFiles: unmerged.map((u) => u.file) });
-      } else if (conflicts.length === 0 && unmerged.length === 0) {
+        // unmergedFiles: kept for scripts written before they became conflicts of their own (kind 'unmergedFile').
+        printJson(io, { conflicts: conflicts.map((c) => ({ ...c, resolve: resolveCommandOf(c) })), unmergedFiles: conflicts.flatMap((c) => (c.kind === 'unmergedFile' ? [c.file] : [])) });
+      } else if (conflicts.length === 0) {
         io.stdout('No conflicts in the store.\n');
       } else {
         for (const c of conflicts) {
+          if (c.kind === 'unmergedFile') { io.stdout(`${c.file}: ${c.message}\n`); continue; }
           const where = c.kind === 'multipleProduction' ? `${c.model}` : `${c.model} v${c.version} (${c.file})`;
           io.stdout(`${where}: ${c.message}\n  ${resolveCommandOf(c)}\n`);
         }
-        for (const u of unmerged) { io.stdout(`${u.file}: in conflict in git (changed on both sides): edit it, then git add it\n`); }
       }
-      return conflicts.length || unmerged.length ? 1 : 0;
+      return conflicts.length ? 1 : 0;
     },
   },
 

@@ -212,11 +212,12 @@ describe('teams through git: two clones, one store (real extension host, real gi
       r = await vscode.commands.executeCommand<VersionClaimResolution>('mlops.resolveModelConflict', warned);
     } finally { r1(); r2(); }
     assert.strictEqual(warnings.length, 1, JSON.stringify(warnings));
-    assert.match(warnings[0].detail ?? '', /v4 \(run a-run-1, created [^)]+\) keeps its number; the other \(run b-run-1, created [^)]+\) becomes v5/);
+    assert.match(warnings[0].detail ?? '', /v4 \(run b-run-1, created [^)]+\) keeps its number; the other \(run a-run-1, created [^)]+\) becomes v5/);
     assert.deepStrictEqual({ kept: r?.kept.version, from: r?.renumbered.from, to: r?.renumbered.to }, { kept: 4, from: 4, to: 5 });
-    assert.ok(infos.some((m) => /both kept: version 4 \(run a-run-1, .*\) and version 5 \(run b-run-1, .*was 4\); staged — finish the merge with Commit/.test(m)), infos.join(' | '));
-    assert.strictEqual(readVersion(root, 4).runId, runIds['a-run-1']);
-    assert.strictEqual(readVersion(root, 5).runId, runIds['b-run-1']);
+    assert.ok(infos.some((m) => /both kept: version 4 \(run b-run-1, .*\) and version 5 \(run a-run-1, .*was 4\); staged — finish the merge with Commit/.test(m)), infos.join(' | '));
+    // The pushed one (b's) keeps the number; the local one (a's, ours in this merge) moves.
+    assert.strictEqual(readVersion(root, 4).runId, runIds['b-run-1']);
+    assert.strictEqual(readVersion(root, 5).runId, runIds['a-run-1']);
     assert.strictEqual(readVersion(root, 5).version, 5);
 
     git(root, 'commit', '--no-edit', '-q');

@@ -6,7 +6,8 @@ import {
   findTeamConflicts, gitMergeStatus, mergeDriverCommand, resolveMultipleProduction, resolveVersionClaim, setUpGitMerge, STORE_GITATTRIBUTES,
 } from '../../src/core/team';
 import { runGate, promoteModel, gateText } from '../../src/core/gate';
-import { git, tmpDir } from './helpers';
+import { productionConflicts } from '../../src/core/views/teamNodes';
+import { git, mlops, tmpDir } from './helpers';
 
 /** A store with a run and an artifact, in a git repository on `main` with one commit. */
 async function repoWithStore(): Promise<{ dir: string; store: Store; register: (name: string, content?: string) => Promise<number> }> {
@@ -44,8 +45,14 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     for (let i = 0; i < 3; i++) { await register('churn'); }
     await register('other');
     await store.setModelStage('churn', 2, 'production');
-    // What a merge of two promotions leaves: v3 promoted on another machine that still had v1 in production.
+    // What a merge of two promotions leaves: v3 promoted on another machine that never saw v2 in production (its
+    // history entry names no version it was promoted alongside).
     await store.setModelStage('churn', 3, 'production', { archiveExisting: false });
+    const v3file = store.modelVersionFile('churn', 3);
+    const v3 = JSON.parse(fs.readFileSync(v3file, 'utf8')) as { stageHistory: { alongside?: number[] }[] };
+    assert.deepEqual(v3.stageHistory.at(-1)?.alongside, [2]);
+    delete v3.stageHistory.at(-1)?.alongside;
+    fs.writeFileSync(v3file, JSON.stringify(v3, null, 2));
     const found = await findTeamConflicts(store);
     assert.deepEqual(found, [{ kind: 'multipleProduction', model: 'churn', versions: [2, 3], message: '2 versions in production (2, 3): keep one with Resolve…' }]);
 
@@ -69,6 +76,28 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     assert.equal((await store.readModelVersion('churn', 3)).stage, 'production');
     assert.deepEqual(await findTeamConflicts(store), []);
     assert.equal((await runGate(store, 'churn', 1)).teamConflicts, undefined);
+  });
+
+  it('does not call versions kept in production on purpose (--keep-production) a conflict: the gate passes the team check', async () => {
+    const { store, register } = await repoWithStore();
+    for (let i = 0; i < 3; i++) { await register('churn'); }
+    await store.setModelStage('churn', 1, 'production');
+    await store.setModelStage('churn', 2, 'production', { archiveExisting: false });
+    await store.setModelStage('churn', 3, 'production', { archiveExisting: false });
+    assert.deepEqual((await store.readModelVersion('churn', 3)).stageHistory.at(-1)?.alongside, [1, 2]);
+    assert.deepEqual(await findTeamConflicts(store), []);
+    assert.deepEqual(productionConflicts((await store.listModelVersions()).items), []);
+    assert.equal((await runGate(store, 'churn', 3, { allowProcesses: true })).teamConflicts, undefined);
+    // A fourth promoted on another machine that knew nothing of them is one again, with only the versions it clashes with.
+    await register('churn');
+    await store.setModelStage('churn', 4, 'production', { archiveExisting: false });
+    const v4file = store.modelVersionFile('churn', 4);
+    const v4 = JSON.parse(fs.readFileSync(v4file, 'utf8')) as { stageHistory: { alongside?: number[] }[] };
+    delete v4.stageHistory.at(-1)?.alongside;
+    fs.writeFileSync(v4file, JSON.stringify(v4, null, 2));
+    const found = await findTeamConflicts(store);
+    assert.deepEqual(found.map((c) => c.kind === 'multipleProduction' && c.versions), [[1, 2, 3, 4]]);
+    assert.deepEqual(productionConflicts((await store.listModelVersions()).items), found);
   });
 
   it('finds a version number created on both branches (add/add), keeps the earlier at its number and renumbers the other; the merge commits', async () => {
@@ -127,13 +156,103 @@ describe('team conflicts: detection and resolution (real git repository)', () =>
     git(dir, 'add', '-A'); // someone marked it resolved with the markers still in
     git(dir, 'commit', '-qm', 'merge with markers');
     const found = await findTeamConflicts(store);
-    assert.equal(found.length, 1);
-    assert.equal(found[0].kind, 'versionClaimedTwice');
-    assert.match(found[0].message, /conflict markers in the file/);
+    const claims = found.filter((c) => c.kind === 'versionClaimedTwice');
+    assert.equal(claims.length, 1);
+    assert.match(claims[0].message, /conflict markers in the file/);
+    // The other files both sides created (model.json, the experiment) hold markers too: each reported, to edit.
+    const others = found.filter((c) => c.kind === 'unmergedFile');
+    assert.equal(others.length, found.length - 1);
+    for (const c of others) { assert.match(c.message, /holds git's conflict markers/); }
     const r = await resolveVersionClaim(store, 'churn', 1);
     assert.equal(r.renumbered.to, 2);
     assert.deepEqual(await versionsOf(store, 'churn'), [1, 2]);
+    assert.deepEqual((await findTeamConflicts(store)).filter((c) => c.kind !== 'unmergedFile'), []);
+  });
+
+  it('one version changed differently on both sides: listed with advice while unmerged, and after markers are committed the gate refuses', async () => {
+    const { dir, store, register } = await repoWithStore();
+    await register('churn'); await register('churn');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1');
+    git(dir, 'checkout', '-q', '-b', 'other');
+    await store.setModelStage('churn', 1, 'staging');
+    git(dir, 'commit', '-qam', 'staging');
+    git(dir, 'checkout', '-q', 'main');
+    await store.setModelStage('churn', 1, 'archived');
+    git(dir, 'commit', '-qam', 'archived');
+    assert.throws(() => git(dir, 'merge', '-q', 'other'), /git merge/);
+    const during = await findTeamConflicts(store);
+    assert.deepEqual(during.map((c) => [c.kind, c.model, c.kind === 'multipleProduction' ? undefined : c.version]), [['unmergedFile', 'churn', 1]]);
+    assert.match(during[0].message, /changed on both sides: edit it/);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'merge with markers');
+    const after = await findTeamConflicts(store);
+    assert.equal(after.length, 1);
+    assert.equal(after[0].kind, 'unmergedFile');
+    assert.equal(after[0].model, 'churn');
+    assert.match(after[0].message, /holds git's conflict markers/);
+    const gate = await runGate(store, 'churn', 2, { allowProcesses: true });
+    assert.equal(gate.passed, false);
+    assert.deepEqual(gate.teamConflicts, after);
+    const cli = mlops(['model', 'conflicts'], dir);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stdout, /\.mlops\/models\/churn\/versions\/1\.json: version 1 holds git's conflict markers/);
+  });
+
+  it('a run deleted on one side and tagged on the other: the advice brings back the whole folder (metrics too)', async () => {
+    const { dir, store } = await repoWithStore();
+    const run = await store.createRun({ experiment: 'e' });
+    fs.writeFileSync(store.runs.metricsFile(run.id), '{"step":0,"metrics":{"loss":1}}\n');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'run');
+    git(dir, 'checkout', '-q', '-b', 'other');
+    const runFile = store.runFile(run.id);
+    const record = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { tags?: string[] };
+    fs.writeFileSync(runFile, JSON.stringify({ ...record, tags: ['keep'] }, null, 2));
+    git(dir, 'commit', '-qam', 'tag');
+    git(dir, 'checkout', '-q', 'main');
+    fs.rmSync(store.runDir(run.id), { recursive: true });
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'delete');
+    assert.throws(() => git(dir, 'merge', '-q', 'other'), /git merge/);
+    const found = await findTeamConflicts(store);
+    const folder = `.mlops/runs/${run.id}`;
+    assert.equal(found.length, 1);
+    assert.equal(found[0].message, `deleted on one side, changed on the other: keep the run folder ${folder} with 'git checkout MERGE_HEAD -- ${folder}', or remove the run folder ${folder} with 'git rm -r -- ${folder}'`);
+    assert.doesNotMatch(mlops(['model', 'conflicts'], dir).stdout, /edit it, then git add it/);
+    git(dir, 'checkout', 'MERGE_HEAD', '--', folder);
+    assert.equal(fs.readFileSync(store.runs.metricsFile(run.id), 'utf8'), '{"step":0,"metrics":{"loss":1}}\n');
     assert.deepEqual(await findTeamConflicts(store), []);
+  });
+
+  it('a rebase renumbers the local (replayed) version, not the pushed one; a replayed promotion after it gets advice, not a dead end', async () => {
+    const { dir, store, register } = await repoWithStore();
+    await register('churn', 'local'); // registered first, yet not pushed: it is the one that moves
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1 local');
+    const local = JSON.parse(git(dir, 'show', 'main:.mlops/models/churn/versions/1.json')) as { runId: string };
+    await store.setModelStage('churn', 1, 'staging');
+    git(dir, 'commit', '-qam', 'v1 local to staging');
+    git(dir, 'checkout', '-q', '-b', 'upstream', 'HEAD~2');
+    await new Promise((r) => setTimeout(r, 5));
+    await register('churn', 'pushed');
+    git(dir, 'add', '-A'); git(dir, 'commit', '-qm', 'v1 pushed');
+    const pushed = JSON.parse(git(dir, 'show', 'upstream:.mlops/models/churn/versions/1.json')) as { runId: string };
+    git(dir, 'checkout', '-q', 'main');
+    assert.throws(() => git(dir, 'rebase', 'upstream'), /git rebase/);
+    const r = await resolveVersionClaim(store, 'churn', 1);
+    assert.equal(r.kept.runId, pushed.runId);
+    assert.equal(r.renumbered.runId, local.runId);
+    assert.equal(r.renumbered.to, 2);
+    git(dir, 'checkout', '--ours', '--', '.mlops/models/churn/model.json', '.mlops/experiments/e.json'); // both created them: upstream's
+    git(dir, 'add', '--', '.mlops/models/churn/model.json', '.mlops/experiments/e.json');
+    let stopped = false;
+    try { git(dir, '-c', 'core.editor=true', 'rebase', '--continue'); } catch { stopped = true; }
+    if (stopped) {
+      const found = await findTeamConflicts(store);
+      const mine = found.filter((c) => c.kind !== 'multipleProduction' && c.file === '.mlops/models/churn/versions/1.json');
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0].kind, 'unmergedFile');
+      assert.match(mine[0].message, /'git rebase --abort', then 'git pull --no-rebase', then resolve/);
+      await assert.rejects(resolveVersionClaim(store, 'churn', 1), /git rebase --abort/);
+    }
+    assert.ok(stopped, 'the replayed promotion conflicts on 1.json');
   });
 
   it('sets up merging: attributes written (a user\'s lines kept), the driver in the local config, and says what is set up', async () => {

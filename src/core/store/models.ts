@@ -108,6 +108,11 @@ export class ModelStore {
       const target = await this.readVersion(name, version);
       const at = nowIso();
       const archived: ModelVersion[] = [];
+      let alongside: number[] = [];
+      if (stage === 'production' && !archiveExisting) {
+        // Kept in production on purpose: recorded, so a later look (findTeamConflicts) can tell it from a merge.
+        alongside = (await this.listVersions(name)).items.filter((v) => v.version !== version && v.stage === 'production').map((v) => v.version).sort((a, b) => a - b);
+      }
       if (stage === 'production' && archiveExisting) {
         const listed = await this.listVersions(name);
         for (const other of listed.items) {
@@ -120,7 +125,7 @@ export class ModelStore {
       }
       if (target.stage !== stage || opts.record) {
         target.stage = stage;
-        target.stageHistory = [...target.stageHistory, { stage, at, ...opts.record }];
+        target.stageHistory = [...target.stageHistory, { stage, at, ...(alongside.length ? { alongside } : {}), ...opts.record }];
         await this.write(name, target);
       }
       return { version: target, archived };

@@ -238,6 +238,11 @@ export const ModelVersionSchema = z.looseObject({
   stageHistory: z.array(z.looseObject({
     stage: ModelStageSchema,
     at: isoTime,
+    /**
+     * Production versions this one was promoted alongside on purpose (`--keep-production`): together they are not a
+     * merge conflict (two promotions from two machines have no such entry).
+     */
+    alongside: z.array(z.number().int().positive()).optional(),
     /** Who changed the stage (git user.name / user.email), recorded by gated promotions. */
     by: z.looseObject({ name: z.string(), email: z.string().optional() }).optional(),
     /** Failed gate checks let through, each with the written reason. */

@@ -11,7 +11,7 @@ import { createFileExclusive, listDir, toJson, writeFileAtomic } from '../store/
 import { withFileLock } from '../store/lock';
 import type { ModelVersion } from '../store/schemas';
 import type { Store } from '../store/store';
-import { differentVersions, parseVersionSide, splitConflictMarkers, unmergedStoreFiles } from './conflicts';
+import { differentVersions, gitOperation, parseVersionSide, splitConflictMarkers, unmergedStoreFiles } from './conflicts';
 import { git, runGit } from './gitRun';
 import type { ProductionResolution, VersionClaimResolution } from './types';
 
@@ -58,7 +58,7 @@ async function sidesOf(store: Store, model: string, version: number): Promise<{ 
   const unmerged = (await unmergedStoreFiles(store)).find((u) => u.file === rel);
   if (unmerged) {
     if (unmerged.stages.includes(1)) {
-      throw new MlopsError(`${rel} was changed on both sides (not created on both), so it is not renumbered: edit it to keep what both sides meant, then 'git add' it`, 'invalid-input');
+      throw new MlopsError(`${rel} was changed on both sides (not created on both), so it is not renumbered: edit it to keep what both sides meant, then 'git add' it (when 'git pull --rebase' is replaying several of your commits onto a version number claimed twice: 'git rebase --abort', then 'git pull --no-rebase', then resolve)`, 'invalid-input');
     }
     if (!unmerged.stages.includes(2) || !unmerged.stages.includes(3)) {
       throw new MlopsError(`${rel} was deleted on one side and changed on the other: keep it with 'git add' or drop it with 'git rm'`, 'invalid-input');
@@ -79,8 +79,9 @@ async function highestNumber(store: Store, model: string): Promise<number> {
 }
 
 /**
- * Two machines created version `version` of `model` (git's add/add conflict, or the markers it left): the one created
- * first keeps the number, the other becomes the next free number (its `version` changed, its stageHistory kept, and
+ * Two machines created version `version` of `model` (git's add/add conflict, or the markers it left): the one already
+ * pushed (the other side of a merge; the upstream side of a rebase) keeps the number — unless only the local one has
+ * left stage `none` — the other becomes the next free number (its `version` changed, its stageHistory kept, and
  * the run that registered it pointed at the new number), and both files are `git add`ed when the store is in a
  * repository, so `git commit` (or `git rebase --continue`) completes the merge.
  */
@@ -98,8 +99,12 @@ export async function resolveVersionClaim(store: Store, model: string, version: 
     if (!differentVersions(ours, theirs)) {
       throw new MlopsError(`${store.rel(file)}: both sides are the same version (run ${ours.runId}), changed differently: edit it to keep what both meant, then 'git add' it`, 'invalid-input');
     }
-    // The earlier registration keeps its number; equal times (unlikely) are ordered by run id, so both machines agree.
-    const [kept, moved] = ours.createdAt < theirs.createdAt || (ours.createdAt === theirs.createdAt && ours.runId <= theirs.runId) ? [ours, theirs] : [theirs, ours];
+    // The version already pushed keeps its number; the local, unpublished one moves. In a merge the local side is
+    // ours (stage 2, the `<<<<<<<` side of markers); in a rebase it is theirs (stage 3: the commit being replayed).
+    // A version already staged or promoted never moves for one that is not.
+    const localIsTheirs = sides.from === 'index' && (await gitOperation(store)) === 'rebase';
+    let [kept, moved] = localIsTheirs ? [ours, theirs] : [theirs, ours];
+    if (moved.stage !== 'none' && kept.stage === 'none') { [kept, moved] = [moved, kept]; }
     await writeVersion(store, file, kept);
     let to = Math.max(await highestNumber(store, model), version) + 1;
     const renumbered: ModelVersion = { ...moved, version: to };

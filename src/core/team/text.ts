@@ -8,6 +8,7 @@ export function multipleProductionMessage(versions: readonly number[]): string {
 
 /** The CLI command that resolves a conflict (`N` stands for the version to keep). */
 export function resolveCommandOf(c: TeamConflict): string {
+  if (c.kind === 'unmergedFile') { return `edit ${c.file}, then git add it`; }
   const model = /^[A-Za-z0-9._-]+$/.test(c.model) ? c.model : `'${c.model.replace(/'/g, `'\\''`)}'`;
   return c.kind === 'multipleProduction' ? `mlops model resolve ${model} --keep N` : `mlops model resolve ${model} --version ${c.version}`;
 }

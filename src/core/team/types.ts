@@ -34,6 +34,21 @@ export type TeamConflict =
     file: string;
     /** "version 3 was created on two machines (git add/add conflict): Resolve… renumbers one, keeping both" */
     message: string;
+  }
+  | {
+    /**
+     * A store file git left in conflict that is not a number claimed twice (changed on both sides, deleted on one
+     * side and changed on the other), or a store file with conflict markers committed in it: a person edits it.
+     */
+    kind: 'unmergedFile';
+    /** The model the file belongs to (a model version file), so the model is flagged and its gate refuses. */
+    model?: string;
+    /** The version, when the file is a model version file. */
+    version?: number;
+    /** The file, relative to the workspace root with `/`. */
+    file: string;
+    /** What happened to the file and what to do about it. */
+    message: string;
   };
 
 /** What `resolveMultipleProduction` did. */
@@ -48,7 +63,7 @@ export interface VersionClaimResolution {
   model: string;
   /** The version that kept its number. */
   kept: { version: number; runId: string; createdAt: string };
-  /** The version that was moved (the one created later). */
+  /** The version that was moved (the local, unpublished one). */
   renumbered: { from: number; to: number; runId: string; createdAt: string };
   /** Files written (workspace-relative, `/`). */
   files: string[];

@@ -5,8 +5,7 @@
  * appear on them. Pure: the conflicts come from the in-memory versions (two in production) and from the team core
  * (a version number claimed on two machines, read from git's index while a merge is in progress).
  */
-import type { ModelVersion } from '../store/schemas';
-import { multipleProductionMessage } from '../team/text';
+import { productionConflicts } from '../team/production';
 import type { TeamConflict } from '../team/types';
 import { escapeMarkdown } from './describe';
 import type { ViewNode } from './treeModel';
@@ -15,31 +14,20 @@ import type { ViewNode } from './treeModel';
 export const CONFLICT_SUFFIX = '.conflict';
 
 /**
- * Models with two or more versions in production, from versions already in memory (no file read, no git): what a
- * merge of two promotions made on two machines leaves. Same shape and message as the team core's findTeamConflicts.
+ * Models with two or more versions in production not promoted alongside each other, from versions already in memory
+ * (no file read, no git): the team core's rule (`productionConflicts`), so the tree and the gate agree.
  */
-export function productionConflicts(versions: readonly ModelVersion[]): TeamConflict[] {
-  const byModel = new Map<string, number[]>();
-  for (const v of versions) {
-    if (v.stage !== 'production') { continue; }
-    byModel.set(v.model, [...byModel.get(v.model) ?? [], v.version]);
-  }
-  const out: TeamConflict[] = [];
-  for (const [model, nums] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
-    if (nums.length < 2) { continue; }
-    const sorted = [...nums].sort((a, b) => a - b);
-    out.push({ kind: 'multipleProduction', model, versions: sorted, message: multipleProductionMessage(sorted) });
-  }
-  return out;
-}
+export { productionConflicts };
 
 /** A conflict in a few words, for a tree row's description. */
 export function conflictSummary(c: TeamConflict): string {
+  if (c.kind === 'unmergedFile') { return c.version === undefined ? 'file in conflict' : `version ${c.version} in conflict`; }
   return c.kind === 'multipleProduction' ? `${c.versions.length} versions in production` : `version ${c.version} claimed twice`;
 }
 
 /** What Resolve… will do for a conflict, for tooltips and the palette's pick. */
 export function resolveHint(c: TeamConflict): string {
+  if (c.kind === 'unmergedFile') { return `Resolve… cannot decide this one: edit ${c.file} to keep what both sides meant (or follow the advice above), then git add it.`; }
   return c.kind === 'multipleProduction'
     ? `Resolve… asks which of ${c.versions.map((v) => `v${v}`).join(', ')} stays in production; the others are archived (their history says why).`
     : `Resolve… keeps both: the version created first keeps number ${c.version}, the other moves to the next free number; both files are staged for the merge commit.`;
@@ -47,6 +35,7 @@ export function resolveHint(c: TeamConflict): string {
 
 /** The versions of a model a conflict is about. */
 export function conflictVersions(c: TeamConflict): number[] {
+  if (c.kind === 'unmergedFile') { return c.version === undefined ? [] : [c.version]; }
   return c.kind === 'multipleProduction' ? c.versions : [c.version];
 }
 
@@ -61,7 +50,7 @@ export function markTeamConflicts(node: ViewNode, conflicts: readonly TeamConfli
   const summary = mine.map(conflictSummary).join(' · ');
   const tooltip = [`**${escapeMarkdown(node.model)}${node.kind === 'modelVersion' ? ` v${node.version}` : ''}**: needs a decision after a git merge  `,
     ...mine.flatMap((c) => [`${escapeMarkdown(c.message)}  `, `${escapeMarkdown(resolveHint(c))}  `]),
-    ...(mine.some((c) => c.kind === 'multipleProduction') ? ['Until then the gate refuses to promote a version of this model to production.'] : []),
+    ...(mine.some((c) => c.kind !== 'versionClaimedTwice') ? ['Until then the gate refuses to promote a version of this model to production.'] : []),
     ...(node.tooltip ? ['', '---', '', node.tooltip] : [])].join('\n');
   return { ...node, icon: { symbol: 'problem' }, description: node.kind === 'model' ? summary : `${summary} · ${node.description ?? ''}`.replace(/ · $/, ''),
     tooltip, contextValue: `${node.contextValue ?? `mlops.${node.kind}`}${CONFLICT_SUFFIX}` };

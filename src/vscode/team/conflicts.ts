@@ -6,7 +6,8 @@
  * - a version number claimed on two machines (git add/add on `versions/N.json`): read with the team core's
  *   `findTeamConflicts` (`git ls-files -u`), but only when a change to the store's models arrives while git is in
  *   the middle of a merge, rebase or cherry-pick, or a model version file cannot be read (conflict markers). A
- *   10,000-run store's ordinary file events never start a git process.
+ *   10,000-run store's ordinary file events never start a git process. A model version file otherwise in conflict
+ *   (changed on both sides, markers committed) comes with it (`unmergedFile`): shown on its model, edited by hand.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -126,7 +127,7 @@ export class TeamConflicts implements vscode.Disposable {
     if (this.needsGit(state)) {
       try {
         // git is a process: not started in an untrusted workspace (like the gate's git checks); the files still show markers.
-        next = (await findTeamConflicts(state.store, { git: vscode.workspace.isTrusted })).filter((c) => c.kind === 'versionClaimedTwice');
+        next = (await findTeamConflicts(state.store, { git: vscode.workspace.isTrusted })).filter((c) => c.kind !== 'multipleProduction' && c.model !== undefined);
       } catch (e) {
         this.log.warn(`looking for merge conflicts in ${state.root}: ${messageOf(e)}`);
         next = before;

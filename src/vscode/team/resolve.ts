@@ -72,10 +72,17 @@ export async function resolveModelConflict(stores: WorkspaceStores, team: TeamCo
   const target = await resolveTarget(stores, team, arg);
   if (!target) { return undefined; }
   const { state, conflict } = target;
+  if (conflict.kind === 'unmergedFile') { await editByHand(state, conflict); return undefined; }
   const result = conflict.kind === 'multipleProduction' ? await keepOneInProduction(state, conflict) : await renumberClaim(state, conflict);
   await stores.notify(state.root, { models: true });
   await team.check(state);
   return result;
+}
+
+/** A file git left in conflict (or committed with markers): nothing to choose here, a person edits it. */
+async function editByHand(state: StoreState, c: Extract<TeamConflict, { kind: 'unmergedFile' }>): Promise<void> {
+  const choice = await vscode.window.showWarningMessage(`MLOps: ${c.file}: ${c.message}`, 'Open File');
+  if (choice === 'Open File') { await vscode.window.showTextDocument(vscode.Uri.file(path.join(state.root, c.file))); }
 }
 
 async function keepOneInProduction(state: StoreState, c: Extract<TeamConflict, { kind: 'multipleProduction' }>): Promise<ProductionResolution | undefined> {
@@ -95,13 +102,13 @@ async function keepOneInProduction(state: StoreState, c: Extract<TeamConflict, {
 }
 
 /** A side of an add/add conflict, read from git's index (stage 2 or 3). */
-interface Side { runId: string; createdAt: string }
+interface Side { runId: string; createdAt: string; stage?: string }
 
 async function sideOf(cwd: string, stage: 2 | 3, file: string): Promise<Side | undefined> {
   try {
     const { stdout } = await run('git', ['show', `:${stage}:./${file}`], { cwd, maxBuffer: 16 * 1024 * 1024 });
     const v = JSON.parse(stdout) as Partial<Side>;
-    return typeof v.runId === 'string' && typeof v.createdAt === 'string' ? { runId: v.runId, createdAt: v.createdAt } : undefined;
+    return typeof v.runId === 'string' && typeof v.createdAt === 'string' ? { runId: v.runId, createdAt: v.createdAt, stage: v.stage } : undefined;
   } catch {
     return undefined;
   }
@@ -123,11 +130,14 @@ async function renumberClaim(state: StoreState, c: Extract<TeamConflict, { kind:
   const runText = (s: Side) => `run ${state.runs.get(s.runId)?.name ?? s.runId}, created ${when(s.createdAt)}`;
   let detail: string;
   if (a && b) {
-    const [first, later] = a.createdAt <= b.createdAt ? [a, b] : [b, a];
+    // The core's rule (resolveVersionClaim): the pushed side keeps the number, the local one moves (ours in a merge,
+    // theirs in a rebase), unless only the local one has left stage none.
+    let [first, later] = gitOperation(gitDirOf(state.root)) === 'rebase' ? [a, b] : [b, a];
+    if ((later.stage ?? 'none') !== 'none' && (first.stage ?? 'none') === 'none') { [first, later] = [later, first]; }
     detail = `Version ${c.version} was created on two machines. v${c.version} (${runText(first)}) keeps its number; `
       + `the other (${runText(later)}) becomes v${nextFreeNumber(state, c.model, c.version)}. Both are kept and staged for the merge commit.`;
   } else {
-    detail = `Version ${c.version} was created on two machines. The one created first keeps its number; the other moves to the next free number. Both are kept and staged for the merge commit.`;
+    detail = `Version ${c.version} was created on two machines. The version already pushed keeps its number; your local one moves to the next free number. Both are kept and staged for the merge commit.`;
   }
   const ok = await vscode.window.showWarningMessage(`Renumber one of the two versions ${c.version} of ${c.model}?`, { modal: true, detail }, 'Renumber');
   if (ok !== 'Renumber') { return undefined; }
